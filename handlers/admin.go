@@ -1,0 +1,60 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"studyroll/store"
+)
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// handleAudit handles GET /audit?from=&to= (RFC 3339 instants or dates).
+func (h *Handler) handleAudit(c echo.Context) error {
+	var f store.AuditFilter
+	var err error
+	if f.From, err = parseInstant(c.QueryParam("from"), h.store.Location()); err != nil {
+		return badParam("from", err.Error())
+	}
+	if f.To, err = parseInstant(c.QueryParam("to"), h.store.Location()); err != nil {
+		return badParam("to", err.Error())
+	}
+	f.Entity = c.QueryParam("entity")
+	f.EntityID = c.QueryParam("entity_id")
+	entries, err := h.store.Audit(f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(entries))
+}
+
+// parseInstant reads an RFC 3339 instant or a date (its midnight in loc);
+// empty gives the zero time.
+func parseInstant(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(store.DateLayout, s, loc); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("want an RFC 3339 time or a date YYYY-MM-DD")
+}
+
+// handleBackup handles GET /backup: a consistent copy of the store.
+func (h *Handler) handleBackup(c echo.Context) error {
+	name := fmt.Sprintf("studyroll-%s.db", h.store.Now().In(h.store.Location()).Format("20060102-150405"))
+	c.Response().Header().Set(echo.HeaderContentType, "application/octet-stream")
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := h.store.WriteTo(c.Response()); err != nil {
+		h.log.Error("backup failed mid-stream", "err", err)
+	}
+	return nil
+}

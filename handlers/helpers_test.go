@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"studyroll/store"
+)
+
+var testStart = time.Date(2023, 9, 1, 9, 0, 0, 0, store.DefaultLocation())
+
+// testServer is the real router on a real store in a temp folder.
+type testServer struct {
+	t     testing.TB
+	e     *echo.Echo
+	s     *store.Store
+	clock *store.ManualClock
+	root  string // id of the root group
+	// tokens by username, for accounts made by the fixture.
+	tokens map[string]string
+	ids    map[string]string // username -> member id
+}
+
+const testPassword = "password1"
+
+// newTestServer builds an organisation: root 机关党委 → 第一支部, 第二支部;
+// accounts admin (no group), hr (root), lead1 (第一支部, lead), m1, m2
+// (第一支部), m3 (第二支部).
+func newTestServer(tb testing.TB) *testServer {
+	tb.Helper()
+	clock := store.NewManualClock(testStart)
+	s, err := store.Open(tb.TempDir(), store.Options{Now: clock.Now, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
+	ts.e = New(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := store.WithActor(context.Background(), "system")
+	if _, _, err := s.Bootstrap(ctx, testPassword); err != nil {
+		tb.Fatal(err)
+	}
+	root, _ := s.CreateGroup(ctx, store.GroupInput{Name: "机关党委"})
+	g1, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第一支部", ParentID: root.ID})
+	g2, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第二支部", ParentID: root.ID})
+	ts.root = root.ID
+	for _, a := range []struct {
+		user, name, group string
+		role              store.Role
+	}{
+		{"hr", "人事处", root.ID, store.RoleHR},
+		{"lead1", "李书记", g1.ID, store.RoleLead},
+		{"m1", "张三", g1.ID, store.RoleMember},
+		{"m2", "王芳", g1.ID, store.RoleMember},
+		{"m3", "赵六", g2.ID, store.RoleMember},
+	} {
+		m, err := s.CreateMember(ctx, store.MemberInput{Name: a.name, Username: a.user, Password: testPassword, GroupID: a.group, Role: a.role, JoinedOn: "2023-01-01"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ts.ids[a.user] = m.ID
+	}
+	admin, _ := s.MemberByUsername("admin")
+	ts.ids["admin"] = admin.ID
+	return ts
+}
+
+// token logs username in (once) and returns its bearer token.
+func (ts *testServer) token(username string) string {
+	ts.t.Helper()
+	if tok, ok := ts.tokens[username]; ok {
+		return tok
+	}
+	rec := ts.do("POST", "/api/v1/login", "", map[string]string{"username": username, "password": testPassword})
+	if rec.Code != 200 {
+		ts.t.Fatalf("login %s: %d %s", username, rec.Code, rec.Body)
+	}
+	var out struct{ Token string }
+	json.Unmarshal(rec.Body.Bytes(), &out)
+	ts.tokens[username] = out.Token
+	return out.Token
+}
+
+// do sends a request through the real router. body may be nil, a string
+// (sent as is) or a value (sent as JSON). as is a username to log in as, or "".
+func (ts *testServer) do(method, path, as string, body any) *httptest.ResponseRecorder {
+	ts.t.Helper()
+	var r io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		r, ct = bytes.NewReader(b), "application/json"
+	default:
+		data, _ := json.Marshal(b)
+		r, ct = bytes.NewReader(data), "application/json"
+	}
+	req := httptest.NewRequest(method, path, r)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if as != "" {
+		req.Header.Set("Authorization", "Bearer "+ts.token(as))
+	}
+	rec := httptest.NewRecorder()
+	ts.e.ServeHTTP(rec, req)
+	return rec
+}
+
+// decodeJSON reads a response body into v.
+func decodeJSON(tb testing.TB, rec *httptest.ResponseRecorder, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		tb.Fatalf("decode %q: %v", rec.Body.String(), err)
+	}
+}
+
+// errCode returns the error code of a JSON error answer.
+func errCode(rec *httptest.ResponseRecorder) string {
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &e)
+	return e.Error.Code
+}
+
+var _ = http.StatusOK

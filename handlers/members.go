@@ -1,0 +1,142 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"studyroll/store"
+)
+
+// handleCreateMember handles POST /members.
+func (h *Handler) handleCreateMember(c echo.Context) error {
+	var in store.MemberInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	m, err := h.store.CreateMember(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, m)
+}
+
+// handleListMembers handles GET /members?group_id=: a lead sees the members
+// of their group's subtree, hr and admin everyone. With group_id, the
+// members of that group's subtree.
+func (h *Handler) handleListMembers(c echo.Context) error {
+	caller := me(c)
+	t, err := h.store.Tree()
+	if err != nil {
+		return err
+	}
+	root := c.QueryParam("group_id")
+	if root != "" {
+		if _, ok := t.Group(root); !ok {
+			return store.NotFound("group", root)
+		}
+	}
+	if caller.Role == store.RoleLead {
+		if root == "" {
+			root = caller.GroupID
+		} else if !t.Covers(caller.GroupID, root) {
+			return store.Forbidden("a lead sees only their own group's subtree")
+		}
+	}
+	var groups []string
+	if root != "" {
+		groups = t.Subtree(root)
+	}
+	ms, err := h.store.Members(groups...)
+	if err != nil {
+		return err
+	}
+	if root != "" && len(groups) == 0 {
+		ms = nil
+	}
+	return c.JSON(http.StatusOK, list(ms))
+}
+
+// handleGetMember handles GET /members/:id: members see themselves, leads
+// their subtree, hr and admin everyone.
+func (h *Handler) handleGetMember(c echo.Context) error {
+	m, err := h.store.Member(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.canSeeMember(me(c), m); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// canSeeMember applies the read scope of each role to one member's records.
+func (h *Handler) canSeeMember(caller, m *store.Member) error {
+	switch caller.Role {
+	case store.RoleAdmin, store.RoleHR:
+		return nil
+	case store.RoleLead:
+		if caller.ID == m.ID {
+			return nil
+		}
+		t, err := h.store.Tree()
+		if err != nil {
+			return err
+		}
+		if m.GroupID != "" && t.Covers(caller.GroupID, m.GroupID) {
+			return nil
+		}
+	default:
+		if caller.ID == m.ID {
+			return nil
+		}
+	}
+	return store.Forbidden("not allowed to see member %s", m.ID)
+}
+
+// leadsGroup reports whether caller may manage things targeting group g:
+// admins anything, leads their group's subtree.
+func (h *Handler) leadsGroup(caller *store.Member, g string) error {
+	if caller.Role == store.RoleAdmin {
+		return nil
+	}
+	if caller.Role == store.RoleLead && caller.GroupID != "" {
+		t, err := h.store.Tree()
+		if err != nil {
+			return err
+		}
+		if t.Covers(caller.GroupID, g) {
+			return nil
+		}
+	}
+	return store.Forbidden("only a lead of this group or above, or an admin, may do this")
+}
+
+// handlePatchMember handles PATCH /members/:id.
+func (h *Handler) handlePatchMember(c echo.Context) error {
+	var p store.MemberPatch
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	m, err := h.store.UpdateMember(c.Request().Context(), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// handleImportMembers handles POST /members/import (text/csv).
+func (h *Handler) handleImportMembers(c echo.Context) error {
+	if !isCSV(c.Request()) {
+		return store.Errorf(store.KindMalformed, "malformed", "send the roster as text/csv")
+	}
+	res, err := h.store.ImportRoster(c.Request().Context(), c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errorsAs(err, &mbe) {
+			return store.Errorf(store.KindTooLarge, "too_large", "CSV over %d bytes", mbe.Limit)
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}

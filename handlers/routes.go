@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// route is one API route and who may call it. Every route of the API is in
+// the table returned by routes, and TestRouteAccess walks all of them with
+// every role.
+type route struct {
+	Method  string
+	Path    string // under /api/v1
+	access  access
+	handler echo.HandlerFunc
+}
+
+// Route describes a route for tests and docs.
+type Route struct {
+	Method, Path string
+	Public       bool
+	Roles        []string // empty and not Public: any logged-in account
+}
+
+// Routes lists the API routes with their access rules.
+func Routes() []Route {
+	h := &Handler{}
+	var out []Route
+	for _, r := range h.routes() {
+		rr := Route{Method: r.Method, Path: r.Path, Public: r.access.public}
+		for _, role := range r.access.roles {
+			rr.Roles = append(rr.Roles, string(role))
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+func (h *Handler) routes() []route {
+	const (
+		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+	)
+	return []route{
+		// auth.go
+		{POST, "/login", public, h.handleLogin},
+		{POST, "/logout", anyone, h.handleLogout},
+		{GET, "/me", anyone, h.handleMe},
+		// groups.go
+		{POST, "/groups", adminOnly, h.handleCreateGroup},
+		{GET, "/groups", anyone, h.handleListGroups},
+		// members.go
+		{POST, "/members", adminOnly, h.handleCreateMember},
+		{GET, "/members", readers, h.handleListMembers},
+		{GET, "/members/:id", anyone, h.handleGetMember},
+		{PATCH, "/members/:id", adminOnly, h.handlePatchMember},
+		{POST, "/members/import", adminOnly, h.handleImportMembers},
+		// plans.go
+		{POST, "/plans", leads, h.handleCreatePlan},
+		{GET, "/plans", anyone, h.handleListPlans},
+		{GET, "/plans/:id", anyone, h.handleGetPlan},
+		{POST, "/plans/:id/items/:item_id/done", anyone, h.handleItemDone},
+		// sessions.go
+		{POST, "/sessions", leads, h.handleCreateSession},
+		{GET, "/sessions", anyone, h.handleListSessions},
+		{GET, "/sessions/:id", anyone, h.handleGetSession},
+		{POST, "/sessions/:id/cancel", leads, h.handleCancelSession},
+		{GET, "/sessions/:id/code", leads, h.handleSessionCode},
+		{GET, "/sessions/:id/qr.png", leads, h.handleSessionQR},
+		{GET, "/sessions/:id/signin-sheet.pdf", leads, h.handleSigninSheet},
+		// attendance.go
+		{POST, "/sessions/:id/checkin", anyone, h.handleCheckin},
+		{PUT, "/sessions/:id/attendance/:member_id", leads, h.handleSetAttendance},
+		{POST, "/sessions/:id/attendance/:member_id/makeup", leads, h.handleMakeup},
+		{POST, "/sessions/:id/leave", anyone, h.handleRequestLeave},
+		{PUT, "/sessions/:id/leave/:member_id", leads, h.handleDecideLeave},
+		// rotation.go
+		{GET, "/groups/:id/rotation", readers, h.handleGetRotation},
+		{PUT, "/groups/:id/rotation", leads, h.handlePutRotation},
+		// minutes.go
+		{POST, "/sessions/:id/reading", leads, h.handleRecordReading},
+		{POST, "/sessions/:id/shares", leads, h.handleRecordShare},
+		{POST, "/sessions/:id/questions", leads, h.handleRecordQuestion},
+		// learning_reports.go
+		{POST, "/learning-reports", anyone, h.handleWriteReport},
+		{GET, "/learning-reports", anyone, h.handleListReports},
+		{PUT, "/learning-reports/:id/evaluation", leads, h.handleEvaluateReport},
+		// exams.go
+		{POST, "/exams", leads, h.handleCreateExam},
+		{GET, "/exams", anyone, h.handleListExams},
+		{GET, "/exams/:id", anyone, h.handleGetExam},
+		{PUT, "/exams/:id/scores", leads, h.handlePutScores},
+		// rates.go
+		{GET, "/rates", anyone, h.handleRates},
+		{GET, "/warnings", readers, h.handleWarnings},
+		{GET, "/periods", anyone, h.handleListPeriods},
+		{POST, "/periods/:period/lock", hrAdmin, h.handleLockPeriod},
+		// reports.go
+		{POST, "/reports", hrAdmin, h.handleStartReports},
+		{GET, "/reports", anyone, h.handleListReportFiles},
+		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
+		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
+		{GET, "/jobs", hrAdmin, h.handleListJobs},
+		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
+		// admin.go
+		{GET, "/audit", hrAdmin, h.handleAudit},
+		{GET, "/backup", adminOnly, h.handleBackup},
+	}
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// token is a login token as stored: keyed by the SHA-256 of the token, so a
+// copy of the store does not hand out sessions.
+type token struct {
+	MemberID  string    `json:"member_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func tokenKey(t string) []byte {
+	sum := sha256.Sum256([]byte(t))
+	return sum[:]
+}
+
+// dummyHash keeps the time of a login for an unknown username close to that
+// of a known one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+
+// CheckPassword returns the member whose username and password match, or an
+// Unauthorized error that does not say which of the two was wrong.
+func (s *Store) CheckPassword(username, password string) (*Member, error) {
+	var m *Member
+	var hash []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(strings.TrimSpace(username))))
+		if k == nil {
+			return nil
+		}
+		var err error
+		if m, err = getMember(tx, keyID(k)); err != nil {
+			return err
+		}
+		hash = copyBytes(tx.Bucket(bucketCredentials).Get(k))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	bad := Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
+	if m == nil || hash == nil {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, bad
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
+		return nil, bad
+	}
+	if m.LeftOn != "" && m.LeftOn <= s.Today() {
+		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed on %s", m.LeftOn)
+	}
+	return m, nil
+}
+
+// CreateToken starts a login session for the member, valid for ttl.
+func (s *Store) CreateToken(ctx context.Context, memberID string, ttl time.Duration) (string, time.Time, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", time.Time{}, err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	rec := token{MemberID: memberID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx.Bucket(bucketTokens), tokenKey(tok), rec); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "login", "member", memberID, nil, map[string]any{"expires_at": rec.ExpiresAt})
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return tok, rec.ExpiresAt, nil
+}
+
+// Authenticate returns the member a token belongs to. Unknown, expired and
+// closed-account tokens are Unauthorized.
+func (s *Store) Authenticate(tok string) (*Member, error) {
+	if tok == "" {
+		return nil, Errorf(KindUnauthorized, "unauthorized", "log in first")
+	}
+	var m *Member
+	err := s.view(func(tx *bolt.Tx) error {
+		var rec token
+		found, err := getJSON(tx.Bucket(bucketTokens), tokenKey(tok), &rec)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return Errorf(KindUnauthorized, "unauthorized", "unknown or ended session: log in again")
+		}
+		if !s.now().Before(rec.ExpiresAt) {
+			return Errorf(KindUnauthorized, "token_expired", "the session expired: log in again")
+		}
+		m, err = getMember(tx, rec.MemberID)
+		if IsKind(err, KindNotFound) {
+			return Errorf(KindUnauthorized, "unauthorized", "unknown account")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m.LeftOn != "" && m.LeftOn <= s.Today() {
+		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed")
+	}
+	return m, nil
+}
+
+// DeleteToken ends a login session (logout). Unknown tokens are ignored.
+func (s *Store) DeleteToken(ctx context.Context, tok string) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		var rec token
+		found, err := getJSON(b, tokenKey(tok), &rec)
+		if err != nil || !found {
+			return err
+		}
+		if err := b.Delete(tokenKey(tok)); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "logout", "member", rec.MemberID, nil, nil)
+	})
+}
+
+// PruneTokens removes expired tokens and returns how many.
+func (s *Store) PruneTokens() (int, error) {
+	n := 0
+	now := s.now()
+	err := s.update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTokens).Cursor()
+		for k, v := c.First(); k != nil; {
+			var rec token
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			if !now.Before(rec.ExpiresAt) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+				k, v = c.Seek(k)
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	return n, err
+}
+
+func deleteTokensOf(tx *bolt.Tx, memberID string) error {
+	b := tx.Bucket(bucketTokens)
+	var dead [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		var rec token
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return err
+		}
+		if rec.MemberID == memberID {
+			dead = append(dead, copyBytes(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bootstrap creates the first account, "admin", when the store has none. It
+// returns the password it set, and created=false when accounts exist. An
+// empty password draws a random one.
+func (s *Store) Bootstrap(ctx context.Context, password string) (pw string, created bool, err error) {
+	n, err := s.CountMembers()
+	if err != nil || n > 0 {
+		return "", false, err
+	}
+	if password == "" {
+		raw := make([]byte, 12)
+		if _, err := rand.Read(raw); err != nil {
+			return "", false, err
+		}
+		password = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	_, err = s.CreateMember(ctx, MemberInput{Name: "管理员", Username: "admin", Password: password, Role: RoleAdmin, JoinedOn: s.Today()})
+	if err != nil {
+		return "", false, err
+	}
+	return password, true, nil
+}

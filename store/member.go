@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a member may do: see the role table in docs/API.md.
+type Role string
+
+// The roles.
+const (
+	RoleMember Role = "member" // own records
+	RoleLead   Role = "lead"   // their group's subtree
+	RoleHR     Role = "hr"     // read everything, reports
+	RoleAdmin  Role = "admin"  // everything
+)
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin
+}
+
+// Member is a person on the roster (党员、干部). The password hash lives in its
+// own bucket and never leaves the store.
+type Member struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	GroupID  string `json:"group_id,omitempty"`
+	Role     Role   `json:"role"`
+	JoinedOn string `json:"joined_on"`
+	LeftOn   string `json:"left_on,omitempty"`
+}
+
+// ActiveOn reports whether the member was on the roster on date d
+// (joined_on ≤ d and no left_on or left_on > d).
+func (m *Member) ActiveOn(d string) bool {
+	return m.JoinedOn <= d && (m.LeftOn == "" || m.LeftOn > d)
+}
+
+// MemberInput is the body of POST /members.
+type MemberInput struct {
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	GroupID  string `json:"group_id"`
+	Role     Role   `json:"role"`
+	JoinedOn string `json:"joined_on"`
+}
+
+// MemberPatch is the body of PATCH /members/{id}; nil fields stay.
+type MemberPatch struct {
+	Name     *string `json:"name"`
+	GroupID  *string `json:"group_id"`
+	Role     *Role   `json:"role"`
+	LeftOn   *string `json:"left_on"`
+	Password *string `json:"password"`
+}
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 8
+
+func validName(fe FieldErrors, field, name string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		fe.Add(field, "required")
+	case utf8.RuneCountInString(name) > 100:
+		fe.Add(field, "at most 100 characters")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		fe.Add(field, "must not contain control characters")
+	}
+}
+
+func validUsername(fe FieldErrors, u string) {
+	switch {
+	case u == "":
+		fe.Add("username", "required")
+	case utf8.RuneCountInString(u) > 64:
+		fe.Add("username", "at most 64 characters")
+	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) >= 0:
+		fe.Add("username", "must not contain spaces, control characters or '/'")
+	}
+}
+
+func validPassword(fe FieldErrors, p string) {
+	if utf8.RuneCountInString(p) < MinPasswordLen {
+		fe.Add("password", "at least 8 characters")
+	} else if len(p) > 72 {
+		fe.Add("password", "at most 72 bytes")
+	}
+}
+
+// Validate checks the input without touching the store.
+func (in *MemberInput) Validate() error {
+	fe := FieldErrors{}
+	in.Name = strings.TrimSpace(in.Name)
+	in.Username = strings.TrimSpace(in.Username)
+	validName(fe, "name", in.Name)
+	validUsername(fe, in.Username)
+	validPassword(fe, in.Password)
+	if in.Role == "" {
+		in.Role = RoleMember
+	}
+	if !in.Role.Valid() {
+		fe.Add("role", "one of member, lead, hr, admin")
+	}
+	if in.GroupID == "" && (in.Role == RoleMember || in.Role == RoleLead) {
+		fe.Add("group_id", "required for members and leads")
+	}
+	if in.JoinedOn != "" && !ValidDate(in.JoinedOn) {
+		fe.Add("joined_on", "a date YYYY-MM-DD")
+	}
+	return fe.Err()
+}
+
+func (s *Store) hash(password string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(password), s.cost)
+}
+
+// CreateMember adds an account. A taken username is a conflict.
+func (s *Store) CreateMember(ctx context.Context, in MemberInput) (*Member, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if in.JoinedOn == "" {
+		in.JoinedOn = s.Today()
+	}
+	hash, err := s.hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var m *Member
+	err = s.update(func(tx *bolt.Tx) error {
+		var err error
+		m, err = s.createMember(tx, ctx, in, hash)
+		return err
+	})
+	return m, err
+}
+
+func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, hash []byte) (*Member, error) {
+	if in.GroupID != "" {
+		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
+			return nil, Invalid(map[string]string{"group_id": "no such group"})
+		}
+	}
+	un := tx.Bucket(bucketUsernames)
+	lower := []byte(strings.ToLower(in.Username))
+	if un.Get(lower) != nil {
+		return nil, Conflict("duplicate_username", "username %q is taken", in.Username)
+	}
+	b := tx.Bucket(bucketMembers)
+	id, key, err := nextID(b)
+	if err != nil {
+		return nil, err
+	}
+	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn}
+	if err := putJSON(b, key, m); err != nil {
+		return nil, err
+	}
+	if err := un.Put(lower, key); err != nil {
+		return nil, err
+	}
+	if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
+		return nil, err
+	}
+	return m, s.audit(tx, ctx, "create", "member", id, nil, m)
+}
+
+func keyOrZero(id string) []byte {
+	k, ok := idKey(id)
+	if !ok {
+		return itob(0)
+	}
+	return k
+}
+
+// UpdateMember applies a patch. Changing the group moves the member; setting
+// left_on ends their membership (the rates stop counting them from that day).
+func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Member, error) {
+	fe := FieldErrors{}
+	if p.Name != nil {
+		*p.Name = strings.TrimSpace(*p.Name)
+		validName(fe, "name", *p.Name)
+	}
+	if p.Role != nil && !p.Role.Valid() {
+		fe.Add("role", "one of member, lead, hr, admin")
+	}
+	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
+		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")
+	}
+	if p.Password != nil {
+		validPassword(fe, *p.Password)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var hash []byte
+	if p.Password != nil {
+		var err error
+		if hash, err = s.hash(*p.Password); err != nil {
+			return nil, err
+		}
+	}
+	var m *Member
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		m, err = s.patchMember(tx, ctx, id, p, hash)
+		return err
+	})
+	return m, err
+}
+
+func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p MemberPatch, hash []byte) (*Member, error) {
+	key, ok := idKey(id)
+	if !ok {
+		return nil, NotFound("member", id)
+	}
+	b := tx.Bucket(bucketMembers)
+	var m Member
+	if found, err := getJSON(b, key, &m); err != nil {
+		return nil, err
+	} else if !found {
+		return nil, NotFound("member", id)
+	}
+	before := m
+	if p.Name != nil {
+		m.Name = *p.Name
+	}
+	if p.GroupID != nil {
+		if *p.GroupID != "" && tx.Bucket(bucketGroups).Get(keyOrZero(*p.GroupID)) == nil {
+			return nil, Invalid(map[string]string{"group_id": "no such group"})
+		}
+		m.GroupID = *p.GroupID
+	}
+	if p.Role != nil {
+		m.Role = *p.Role
+	}
+	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {
+		return nil, Invalid(map[string]string{"group_id": "required for members and leads"})
+	}
+	if p.LeftOn != nil {
+		if *p.LeftOn != "" && *p.LeftOn < m.JoinedOn {
+			return nil, Invalid(map[string]string{"left_on": "before joined_on"})
+		}
+		m.LeftOn = *p.LeftOn
+	}
+	if err := putJSON(b, key, &m); err != nil {
+		return nil, err
+	}
+	if hash != nil {
+		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
+			return nil, err
+		}
+		// A new password ends every session of the account.
+		if err := deleteTokensOf(tx, m.ID); err != nil {
+			return nil, err
+		}
+	}
+	after := any(&m)
+	if hash != nil {
+		after = struct {
+			*Member
+			PasswordChanged bool `json:"password_changed"`
+		}{&m, true}
+	}
+	return &m, s.audit(tx, ctx, "update", "member", id, &before, after)
+}
+
+// Member returns one member.
+func (s *Store) Member(id string) (*Member, error) {
+	var m *Member
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		m, err = getMember(tx, id)
+		return err
+	})
+	return m, err
+}
+
+func getMember(tx *bolt.Tx, id string) (*Member, error) {
+	key, ok := idKey(id)
+	if !ok {
+		return nil, NotFound("member", id)
+	}
+	var m Member
+	found, err := getJSON(tx.Bucket(bucketMembers), key, &m)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, NotFound("member", id)
+	}
+	return &m, nil
+}
+
+// MemberByUsername finds an account by its (case-insensitive) username.
+func (s *Store) MemberByUsername(username string) (*Member, error) {
+	var m *Member
+	err := s.view(func(tx *bolt.Tx) error {
+		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(username)))
+		if k == nil {
+			return NotFound("member", username)
+		}
+		var err error
+		m, err = getMember(tx, keyID(k))
+		return err
+	})
+	return m, err
+}
+
+// Members lists members in id order; with groupIDs set, only members of those
+// groups.
+func (s *Store) Members(groupIDs ...string) ([]Member, error) {
+	want := map[string]bool{}
+	for _, g := range groupIDs {
+		want[g] = true
+	}
+	var out []Member
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+			var m Member
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			if len(want) == 0 || want[m.GroupID] {
+				out = append(out, m)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// loadMembers decodes every member inside tx.
+func loadMembers(tx *bolt.Tx) ([]Member, error) {
+	var out []Member
+	err := tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
+
+// CountMembers returns how many accounts exist.
+func (s *Store) CountMembers() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketMembers).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// SortMembers orders members by name, then id.
+func SortMembers(ms []Member) {
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].Name != ms[j].Name {
+			return ms[i].Name < ms[j].Name
+		}
+		return len(ms[i].ID) < len(ms[j].ID) || len(ms[i].ID) == len(ms[j].ID) && ms[i].ID < ms[j].ID
+	})
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// schemaVersion is the version a fully migrated store has.
+var keyVersion = []byte("version")
+
+// migration moves the store from version-1 to version. Migrations run in
+// order, each in the same transaction that records its version, so a crash
+// leaves the store at the previous version.
+type migration struct {
+	version uint64
+	name    string
+	fn      func(tx *bolt.Tx) error
+}
+
+var migrations = []migration{
+	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
+	{2, "lower-case username index", migrateLowerUsernames},
+}
+
+// SchemaVersion is the version this binary writes.
+func SchemaVersion() uint64 { return migrations[len(migrations)-1].version }
+
+// initialize creates every bucket; it is idempotent.
+func initialize(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := initialize(tx); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		var current uint64
+		if v := meta.Get(keyVersion); v != nil {
+			current = btoi(v)
+		}
+		if current > SchemaVersion() {
+			return fmt.Errorf("store schema version %d is newer than this binary (%d): upgrade studyroll", current, SchemaVersion())
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			if err := m.fn(tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			if err := meta.Put(keyVersion, itob(m.version)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Version returns the schema version recorded in the store.
+func (s *Store) Version() (uint64, error) {
+	var v uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta).Get(keyVersion); b != nil {
+			v = btoi(b)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// migrateLowerUsernames rewrites the username index with lower-case keys, so
+// "ZhangSan" and "zhangsan" are one account name.
+func migrateLowerUsernames(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketUsernames)
+	type kv struct{ k, v []byte }
+	var moves []kv
+	if err := b.ForEach(func(k, v []byte) error {
+		if lk := strings.ToLower(string(k)); lk != string(k) {
+			moves = append(moves, kv{copyBytes(k), copyBytes(v)})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := b.Delete(m.k); err != nil {
+			return err
+		}
+		lk := []byte(strings.ToLower(string(m.k)))
+		if b.Get(lk) != nil {
+			return fmt.Errorf("usernames %q and another differ only in case", m.k)
+		}
+		if err := b.Put(lk, m.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

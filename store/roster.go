@@ -1,0 +1,287 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// RosterColumns is the header of a roster CSV file.
+var RosterColumns = []string{"name", "username", "group", "role", "joined_on", "password"}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+type rosterRow struct {
+	line int
+	in   MemberInput
+	hash []byte
+}
+
+// ImportRoster reads a roster CSV (UTF-8, with or without a BOM, as Excel
+// writes it) and creates or updates every account in one transaction. Any
+// bad line rejects the whole file: the error lists every bad line as
+// "line N" → reason, counting the header as line 1.
+func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, error) {
+	rows, err := s.parseRoster(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if err := s.hashRows(rows); err != nil {
+		return ImportResult{}, err
+	}
+	var res ImportResult
+	err = s.update(func(tx *bolt.Tx) error {
+		res = ImportResult{}
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		bad := FieldErrors{}
+		un := tx.Bucket(bucketUsernames)
+		for _, row := range rows {
+			gid, amb, ok := t.Resolve(row.in.GroupID)
+			if row.in.GroupID == "" {
+				gid, ok = "", true
+			}
+			switch {
+			case !ok && amb:
+				bad.Add(lineKey(row.line), fmt.Sprintf("group %q matches several groups: write its path, like 单位/支部", row.in.GroupID))
+				continue
+			case !ok:
+				bad.Add(lineKey(row.line), fmt.Sprintf("no group named %q", row.in.GroupID))
+				continue
+			}
+			row.in.GroupID = gid
+			if k := un.Get([]byte(strings.ToLower(row.in.Username))); k != nil {
+				if len(bad) > 0 {
+					continue
+				}
+				p := MemberPatch{Name: &row.in.Name, GroupID: &row.in.GroupID, Role: &row.in.Role}
+				if _, err := s.patchMember(tx, ctx, keyID(k), p, row.hash); err != nil {
+					bad.Add(lineKey(row.line), err.Error())
+					continue
+				}
+				res.Updated++
+				continue
+			}
+			if row.hash == nil {
+				bad.Add(lineKey(row.line), "password required for a new account (at least 8 characters)")
+				continue
+			}
+			if row.in.GroupID == "" && (row.in.Role == RoleMember || row.in.Role == RoleLead) {
+				bad.Add(lineKey(row.line), "group required for members and leads")
+				continue
+			}
+			if len(bad) > 0 {
+				continue
+			}
+			if _, err := s.createMember(tx, ctx, row.in, row.hash); err != nil {
+				bad.Add(lineKey(row.line), err.Error())
+				continue
+			}
+			res.Created++
+		}
+		if len(bad) > 0 {
+			return rosterErr(bad)
+		}
+		return s.audit(tx, ctx, "import", "roster", "", nil, res)
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+func lineKey(n int) string { return "line " + strconv.Itoa(n) }
+
+func rosterErr(bad FieldErrors) error {
+	lines := make([]string, 0, len(bad))
+	for k := range bad {
+		lines = append(lines, k)
+	}
+	sort.Slice(lines, func(i, j int) bool {
+		a, _ := strconv.Atoi(strings.TrimPrefix(lines[i], "line "))
+		b, _ := strconv.Atoi(strings.TrimPrefix(lines[j], "line "))
+		return a < b
+	})
+	e := Invalid(bad)
+	e.Code = "bad_rows"
+	e.Message = fmt.Sprintf("%d bad line(s), nothing imported: %s", len(bad), strings.Join(lines, ", "))
+	return e
+}
+
+// parseRoster checks every line without the store; group names are resolved
+// later, inside the import transaction.
+func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	bad := FieldErrors{}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, Invalid(map[string]string{"line 1": "empty file: want the header " + strings.Join(RosterColumns, ",")})
+	}
+	if err != nil {
+		return nil, Invalid(map[string]string{"line 1": csvReason(err)})
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range RosterColumns[:3] {
+		if _, ok := col[c]; !ok {
+			return nil, Invalid(map[string]string{"line 1": "header must name the columns " + strings.Join(RosterColumns, ",") + fmt.Sprintf(" (missing %q)", c)})
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var rows []rosterRow
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			bad.Add(lineKey(line), csvReason(err))
+			if pe == nil {
+				break
+			}
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if !utf8.ValidString(strings.Join(rec, "")) {
+			bad.Add(lineKey(line), "not UTF-8: save the file as \"CSV UTF-8\"")
+			continue
+		}
+		in := MemberInput{
+			Name: get(rec, "name"), Username: get(rec, "username"), GroupID: get(rec, "group"),
+			Role: Role(strings.ToLower(get(rec, "role"))), Password: get(rec, "password"),
+		}
+		fe := FieldErrors{}
+		validName(fe, "name", in.Name)
+		validUsername(fe, in.Username)
+		if in.Password != "" {
+			validPassword(fe, in.Password)
+		}
+		if in.Role == "" {
+			in.Role = RoleMember
+		}
+		if !in.Role.Valid() {
+			fe.Add("role", fmt.Sprintf("%q is not one of member, lead, hr, admin", in.Role))
+		}
+		if j := get(rec, "joined_on"); j == "" {
+			in.JoinedOn = s.Today()
+		} else if d, ok := parseLooseDate(j); ok {
+			in.JoinedOn = d
+		} else {
+			fe.Add("joined_on", fmt.Sprintf("%q is not a date like 2023-09-01", j))
+		}
+		if prev, dup := seen[strings.ToLower(in.Username)]; dup && in.Username != "" {
+			fe.Add("username", fmt.Sprintf("%q also on line %d", in.Username, prev))
+		}
+		seen[strings.ToLower(in.Username)] = line
+		if len(fe) > 0 {
+			bad.Add(lineKey(line), joinFieldErrors(fe))
+			continue
+		}
+		rows = append(rows, rosterRow{line: line, in: in})
+	}
+	if len(bad) > 0 {
+		return nil, rosterErr(bad)
+	}
+	if len(rows) == 0 {
+		return nil, Invalid(map[string]string{"line 2": "no members in the file"})
+	}
+	return rows, nil
+}
+
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return "unreadable CSV: " + pe.Err.Error()
+	}
+	return "unreadable CSV: " + err.Error()
+}
+
+func joinFieldErrors(fe FieldErrors) string {
+	keys := make([]string, 0, len(fe))
+	for k := range fe {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + fe[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// parseLooseDate accepts 2023-09-01, 2023-9-1 and 2023/9/1 (Excel's form).
+func parseLooseDate(s string) (string, bool) {
+	for _, layout := range []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006/01/02", "2006.1.2"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(DateLayout), true
+		}
+	}
+	return "", false
+}
+
+// hashRows hashes the given passwords on every core, outside any transaction.
+func (s *Store) hashRows(rows []rosterRow) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range rows {
+		if rows[i].in.Password == "" {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *rosterRow) {
+			defer func() { <-sem; wg.Done() }()
+			h, err := s.hash(r.in.Password)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && first == nil {
+				first = err
+			}
+			r.hash = h
+		}(&rows[i])
+	}
+	wg.Wait()
+	return first
+}

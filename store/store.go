@@ -1,0 +1,292 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the name of the bbolt file inside the data folder.
+const FileName = "studyroll.db"
+
+// Bucket names. Every bucket is created in one transaction when the store
+// opens (see initialize); read paths never create buckets.
+var (
+	bucketMeta        = []byte("meta")
+	bucketGroups      = []byte("groups")
+	bucketMembers     = []byte("members")
+	bucketUsernames   = []byte("usernames")
+	bucketCredentials = []byte("credentials")
+	bucketTokens      = []byte("tokens")
+	bucketAudit       = []byte("audit")
+	bucketPlans       = []byte("plans")
+	bucketItems       = []byte("items")
+	bucketItemDone    = []byte("item_done")
+	bucketSessions    = []byte("sessions")
+	bucketSecrets     = []byte("session_secrets")
+	bucketAttendance  = []byte("attendance")
+	bucketLeave       = []byte("leave_requests")
+	bucketRotations   = []byte("rotations")
+	bucketTurns       = []byte("reading_turns")
+	bucketShares      = []byte("shares")
+	bucketQuestions   = []byte("questions")
+	bucketReports     = []byte("learning_reports")
+	bucketExams       = []byte("exams")
+	bucketScores      = []byte("scores")
+	bucketLocks       = []byte("period_locks")
+	bucketJobs        = []byte("jobs")
+	bucketFiles       = []byte("report_files")
+)
+
+var allBuckets = [][]byte{
+	bucketMeta, bucketGroups, bucketMembers, bucketUsernames, bucketCredentials,
+	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
+	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
+	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+}
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	// Now is the clock; tests inject a fixed one. Default time.Now.
+	Now func() time.Time
+	// Location cuts days and quarters. Default Asia/Shanghai.
+	Location *time.Location
+	// LockTimeout is how long Open waits for another process to release the
+	// file. Default 1s.
+	LockTimeout time.Duration
+	// BcryptCost for password hashes. Default bcrypt.DefaultCost.
+	BcryptCost int
+	// ReadOnly opens the file without writing (used by tools).
+	ReadOnly bool
+}
+
+// Store owns the bbolt file and every domain record in it. Each exported
+// method that writes is one transaction, and adds its audit entries inside
+// that same transaction.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+	loc  *time.Location
+	cost int
+}
+
+// DefaultLocation is the time zone used when none is configured.
+func DefaultLocation() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Open opens (creating if needed) the store in the data folder dir, creates
+// the buckets and runs pending migrations. A file held by another process
+// fails within LockTimeout with an error that says the store is in use.
+func Open(dir string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = DefaultLocation()
+	}
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = time.Second
+	}
+	if opt.BcryptCost == 0 {
+		opt.BcryptCost = 10
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("store %s is in use by another studyroll process (the file is locked); stop it or use another --data folder", path)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// Check-in bursts arrive as many concurrent single writes; db.Batch
+	// coalesces them into one fsync. See docs/BENCHMARKS.md for the figures
+	// behind these values.
+	db.MaxBatchDelay = 2 * time.Millisecond
+	db.MaxBatchSize = 256
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost}
+	if !opt.ReadOnly {
+		if err := s.migrate(); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Location is the time zone that cuts days and quarters.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// Today is the current date (YYYY-MM-DD) in the store's time zone.
+func (s *Store) Today() string { return s.now().In(s.loc).Format(DateLayout) }
+
+// DB exposes the bbolt handle to the bench and consistency checks.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// WriteTo writes a consistent copy of the whole store to w, safe while the
+// store is serving (one read transaction).
+func (s *Store) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Check runs bbolt's consistency check and returns every problem found.
+func (s *Store) Check() []error {
+	var errs []error
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	return errs
+}
+
+// update runs fn in a read-write transaction and translates storage failures
+// (disk full, closed store) into errors users can act on.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return storageErr(s.db.Update(fn))
+}
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return storageErr(s.db.View(fn))
+}
+
+// batch runs fn through bbolt's Batch: concurrent callers share one commit.
+// fn may run more than once and must be idempotent.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
+	return storageErr(s.db.Batch(fn))
+}
+
+func storageErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bolterrors.ErrDatabaseNotOpen):
+		return Errorf(KindUnavailable, "store_closed", "the store is closed")
+	case errors.Is(err, syscall.ENOSPC):
+		return Errorf(KindUnavailable, "disk_full", "the disk is full: nothing was written; free some space and retry")
+	case errors.Is(err, bolterrors.ErrDatabaseReadOnly):
+		return Errorf(KindUnavailable, "read_only", "the store is read-only")
+	}
+	return err
+}
+
+// itob encodes an id as 8 big-endian bytes, so cursor order is numeric order.
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// btoi decodes an 8-byte key.
+func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// idKey turns a wire id ("42") into its key; ok is false for ids that cannot
+// exist.
+func idKey(id string) ([]byte, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n == 0 {
+		return nil, false
+	}
+	return itob(n), true
+}
+
+// keyID turns a key back into a wire id.
+func keyID(k []byte) string { return strconv.FormatUint(btoi(k), 10) }
+
+// pairKey joins two ids into a 16-byte composite key (session+member …), so
+// a prefix scan lists one side and uniqueness is free.
+func pairKey(a, b []byte) []byte {
+	k := make([]byte, 0, len(a)+len(b))
+	return append(append(k, a...), b...)
+}
+
+// nextID draws the next id of bucket b.
+func nextID(b *bolt.Bucket) (string, []byte, error) {
+	n, err := b.NextSequence()
+	if err != nil {
+		return "", nil, err
+	}
+	return strconv.FormatUint(n, 10), itob(n), nil
+}
+
+// getJSON decodes the value at key into v; found is false when absent. The
+// bytes never escape the transaction: json.Unmarshal copies.
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	return true, json.Unmarshal(data, v)
+}
+
+// putJSON encodes v at key.
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// copyBytes returns a copy of b that outlives the transaction.
+func copyBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+type ctxKey int
+
+const actorKey ctxKey = 0
+
+// WithActor returns ctx carrying the id of the member who acts; audit
+// entries name that member. Jobs use "system".
+func WithActor(ctx context.Context, memberID string) context.Context {
+	return context.WithValue(ctx, actorKey, memberID)
+}
+
+// ActorFrom returns the acting member's id, "system" when none.
+func ActorFrom(ctx context.Context) string {
+	if v, ok := ctx.Value(actorKey).(string); ok && v != "" {
+		return v
+	}
+	return "system"
+}
