@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"studyroll/store"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, err := sf.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	m := &Main{Store: s, Stdout: stdout, Demo: true}
+	return m.bootstrap(ctx)
+}
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("name one roster CSV file: studyroll import --data ./data roster.csv")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	s, err := sf.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.ImportRoster(store.WithActor(ctx, "system"), f)
+	if err != nil {
+		if e, ok := err.(*store.Error); ok && len(e.Fields) > 0 {
+			fmt.Fprintf(stderr, "%s: nothing imported; fix these lines:\n", fs.Arg(0))
+			for _, k := range sortedLines(e.Fields) {
+				fmt.Fprintf(stderr, "  %s: %s\n", k, e.Fields[k])
+			}
+			return fmt.Errorf("%d bad line(s)", len(e.Fields))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "Imported %s: %d created, %d updated.\n", fs.Arg(0), res.Created, res.Updated)
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	out := fs.String("out", "", "file to write the copy to (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError("--out FILE is required")
+	}
+	n, err := backupTo(ctx, sf, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes). To start from it, copy it to NEWDIR/%s and run: studyroll serve --data NEWDIR\n",
+		filepath.Join(sf.data, store.FileName), *out, n, store.FileName)
+	return nil
+}
+
+// backupTo writes a consistent copy of the store to out via a temp file and a
+// rename, so a failed backup never leaves a truncated file under that name.
+func backupTo(ctx context.Context, sf storeFlags, out string) (int64, error) {
+	if _, err := os.Stat(filepath.Join(sf.data, store.FileName)); err != nil {
+		return 0, fmt.Errorf("no store in %s: %w", sf.data, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".studyroll-backup-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := writeBackup(ctx, sf, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, os.Rename(tmp.Name(), out)
+}

@@ -1,0 +1,91 @@
+// Command studyroll is the whole service in one binary: serve, demo, import,
+// report, backup and bench. This package only wires the others together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `studyroll — group study attendance and the three 100% rates
+
+Usage:
+  studyroll serve  [--addr 127.0.0.1:8080] [--data ./data] [--tz Asia/Shanghai] [--demo] [--config FILE]
+  studyroll demo   [--data ./data]            fill a fresh store with a demo organisation
+  studyroll import --data ./data roster.csv   import a roster (all or nothing)
+  studyroll report --data ./data --period 2023Q3 [--group ID] [--out DIR]
+  studyroll backup --data ./data --out FILE   consistent copy, safe while serving
+  studyroll bench  [--members N] [--json]     measure check-in, rates and PDFs
+
+Run "studyroll COMMAND -h" for the flags of one command.
+`
+
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+var commands = map[string]command{
+	"serve":  runServe,
+	"demo":   runDemo,
+	"import": runImport,
+	"backup": runBackup,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "studyroll: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd(ctx, args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "studyroll %s: %s\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "studyroll %s: %s\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake on the command line (exit code 2).
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// newFlags makes a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("studyroll "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses flags, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError(err.Error())
+	}
+	return nil
+}

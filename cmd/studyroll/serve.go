@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"studyroll/handlers"
+	"studyroll/store"
+	"studyroll/store/demo"
+)
+
+// Main is the running service: the store, the HTTP server and the jobs.
+// The end-to-end and browser tests start it exactly as `serve` does.
+type Main struct {
+	Addr     string
+	Data     string
+	Location *time.Location
+	Demo     bool
+	BaseURL  string
+	Config   string
+	Stdout   io.Writer
+	Logger   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	Store    *store.Store
+	listener net.Listener
+	server   *http.Server
+	control  *http.Server
+}
+
+// Open opens the store, creates the first admin (and the demo data when
+// asked), and starts listening. It prints the login to Stdout.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now})
+	if err != nil {
+		return err
+	}
+	m.Store = s
+	if err := m.bootstrap(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("listen on %s: %w", m.Addr, err)
+	}
+	m.listener = ln
+	if err := m.listenControl(); err != nil {
+		ln.Close()
+		s.Close()
+		return err
+	}
+	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
+		ReportDir: filepath.Join(m.Data, "reports")})
+	m.server = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+// URL is where the service listens.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+func (m *Main) bootstrap(ctx context.Context) error {
+	ctx = store.WithActor(ctx, "system")
+	pw, created, err := m.Store.Bootstrap(ctx, os.Getenv("STUDYROLL_ADMIN_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if created {
+		if os.Getenv("STUDYROLL_ADMIN_PASSWORD") != "" {
+			fmt.Fprintf(m.Stdout, "Created account admin with the password from $STUDYROLL_ADMIN_PASSWORD.\n")
+		} else {
+			fmt.Fprintf(m.Stdout, "Created account admin with password %s (shown once: write it down).\n", pw)
+		}
+	}
+	if !m.Demo {
+		return nil
+	}
+	gs, err := m.Store.Groups()
+	if err != nil {
+		return err
+	}
+	if len(gs) > 0 {
+		fmt.Fprintf(m.Stdout, "Demo: the store already holds an organisation; demo logins (if it is the demo): member, lead, hr / %s\n", demo.Password)
+		return nil
+	}
+	adm, err := m.Store.MemberByUsername("admin")
+	if err != nil {
+		return err
+	}
+	org, err := demo.Seed(store.WithActor(ctx, adm.ID), m.Store)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	printDemo(m.Stdout, org)
+	return nil
+}
+
+func printDemo(w io.Writer, org *demo.Org) {
+	fmt.Fprintf(w, "Demo organisation: %s, %d units, %d branches, %d accounts.\n", org.Root.Name, len(org.Units), len(org.Branches), len(org.Members))
+	for _, l := range org.Logins {
+		fmt.Fprintf(w, "  %-6s login: %-8s password: %s  (%s)\n", l.Role, l.Username, demo.Password, l.Name)
+	}
+}
+
+// Serve answers requests until ctx is done, then shuts down cleanly:
+// in-flight requests finish (up to 10 s) and the store file is closed.
+func (m *Main) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.listener) }()
+	m.Logger.Info("serving", "url", m.URL(), "data", m.Store.Path())
+	select {
+	case err := <-errc:
+		m.Store.Close()
+		return err
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := m.server.Shutdown(sctx)
+	_ = m.control.Shutdown(sctx)
+	if cerr := m.Store.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	m := &Main{Stdout: stdout}
+	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&m.Demo, "demo", false, "fill a fresh store with the demo organisation")
+	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request)")
+	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	loc, err := sf.location()
+	if err != nil {
+		return err
+	}
+	m.Data, m.Location = sf.data, loc
+	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "studyroll is serving on %s (data: %s). Stop with Ctrl-C.\n", m.URL(), m.Store.Path())
+	return m.Serve(ctx)
+}
