@@ -74,7 +74,7 @@ func (h *Handler) guard(r route) echo.MiddlewareFunc {
 			c.Set(ctxToken, tok)
 			c.Set(ctxViaCookie, viaCookie)
 			if !r.access.allows(m.Role) {
-				return store.Forbidden("role %s may not call %s %s", m.Role, r.Method, r.Path)
+				return store.Errorf(store.KindForbidden, "role_forbidden", "role %s may not call %s %s", m.Role, r.Method, r.Path)
 			}
 			ctx := store.WithActor(c.Request().Context(), m.ID)
 			c.SetRequest(c.Request().WithContext(ctx))

@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestRouteAccess walks every route of the API with every role and with no
+// login: no login → 401; a role the route does not declare → 403
+// role_forbidden; a declared role passes the guard (whatever the handler
+// then says about the made-up ids).
+func TestRouteAccess(t *testing.T) {
+	ts := newTestServer(t)
+	users := map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "admin": "admin"}
+	routes := Routes()
+	if len(routes) != len(wantAccess) {
+		t.Errorf("%d routes in the table, %d in wantAccess: keep them in step", len(routes), len(wantAccess))
+	}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		got := strings.Join(r.Roles, ",")
+		if r.Public {
+			got = "public"
+		} else if got == "" {
+			got = "any"
+		}
+		if want, ok := wantAccess[key]; !ok {
+			t.Errorf("%s: not in wantAccess (declare who may call it)", key)
+		} else if want != got {
+			t.Errorf("%s: roles %q, want %q (API.md)", key, got, want)
+		}
+		path := "/api/v1" + r.Path
+		for _, p := range []string{":id", ":member_id", ":item_id"} {
+			path = strings.ReplaceAll(path, p, "999")
+		}
+		path = strings.ReplaceAll(path, ":period", "2023Q3")
+		path = strings.ReplaceAll(path, ":file", "999.pdf")
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			rec := ts.do(r.Method, path, "", nil)
+			if r.Public {
+				if rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden {
+					t.Errorf("public route answered %d without login", rec.Code)
+				}
+				return
+			}
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("no login: got %d %s, want 401", rec.Code, rec.Body)
+			}
+			for role, user := range users {
+				allowed := len(r.Roles) == 0
+				for _, x := range r.Roles {
+					allowed = allowed || x == role
+				}
+				if r.Method == "POST" && r.Path == "/logout" {
+					continue // would end the shared token
+				}
+				rec := ts.do(r.Method, path, user, nil)
+				denied := rec.Code == http.StatusForbidden && errCode(rec) == "role_forbidden"
+				if allowed && (denied || rec.Code == http.StatusUnauthorized) {
+					t.Errorf("%s: got %d %s, want the route to let %s in", role, rec.Code, rec.Body, role)
+				}
+				if !allowed && !denied {
+					t.Errorf("%s: got %d %s, want 403 role_forbidden", role, rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// wantAccess is API.md's role column: who may call each route.
+var wantAccess = map[string]string{
+	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
+	"POST /groups": "admin", "GET /groups": "any",
+	"POST /members": "admin", "GET /members": "lead,hr,admin", "GET /members/:id": "any",
+	"PATCH /members/:id": "admin", "POST /members/import": "admin",
+	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
+	"POST /plans/:id/items/:item_id/done": "any",
+	"POST /sessions": "lead,admin", "GET /sessions": "any", "GET /sessions/:id": "any",
+	"POST /sessions/:id/cancel": "lead,admin", "GET /sessions/:id/code": "lead,admin",
+	"GET /sessions/:id/qr.png": "lead,admin", "GET /sessions/:id/signin-sheet.pdf": "lead,admin",
+	"POST /sessions/:id/checkin": "any", "PUT /sessions/:id/attendance/:member_id": "lead,admin",
+	"POST /sessions/:id/attendance/:member_id/makeup": "lead,admin",
+	"POST /sessions/:id/leave": "any", "PUT /sessions/:id/leave/:member_id": "lead,admin",
+	"GET /groups/:id/rotation": "lead,hr,admin", "PUT /groups/:id/rotation": "lead,admin",
+	"POST /sessions/:id/reading": "lead,admin", "POST /sessions/:id/shares": "lead,admin",
+	"POST /sessions/:id/questions": "lead,admin",
+	"POST /learning-reports": "any", "GET /learning-reports": "any",
+	"PUT /learning-reports/:id/evaluation": "lead,admin",
+	"POST /exams": "lead,admin", "GET /exams": "any", "GET /exams/:id": "any",
+	"PUT /exams/:id/scores": "lead,admin",
+	"GET /rates": "any", "GET /warnings": "lead,hr,admin", "GET /periods": "any",
+	"POST /periods/:period/lock": "hr,admin",
+	"POST /reports": "hr,admin", "GET /reports": "any",
+	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin",
+	"GET /jobs": "hr,admin", "GET /jobs/:id": "hr,admin",
+	"GET /audit": "hr,admin", "GET /backup": "admin",
+}
