@@ -167,7 +167,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		var line int
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -179,6 +179,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 			}
 			continue
 		}
+		line, _ = cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
