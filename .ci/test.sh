@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one test command (README "Run every test"): installs what the tests
+# need, then runs gofmt, go vet, staticcheck, every test with the race
+# detector, and each fuzz target briefly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v chromium >/dev/null || need+=(chromium)
+if ((${#need[@]})); then
+	echo "== installing ${need[*]}"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+export PATH="$(go env GOPATH)/bin:$PATH"
+command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+echo "== gofmt"
+bad=$(gofmt -l cmd store handlers schedule assets)
+if [ -n "$bad" ]; then echo "not gofmt'd: $bad"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+staticcheck ./...
+echo "== go test -race"
+go test -race -count=1 -cover -timeout 40m ./...
+echo "== fuzz (each target briefly)"
+FUZZTIME="${FUZZTIME:-5s}"
+for pkg in $(go list ./...); do
+	dir=$(go list -f '{{.Dir}}' "$pkg")
+	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/func //' | sort -u); do
+		echo "-- $pkg $target"
+		go test -run "^$" -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1 | tail -3
+	done
+done
+echo "== all tests passed"

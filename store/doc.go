@@ -1,0 +1,43 @@
+// Package store owns studyroll's bbolt file and every domain record in it:
+// the organisation tree, the roster, plans, sessions, attendance, the
+// reading-lead rotation, minutes, learning reports, exams, period locks,
+// job runs and the hash-chained audit log. It never imports echo.
+//
+// Every bucket is created when the store opens; ids are NextSequence values
+// stored as 8-byte big-endian keys (itob), so cursor order is numeric order;
+// composite keys concatenate two such ids. Values are JSON unless noted.
+//
+//	meta
+//	  version            → uint64 BE: schema version (see migrate.go)
+//	  audit_head         → hex SHA-256 of the newest audit entry
+//	groups               id → Group {id, name, parent_id}
+//	members              id → Member {id, name, username, group_id, role, joined_on, left_on}
+//	usernames            lower(username) → member id (8 bytes)
+//	credentials          member id → bcrypt hash
+//	tokens               SHA-256(token) → {member_id, created_at, expires_at}
+//	audit                seq → AuditEntry {seq, at, actor_id, action, entity, entity_id,
+//	                            before, after, flag, prev_hash, hash}
+//	plans                id → Plan {id, group_id, period, title, items[], …}
+//	items                item id → ContentItem {id, plan_id, title, due_on}
+//	item_done            member id + item id → done instant
+//	sessions             id → Session {id, group_id, title, starts_at, ends_at, place,
+//	                            item_ids, lead_id, cancelled, closed_at, …}
+//	session_secrets      session id → 32 random bytes (check-in code key)
+//	attendance           session id + member id → binary record (see model.go)
+//	leave_requests       session id + member id → leave request {reason, status, …}
+//	rotations            group id → rotation order [member id]
+//	reading_turns        session id → ReadingTurn {lead_id, material, notes}
+//	shares               session id + seq → Share {member_id, summary}
+//	questions            session id + seq → Question {asker_id, answerer_id, question, rating}
+//	learning_reports     id → LearningReport {member_id, period, text, grade, comment}
+//	exams                id → Exam {group_id, title, held_on, max_score, excellent_score}
+//	scores               exam id + member id → {score, updated_at}
+//	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, stale}
+//	jobs                 id → JobRun {kind, started_at, ended_at, done, total, result, error}
+//	report_files         period + kind + subject id → generated file record
+//
+// Each exported method is one transaction and adds its audit entries inside
+// that transaction; lowercase helpers take the *bolt.Tx so they compose.
+// Nothing returned aliases transaction memory: values are decoded or copied
+// before the transaction ends.
+package store
