@@ -229,6 +229,11 @@ func (l *loginLimiter) blocked(user string) time.Duration {
 func (l *loginLimiter) fail(user string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.failures) > 10000 { // a spray over many usernames: drop what has aged out
+		for u := range l.failures {
+			l.recent(u)
+		}
+	}
 	l.failures[user] = append(l.recent(user), l.now())
 }
 

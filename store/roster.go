@@ -29,9 +29,10 @@ type ImportResult struct {
 }
 
 type rosterRow struct {
-	line int
-	in   MemberInput
-	hash []byte
+	line      int
+	in        MemberInput
+	hash      []byte
+	roleGiven bool // an empty role column keeps an existing account's role
 }
 
 // ImportRoster reads a roster CSV (UTF-8, with or without a BOM, as Excel
@@ -73,7 +74,10 @@ func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, er
 				if len(bad) > 0 {
 					continue
 				}
-				p := MemberPatch{Name: &row.in.Name, GroupID: &row.in.GroupID, Role: &row.in.Role}
+				p := MemberPatch{Name: &row.in.Name, GroupID: &row.in.GroupID}
+				if row.roleGiven {
+					p.Role = &row.in.Role
+				}
 				if _, err := s.patchMember(tx, ctx, keyID(k), p, row.hash); err != nil {
 					bad.Add(lineKey(row.line), err.Error())
 					continue
@@ -197,7 +201,8 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 		if in.Password != "" {
 			validPassword(fe, in.Password)
 		}
-		if in.Role == "" {
+		roleGiven := in.Role != ""
+		if !roleGiven {
 			in.Role = RoleMember
 		}
 		if !in.Role.Valid() {
@@ -218,7 +223,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 			bad.Add(lineKey(line), joinFieldErrors(fe))
 			continue
 		}
-		rows = append(rows, rosterRow{line: line, in: in})
+		rows = append(rows, rosterRow{line: line, in: in, roleGiven: roleGiven})
 	}
 	if len(bad) > 0 {
 		return nil, rosterErr(bad)
