@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"demo":   runDemo,
 	"import": runImport,
 	"backup": runBackup,
+	"bench":  runBench,
 }
 
 func main() {
