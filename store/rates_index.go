@@ -1,0 +1,392 @@
+package store
+
+import (
+	"encoding/json"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+	"weak"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The rates need, besides the attendance records they stream, the whole
+// roster, the sessions, exams and self-study items: small next to the
+// attendance bucket, but decoding 20,000 sessions from JSON costs ~70 ms
+// and the one-member rates must answer in 5 ms. So a decoded copy, the
+// rates index, is kept per open Store and reused while it is current.
+//
+// It is current while no write that could change it has committed. Every
+// write appends an audit entry in its own transaction, so the audit
+// bucket's sequence counts writes: when it moved, the entries written since
+// are read and the index survives only if all of them touched records it
+// does not hold (attendance, scores, leave, logins …). Anything unknown
+// rebuilds it, so a new kind of write can make the rates slower, never
+// wrong.
+
+// ratesIndex is the decoded roster, sessions, exams and self-study items.
+type ratesIndex struct {
+	stamp indexStamp
+
+	tree     *Tree
+	groupIDs []string         // dense group index → id
+	gidx     map[string]int32 // id → dense group index
+	parent   []int32          // dense parent, -1 for a root
+	subtree  [][]int32        // dense group → itself and its descendants
+	paths    []string         // dense group → "单位/支部"
+
+	members []idxMember // in id order
+	byNum   []int32     // numeric member id → index in members, -1
+
+	sessions  []idxSession // not cancelled, by start, then id
+	exams     []idxExam    // by date, then id
+	selfStudy []idxItem    // self-study items, by due date
+}
+
+type idxMember struct {
+	num          uint64
+	m            Member
+	group        int32 // -1: no group, in no rates
+	joined, left int32 // days since 1970-01-01; left = maxDay when none
+}
+
+// activeOn is Member.ActiveOn on day numbers.
+func (m *idxMember) activeOn(day int32) bool { return m.joined <= day && day < m.left }
+
+type idxSession struct {
+	num      uint64
+	key      []byte
+	group    int32
+	start    int64 // Unix ns
+	end      int64
+	startDay int32 // the start's date in the store's zone
+	items    []uint64
+}
+
+type idxExam struct {
+	num       uint64
+	key       []byte
+	exam      Exam
+	group     int32
+	day       int32
+	excellent float64
+}
+
+type idxItem struct {
+	num   uint64
+	group int32 // the plan's group
+	due   int32
+}
+
+const maxDay = int32(1<<31 - 1)
+
+// dayNum turns YYYY-MM-DD into days since 1970-01-01; ok false when bad.
+func dayNum(d string) (int32, bool) {
+	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
+		return 0, false
+	}
+	n := func(s string) int {
+		v := 0
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return -1
+			}
+			v = v*10 + int(r-'0')
+		}
+		return v
+	}
+	y, m, dd := n(d[:4]), n(d[5:7]), n(d[8:])
+	if y < 0 || m < 1 || m > 12 || dd < 1 || dd > 31 {
+		return 0, false
+	}
+	return int32(time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC).Unix() / 86400), true
+}
+
+// dayOf is the date of instant t in loc, as a day number.
+func dayOf(t time.Time, loc *time.Location) int32 {
+	y, m, d := t.In(loc).Date()
+	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// covers is Tree.Covers on dense indices.
+func (ix *ratesIndex) covers(ancestor, g int32) bool {
+	for i := 0; g >= 0 && i <= len(ix.parent); i++ {
+		if g == ancestor {
+			return true
+		}
+		g = ix.parent[g]
+	}
+	return false
+}
+
+// indexStamp identifies the store state an index was built from.
+type indexStamp struct {
+	audit uint64 // the audit bucket's sequence: one per write
+	seqs  [5]uint64
+}
+
+var indexBuckets = [5][]byte{bucketGroups, bucketMembers, bucketSessions, bucketExams, bucketPlans}
+
+func stampOf(tx *bolt.Tx) indexStamp {
+	st := indexStamp{audit: tx.Bucket(bucketAudit).Sequence()}
+	for i, b := range indexBuckets {
+		st.seqs[i] = tx.Bucket(b).Sequence()
+	}
+	return st
+}
+
+// harmless reports whether an audit entry records a write the index does
+// not depend on. Closing a session only stamps closed_at.
+func harmless(action, entity string) bool {
+	switch entity {
+	case "attendance", "item_done", "exam_score", "leave_request", "learning_report",
+		"question", "share", "reading_turn", "rotation", "period", "job", "report", "report_file":
+		return true
+	case "session":
+		return action == "close"
+	case "member":
+		return action == "login" || action == "logout"
+	}
+	return false
+}
+
+// maxAuditReplay caps how many audit entries are read to keep an index;
+// past it a rebuild is as cheap.
+const maxAuditReplay = 2000
+
+var (
+	indexMu sync.Mutex
+	indexes = map[weak.Pointer[Store]]*ratesIndex{}
+)
+
+// ratesIndex returns the current index, building it when needed.
+func (s *Store) ratesIndex(tx *bolt.Tx) (*ratesIndex, error) {
+	key := weak.Make(s)
+	now := stampOf(tx)
+	indexMu.Lock()
+	ix := indexes[key]
+	indexMu.Unlock()
+	if ix != nil && ix.stamp.seqs == now.seqs && ix.stamp.audit <= now.audit {
+		if ix.stamp.audit == now.audit {
+			return ix, nil
+		}
+		if now.audit-ix.stamp.audit <= maxAuditReplay && auditHarmlessSince(tx, ix.stamp.audit) {
+			// Same index, newer stamp: later calls skip the replay.
+			fresh := *ix
+			fresh.stamp = now
+			s.storeIndex(key, &fresh)
+			return &fresh, nil
+		}
+	}
+	ix, err := s.buildIndex(tx)
+	if err != nil {
+		return nil, err
+	}
+	ix.stamp = now
+	s.storeIndex(key, ix)
+	return ix, nil
+}
+
+func (s *Store) storeIndex(key weak.Pointer[Store], ix *ratesIndex) {
+	indexMu.Lock()
+	_, had := indexes[key]
+	if old := indexes[key]; old == nil || old.stamp.audit <= ix.stamp.audit {
+		indexes[key] = ix
+	}
+	indexMu.Unlock()
+	if !had {
+		runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
+			indexMu.Lock()
+			delete(indexes, k)
+			indexMu.Unlock()
+		}, key)
+	}
+}
+
+// auditHarmlessSince reports whether every audit entry after seq records a
+// harmless write.
+func auditHarmlessSince(tx *bolt.Tx, seq uint64) bool {
+	c := tx.Bucket(bucketAudit).Cursor()
+	for k, v := c.Seek(itob(seq + 1)); k != nil; k, v = c.Next() {
+		var e struct {
+			Action string `json:"action"`
+			Entity string `json:"entity"`
+		}
+		if json.Unmarshal(v, &e) != nil || !harmless(e.Action, e.Entity) {
+			return false
+		}
+	}
+	return true
+}
+
+// buildIndex decodes what the index holds.
+func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
+	t, err := loadTree(tx)
+	if err != nil {
+		return nil, err
+	}
+	ix := &ratesIndex{tree: t, gidx: map[string]int32{}}
+	for _, g := range t.Groups() {
+		ix.gidx[g.ID] = int32(len(ix.groupIDs))
+		ix.groupIDs = append(ix.groupIDs, g.ID)
+	}
+	ix.parent = make([]int32, len(ix.groupIDs))
+	ix.subtree = make([][]int32, len(ix.groupIDs))
+	ix.paths = make([]string, len(ix.groupIDs))
+	for i, id := range ix.groupIDs {
+		g, _ := t.Group(id)
+		ix.parent[i] = ix.group(g.ParentID)
+		for _, sub := range t.Subtree(id) {
+			ix.subtree[i] = append(ix.subtree[i], ix.gidx[sub])
+		}
+		ix.paths[i] = t.Path(id)
+	}
+
+	var maxNum uint64
+	err = tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		im := idxMember{num: btoi(k), m: m, group: ix.group(m.GroupID), left: maxDay}
+		im.joined, _ = dayNum(m.JoinedOn)
+		if m.LeftOn != "" {
+			if d, ok := dayNum(m.LeftOn); ok {
+				im.left = d
+			}
+		}
+		ix.members = append(ix.members, im)
+		maxNum = max(maxNum, im.num)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if maxNum > 1<<26 {
+		maxNum = 1 << 26 // ids beyond stay unindexed: memberPos falls back to search
+	}
+	ix.byNum = make([]int32, maxNum+1)
+	for i := range ix.byNum {
+		ix.byNum[i] = -1
+	}
+	for i, m := range ix.members {
+		if m.num < uint64(len(ix.byNum)) {
+			ix.byNum[m.num] = int32(i)
+		}
+	}
+
+	type sessionFields struct {
+		GroupID   string    `json:"group_id"`
+		StartsAt  time.Time `json:"starts_at"`
+		EndsAt    time.Time `json:"ends_at"`
+		ItemIDs   []string  `json:"item_ids"`
+		Cancelled bool      `json:"cancelled"`
+	}
+	err = tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var sess sessionFields
+		if err := json.Unmarshal(v, &sess); err != nil {
+			return err
+		}
+		g := ix.group(sess.GroupID)
+		if sess.Cancelled || g < 0 {
+			return nil
+		}
+		is := idxSession{num: btoi(k), key: copyBytes(k), group: g, start: sess.StartsAt.UnixNano(),
+			end: sess.EndsAt.UnixNano(), startDay: dayOf(sess.StartsAt, s.loc)}
+		for _, id := range sess.ItemIDs {
+			if key, ok := idKey(id); ok {
+				is.items = append(is.items, btoi(key))
+			}
+		}
+		ix.sessions = append(ix.sessions, is)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(ix.sessions, func(i, j int) bool {
+		a, b := &ix.sessions[i], &ix.sessions[j]
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		return a.num < b.num
+	})
+
+	err = tx.Bucket(bucketExams).ForEach(func(k, v []byte) error {
+		var e Exam
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		g := ix.group(e.GroupID)
+		d, ok := dayNum(e.HeldOn)
+		if g < 0 || !ok {
+			return nil
+		}
+		ix.exams = append(ix.exams, idxExam{num: btoi(k), key: copyBytes(k), exam: e, group: g, day: d, excellent: e.ExcellentScore})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(ix.exams, func(i, j int) bool {
+		a, b := &ix.exams[i], &ix.exams[j]
+		if a.day != b.day {
+			return a.day < b.day
+		}
+		return a.num < b.num
+	})
+
+	err = tx.Bucket(bucketPlans).ForEach(func(k, v []byte) error {
+		var p Plan
+		if err := json.Unmarshal(v, &p); err != nil {
+			return err
+		}
+		g := ix.group(p.GroupID)
+		if g < 0 {
+			return nil
+		}
+		for _, it := range p.Items {
+			if it.DueOn == "" {
+				continue
+			}
+			key, ok1 := idKey(it.ID)
+			d, ok2 := dayNum(it.DueOn)
+			if ok1 && ok2 {
+				ix.selfStudy = append(ix.selfStudy, idxItem{num: btoi(key), group: g, due: d})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(ix.selfStudy, func(i, j int) bool {
+		a, b := &ix.selfStudy[i], &ix.selfStudy[j]
+		if a.due != b.due {
+			return a.due < b.due
+		}
+		return a.num < b.num
+	})
+	return ix, nil
+}
+
+// group is the dense index of group id, -1 when none or unknown.
+func (ix *ratesIndex) group(id string) int32 {
+	if g, ok := ix.gidx[id]; ok {
+		return g
+	}
+	return -1
+}
+
+// memberIndex is the index in members of numeric id num, -1 when unknown.
+func (ix *ratesIndex) memberIndex(num uint64) int32 {
+	if num < uint64(len(ix.byNum)) {
+		return ix.byNum[num]
+	}
+	i := sort.Search(len(ix.members), func(i int) bool { return ix.members[i].num >= num })
+	if i < len(ix.members) && ix.members[i].num == num {
+		return int32(i)
+	}
+	return -1
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Warning kinds.
+const (
+	// WarnBelowTarget: a rate of the period is below its 100% target.
+	WarnBelowTarget = "below_target"
+	// WarnCannotReach: a required session is already over with no
+	// attendance credit and no make-up, so 100% participation is out of
+	// reach this period unless a make-up is recorded.
+	WarnCannotReach = "cannot_reach"
+	// WarnConsecutiveAbsence: absent without make-up from two or more of
+	// the member's required sessions in a row.
+	WarnConsecutiveAbsence = "consecutive_absence"
+)
+
+// Warning is one thing a lead should follow up for one member.
+type Warning struct {
+	MemberID string `json:"member_id"`
+	Name     string `json:"name"`
+	GroupID  string `json:"group_id"`
+	Kind     string `json:"kind"`
+	Detail   string `json:"detail"`
+}
+
+// Warnings lists, for every member the rates of groupID's subtree ("" for
+// everyone) cover in p, the warnings that apply, members in the rates'
+// order and, per member, below_target, cannot_reach, consecutive_absence.
+// "Already over" is judged by the store's clock.
+func (s *Store) Warnings(p Period, groupID string, pol Policy) ([]Warning, error) {
+	out := []Warning{}
+	err := s.view(func(tx *bolt.Tx) error {
+		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, group: groupID, warnings: true, now: s.now()})
+		if err != nil {
+			return err
+		}
+		for i, mr := range res.report.Members {
+			r := res.rows[i]
+			w := func(kind, detail string) {
+				out = append(out, Warning{MemberID: mr.MemberID, Name: mr.Name, GroupID: mr.GroupID, Kind: kind, Detail: detail})
+			}
+			var below []string
+			for _, x := range []struct {
+				name string
+				r    Ratio
+			}{{"participation", mr.Participation}, {"completion", mr.Completion}, {"excellence", mr.Excellence}} {
+				if x.r.Den > 0 && x.r.Num < x.r.Den {
+					below = append(below, fmt.Sprintf("%s %d/%d", x.name, x.r.Num, x.r.Den))
+				}
+			}
+			if len(below) > 0 {
+				w(WarnBelowTarget, "below 100%: "+strings.Join(below, ", "))
+			}
+			if r.missed > 0 {
+				w(WarnCannotReach, fmt.Sprintf("missed %d required session(s) without make-up since %s: 100%% participation needs a make-up", r.missed, dayString(r.firstMissed)))
+			}
+			if r.bestRun >= 2 {
+				w(WarnConsecutiveAbsence, fmt.Sprintf("absent without make-up from %d sessions in a row (%s to %s)", r.bestRun, dayString(r.bestRunStart), dayString(r.bestRunEnd)))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// dayString turns a day number back into YYYY-MM-DD.
+func dayString(d int32) string {
+	return time.Unix(int64(d)*86400, 0).UTC().Format(DateLayout)
+}
