@@ -44,14 +44,6 @@ func (h *Handler) handleRecordQuestion(c echo.Context) error   { return notYet(c
 func (h *Handler) handleWriteReport(c echo.Context) error      { return notYet(c) }
 func (h *Handler) handleListReports(c echo.Context) error      { return notYet(c) }
 func (h *Handler) handleEvaluateReport(c echo.Context) error   { return notYet(c) }
-func (h *Handler) handleCreateExam(c echo.Context) error       { return notYet(c) }
-func (h *Handler) handleListExams(c echo.Context) error        { return notYet(c) }
-func (h *Handler) handleGetExam(c echo.Context) error          { return notYet(c) }
-func (h *Handler) handlePutScores(c echo.Context) error        { return notYet(c) }
-func (h *Handler) handleRates(c echo.Context) error            { return notYet(c) }
-func (h *Handler) handleWarnings(c echo.Context) error         { return notYet(c) }
-func (h *Handler) handleListPeriods(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleLockPeriod(c echo.Context) error       { return notYet(c) }
 func (h *Handler) handleStartReports(c echo.Context) error     { return notYet(c) }
 func (h *Handler) handleListReportFiles(c echo.Context) error  { return notYet(c) }
 func (h *Handler) handleMemberReportFile(c echo.Context) error { return notYet(c) }

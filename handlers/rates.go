@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"studyroll/store"
+)
+
+// periodParam reads ?period= (a year or a quarter); missing means the
+// current quarter.
+func (h *Handler) periodParam(c echo.Context) (store.Period, error) {
+	ps := c.QueryParam("period")
+	if ps == "" {
+		return store.PeriodOf(h.store.Now(), h.store.Location()), nil
+	}
+	p, err := store.ParsePeriod(ps, h.store.Location())
+	if err != nil {
+		return store.Period{}, badParam("period", "a year like 2023 or a quarter like 2023Q3")
+	}
+	return p, nil
+}
+
+// scopeGroup picks the subtree a lead, hr or admin asks about: group_id
+// when given (a lead only within their own subtree), else a lead's own
+// group, else "" for the whole organisation.
+func (h *Handler) scopeGroup(c echo.Context, caller *store.Member) (string, error) {
+	gid := c.QueryParam("group_id")
+	t, err := h.store.Tree()
+	if err != nil {
+		return "", err
+	}
+	if gid != "" {
+		if _, ok := t.Group(gid); !ok {
+			return "", store.NotFound("group", gid)
+		}
+	}
+	switch caller.Role {
+	case store.RoleAdmin, store.RoleHR:
+		return gid, nil
+	case store.RoleLead:
+		if caller.GroupID == "" {
+			return "", store.Forbidden("a lead without a group leads no subtree")
+		}
+		if gid == "" {
+			return caller.GroupID, nil
+		}
+		if !t.Covers(caller.GroupID, gid) {
+			return "", store.Forbidden("a lead sees only their own group's subtree")
+		}
+		return gid, nil
+	}
+	return "", store.Forbidden("members see only their own rates")
+}
+
+// handleRates handles GET /rates?period=&group_id=: a member gets only
+// their own row (group_id → 403), a lead their subtree, hr and admin any
+// group or, without group_id, the whole organisation. The answer carries
+// the policy in force.
+func (h *Handler) handleRates(c echo.Context) error {
+	caller := me(c)
+	p, err := h.periodParam(c)
+	if err != nil {
+		return err
+	}
+	pol := h.store.Policy()
+	if caller.Role == store.RoleMember {
+		if c.QueryParam("group_id") != "" {
+			return store.Forbidden("members see only their own rates: leave out group_id")
+		}
+		r, err := h.store.MemberRates(p, caller.ID, pol)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, r)
+	}
+	gid, err := h.scopeGroup(c, caller)
+	if err != nil {
+		return err
+	}
+	r, err := h.store.Rates(p, gid, pol)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// handleWarnings handles GET /warnings?period=&group_id= (lead: their
+// subtree; hr, admin: any group or everyone).
+func (h *Handler) handleWarnings(c echo.Context) error {
+	p, err := h.periodParam(c)
+	if err != nil {
+		return err
+	}
+	gid, err := h.scopeGroup(c, me(c))
+	if err != nil {
+		return err
+	}
+	ws, err := h.store.Warnings(p, gid, h.store.Policy())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(ws))
+}
+
+// handleListPeriods handles GET /periods: every locked period.
+func (h *Handler) handleListPeriods(c echo.Context) error {
+	ls, err := h.store.PeriodLocks()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(ls))
+}
+
+// handleLockPeriod handles POST /periods/:period/lock (hr, admin): 200 with
+// the lock; a period that has not ended → 409 period_open.
+func (h *Handler) handleLockPeriod(c echo.Context) error {
+	l, err := h.store.LockPeriod(c.Request().Context(), c.Param("period"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
