@@ -231,8 +231,8 @@ func TestRotationLead(t *testing.T) {
 func TestRotationEarlierAndInactive(t *testing.T) {
 	f := newRTFixture(t)
 	s := f.s
-	rtCreate(t, s, f.g, rtDay("2023-04-03"), "")   // b
-	rtCreate(t, s, f.g, rtDay("2023-04-17"), "")   // a
+	rtCreate(t, s, f.g, rtDay("2023-04-03"), "")         // b
+	rtCreate(t, s, f.g, rtDay("2023-04-17"), "")         // a
 	late := rtCreate(t, s, f.g, rtDay("2023-04-10"), "") // after b (the latest EARLIER session)
 	if got := f.names([]string{late.LeadID}); got != "a" {
 		t.Errorf("session inserted between: %s, want a (after b)", got)
@@ -301,7 +301,7 @@ func TestSetRotation(t *testing.T) {
 	for _, c := range bad {
 		_, err := s.SetRotation(admin, f.g, RotationInput{Order: c.order})
 		var se *Error
-		if !IsKind(err, KindInvalid) || !asErr(err, &se) || !strings.Contains(se.Fields["order"], c.want) {
+		if !IsKind(err, KindInvalid) || !rtAsErr(err, &se) || !strings.Contains(se.Fields["order"], c.want) {
 			t.Errorf("%s: %v (fields %v), want 422 order mentioning %q", c.name, err, se, c.want)
 		}
 	}
@@ -314,7 +314,7 @@ func TestSetRotation(t *testing.T) {
 	}
 }
 
-func asErr(err error, target **Error) bool { return errors.As(err, target) }
+func rtAsErr(err error, target **Error) bool { return errors.As(err, target) }
 
 func TestProposeSubstitute(t *testing.T) {
 	f := newRTFixture(t)
@@ -419,8 +419,8 @@ func TestRotationFairness(t *testing.T) {
 
 type rtStats struct {
 	sessions, joins, departures, reorders, preLeaves, substitutions, swaps, turnSwaps, outsideSwaps, cancels int
-	windows int // (k, j] stretches checked
-	owed    int // members owed a turn in them, checked
+	windows                                                                                                  int // (k, j] stretches checked
+	owed                                                                                                     int // members owed a turn in them, checked
 }
 
 func (a *rtStats) add(b rtStats) {
@@ -686,4 +686,26 @@ func rtFairnessRun(t *testing.T, seed int64, steps int) rtStats {
 		t.Fatal(err)
 	}
 	return st
+}
+
+func FuzzRotationInput(f *testing.F) {
+	f.Add([]byte(`{"order":["3","4","5"]}`))
+	f.Add([]byte(`{"order":["3","3"]}`))
+	f.Add([]byte(`{"order":null}`))
+	f.Add([]byte(`{"order":["","0","x"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRequest(t, data, func(in *RotationInput) string {
+			seen := map[string]bool{}
+			for _, id := range in.Order {
+				if _, ok := idKey(id); !ok || seen[id] {
+					return "bad or repeated id " + id
+				}
+				seen[id] = true
+			}
+			if in.Order == nil {
+				return "nil order"
+			}
+			return ""
+		})
+	})
 }
