@@ -20,22 +20,7 @@ func notYet(c echo.Context) error {
 
 // Each feature's file replaces its stubs below.
 
-func (h *Handler) handleCreatePlan(c echo.Context) error       { return notYet(c) }
-func (h *Handler) handleListPlans(c echo.Context) error        { return notYet(c) }
-func (h *Handler) handleGetPlan(c echo.Context) error          { return notYet(c) }
-func (h *Handler) handleItemDone(c echo.Context) error         { return notYet(c) }
-func (h *Handler) handleCreateSession(c echo.Context) error    { return notYet(c) }
-func (h *Handler) handleListSessions(c echo.Context) error     { return notYet(c) }
-func (h *Handler) handleGetSession(c echo.Context) error       { return notYet(c) }
-func (h *Handler) handleCancelSession(c echo.Context) error    { return notYet(c) }
-func (h *Handler) handleSessionCode(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleSessionQR(c echo.Context) error        { return notYet(c) }
 func (h *Handler) handleSigninSheet(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleCheckin(c echo.Context) error          { return notYet(c) }
-func (h *Handler) handleSetAttendance(c echo.Context) error    { return notYet(c) }
-func (h *Handler) handleMakeup(c echo.Context) error           { return notYet(c) }
-func (h *Handler) handleRequestLeave(c echo.Context) error     { return notYet(c) }
-func (h *Handler) handleDecideLeave(c echo.Context) error      { return notYet(c) }
 func (h *Handler) handleGetRotation(c echo.Context) error      { return notYet(c) }
 func (h *Handler) handlePutRotation(c echo.Context) error      { return notYet(c) }
 func (h *Handler) handleRecordReading(c echo.Context) error    { return notYet(c) }

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"studyroll/store"
+)
+
+// seesGroup reports whether caller may read things (plans, sessions) that
+// target group g: hr and admin everything; a lead what targets their
+// group's subtree or one of their group's ancestors; a member what targets
+// their group or an ancestor of it.
+func seesGroup(t *store.Tree, caller *store.Member, g string) bool {
+	switch caller.Role {
+	case store.RoleAdmin, store.RoleHR:
+		return true
+	case store.RoleLead:
+		return caller.GroupID != "" && (t.Covers(caller.GroupID, g) || t.Covers(g, caller.GroupID))
+	}
+	return caller.GroupID != "" && t.Covers(g, caller.GroupID)
+}
+
+// handleCreatePlan handles POST /plans: a lead of the plan's group or above,
+// or an admin.
+func (h *Handler) handleCreatePlan(c echo.Context) error {
+	var in store.PlanInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	t, err := h.store.Tree()
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Group(in.GroupID); !ok {
+		return badParam("group_id", "no such group")
+	}
+	if err := h.leadsGroup(me(c), in.GroupID); err != nil {
+		return err
+	}
+	p, err := h.store.CreatePlan(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, p)
+}
+
+// handleListPlans handles GET /plans?group_id=&period=: the plans the caller
+// may see; group_id keeps the plans that reach that group (its own and its
+// ancestors'), period those overlapping it.
+func (h *Handler) handleListPlans(c echo.Context) error {
+	t, err := h.store.Tree()
+	if err != nil {
+		return err
+	}
+	var f store.PlanFilter
+	if g := c.QueryParam("group_id"); g != "" {
+		if _, ok := t.Group(g); !ok {
+			return store.NotFound("group", g)
+		}
+		f.GroupIDs = t.Ancestors(g)
+	}
+	if p := c.QueryParam("period"); p != "" {
+		if _, err := store.ParsePeriod(p, h.store.Location()); err != nil {
+			return badParam("period", "a year like 2023 or a quarter like 2023Q3")
+		}
+		f.Period = p
+	}
+	ps, err := h.store.Plans(f)
+	if err != nil {
+		return err
+	}
+	caller := me(c)
+	out := make([]store.Plan, 0, len(ps))
+	for _, p := range ps {
+		if seesGroup(t, caller, p.GroupID) {
+			out = append(out, p)
+		}
+	}
+	return c.JSON(http.StatusOK, list(out))
+}
+
+// handleGetPlan handles GET /plans/:id.
+func (h *Handler) handleGetPlan(c echo.Context) error {
+	p, err := h.store.Plan(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	t, err := h.store.Tree()
+	if err != nil {
+		return err
+	}
+	if !seesGroup(t, me(c), p.GroupID) {
+		return store.Forbidden("this plan is not for your group")
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// handleItemDone handles POST /plans/:id/items/:item_id/done: the caller
+// marks a self-study item of a plan for their group done. Idempotent.
+func (h *Handler) handleItemDone(c echo.Context) error {
+	d, err := h.store.MarkItemDone(c.Request().Context(), me(c).ID, c.Param("id"), c.Param("item_id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}

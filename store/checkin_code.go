@@ -1,0 +1,114 @@
+package store
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CodeStep is how long one check-in code is current. A code is accepted
+// during its own step and the next one, so a forwarded photo of the lead's
+// screen stops working within a minute.
+const CodeStep = 30 * time.Second
+
+// CodeDigits is the length of a check-in code.
+const CodeDigits = 6
+
+// codeStep is the time step of t: Unix seconds / 30, rounded down.
+func codeStep(t time.Time) int64 {
+	u := t.Unix()
+	step := u / int64(CodeStep/time.Second)
+	if u < 0 && u%int64(CodeStep/time.Second) != 0 {
+		step--
+	}
+	return step
+}
+
+// stepEnd is the instant step ends.
+func stepEnd(step int64) time.Time {
+	return time.Unix((step+1)*int64(CodeStep/time.Second), 0)
+}
+
+// checkinCode is the code of secret at step: HMAC-SHA256(secret,
+// big-endian uint64(step)), cut to 6 decimal digits by the dynamic
+// truncation of RFC 4226 section 5.3.
+func checkinCode(secret []byte, step int64) [CodeDigits]byte {
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(step))
+	m := hmac.New(sha256.New, secret)
+	m.Write(msg[:])
+	var buf [sha256.Size]byte
+	sum := m.Sum(buf[:0])
+	off := sum[len(sum)-1] & 0x0f
+	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	var code [CodeDigits]byte
+	for i := CodeDigits - 1; i >= 0; i-- {
+		code[i] = byte('0' + bin%10)
+		bin /= 10
+	}
+	return code
+}
+
+// stepCodes are the codes accepted during one step: its own and the
+// previous step's.
+type stepCodes struct {
+	step      int64
+	cur, prev [CodeDigits]byte
+}
+
+func codesAt(secret []byte, step int64) *stepCodes {
+	return &stepCodes{step: step, cur: checkinCode(secret, step), prev: checkinCode(secret, step-1)}
+}
+
+// accepts compares code with both accepted codes in constant time (both
+// comparisons always run). Only the length, which is public, short-cuts.
+func (c *stepCodes) accepts(code string) bool {
+	if len(code) != CodeDigits {
+		return false
+	}
+	a := subtle.ConstantTimeCompare([]byte(code), c.cur[:])
+	b := subtle.ConstantTimeCompare([]byte(code), c.prev[:])
+	return a|b == 1
+}
+
+// checkCode reports whether code is accepted for secret at now.
+func checkCode(secret []byte, code string, now time.Time) bool {
+	return codesAt(secret, codeStep(now)).accepts(code)
+}
+
+// CheckinCode is what the lead's screen shows: the current code and when it
+// stops being accepted (the end of the step after its own).
+type CheckinCode struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SessionCode returns the current check-in code of a session. A cancelled
+// session has none (409 session_cancelled).
+func (s *Store) SessionCode(id string) (*CheckinCode, error) {
+	var secret []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		sess, err := getSession(tx, id)
+		if err != nil {
+			return err
+		}
+		if sess.Cancelled {
+			return Conflict("session_cancelled", "session %s is cancelled", id)
+		}
+		secret = copyBytes(tx.Bucket(bucketSecrets).Get(keyOrZero(id)))
+		if len(secret) == 0 {
+			return Errorf(KindInternal, "internal", "session %s has no secret", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	step := codeStep(s.now())
+	code := checkinCode(secret, step)
+	return &CheckinCode{Code: string(code[:]), ExpiresAt: stepEnd(step + 1).In(s.loc)}, nil
+}

@@ -1,0 +1,472 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Limits on a session's free text and items.
+const (
+	maxPlaceLen       = 200
+	maxSessionItems   = 200
+	sessionSecretSize = 32
+)
+
+// SessionInput is the body of POST /sessions. Instants are RFC 3339.
+type SessionInput struct {
+	GroupID  string   `json:"group_id"`
+	Title    string   `json:"title"`
+	StartsAt string   `json:"starts_at"`
+	EndsAt   string   `json:"ends_at"`
+	Place    string   `json:"place,omitempty"`
+	ItemIDs  []string `json:"item_ids,omitempty"`
+	LeadID   string   `json:"lead_id,omitempty"`
+
+	startsAt, endsAt time.Time // set by Validate
+}
+
+// Validate checks the input without touching the store.
+func (in *SessionInput) Validate() error {
+	fe := FieldErrors{}
+	if strings.TrimSpace(in.GroupID) == "" {
+		fe.Add("group_id", "required")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	vetTitle(fe, "title", in.Title)
+	in.Place = strings.TrimSpace(in.Place)
+	vetText(fe, "place", in.Place, maxPlaceLen, false)
+	var err1, err2 error
+	in.startsAt, err1 = parseSessionInstant(fe, "starts_at", in.StartsAt)
+	in.endsAt, err2 = parseSessionInstant(fe, "ends_at", in.EndsAt)
+	if err1 == nil && err2 == nil && !in.endsAt.After(in.startsAt) {
+		fe.Add("ends_at", "must be after starts_at")
+	}
+	if len(in.ItemIDs) > maxSessionItems {
+		fe.Add("item_ids", "at most "+strconv.Itoa(maxSessionItems)+" items")
+	}
+	seen := map[string]bool{}
+	for _, id := range in.ItemIDs {
+		if _, ok := idKey(id); !ok {
+			fe.Add("item_ids", "item "+strconv.Quote(id)+" not found")
+		} else if seen[id] {
+			fe.Add("item_ids", "item "+id+" listed twice")
+		}
+		seen[id] = true
+	}
+	return fe.Err()
+}
+
+// parseSessionInstant reads a required RFC 3339 instant into fe's field.
+func parseSessionInstant(fe FieldErrors, field, s string) (time.Time, error) {
+	if s == "" {
+		fe.Add(field, "required")
+		return time.Time{}, errBadInstant
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil || t.Year() < 1900 || t.Year() > 9998 {
+		fe.Add(field, "an instant in RFC 3339, like 2023-09-01T14:30:00+08:00")
+		return time.Time{}, errBadInstant
+	}
+	return t, nil
+}
+
+var errBadInstant = Errorf(KindInvalid, "invalid", "invalid")
+
+// CreateSession schedules a session. item_ids must name items of plans whose
+// group covers the session's group; lead_id, when given, must name an active
+// member of the audience or a lead over the group; when omitted the rotation
+// picks the reading lead. A random per-session secret for the check-in code
+// is stored beside it and never leaves the store.
+func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	secret := make([]byte, sessionSecretSize)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	var sess *Session
+	err := s.update(func(tx *bolt.Tx) error {
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		if _, ok := t.Group(in.GroupID); !ok {
+			return Invalid(map[string]string{"group_id": "no such group"})
+		}
+		for _, iid := range in.ItemIDs {
+			it, err := getItem(tx, iid)
+			if IsKind(err, KindNotFound) {
+				return Invalid(map[string]string{"item_ids": "item " + iid + " not found"})
+			} else if err != nil {
+				return err
+			}
+			p, err := getPlan(tx, it.PlanID)
+			if err != nil {
+				return err
+			}
+			if !t.Covers(p.GroupID, in.GroupID) {
+				return Invalid(map[string]string{"item_ids": "item " + iid + " belongs to a plan of a group that does not cover this session's group"})
+			}
+		}
+		ctx, err := s.lockGuard(tx, ctx, in.startsAt)
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketSessions)
+		id, key, err := nextID(b)
+		if err != nil {
+			return err
+		}
+		items := append([]string{}, in.ItemIDs...)
+		sess = &Session{ID: id, GroupID: in.GroupID, Title: in.Title, StartsAt: in.startsAt.In(s.loc),
+			EndsAt: in.endsAt.In(s.loc), Place: in.Place, ItemIDs: items, CreatedAt: s.now().UTC(), CreatedBy: ActorFrom(ctx)}
+		if in.LeadID != "" {
+			if err := s.checkManualLead(tx, t, sess, in.LeadID); err != nil {
+				return err
+			}
+			sess.LeadID, sess.LeadSource = in.LeadID, "manual"
+		} else {
+			lead, err := s.rotationLead(tx, sess)
+			if err != nil {
+				return err
+			}
+			if lead != "" {
+				sess.LeadID, sess.LeadSource = lead, "rotation"
+			}
+		}
+		if err := putJSON(b, key, sess); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketSecrets).Put(key, secret); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "create", "session", id, nil, sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// checkManualLead accepts as reading lead an active member of the audience,
+// or an active lead over the session's group.
+func (s *Store) checkManualLead(tx *bolt.Tx, t *Tree, sess *Session, leadID string) error {
+	m, err := getMember(tx, leadID)
+	if IsKind(err, KindNotFound) {
+		return Invalid(map[string]string{"lead_id": "no such member"})
+	} else if err != nil {
+		return err
+	}
+	day := s.startDate(sess)
+	switch {
+	case !m.ActiveOn(day):
+		return Invalid(map[string]string{"lead_id": "not an active member on the session's date"})
+	case m.GroupID != "" && t.Covers(sess.GroupID, m.GroupID):
+		return nil // in the audience
+	case m.Role == RoleLead && m.GroupID != "" && t.Covers(m.GroupID, sess.GroupID):
+		return nil // a lead over the group
+	}
+	return Invalid(map[string]string{"lead_id": "must be a member of the audience or a lead over the group"})
+}
+
+// startDate is the session's start date in the store's time zone: the day
+// on which audience membership is judged.
+func (s *Store) startDate(sess *Session) string {
+	return sess.StartsAt.In(s.loc).Format(DateLayout)
+}
+
+// Session returns one session (never its secret).
+func (s *Store) Session(id string) (*Session, error) {
+	var sess *Session
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		sess, err = getSession(tx, id)
+		return err
+	})
+	return sess, err
+}
+
+func getSession(tx *bolt.Tx, id string) (*Session, error) {
+	key, ok := idKey(id)
+	if !ok {
+		return nil, NotFound("session", id)
+	}
+	var sess Session
+	if found, err := getJSON(tx.Bucket(bucketSessions), key, &sess); err != nil {
+		return nil, err
+	} else if !found {
+		return nil, NotFound("session", id)
+	}
+	if sess.ItemIDs == nil {
+		sess.ItemIDs = []string{}
+	}
+	return &sess, nil
+}
+
+// SessionFilter selects sessions; zero fields do not filter.
+type SessionFilter struct {
+	// GroupIDs keeps sessions targeting one of these groups.
+	GroupIDs []string
+	// From and To keep sessions with From ≤ starts_at < To.
+	From, To time.Time
+	// IncludeCancelled keeps cancelled sessions too; they count nowhere, so
+	// by default they are left out.
+	IncludeCancelled bool
+}
+
+// Sessions lists sessions ordered by starts_at, then id.
+func (s *Store) Sessions(f SessionFilter) ([]Session, error) {
+	out := []Session{}
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, err = sessionsTx(tx, f)
+		return err
+	})
+	return out, err
+}
+
+func sessionsTx(tx *bolt.Tx, f SessionFilter) ([]Session, error) {
+	var want map[string]bool
+	if f.GroupIDs != nil {
+		want = make(map[string]bool, len(f.GroupIDs))
+		for _, g := range f.GroupIDs {
+			want[g] = true
+		}
+	}
+	out := []Session{}
+	err := tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var sess Session
+		if err := json.Unmarshal(v, &sess); err != nil {
+			return err
+		}
+		switch {
+		case sess.Cancelled && !f.IncludeCancelled,
+			want != nil && !want[sess.GroupID],
+			!f.From.IsZero() && sess.StartsAt.Before(f.From),
+			!f.To.IsZero() && !sess.StartsAt.Before(f.To):
+			return nil
+		}
+		if sess.ItemIDs == nil {
+			sess.ItemIDs = []string{}
+		}
+		out = append(out, sess)
+		return nil
+	})
+	sortSessionsByStart(out)
+	return out, err
+}
+
+// sortSessionsByStart orders sessions by start, then id.
+func sortSessionsByStart(ss []Session) {
+	sort.SliceStable(ss, func(i, j int) bool {
+		if !ss[i].StartsAt.Equal(ss[j].StartsAt) {
+			return ss[i].StartsAt.Before(ss[j].StartsAt)
+		}
+		return btoi(keyOrZero(ss[i].ID)) < btoi(keyOrZero(ss[j].ID))
+	})
+}
+
+// CancelSession cancels a session: it then counts nowhere and nobody can
+// check in. Cancelling twice is a conflict.
+func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) {
+	var sess *Session
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		if sess, err = getSession(tx, id); err != nil {
+			return err
+		}
+		if sess.Cancelled {
+			return Conflict("already_cancelled", "session %s is already cancelled", id)
+		}
+		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		if err != nil {
+			return err
+		}
+		before := *sess
+		now := s.now().UTC()
+		sess.Cancelled, sess.CancelledAt = true, &now
+		if err := putJSON(tx.Bucket(bucketSessions), keyOrZero(id), sess); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "cancel", "session", id, &before, sess)
+	})
+	s.forgetSession(id)
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Audience lists the members a session is for: those active on its start
+// date whose group is the session's group or below it, ordered by name.
+func (s *Store) Audience(sess *Session) ([]Member, error) {
+	var out []Member
+	err := s.view(func(tx *bolt.Tx) error {
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		out, err = s.audienceTx(tx, t, sess)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) audienceTx(tx *bolt.Tx, t *Tree, sess *Session) ([]Member, error) {
+	ms, err := loadMembers(tx)
+	if err != nil {
+		return nil, err
+	}
+	return s.audienceOf(t, sess, ms), nil
+}
+
+// audienceOf picks the audience of sess out of all members ms.
+func (s *Store) audienceOf(t *Tree, sess *Session, ms []Member) []Member {
+	in := map[string]bool{}
+	for _, g := range t.Subtree(sess.GroupID) {
+		in[g] = true
+	}
+	day := s.startDate(sess)
+	out := []Member{}
+	for _, m := range ms {
+		if m.GroupID != "" && in[m.GroupID] && m.ActiveOn(day) {
+			out = append(out, m)
+		}
+	}
+	SortMembers(out)
+	return out
+}
+
+// AudienceMember is one entry of a session's audience.
+type AudienceMember struct {
+	MemberID string `json:"member_id"`
+	Name     string `json:"name"`
+	GroupID  string `json:"group_id"`
+}
+
+// AttendanceEntry is an attendance record with the member's name.
+type AttendanceEntry struct {
+	Attendance
+	Name string `json:"name"`
+}
+
+// LeaveEntry is a leave request with the member's name.
+type LeaveEntry struct {
+	LeaveRequest
+	Name string `json:"name"`
+}
+
+// AttendanceCounts sums up a session's audience: expected is the audience
+// size; none counts audience members without a record.
+type AttendanceCounts struct {
+	Expected int `json:"expected"`
+	Present  int `json:"present"`
+	Late     int `json:"late"`
+	Leave    int `json:"leave"`
+	Absent   int `json:"absent"`
+	None     int `json:"none"`
+}
+
+// SessionDetail is a session with its audience, attendance records, leave
+// requests and counts: the answer of GET /sessions/{id}.
+type SessionDetail struct {
+	Session
+	LeadName      string            `json:"lead_name,omitempty"`
+	Attendance    []AttendanceEntry `json:"attendance"`
+	Audience      []AudienceMember  `json:"audience"`
+	LeaveRequests []LeaveEntry      `json:"leave_requests"`
+	Counts        AttendanceCounts  `json:"counts"`
+}
+
+// OnlyMember keeps only member memberID's own entries in the audience,
+// attendance and leave lists (what a member may see); counts stay whole.
+func (d *SessionDetail) OnlyMember(memberID string) {
+	aud := []AudienceMember{}
+	for _, a := range d.Audience {
+		if a.MemberID == memberID {
+			aud = append(aud, a)
+		}
+	}
+	att := []AttendanceEntry{}
+	for _, a := range d.Attendance {
+		if a.MemberID == memberID {
+			att = append(att, a)
+		}
+	}
+	lv := []LeaveEntry{}
+	for _, l := range d.LeaveRequests {
+		if l.MemberID == memberID {
+			lv = append(lv, l)
+		}
+	}
+	d.Audience, d.Attendance, d.LeaveRequests = aud, att, lv
+}
+
+// SessionDetail returns a session with its audience, records, leave
+// requests and counts, all read in one transaction.
+func (s *Store) SessionDetail(id string) (*SessionDetail, error) {
+	var d *SessionDetail
+	err := s.view(func(tx *bolt.Tx) error {
+		sess, err := getSession(tx, id)
+		if err != nil {
+			return err
+		}
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		ms, err := loadMembers(tx)
+		if err != nil {
+			return err
+		}
+		names := make(map[string]string, len(ms))
+		for _, m := range ms {
+			names[m.ID] = m.Name
+		}
+		d = &SessionDetail{Session: *sess, LeadName: names[sess.LeadID],
+			Attendance: []AttendanceEntry{}, Audience: []AudienceMember{}, LeaveRequests: []LeaveEntry{}}
+		inAudience := map[string]bool{}
+		for _, m := range s.audienceOf(t, sess, ms) {
+			d.Audience = append(d.Audience, AudienceMember{MemberID: m.ID, Name: m.Name, GroupID: m.GroupID})
+			inAudience[m.ID] = true
+		}
+		recs, err := attendanceTx(tx, id)
+		if err != nil {
+			return err
+		}
+		d.Counts.Expected = len(d.Audience)
+		d.Counts.None = len(d.Audience)
+		for _, a := range recs {
+			d.Attendance = append(d.Attendance, AttendanceEntry{Attendance: a, Name: names[a.MemberID]})
+			if !inAudience[a.MemberID] {
+				continue
+			}
+			d.Counts.None--
+			switch a.Status {
+			case StatusPresent:
+				d.Counts.Present++
+			case StatusLate:
+				d.Counts.Late++
+			case StatusLeave:
+				d.Counts.Leave++
+			case StatusAbsent:
+				d.Counts.Absent++
+			}
+		}
+		reqs, err := leaveRequestsTx(tx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range reqs {
+			d.LeaveRequests = append(d.LeaveRequests, LeaveEntry{LeaveRequest: r, Name: names[r.MemberID]})
+		}
+		return nil
+	})
+	return d, err
+}
