@@ -21,14 +21,6 @@ func notYet(c echo.Context) error {
 // Each feature's file replaces its stubs below.
 
 func (h *Handler) handleSigninSheet(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleGetRotation(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handlePutRotation(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleRecordReading(c echo.Context) error    { return notYet(c) }
-func (h *Handler) handleRecordShare(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleRecordQuestion(c echo.Context) error   { return notYet(c) }
-func (h *Handler) handleWriteReport(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleListReports(c echo.Context) error      { return notYet(c) }
-func (h *Handler) handleEvaluateReport(c echo.Context) error   { return notYet(c) }
 func (h *Handler) handleStartReports(c echo.Context) error     { return notYet(c) }
 func (h *Handler) handleListReportFiles(c echo.Context) error  { return notYet(c) }
 func (h *Handler) handleMemberReportFile(c echo.Context) error { return notYet(c) }
