@@ -1,0 +1,236 @@
+// Admin screens: members, groups, CSV import and backup, audit log.
+import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
+import {api, get, post, patch, qs, items} from './api.js';
+import {t, fmtDate, fmtDateTime} from './i18n.js';
+import {isoDate, addDays, reportError, errorText, card, pageHead, table, emptyRow, groupMap, groupOptions,
+  groupPath, roleLabel} from './util.js';
+
+const enc = encodeURIComponent;
+const ROLES = ['member', 'lead', 'hr', 'admin'];
+
+function roleSelect(id, value) {
+  const el = select(id, ROLES.map((r) => [r, roleLabel(r)]), value || 'member');
+  el.name = 'role';
+  return el;
+}
+
+function memberForm(app, groups, m, done) {
+  const editing = Boolean(m);
+  const p = editing ? `edit-${m.id}` : 'new-member';
+  const name = h('input', {id: `${p}-name`, name: 'name', required: true, value: m ? m.name : ''});
+  const username = h('input', {id: `${p}-username`, name: 'username', required: true, autocomplete: 'off',
+    value: m ? m.username || '' : '', disabled: editing});
+  const password = h('input', {id: `${p}-password`, name: 'password', type: 'password', autocomplete: 'new-password',
+    minlength: '8', required: !editing});
+  const group = select(`${p}-group`, groupOptions(groups, t('admin.no_group')), m ? m.group_id || '' : '');
+  group.name = 'group_id';
+  const role = roleSelect(`${p}-role`, m ? m.role : 'member');
+  const joined = h('input', {id: `${p}-joined`, name: 'joined_on', type: 'date', value: m ? m.joined_on || '' : isoDate(),
+    disabled: editing});
+  const left = h('input', {id: `${p}-left`, name: 'left_on', type: 'date', value: m ? m.left_on || '' : ''});
+  const box = statusBox(`${p}-status`);
+  const form = h('form', {id: `${p}-form`, class: 'member-form', novalidate: true},
+    h('div', {class: 'form-grid'},
+      field(t('common.name'), name, {name: 'name'}),
+      field(t('admin.username'), username, {name: 'username'}),
+      field(editing ? t('admin.new_password') : t('admin.password'), password, {name: 'password', hint: t('admin.password_hint')}),
+      field(t('common.group'), group, {name: 'group_id'}),
+      field(t('admin.role'), role, {name: 'role'}),
+      field(t('admin.joined_on'), joined, {name: 'joined_on'}),
+      editing ? field(t('admin.left_on'), left, {name: 'left_on'}) : null),
+    h('div', {class: 'actions'},
+      h('button', {type: 'submit', class: 'btn-primary', id: `${p}-submit`}, editing ? t('common.save') : t('admin.create_member')),
+      editing ? h('button', {type: 'button', class: 'btn-plain', onclick: () => done(null)}, t('common.cancel')) : null),
+    box);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const errs = {};
+    if (!name.value.trim()) errs.name = t('form.required');
+    if (!editing && !username.value.trim()) errs.username = t('form.required');
+    if ((!editing || password.value) && password.value.length < 8) errs.password = t('admin.password_hint');
+    if (Object.keys(errs).length) { showErrors(form, errs); setStatus(box, t('form.fix'), 'error'); return; }
+    try {
+      let res;
+      if (editing) {
+        const body = {};
+        if (name.value.trim() !== m.name) body.name = name.value.trim();
+        if (group.value !== String(m.group_id || '')) body.group_id = group.value;
+        if (role.value !== m.role) body.role = role.value;
+        if (left.value !== (m.left_on || '')) body.left_on = left.value || null;
+        if (password.value) body.password = password.value;
+        res = await patch(`/members/${enc(m.id)}`, body);
+      } else {
+        res = await post('/members', {name: name.value.trim(), username: username.value.trim(), password: password.value,
+          group_id: group.value, role: role.value, joined_on: joined.value});
+        form.reset();
+      }
+      setStatus(box, t('common.saved'), 'ok');
+      done(res);
+    } catch (err) { reportError(box, err, form); }
+  });
+  return form;
+}
+
+export async function members(app) {
+  const groups = await app.groups(true);
+  const gm = groupMap(groups);
+  const filter = select('members-group', groupOptions(groups, t('common.all_groups')), '');
+  const wrap = h('div', {id: 'member-table'});
+  const editSlot = h('div', {id: 'member-edit'});
+  async function load() {
+    clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
+    try {
+      const list = items(await get(`/members${qs({group_id: filter.value})}`))
+        .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh'));
+      const rows = list.map((m) => h('tr', {id: `member-${m.id}`, class: m.left_on ? 'is-left' : ''},
+        h('th', {scope: 'row'}, m.name),
+        h('td', null, m.username || ''),
+        h('td', null, m.group_id ? groupPath(groups, m.group_id) || (gm.get(String(m.group_id)) || {}).name || m.group_id : t('admin.no_group')),
+        h('td', null, roleLabel(m.role)),
+        h('td', null, fmtDate(m.joined_on)),
+        h('td', null, m.left_on ? fmtDate(m.left_on) : ''),
+        h('td', null, h('button', {type: 'button', class: 'btn-link', 'data-edit': m.id,
+          'aria-label': t('admin.edit_who', {name: m.name}),
+          onclick: () => {
+            clear(editSlot, card(t('admin.edit_who', {name: m.name}), memberForm(app, groups, m, (res) => {
+              clear(editSlot);
+              if (res) load();
+            })));
+            editSlot.querySelector('input')?.focus();
+          }}, t('common.edit')))));
+      clear(wrap, h('p', {class: 'muted'}, t('admin.count', {n: list.length})),
+        table([t('common.name'), t('admin.username'), t('common.group'), t('admin.role'), t('admin.joined_on'),
+          t('admin.left_on'), t('common.actions')], rows.length ? rows : emptyRow(7), {stack: true}));
+    } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
+  }
+  filter.addEventListener('change', load);
+  load();
+  return h('div', {class: 'page'}, pageHead(t('admin.members_title')),
+    editSlot,
+    h('div', {class: 'grid-2 grid-wide-left'},
+      card(t('admin.member_list'), h('div', {class: 'toolbar'}, field(t('common.group'), filter)), wrap),
+      card(t('admin.new_member'), memberForm(app, groups, null, () => load()))));
+}
+
+export async function groups(app) {
+  let list = await app.groups(true);
+  const treeWrap = h('div', {id: 'group-list'});
+  const name = h('input', {id: 'group-name', name: 'name', required: true});
+  const parent = select('group-parent', [], '');
+  parent.name = 'parent_id';
+  const box = statusBox('group-status');
+  const form = h('form', {id: 'group-form', novalidate: true},
+    field(t('admin.group_name'), name, {name: 'name'}),
+    field(t('admin.group_parent'), parent, {name: 'parent_id'}),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'group-submit'}, t('admin.create_group'))),
+    box);
+  function render() {
+    const walk = (pid) => {
+      const kids = list.filter((g) => String(g.parent_id || '') === String(pid || ''));
+      if (!kids.length) return null;
+      return h('ul', null, kids.map((g) => h('li', {id: `group-${g.id}`}, h('span', null, g.name), walk(g.id))));
+    };
+    const ids = new Set(list.map((g) => String(g.id)));
+    const roots = list.filter((g) => !g.parent_id || !ids.has(String(g.parent_id)));
+    clear(treeWrap, roots.length ? h('ul', {class: 'tree'}, roots.map((g) => h('li', {id: `group-${g.id}`},
+      h('strong', null, g.name), walk(g.id)))) : h('p', {class: 'muted'}, t('admin.no_groups')));
+    const v = parent.value;
+    clear(parent, option('', t('admin.top_level'), !v), groupOptions(list).map(([id, l]) => option(id, l, String(id) === v)));
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!name.value.trim()) { showErrors(form, {name: t('form.required')}); return; }
+    const body = {name: name.value.trim()};
+    if (parent.value) body.parent_id = parent.value;
+    try {
+      await post('/groups', body);
+      setStatus(box, t('admin.group_created', {name: body.name}), 'ok');
+      name.value = '';
+      list = await app.groups(true);
+      render();
+    } catch (err) { reportError(box, err, form); }
+  });
+  render();
+  return h('div', {class: 'page'}, pageHead(t('admin.groups_title')),
+    h('div', {class: 'grid-2'}, card(t('admin.group_tree'), treeWrap), card(t('admin.new_group'), form)));
+}
+
+function lineNo(k) { const m = /(\d+)/.exec(k); return m ? Number(m[1]) : 0; }
+
+export async function data(app) {
+  const file = h('input', {type: 'file', id: 'import-file', name: 'file', accept: '.csv,text/csv'});
+  const text = h('textarea', {id: 'import-text', name: 'csv', rows: '8', class: 'mono',
+    placeholder: 'name,username,group,role,joined_on,password'});
+  const box = statusBox('import-status');
+  const errs = h('div', {id: 'import-errors'});
+  const form = h('form', {id: 'import-form', novalidate: true},
+    h('p', {class: 'muted'}, t('import.intro')),
+    h('pre', {class: 'sample mono'}, 'name,username,group,role,joined_on,password\n张三,zhangsan,第一党支部,member,2023-01-01,ChangeMe123'),
+    field(t('import.file'), file, {name: 'file'}),
+    field(t('import.text'), text, {name: 'csv'}),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'import-submit'}, t('import.submit'))),
+    box, errs);
+  file.addEventListener('change', async () => {
+    if (file.files && file.files[0]) text.value = await file.files[0].text();
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(errs);
+    const body = text.value;
+    if (!body.trim()) { setStatus(box, t('import.empty'), 'error'); return; }
+    setStatus(box, t('common.working'));
+    try {
+      const r = await api('POST', '/members/import', body, {raw: true, contentType: 'text/csv; charset=utf-8'});
+      setStatus(box, t('import.done', {created: (r && r.created) || 0, updated: (r && r.updated) || 0}), 'ok');
+      app.groups(true);
+    } catch (err) {
+      setStatus(box, errorText(err), 'error');
+      const entries = Object.entries(err.fields || {}).sort((a, b) => lineNo(a[0]) - lineNo(b[0]));
+      if (entries.length) {
+        clear(errs, h('h3', null, t('import.bad_lines', {n: entries.length})),
+          h('ul', {class: 'error-list', id: 'import-error-list'}, entries.map(([k, v]) =>
+            h('li', {'data-line': lineNo(k)}, h('strong', null, k), '：', String(v)))));
+      }
+    }
+  });
+  return h('div', {class: 'page'}, pageHead(t('data.title')),
+    h('div', {class: 'grid-2 grid-wide-left'},
+      card(t('import.title'), form),
+      card(t('backup.title'), h('p', {class: 'muted'}, t('backup.intro')),
+        h('a', {href: '/api/v1/backup', class: 'btn-primary', id: 'backup-download', download: ''}, t('backup.download')))));
+}
+
+export async function audit(app) {
+  let names = new Map();
+  try { names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name])); } catch (e) { /* optional */ }
+  const from = h('input', {type: 'date', id: 'audit-from', name: 'from', value: isoDate(addDays(new Date(), -7))});
+  const to = h('input', {type: 'date', id: 'audit-to', name: 'to', value: isoDate()});
+  const wrap = h('div', {id: 'audit-list'});
+  const json = (v) => (v === null || v === undefined ? '' : JSON.stringify(v, null, 2));
+  async function load() {
+    clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
+    try {
+      const list = items(await get(`/audit${qs({from: from.value, to: to.value})}`));
+      const rows = list.map((a) => h('tr', {id: `audit-${a.seq}`, class: a.flag ? 'flagged' : ''},
+        h('td', {class: 'num'}, String(a.seq)),
+        h('td', {class: 'nowrap'}, fmtDateTime(a.at)),
+        h('td', null, names.get(String(a.actor_id)) || a.actor_id || ''),
+        h('td', null, a.action || ''),
+        h('td', null, `${a.entity || ''} ${a.entity_id || ''}`),
+        h('td', null, (a.before !== undefined && a.before !== null) || (a.after !== undefined && a.after !== null)
+          ? h('details', null, h('summary', null, t('audit.show_change')),
+            h('div', {class: 'diff'},
+              h('div', null, h('strong', null, t('audit.before')), h('pre', {class: 'mono'}, json(a.before))),
+              h('div', null, h('strong', null, t('audit.after')), h('pre', {class: 'mono'}, json(a.after))))) : ''),
+        h('td', null, a.flag ? h('span', {class: 'badge badge-warn'}, typeof a.flag === 'string' ? a.flag : t('audit.flagged')) : '')));
+      clear(wrap, table([t('audit.seq'), t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.entity'),
+        t('audit.change'), t('audit.flag')], rows.length ? rows : emptyRow(7), {stack: true}));
+    } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
+  }
+  for (const el of [from, to]) el.addEventListener('change', load);
+  load();
+  return h('div', {class: 'page'}, pageHead(t('audit.title')),
+    card('', h('div', {class: 'toolbar'}, field(t('common.from'), from), field(t('common.to'), to)), wrap));
+}

@@ -1,0 +1,81 @@
+// JSON API client: cookie session, CSRF header on every non-GET request.
+
+let csrfFallback = '';
+let onUnauthorized = null;
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code || '';
+    this.fields = fields || {};
+  }
+}
+
+export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+export function setCsrfToken(tok) { csrfFallback = tok || ''; }
+
+export function cookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    if (part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return '';
+}
+
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') u.set(k, v);
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// api('POST', '/sessions', body). opts.raw: send body as is with
+// opts.contentType; opts.quiet401: do not call the unauthorized handler.
+export async function api(method, path, body, opts = {}) {
+  const headers = {Accept: 'application/json'};
+  const init = {method, headers, credentials: 'same-origin'};
+  if (method !== 'GET' && method !== 'HEAD') {
+    headers['X-CSRF-Token'] = cookie('studyroll_csrf') || csrfFallback;
+  }
+  if (body !== undefined) {
+    if (opts.raw) {
+      headers['Content-Type'] = opts.contentType || 'application/octet-stream';
+      init.body = body;
+    } else {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+  }
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', '');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = null; }
+  }
+  if (!res.ok) {
+    const er = (data && data.error) || {};
+    const err = new ApiError(res.status, er.code, er.message, er.fields);
+    if (res.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+export const get = (p, o) => api('GET', p, undefined, o);
+export const post = (p, b, o) => api('POST', p, b === undefined ? {} : b, o);
+export const put = (p, b, o) => api('PUT', p, b, o);
+export const patch = (p, b, o) => api('PATCH', p, b, o);
+
+export function items(data) {
+  if (Array.isArray(data)) return data;
+  return (data && Array.isArray(data.items)) ? data.items : [];
+}

@@ -1,0 +1,271 @@
+// studyroll single-page app: layout, login and the client-side router.
+import {h, clear, field, statusBox, setStatus} from './dom.js';
+import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
+import {t, loadLang, savedLang, getLang} from './i18n.js';
+import {reportError, roleLabel, isLeadish, isHR} from './util.js';
+import * as member from './member.js';
+import * as lead from './lead.js';
+import * as hr from './hr.js';
+import * as admin from './admin.js';
+
+const state = {me: null, groups: null, cleanups: []};
+
+export const app = {
+  get me() { return state.me; },
+  async groups(force) {
+    if (!state.groups || force) {
+      try { state.groups = items(await get('/groups')); } catch (e) { state.groups = []; }
+    }
+    return state.groups;
+  },
+  onLeave(fn) { state.cleanups.push(fn); },
+  navigate,
+  announce(text) { setStatus(document.getElementById('app-status'), text, 'ok'); },
+};
+
+// Routes: [pattern, view, roles (undefined = every signed-in user)].
+const ROUTES = [
+  [/^\/app\/?$/, member.home],
+  [/^\/app\/home$/, member.home],
+  [/^\/checkin\/([^/]+)$/, member.checkin],
+  [/^\/app\/plans$/, member.plans],
+  [/^\/app\/learning-reports$/, member.learningReports],
+  [/^\/app\/my-reports$/, member.myReports],
+  [/^\/app\/sessions$/, lead.sessions, ['lead', 'admin']],
+  [/^\/app\/sessions\/new$/, lead.newSession, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)\/live$/, lead.live, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)$/, lead.sessionDetail, ['lead', 'admin']],
+  [/^\/app\/rotation$/, lead.rotation, ['lead', 'admin']],
+  [/^\/app\/exams$/, lead.exams, ['lead', 'admin']],
+  [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
+  [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin']],
+  [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin']],
+  [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
+  [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
+  [/^\/app\/members$/, admin.members, ['admin']],
+  [/^\/app\/groups$/, admin.groups, ['admin']],
+  [/^\/app\/data$/, admin.data, ['admin']],
+];
+
+function navItems(me) {
+  const list = [
+    ['/app/home', 'nav.home'],
+    ['/app/plans', 'nav.plans'],
+    ['/app/learning-reports', 'nav.learning_reports'],
+    ['/app/my-reports', 'nav.my_reports'],
+  ];
+  if (isLeadish(me)) {
+    list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
+      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
+  }
+  if (me.role === 'lead' || isHR(me)) {
+    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
+  }
+  if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
+  if (me.role === 'admin') {
+    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
+  }
+  return list;
+}
+
+function renderHeader() {
+  const header = document.getElementById('app-header');
+  const skip = document.getElementById('skip-link');
+  if (skip) skip.textContent = t('app.skip');
+  const me = state.me;
+  const langBtn = h('button', {type: 'button', id: 'lang-switch', class: 'btn-plain lang-switch',
+    lang: getLang() === 'zh' ? 'en' : 'zh',
+    'aria-label': t('lang.switch_label'),
+    onclick: async () => { await loadLang(getLang() === 'zh' ? 'en' : 'zh'); renderHeader(); route(); }},
+  t('lang.other'));
+  const top = h('div', {class: 'header-top'},
+    h('a', {href: '/app/home', class: 'brand'},
+      h('span', {class: 'brand-mark', 'aria-hidden': 'true'}, t('app.mark')),
+      h('span', {class: 'brand-name'}, t('app.title'))),
+    h('div', {class: 'header-tools'},
+      me ? h('span', {class: 'who', id: 'who'}, `${me.name}（${roleLabel(me.role)}）`) : null,
+      langBtn,
+      me ? h('button', {type: 'button', class: 'btn-plain', id: 'logout', onclick: logout}, t('nav.logout')) : null));
+  if (!me) {
+    clear(header, top);
+    return;
+  }
+  const nav = h('nav', {id: 'main-nav', 'aria-label': t('nav.label')},
+    h('ul', null, navItems(me).map(([href, key]) =>
+      h('li', null, h('a', {href, 'data-nav': href}, t(key)))),
+    h('li', {class: 'nav-logout'}, h('button', {type: 'button', class: 'btn-plain', onclick: logout},
+      t('nav.logout'), h('span', {class: 'muted'}, `（${me.name}）`)))));
+  const toggle = h('button', {type: 'button', class: 'btn-plain nav-toggle', id: 'nav-toggle',
+    'aria-expanded': 'false', 'aria-controls': 'main-nav',
+    onclick: () => {
+      const open = nav.classList.toggle('open');
+      toggle.setAttribute('aria-expanded', String(open));
+    }}, t('nav.menu'));
+  top.querySelector('.header-tools').prepend(toggle);
+  clear(header, top, nav);
+  markNav();
+}
+
+function markNav() {
+  const p = location.pathname;
+  for (const a of document.querySelectorAll('#main-nav a')) {
+    const href = a.getAttribute('data-nav');
+    const on = p === href || (href !== '/app/home' && p.startsWith(href + '/'));
+    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  const nav = document.getElementById('main-nav');
+  if (nav) nav.classList.remove('open');
+  const tg = document.getElementById('nav-toggle');
+  if (tg) tg.setAttribute('aria-expanded', 'false');
+}
+
+async function logout() {
+  try { await post('/logout'); } catch (e) { /* gone anyway */ }
+  state.me = null;
+  state.groups = null;
+  renderHeader();
+  navigate('/app/home');
+}
+
+function loginView(reason) {
+  const user = h('input', {id: 'login-username', name: 'username', autocomplete: 'username', required: true,
+    autocapitalize: 'none', spellcheck: 'false'});
+  const pass = h('input', {id: 'login-password', name: 'password', type: 'password',
+    autocomplete: 'current-password', required: true});
+  const box = statusBox('login-status');
+  const btn = h('button', {type: 'submit', id: 'login-submit', class: 'btn-primary btn-block'}, t('login.submit'));
+  const form = h('form', {id: 'login-form', class: 'login-form', novalidate: true},
+    field(t('login.username'), user, {name: 'username'}),
+    field(t('login.password'), pass, {name: 'password'}),
+    box, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!user.value.trim() || !pass.value) {
+      setStatus(box, t('login.missing'), 'error');
+      return;
+    }
+    btn.disabled = true;
+    setStatus(box, t('common.working'));
+    try {
+      const r = await api('POST', '/login', {username: user.value.trim(), password: pass.value}, {quiet401: true});
+      setCsrfToken(r && r.csrf_token);
+      state.me = asMember((r && r.member) || await get('/me'));
+      state.groups = null;
+      renderHeader();
+      route();
+    } catch (err) {
+      btn.disabled = false;
+      if (err.status === 401) setStatus(box, t('login.failed'), 'error');
+      else reportError(box, err, form);
+      pass.select();
+    }
+  });
+  const view = h('div', {class: 'login-page'},
+    h('section', {class: 'card login-card', 'aria-labelledby': 'login-title'},
+      h('h1', {id: 'login-title'}, t('login.title')),
+      h('p', {class: 'muted'}, reason || t('login.intro')),
+      form));
+  setTimeout(() => user.focus(), 0);
+  return view;
+}
+
+function runCleanups() {
+  const fns = state.cleanups;
+  state.cleanups = [];
+  for (const fn of fns) { try { fn(); } catch (e) { /* ignore */ } }
+}
+
+function asMember(r) {
+  const m = r && r.member && r.member.id ? r.member : r;
+  return m && m.id ? m : null;
+}
+
+let routeSeq = 0;
+let moveFocus = false;
+
+export async function route() {
+  runCleanups();
+  const seq = ++routeSeq;
+  const main = document.getElementById('main');
+  let path = location.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/' || path === '/app') {
+    history.replaceState(null, '', '/app/home' + location.search);
+    path = '/app/home';
+  }
+  markNav();
+  if (!state.me) {
+    const reason = path.startsWith('/checkin/') ? t('checkin.login_first') : '';
+    clear(main, loginView(reason));
+    return;
+  }
+  let found = null;
+  for (const [re, view, roles] of ROUTES) {
+    const m = re.exec(path);
+    if (m) { found = [view, roles, m.slice(1).map(decodeURIComponent)]; break; }
+  }
+  if (!found) {
+    clear(main, h('section', {class: 'card'}, h('h1', null, t('err.page_missing')),
+      h('p', null, h('a', {href: '/app/home'}, t('nav.home')))));
+    return;
+  }
+  const [view, roles, params] = found;
+  if (roles && !roles.includes(state.me.role)) {
+    clear(main, h('section', {class: 'card'}, h('h1', null, t('err.forbidden'))));
+    return;
+  }
+  clear(main, h('p', {class: 'loading', role: 'status'}, t('common.loading')));
+  try {
+    const node = await view(app, ...params);
+    if (seq !== routeSeq) return;
+    clear(main, node);
+    const title = main.querySelector('h1');
+    if (moveFocus && title) {
+      if (!title.hasAttribute('tabindex')) title.setAttribute('tabindex', '-1');
+      title.focus({preventScroll: true});
+    }
+    moveFocus = false;
+    document.title = title ? `${title.textContent} · ${t('app.title')}` : t('app.title');
+  } catch (err) {
+    if (seq !== routeSeq) return;
+    const box = statusBox('page-error');
+    reportError(box, err);
+    clear(main, h('section', {class: 'card'}, h('h1', null, t('err.load_failed')), box));
+  }
+}
+
+export function navigate(href, replace) {
+  if (replace) history.replaceState(null, '', href);
+  else history.pushState(null, '', href);
+  moveFocus = true;
+  route();
+  window.scrollTo(0, 0);
+}
+
+function onClick(ev) {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest && ev.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin) return;
+  if (!(url.pathname.startsWith('/app') || url.pathname.startsWith('/checkin/'))) return;
+  ev.preventDefault();
+  navigate(url.pathname + url.search);
+}
+
+async function start() {
+  await loadLang(savedLang());
+  setUnauthorizedHandler(() => {
+    if (state.me) {
+      state.me = null;
+      renderHeader();
+      route();
+    }
+  });
+  try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+  renderHeader();
+  document.addEventListener('click', onClick);
+  window.addEventListener('popstate', route);
+  await route();
+}
+
+start();

@@ -1,0 +1,127 @@
+// Tiny DOM builders. Data is only ever placed with textContent or attribute
+// setters, never parsed as HTML.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function applyAttrs(el, attrs) {
+  if (!attrs) return;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') {
+      el.addEventListener(k.slice(2).toLowerCase(), v);
+    } else if (k === 'class') {
+      el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
+    } else if (k === 'text') {
+      el.textContent = String(v);
+    } else if (k === 'value' && 'value' in el) {
+      el.value = v;
+    } else if ((k === 'checked' || k === 'selected' || k === 'disabled') && k in el) {
+      el[k] = Boolean(v);
+    } else if (v === true) {
+      el.setAttribute(k, '');
+    } else {
+      el.setAttribute(k, String(v));
+    }
+  }
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+// h('div', {class: 'x', onclick: fn}, 'text', child, [more])
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  applyAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+// s('rect', {x: 1}) builds SVG elements.
+export function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null) continue;
+    if (k === 'class') el.setAttribute('class', v);
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+let uid = 0;
+export function nextId(prefix) {
+  uid += 1;
+  return `${prefix || 'f'}-${uid}`;
+}
+
+// field(label, control, {name, hint}) wraps a control with its label and an
+// error slot that showErrors fills. The control must have an id.
+export function field(label, control, opts = {}) {
+  if (!control.id) control.id = nextId('f');
+  const name = opts.name || control.name || control.id;
+  const errId = `${control.id}-error`;
+  const hintId = `${control.id}-hint`;
+  control.setAttribute('aria-describedby', opts.hint ? `${hintId} ${errId}` : errId);
+  const wrap = h('div', {class: ['field', opts.class], 'data-field': name},
+    h('label', {for: control.id}, label),
+    control,
+    opts.hint ? h('span', {class: 'hint', id: hintId}, opts.hint) : null,
+    h('span', {class: 'field-error', id: errId}));
+  return wrap;
+}
+
+export function statusBox(id) {
+  return h('div', {class: 'status', role: 'status', 'aria-live': 'polite', id});
+}
+
+export function setStatus(box, text, kind) {
+  if (!box) return;
+  box.textContent = text || '';
+  box.className = 'status' + (kind ? ` status-${kind}` : '');
+}
+
+export function clearErrors(root) {
+  for (const e of root.querySelectorAll('.field-error')) e.textContent = '';
+  for (const e of root.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+}
+
+// showErrors puts err.fields next to the matching fields and returns the
+// entries that matched no field.
+export function showErrors(root, fields) {
+  clearErrors(root);
+  const rest = [];
+  for (const [k, msg] of Object.entries(fields || {})) {
+    const f = root.querySelector(`[data-field="${CSS.escape(k)}"]`);
+    if (f) {
+      const slot = f.querySelector('.field-error');
+      if (slot) slot.textContent = String(msg);
+      const ctl = f.querySelector('input,select,textarea');
+      if (ctl) ctl.setAttribute('aria-invalid', 'true');
+    } else {
+      rest.push([k, String(msg)]);
+    }
+  }
+  return rest;
+}
+
+export function option(value, label, selected) {
+  return h('option', {value, selected: Boolean(selected)}, label);
+}
+
+export function select(id, options, value, attrs = {}) {
+  const el = h('select', {id, name: attrs.name || id, ...attrs});
+  for (const [v, l] of options) el.appendChild(option(v, l, String(v) === String(value ?? '')));
+  return el;
+}

@@ -1,0 +1,267 @@
+// Member screens: home, check-in, plans, learning report, own appraisal files.
+import {h, clear, field, statusBox, setStatus} from './dom.js';
+import {get, post, qs, items} from './api.js';
+import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum} from './i18n.js';
+import {currentPeriod, periodSelect, isoDate, addDays, reportError, errorText, card, pageHead,
+  table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel} from './util.js';
+import {rateBars, reportLink} from './widgets.js';
+
+function leaveForm(session, done) {
+  const reason = h('textarea', {id: `leave-reason-${session.id}`, name: 'reason', rows: '2', required: true});
+  const box = statusBox();
+  const form = h('form', {class: 'inline-form leave-form', novalidate: true},
+    field(t('leave.reason'), reason, {name: 'reason'}),
+    h('div', {class: 'actions'},
+      h('button', {type: 'submit', class: 'btn-primary'}, t('leave.submit')),
+      h('button', {type: 'button', class: 'btn-plain', onclick: () => done(false)}, t('common.cancel'))),
+    box);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!reason.value.trim()) { setStatus(box, t('leave.reason_missing'), 'error'); return; }
+    try {
+      await post(`/sessions/${encodeURIComponent(session.id)}/leave`, {reason: reason.value.trim()});
+      done(true);
+    } catch (err) { reportError(box, err, form); }
+  });
+  setTimeout(() => reason.focus(), 0);
+  return form;
+}
+
+function sessionItem(app, s, groups) {
+  const gm = groupMap(groups);
+  const g = gm.get(String(s.group_id));
+  const slot = h('div', {class: 'leave-slot'});
+  const msg = statusBox();
+  const leaveBtn = h('button', {type: 'button', class: 'btn-secondary', 'data-action': 'leave',
+    onclick: () => {
+      leaveBtn.hidden = true;
+      clear(slot, leaveForm(s, (ok) => {
+        clear(slot);
+        leaveBtn.hidden = ok;
+        if (ok) setStatus(msg, t('leave.sent'), 'ok');
+        leaveBtn.focus();
+      }));
+    }}, t('leave.ask'));
+  const cancelled = sessionCancelled(s);
+  const started = new Date(s.starts_at).getTime() <= Date.now();
+  const open = !cancelled && new Date(s.starts_at).getTime() - 30 * 60e3 <= Date.now() && Date.now() <= new Date(s.ends_at).getTime();
+  return h('li', {class: ['session-item', cancelled ? 'is-cancelled' : ''], id: `session-${s.id}`},
+    h('div', {class: 'session-when'},
+      h('span', {class: 'session-date'}, fmtShortDate(s.starts_at)),
+      h('span', {class: 'session-time'}, `${fmtTime(s.starts_at)}–${fmtTime(s.ends_at)}`)),
+    h('div', {class: 'session-body'},
+      h('h3', null, s.title || t('session.untitled')),
+      h('p', {class: 'muted'},
+        [s.place ? `${t('session.place')}：${s.place}` : null, g ? g.name : null,
+          s.lead_name ? `${t('session.lead')}：${s.lead_name}` : null].filter(Boolean).join(' · ')),
+      cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
+      open ? h('a', {class: 'btn-primary', href: `/checkin/${encodeURIComponent(s.id)}`, 'data-action': 'checkin'}, t('checkin.button')) : null,
+      (!cancelled && !started) ? leaveBtn : null,
+      (app.me.role === 'lead' || app.me.role === 'admin')
+        ? h('a', {class: 'btn-link', href: `/app/sessions/${encodeURIComponent(s.id)}`}, t('session.manage')) : null,
+      slot, msg));
+}
+
+export async function home(app) {
+  const period = currentPeriod();
+  const from = isoDate(addDays(new Date(), -1));
+  const to = isoDate(addDays(new Date(), 60));
+  const [sessions, rates, groups] = await Promise.all([
+    get(`/sessions${qs({from, to})}`).then(items).catch(() => null),
+    get(`/rates${qs({period, group_id: app.me.role === 'member' ? '' : app.me.group_id})}`).catch(() => null),
+    app.groups(),
+  ]);
+  let mine = null;
+  if (rates) {
+    const ms = Array.isArray(rates.members) ? rates.members : [];
+    mine = ms.find((m) => String(m.member_id) === String(app.me.id)) || (app.me.role === 'member' ? ms[0] : null) || null;
+  }
+  const upcoming = (sessions || [])
+    .filter((s) => new Date(s.ends_at || s.starts_at).getTime() >= Date.now() - 3600e3)
+    .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
+
+  const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
+    mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
+    mine && mine.score !== null && mine.score !== undefined
+      ? h('p', {class: 'score-line'}, `${t('rate.score')}：`, h('strong', null, fmtNum(mine.score)),
+        '　', `${t('rate.grade')}：`, h('strong', null, gradeLabel(mine.grade))) : null);
+  ratesCard.id = 'home-rates';
+
+  const list = upcoming.length
+    ? h('ul', {class: 'session-list'}, upcoming.map((s) => sessionItem(app, s, groups)))
+    : h('p', {class: 'muted'}, sessions ? t('home.no_sessions') : t('err.load_failed'));
+  const sessCard = card(t('home.sessions_title'), list);
+  sessCard.id = 'home-sessions';
+
+  const g = groupMap(groups).get(String(app.me.group_id));
+  return h('div', {class: 'page'},
+    pageHead(t('home.hello', {name: app.me.name}), g ? h('p', {class: 'muted'}, g.name) : null),
+    h('div', {class: 'grid-2'}, sessCard, ratesCard));
+}
+
+// Check-in: /checkin/{id}?code=NNNNNN, one tap.
+export async function checkin(app, id) {
+  const params = new URLSearchParams(location.search);
+  const code = (params.get('code') || '').trim();
+  let session = null;
+  try { session = await get(`/sessions/${encodeURIComponent(id)}`); } catch (e) { session = null; }
+  const result = h('div', {class: 'checkin-result'});
+  const box = statusBox('checkin-message');
+  box.setAttribute('role', 'alert');
+  const codeInput = h('input', {id: 'checkin-code', name: 'code', inputmode: 'numeric', pattern: '[0-9]{6}',
+    maxlength: '6', autocomplete: 'one-time-code', value: code, class: 'code-input'});
+  const btn = h('button', {type: 'submit', id: 'checkin-button', class: 'btn-primary btn-huge'}, t('checkin.button'));
+  const codeField = field(t('checkin.code'), codeInput, {name: 'code', hint: t('checkin.code_hint')});
+  codeField.hidden = Boolean(code);
+  const form = h('form', {id: 'checkin-form', class: 'checkin-form', novalidate: true}, codeField, btn);
+
+  function showResult(rec) {
+    const st = rec.status === 'late' ? 'late' : 'present';
+    clear(result,
+      h('div', {id: 'checkin-status', class: `checkin-status checkin-${st}`, 'data-status': st, role: 'status'},
+        h('span', {class: 'checkin-mark', 'aria-hidden': 'true'}, '✓'),
+        h('strong', null, t(`checkin.result_${st}`)),
+        rec.checked_in_at ? h('span', {class: 'muted'}, t('checkin.at', {time: fmtTime(rec.checked_in_at)})) : null));
+    form.hidden = true;
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const c = codeInput.value.trim();
+    if (!/^\d{6}$/.test(c)) { setStatus(box, t('checkin.code_invalid'), 'error'); return; }
+    btn.disabled = true;
+    setStatus(box, t('common.working'));
+    try {
+      const rec = await post(`/sessions/${encodeURIComponent(id)}/checkin`, {code: c});
+      setStatus(box, '');
+      showResult(rec || {});
+    } catch (err) {
+      btn.disabled = false;
+      setStatus(box, errorText(err), 'error');
+      if (err.code === 'bad_code') {
+        // a stale QR: let the member type the digits shown on the screen
+        codeField.hidden = false;
+        codeInput.select();
+        codeInput.focus();
+      }
+    }
+  });
+
+  return h('div', {class: 'page page-narrow'},
+    pageHead(t('checkin.title')),
+    h('section', {class: 'card checkin-card'},
+      session ? h('div', {class: 'checkin-session'},
+        h('h2', null, session.title || ''),
+        h('p', {class: 'muted'}, `${fmtDateTime(session.starts_at)}–${fmtTime(session.ends_at)}`,
+          session.place ? ` · ${session.place}` : '')) : null,
+      h('p', null, t('checkin.as', {name: app.me.name})),
+      form, result, box));
+}
+
+async function myPlans(app) {
+  const groups = await app.groups();
+  const chain = app.me.group_id ? ancestorsOf(groups, app.me.group_id) : [];
+  const ids = chain.length ? chain.map((g) => g.id) : [app.me.group_id || ''];
+  const seen = new Map();
+  const lists = await Promise.all(ids.map((gid) => get(`/plans${qs({group_id: gid})}`).then(items).catch(() => [])));
+  for (const l of lists) for (const p of l) if (!seen.has(p.id)) seen.set(p.id, p);
+  return [...seen.values()];
+}
+
+function isDone(it) { return Boolean(it.done || it.done_at || it.done_on); }
+
+export async function plans(app) {
+  const list = await myPlans(app);
+  const cards = [];
+  for (const p of list) {
+    const selfStudy = (p.items || []).filter((it) => it.due_on);
+    const rows = selfStudy.map((it) => {
+      const box = statusBox();
+      const stat = h('span', {class: 'item-state'});
+      const btn = h('button', {type: 'button', class: 'btn-secondary', 'data-item': it.id}, t('plans.mark_done'));
+      const setDone = () => {
+        btn.hidden = true;
+        clear(stat, h('span', {class: 'badge badge-ok'}, t('plans.done')));
+      };
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          await post(`/plans/${encodeURIComponent(p.id)}/items/${encodeURIComponent(it.id)}/done`);
+          setDone();
+          setStatus(box, t('plans.marked'), 'ok');
+        } catch (err) { btn.disabled = false; reportError(box, err); }
+      });
+      if (isDone(it)) setDone();
+      const overdue = !isDone(it) && it.due_on < isoDate();
+      return h('li', {class: 'plan-item', id: `item-${it.id}`},
+        h('div', null, h('strong', null, it.title),
+          h('div', {class: ['muted', overdue ? 'text-warn' : '']}, t('plans.due', {date: fmtDate(it.due_on)}))),
+        h('div', {class: 'item-actions'}, stat, btn, box));
+    });
+    cards.push(card(`${p.title}（${fmtPeriod(p.period)}）`,
+      rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plans.no_self_study'))));
+  }
+  return h('div', {class: 'page'}, pageHead(t('plans.title')),
+    cards.length ? cards : card('', h('p', {class: 'muted'}, t('plans.none'))));
+}
+
+export async function learningReports(app) {
+  const listWrap = h('div', {id: 'my-learning-reports'});
+  const per = periodSelect('lr-period', currentPeriod(), () => load());
+  const text = h('textarea', {id: 'lr-text', name: 'text', rows: '8', required: true});
+  const box = statusBox('lr-status');
+  const form = h('form', {id: 'lr-form', novalidate: true},
+    field(t('common.period'), per, {name: 'period'}),
+    field(t('lr.text'), text, {name: 'text', hint: t('lr.text_hint')}),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'lr-submit'}, t('lr.submit'))),
+    box);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!text.value.trim()) { setStatus(box, t('lr.text_missing'), 'error'); return; }
+    try {
+      await post('/learning-reports', {period: per.value, text: text.value});
+      setStatus(box, t('lr.sent'), 'ok');
+      text.value = '';
+      load();
+    } catch (err) { reportError(box, err, form); }
+  });
+  async function load() {
+    clear(listWrap, h('p', {class: 'muted'}, t('common.loading')));
+    try {
+      const list = items(await get(`/learning-reports${qs({period: per.value})}`));
+      clear(listWrap, list.length ? list.map((r) => h('article', {class: 'lr-item', id: `lr-${r.id}`},
+        h('div', {class: 'lr-meta muted'}, fmtPeriod(r.period), r.created_at ? ` · ${fmtDate(r.created_at)}` : ''),
+        h('p', {class: 'prewrap'}, r.text || ''),
+        h('p', {class: 'lr-eval'}, r.grade
+          ? [t('lr.grade'), '：', h('strong', null, t(`lr.grade_${r.grade}`)), r.comment ? `　${r.comment}` : '']
+          : h('span', {class: 'muted'}, t('lr.not_evaluated')))))
+        : h('p', {class: 'muted'}, t('lr.none')));
+    } catch (err) { const b = statusBox(); reportError(b, err); clear(listWrap, b); }
+  }
+  load();
+  return h('div', {class: 'page'}, pageHead(t('lr.title')),
+    h('div', {class: 'grid-2'}, card(t('lr.write'), form), card(t('lr.mine'), listWrap)));
+}
+
+export async function myReports(app) {
+  const wrap = h('div', {id: 'my-report-list'});
+  const per = periodSelect('myrep-period', currentPeriod(), () => load());
+  async function load() {
+    clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
+    try {
+      const list = items(await get(`/reports${qs({period: per.value})}`))
+        .filter((r) => app.me.role === 'member' || String(r.subject_id) === String(app.me.id));
+      const rows = list.map((r) => h('tr', null,
+        h('td', null, fmtPeriod(r.period)),
+        h('td', null, tOr(`reports.kind_${r.kind}`, r.kind || '')),
+        h('td', null, fmtDateTime(r.generated_at)),
+        h('td', null, reportLink(r))));
+      clear(wrap, table([t('common.period'), t('reports.kind'), t('reports.generated_at'), t('common.file')],
+        rows.length ? rows : emptyRow(4, t('reports.none_mine')), {stack: true}));
+    } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
+  }
+  load();
+  return h('div', {class: 'page'}, pageHead(t('myreports.title')),
+    card('', h('div', {class: 'toolbar'}, field(t('common.period'), per, {name: 'period'})), wrap));
+}
+
