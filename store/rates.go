@@ -552,7 +552,7 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 		}
 	}
 
-	acts, err := activitiesTx(tx, p)
+	acts, err := s.activities(tx, p)
 	if err != nil {
 		return nil, err
 	}

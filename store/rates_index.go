@@ -136,9 +136,9 @@ func stampOf(tx *bolt.Tx) indexStamp {
 	return st
 }
 
-// harmless reports whether an audit entry records a write the index does
-// not depend on. Closing a session only stamps closed_at.
-func harmless(action, entity string) bool {
+// harmlessToIndex reports whether an audit entry records a write the index
+// does not depend on. Closing a session only stamps closed_at.
+func harmlessToIndex(action, entity string) bool {
 	switch entity {
 	case "attendance", "item_done", "exam_score", "leave_request", "learning_report",
 		"question", "share", "reading_turn", "rotation", "period", "job", "report", "report_file":
@@ -151,31 +151,71 @@ func harmless(action, entity string) bool {
 	return false
 }
 
-// maxAuditReplay caps how many audit entries are read to keep an index;
+// harmlessToActivities reports whether an audit entry records a write the
+// activities (times led, shares, questions, learning reports) do not
+// depend on.
+func harmlessToActivities(action, entity string) bool {
+	switch entity {
+	case "attendance", "item_done", "exam", "exam_score", "leave_request", "rotation", "period",
+		"job", "report", "report_file", "plan", "group", "member":
+		return true
+	case "session":
+		return action == "close"
+	}
+	return false
+}
+
+// maxAuditReplay caps how many audit entries are read to keep a cache;
 // past it a rebuild is as cheap.
 const maxAuditReplay = 2000
 
-var (
-	indexMu sync.Mutex
-	indexes = map[weak.Pointer[Store]]*ratesIndex{}
-)
+// ratesCache is what the rates keep in memory per open Store: the index,
+// and the activities of the periods asked about lately. It sits in a side
+// table keyed by a weak pointer to the Store, so it goes away with it.
+type ratesCache struct {
+	mu   sync.Mutex
+	ix   *ratesIndex
+	acts map[string]*actEntry // by period
+}
+
+type actEntry struct {
+	audit uint64
+	acts  map[string]*Activity
+}
+
+// maxCachedPeriods bounds the activities kept.
+const maxCachedPeriods = 16
+
+var ratesCaches sync.Map // weak.Pointer[Store] → *ratesCache
+
+func (s *Store) ratesCache() *ratesCache {
+	k := weak.Make(s)
+	if v, ok := ratesCaches.Load(k); ok {
+		return v.(*ratesCache)
+	}
+	v, loaded := ratesCaches.LoadOrStore(k, &ratesCache{acts: map[string]*actEntry{}})
+	if !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { ratesCaches.Delete(k) }, k)
+	}
+	return v.(*ratesCache)
+}
 
 // ratesIndex returns the current index, building it when needed.
 func (s *Store) ratesIndex(tx *bolt.Tx) (*ratesIndex, error) {
-	key := weak.Make(s)
+	c := s.ratesCache()
 	now := stampOf(tx)
-	indexMu.Lock()
-	ix := indexes[key]
-	indexMu.Unlock()
+	c.mu.Lock()
+	ix := c.ix
+	c.mu.Unlock()
 	if ix != nil && ix.stamp.seqs == now.seqs && ix.stamp.audit <= now.audit {
 		if ix.stamp.audit == now.audit {
 			return ix, nil
 		}
-		if now.audit-ix.stamp.audit <= maxAuditReplay && auditHarmlessSince(tx, ix.stamp.audit) {
+		if now.audit-ix.stamp.audit <= maxAuditReplay && auditHarmlessSince(tx, ix.stamp.audit, harmlessToIndex) {
 			// Same index, newer stamp: later calls skip the replay.
 			fresh := *ix
 			fresh.stamp = now
-			s.storeIndex(key, &fresh)
+			c.keepIndex(&fresh)
 			return &fresh, nil
 		}
 	}
@@ -184,29 +224,65 @@ func (s *Store) ratesIndex(tx *bolt.Tx) (*ratesIndex, error) {
 		return nil, err
 	}
 	ix.stamp = now
-	s.storeIndex(key, ix)
+	c.keepIndex(ix)
 	return ix, nil
 }
 
-func (s *Store) storeIndex(key weak.Pointer[Store], ix *ratesIndex) {
-	indexMu.Lock()
-	_, had := indexes[key]
-	if old := indexes[key]; old == nil || old.stamp.audit <= ix.stamp.audit {
-		indexes[key] = ix
+// keepIndex keeps ix unless a newer one is already kept.
+func (c *ratesCache) keepIndex(ix *ratesIndex) {
+	c.mu.Lock()
+	if c.ix == nil || c.ix.stamp.audit <= ix.stamp.audit {
+		c.ix = ix
 	}
-	indexMu.Unlock()
-	if !had {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
-			indexMu.Lock()
-			delete(indexes, k)
-			indexMu.Unlock()
-		}, key)
+	c.mu.Unlock()
+}
+
+// activities returns activitiesTx(tx, p), reusing the last result for p
+// while no write it depends on has committed. activitiesTx reads every
+// session and every learning report (texts included): tens of
+// milliseconds that the one-member rates cannot spend on each call.
+func (s *Store) activities(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
+	c := s.ratesCache()
+	now := tx.Bucket(bucketAudit).Sequence()
+	key := p.String()
+	c.mu.Lock()
+	e := c.acts[key]
+	c.mu.Unlock()
+	if e != nil && e.audit <= now {
+		if e.audit == now {
+			return e.acts, nil
+		}
+		if now-e.audit <= maxAuditReplay && auditHarmlessSince(tx, e.audit, harmlessToActivities) {
+			c.keepActs(key, &actEntry{audit: now, acts: e.acts})
+			return e.acts, nil
+		}
 	}
+	acts, err := activitiesTx(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	c.keepActs(key, &actEntry{audit: now, acts: acts})
+	return acts, nil
+}
+
+func (c *ratesCache) keepActs(period string, e *actEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.acts[period]; old != nil && old.audit > e.audit {
+		return
+	}
+	if _, ok := c.acts[period]; !ok && len(c.acts) >= maxCachedPeriods {
+		for k := range c.acts {
+			delete(c.acts, k)
+			break
+		}
+	}
+	c.acts[period] = e
 }
 
 // auditHarmlessSince reports whether every audit entry after seq records a
-// harmless write.
-func auditHarmlessSince(tx *bolt.Tx, seq uint64) bool {
+// write harmless says a cache does not depend on.
+func auditHarmlessSince(tx *bolt.Tx, seq uint64, harmless func(action, entity string) bool) bool {
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, v := c.Seek(itob(seq + 1)); k != nil; k, v = c.Next() {
 		var e struct {

@@ -461,3 +461,86 @@ func TestRatesIndexStaysCurrent(t *testing.T) {
 		t.Errorf("after leaving: %d/%d, want 1/1", r.Num, r.Den)
 	}
 }
+
+// TestRatesEvaluation follows a learning report's grade into the score,
+// also when it is changed (the cached activities must follow).
+func TestRatesEvaluation(t *testing.T) {
+	o := newOrg(t)
+	q3, _ := ParsePeriod("2023Q3", o.s.loc)
+	r, _, err := o.s.WriteReport(WithActor(bg, o.a2.ID), o.a2, ReportInput{Period: "2023Q3", Text: "本季度学习了《讲话》，体会如下。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func() MemberRate {
+		rep, err := o.s.MemberRates(q3, o.a2.ID, DefaultPolicy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Members[0]
+	}
+	if m := row(); m.Evaluation != nil || math.Abs(*m.Score-80) > 1e-9 {
+		t.Fatalf("before evaluation: %+v", m)
+	}
+	cases := []struct {
+		grade int
+		score float64 // a2: 40·4/5 + 30·1 + 20·1/2 + 10·(g−1)/4
+		label string
+	}{
+		{5, 82, GradePass},
+		{1, 72, GradePass},
+		{3, 77, GradePass},
+	}
+	for _, c := range cases {
+		if _, err := o.s.EvaluateReport(WithActor(bg, o.adm.ID), o.adm, r.ID, EvaluationInput{Grade: c.grade}); err != nil {
+			t.Fatal(err)
+		}
+		m := row()
+		if m.Evaluation == nil || *m.Evaluation != float64(c.grade) || math.Abs(*m.Score-c.score) > 1e-9 || m.Grade != c.label {
+			t.Errorf("grade %d: evaluation %v score %v %s, want %v %s", c.grade, m.Evaluation, *m.Score, m.Grade, c.score, c.label)
+		}
+	}
+}
+
+// TestRatesConcurrent reads the rates from several goroutines while
+// sessions and records are written (run with -race).
+func TestRatesConcurrent(t *testing.T) {
+	o := newOrg(t)
+	q3, _ := ParsePeriod("2023Q3", o.s.loc)
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := o.s.Rates(q3, "", DefaultPolicy()); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := o.s.MemberRates(q3, o.a1.ID, DefaultPolicy()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 10; i++ {
+		id := o.f.session(o.A, "2023-09-2"+string(rune('0'+i%8))+" 09:00")
+		o.f.att(id, o.a1.ID, StatusPresent, "")
+	}
+	close(done)
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a1: 2/4 before, then ten more sessions attended.
+	rep, _ := o.s.MemberRates(q3, o.a1.ID, DefaultPolicy())
+	if p := rep.Members[0].Participation; p.Num != 12 || p.Den != 14 {
+		t.Errorf("a1 after the writes: %d/%d, want 12/14", p.Num, p.Den)
+	}
+}
