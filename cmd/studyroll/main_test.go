@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,12 +41,19 @@ func startServer(t *testing.T, bin, data string, extra ...string) *server {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "STUDYROLL_ADMIN_PASSWORD=admin-password")
 	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	s := &server{cmd: cmd, stdout: bufio.NewScanner(out)}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("server log (last 4 KiB):\n%s", logs.tail(4096))
+		}
+	})
 	re := regexp.MustCompile(`serving on (http://\S+)`)
 	deadline := time.After(30 * time.Second)
 	found := make(chan string, 1)
@@ -176,4 +184,26 @@ func TestImportCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"import", "--data", data, csvPath}, &out, &errb); code != 0 || !strings.Contains(out.String(), "1 created") {
 		t.Fatalf("import: exit %d, %q %q", code, out.String(), errb.String())
 	}
+}
+
+// lockedBuffer collects a child's stderr.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.buf) > n {
+		return string(b.buf[len(b.buf)-n:])
+	}
+	return string(b.buf)
 }
