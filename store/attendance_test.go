@@ -60,7 +60,8 @@ func newAttOrg(tb testing.TB) *attOrg {
 
 func (o *attOrg) newSession(tb testing.TB, group string, start, end time.Time) string {
 	tb.Helper()
-	sess, err := o.s.CreateSession(admin, SessionInput{GroupID: group, Title: "学习会", StartsAt: start.Format(time.RFC3339), EndsAt: end.Format(time.RFC3339), LeadID: o.lead.ID})
+	in := SessionInput{GroupID: group, Title: "学习会", StartsAt: start.Format(time.RFC3339), EndsAt: end.Format(time.RFC3339), LeadID: o.topLead.ID}
+	sess, err := o.s.CreateSession(admin, in)
 	if err != nil {
 		tb.Fatal(err)
 	}
