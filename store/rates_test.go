@@ -270,6 +270,28 @@ func TestRatesRules(t *testing.T) {
 			},
 		},
 	}
+	active := DefaultPolicy()
+	active.SelfStudyWhileActive = true
+	cases = append(cases, struct {
+		name    string
+		period  Period
+		group   string
+		member  *Member
+		pol     Policy
+		sums    [3]rr
+		rows    map[string]want
+		checkAt bool
+	}{
+		// s3 (due 07-20) is no longer a3's (joined 08-01) nor old's; a4
+		// (left 08-15) keeps s3 but loses s1 (due 09-20): 4−1 done of 6−1.
+		// a3: i4 i5 s1 → 2/3. Sums: 22−1−1 of 32−1−1.
+		name:   "policy: self-study only while active, Q3, whole organisation",
+		period: q3, pol: active, sums: [3]rr{{11, 17}, {20, 30}, {5, 8}},
+		rows: map[string]want{
+			"a3": {rr{2, 2}, rr{2, 3}, rr{1, 1}, (40 + 20 + 20) / 0.9, GradeGood},
+			"a4": {rr{2, 3}, rr{3, 5}, rr{0, 1}, (40.0*2/3 + 30.0*3/5) / 0.9, GradeFail},
+		},
+	})
 	groups := map[string]string{"R": o.R, "A": o.A, "A1": o.A1, "B": o.B, "Z": o.Z}
 	names := map[string]string{}
 	for _, m := range []*Member{o.a1, o.a2, o.a3, o.a4, o.b1, o.hr1, o.z1, o.adm, o.old, o.fut} {
