@@ -29,6 +29,9 @@ type Config struct {
 	Jobs Jobs
 	// ReportDir holds generated report files.
 	ReportDir string
+	// Font is the TrueType font of the PDFs made on request (the sign-in
+	// sheet); nil means the embedded one.
+	Font []byte
 }
 
 // Handler holds what the route handlers share.

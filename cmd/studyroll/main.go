@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"demo":   runDemo,
 	"import": runImport,
 	"backup": runBackup,
+	"report": runReport,
 	"bench":  runBench,
 }
 

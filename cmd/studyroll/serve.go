@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"studyroll/handlers"
+	"studyroll/schedule"
 	"studyroll/store"
 	"studyroll/store/demo"
 )
@@ -26,12 +27,15 @@ type Main struct {
 	Demo     bool
 	BaseURL  string
 	Config   string
-	Stdout   io.Writer
-	Logger   *slog.Logger
+	// Font is a TrueType file for the PDFs; "" means the embedded font.
+	Font   string
+	Stdout io.Writer
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
 	Store    *store.Store
+	sched    *schedule.Scheduler
 	listener net.Listener
 	server   *http.Server
 	control  *http.Server
@@ -46,11 +50,30 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	cfg, err := loadConfig(m.Config)
+	if err != nil {
+		return err
+	}
+	font, err := schedule.LoadFont(m.Font)
+	if err != nil {
+		return err
+	}
 	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now})
 	if err != nil {
 		return err
 	}
 	m.Store = s
+	if err := s.SetPolicy(cfg.Policy); err != nil {
+		s.Close()
+		return err
+	}
+	m.sched, err = schedule.New(schedule.Config{Store: s, Logger: m.Logger, DataDir: m.Data,
+		ReportDir: filepath.Join(m.Data, "reports"), Font: font, Schedules: cfg.Schedules,
+		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now})
+	if err != nil {
+		s.Close()
+		return err
+	}
 	if err := m.bootstrap(ctx); err != nil {
 		s.Close()
 		return err
@@ -67,7 +90,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
-		ReportDir: filepath.Join(m.Data, "reports")})
+		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font})
 	m.server = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	return nil
 }
@@ -121,11 +144,16 @@ func printDemo(w io.Writer, org *demo.Org) {
 // Serve answers requests until ctx is done, then shuts down cleanly:
 // in-flight requests finish (up to 10 s) and the store file is closed.
 func (m *Main) Serve(ctx context.Context) error {
+	if err := m.sched.Start(); err != nil {
+		m.Store.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
 	m.Logger.Info("serving", "url", m.URL(), "data", m.Store.Path())
 	select {
 	case err := <-errc:
+		_ = m.sched.Stop(context.Background())
 		m.Store.Close()
 		return err
 	case <-ctx.Done():
@@ -135,6 +163,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	defer cancel()
 	err := m.server.Shutdown(sctx)
 	_ = m.control.Shutdown(sctx)
+	if serr := m.sched.Stop(sctx); serr != nil {
+		m.Logger.Error("shutdown", "err", serr)
+	}
 	if cerr := m.Store.Close(); err == nil {
 		err = cerr
 	}
@@ -153,6 +184,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Demo, "demo", false, "fill a fresh store with the demo organisation")
 	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request)")
 	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
+	fs.StringVar(&m.Font, "font", "", "TrueType font for the PDFs (default: the embedded WenQuanYi Micro Hei)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

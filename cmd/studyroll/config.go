@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"studyroll/schedule"
+	"studyroll/store"
+)
+
+// config is what `serve --config FILE` reads. The file is JSON; every key
+// is optional and unknown keys are refused, so a typo is not silently
+// ignored:
+//
+//	{
+//	  "policy":    { …store.Policy: weights, bands, labels … },
+//	  "schedules": {"close_sessions": "* * * * *", "rates_snapshot": "30 1 * * *",
+//	                "quarterly_reports": "0 2 1 1,4,7,10 *", "annual_reports": "0 2 1 1 *",
+//	                "backup": "0 3 * * *"},
+//	  "backup":    {"keep": 7},
+//	  "snapshots": {"keep": 92}
+//	}
+//
+// Schedules are cron specs in the server's time zone (--tz), or "off".
+type config struct {
+	Policy       store.Policy
+	Schedules    schedule.Schedules
+	BackupKeep   int
+	SnapshotKeep int
+}
+
+// configFile is the file's shape.
+type configFile struct {
+	Policy    json.RawMessage    `json:"policy"`
+	Schedules schedule.Schedules `json:"schedules"`
+	Backup    struct {
+		Keep int `json:"keep"`
+	} `json:"backup"`
+	Snapshots struct {
+		Keep int `json:"keep"`
+	} `json:"snapshots"`
+}
+
+// maxKeep bounds the retention counts.
+const maxKeep = 10000
+
+// defaultConfig is the configuration without a file.
+func defaultConfig() *config {
+	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92}
+}
+
+// loadConfig reads and validates the config file; "" gives the defaults.
+// Every problem is reported at once, naming its key.
+func loadConfig(path string) (*config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if err := cfg.parse(data); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// parse fills cfg from the bytes of a config file.
+func (cfg *config) parse(data []byte) error {
+	var f configFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("not a valid config object: %w", err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return errors.New("trailing data after the JSON object")
+	}
+	var probs []string
+	if len(f.Policy) > 0 && string(f.Policy) != "null" {
+		if bytes.HasPrefix(bytes.TrimSpace(f.Policy), []byte("{")) {
+			p, err := store.ParsePolicy(f.Policy)
+			if err != nil {
+				probs = append(probs, err.Error())
+			} else {
+				cfg.Policy = p
+			}
+		} else {
+			probs = append(probs, "policy: must be an object")
+		}
+	}
+	def := schedule.DefaultSchedules()
+	s := f.Schedules
+	for _, pair := range []struct {
+		v *string
+		d string
+	}{
+		{&s.CloseSessions, def.CloseSessions}, {&s.RatesSnapshot, def.RatesSnapshot},
+		{&s.QuarterlyReports, def.QuarterlyReports}, {&s.AnnualReports, def.AnnualReports}, {&s.Backup, def.Backup},
+	} {
+		if strings.TrimSpace(*pair.v) == "" {
+			*pair.v = pair.d
+		}
+	}
+	if err := s.Validate(); err != nil {
+		probs = append(probs, err.Error())
+	} else {
+		cfg.Schedules = s
+	}
+	for _, k := range []struct {
+		name string
+		v    int
+		dst  *int
+	}{{"backup.keep", f.Backup.Keep, &cfg.BackupKeep}, {"snapshots.keep", f.Snapshots.Keep, &cfg.SnapshotKeep}} {
+		switch {
+		case k.v < 0 || k.v > maxKeep:
+			probs = append(probs, fmt.Sprintf("%s: must be from 1 to %d (got %d)", k.name, maxKeep, k.v))
+		case k.v > 0:
+			*k.dst = k.v
+		}
+	}
+	if len(probs) > 0 {
+		return errors.New(strings.Join(probs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package schedule
+
+import (
+	"sort"
+	"time"
+
+	"studyroll/store"
+)
+
+// periodData is everything the reports of one period need, loaded once and
+// then only read, so the member PDFs can be built by concurrent workers.
+type periodData struct {
+	p       store.Period
+	loc     *time.Location
+	pol     store.Policy
+	tree    *store.Tree
+	members map[string]*store.Member
+	rates   *store.RatesReport
+	rows    map[string]*store.MemberRate // member id → row of rates
+
+	sessions map[string][]*sessionInfo // group id → sessions targeting it, by start
+	exams    map[string][]*examInfo    // group id → exams targeting it, by date
+	acts     map[string]*store.Activity
+	reports  map[string]store.LearningReport // learning report id → report
+}
+
+type sessionInfo struct {
+	s    store.Session
+	date string // start date in the store's zone
+	att  map[string]attInfo
+}
+
+type attInfo struct {
+	status   store.Status
+	makeupOn string
+	note     string
+}
+
+type examInfo struct {
+	e      store.Exam
+	scores map[string]float64
+}
+
+// loadPeriod reads the data of period p for the members of groupID's
+// subtree ("" for everyone), or for one member when memberID is set.
+func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*periodData, error) {
+	d := &periodData{p: p, loc: s.Location(), pol: s.Policy(), members: map[string]*store.Member{},
+		sessions: map[string][]*sessionInfo{}, exams: map[string][]*examInfo{}}
+	var err error
+	if d.tree, err = s.Tree(); err != nil {
+		return nil, err
+	}
+	ms, err := s.Members()
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		d.members[ms[i].ID] = &ms[i]
+	}
+	if memberID != "" {
+		d.rates, err = s.MemberRates(p, memberID, d.pol)
+	} else {
+		d.rates, err = s.Rates(p, groupID, d.pol)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.rows = make(map[string]*store.MemberRate, len(d.rates.Members))
+	reach := map[string]bool{} // groups whose sessions and exams reach a reported member
+	for i := range d.rates.Members {
+		r := &d.rates.Members[i]
+		d.rows[r.MemberID] = r
+		if m := d.members[r.MemberID]; m != nil && !reach[m.GroupID] {
+			for _, g := range d.tree.Ancestors(m.GroupID) {
+				reach[g] = true
+			}
+		}
+	}
+	sessions, err := s.Sessions(store.SessionFilter{From: p.Start, To: p.End})
+	if err != nil {
+		return nil, err
+	}
+	for _, ss := range sessions {
+		if !reach[ss.GroupID] {
+			continue
+		}
+		recs, err := s.Attendance(ss.ID)
+		if err != nil {
+			return nil, err
+		}
+		si := &sessionInfo{s: ss, date: ss.StartsAt.In(d.loc).Format(store.DateLayout), att: make(map[string]attInfo, len(recs))}
+		for _, a := range recs {
+			if memberID != "" && a.MemberID != memberID {
+				continue
+			}
+			si.att[a.MemberID] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
+		}
+		d.sessions[ss.GroupID] = append(d.sessions[ss.GroupID], si)
+	}
+	exams, err := s.Exams(store.ExamFilter{Period: &p})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range exams {
+		if !reach[e.GroupID] {
+			continue
+		}
+		det, err := s.ExamDetail(e.ID)
+		if err != nil {
+			return nil, err
+		}
+		ei := &examInfo{e: e, scores: make(map[string]float64, len(det.Scores))}
+		for _, sc := range det.Scores {
+			ei.scores[sc.MemberID] = sc.Score
+		}
+		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
+	}
+	if d.acts, err = s.Activities(p); err != nil {
+		return nil, err
+	}
+	if d.reports, err = s.LearningReportsFor(p); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// requiredSessions lists the sessions member m had to attend in the
+// period: targeting their group or an ancestor, starting while they were
+// active; by start.
+func (d *periodData) requiredSessions(m *store.Member) []*sessionInfo {
+	var out []*sessionInfo
+	for _, g := range d.tree.Ancestors(m.GroupID) {
+		for _, si := range d.sessions[g] {
+			if m.ActiveOn(si.date) {
+				out = append(out, si)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].s.StartsAt.Equal(out[j].s.StartsAt) {
+			return out[i].s.StartsAt.Before(out[j].s.StartsAt)
+		}
+		return idLess(out[i].s.ID, out[j].s.ID)
+	})
+	return out
+}
+
+// requiredExams lists the exams member m had to take: held in the period,
+// targeting their group or an ancestor, while they were active; by date.
+func (d *periodData) requiredExams(m *store.Member) []*examInfo {
+	var out []*examInfo
+	for _, g := range d.tree.Ancestors(m.GroupID) {
+		for _, ei := range d.exams[g] {
+			if m.ActiveOn(ei.e.HeldOn) {
+				out = append(out, ei)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].e.HeldOn != out[j].e.HeldOn {
+			return out[i].e.HeldOn < out[j].e.HeldOn
+		}
+		return idLess(out[i].e.ID, out[j].e.ID)
+	})
+	return out
+}
+
+// organisation is the name of the root above group g.
+func (d *periodData) organisation(g string) string {
+	anc := d.tree.Ancestors(g)
+	if len(anc) == 0 {
+		return ""
+	}
+	root, _ := d.tree.Group(anc[len(anc)-1])
+	return root.Name
+}
+
+// groupName is the name of group g.
+func (d *periodData) groupName(g string) string {
+	grp, _ := d.tree.Group(g)
+	return grp.Name
+}
+
+// idLess orders decimal ids numerically.
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

@@ -1,0 +1,259 @@
+package schedule
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"studyroll/store"
+)
+
+// closeSessions closes the sessions that ended (store.CloseSessions).
+func (s *Scheduler) closeSessions(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	closed, marked, err := s.cfg.Store.CloseSessions(s.cfg.Now())
+	lr.set(closed, closed)
+	if closed == 0 && err == nil {
+		return "nothing to close", nil
+	}
+	return fmt.Sprintf("closed %d sessions, %d members marked absent", closed, marked), err
+}
+
+// previousQuarter is the quarter before the one holding at.
+func previousQuarter(at time.Time, loc *time.Location) store.Period {
+	q := store.PeriodOf(at, loc)
+	return store.PeriodOf(q.Start.AddDate(0, 0, -1), loc)
+}
+
+// previousYear is the year before the one holding at.
+func previousYear(at time.Time, loc *time.Location) store.Period {
+	p, _ := store.ParsePeriod(strconv.Itoa(at.In(loc).Year()-1), loc)
+	return p
+}
+
+func (s *Scheduler) quarterlyReports(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	return s.generate(ctx, previousQuarter(at, s.cfg.Store.Location()), "", "", lr)
+}
+
+func (s *Scheduler) annualReports(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	return s.generate(ctx, previousYear(at, s.cfg.Store.Location()), "", "", lr)
+}
+
+// generate waits for the report slot (one generation at a time) and runs
+// the generator, reporting progress to lr.
+func (s *Scheduler) generate(ctx context.Context, p store.Period, groupID, jobID string, lr *liveRun) (string, error) {
+	select {
+	case s.reportSlot <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.reportSlot }()
+	res, err := s.gen.Generate(ctx, p, groupID, jobID, lr.set)
+	return res.String(), err
+}
+
+// StartReports starts generating the reports of period p for groupID's
+// subtree ("" for everyone) in the background and returns the job id at
+// once; GET /jobs/{id} follows its progress. While a run for the same
+// period and group is going, its id is returned instead of a new run.
+// The run acts as the ctx actor.
+func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID string) (string, error) {
+	if groupID != "" {
+		if _, err := s.cfg.Store.Group(groupID); err != nil {
+			if store.IsKind(err, store.KindNotFound) {
+				return "", store.Invalid(map[string]string{"group_id": "no such group"})
+			}
+			return "", err
+		}
+	}
+	key := KindReports + ":" + p.String() + ":" + groupID
+	s.mu.Lock()
+	if id, ok := s.busy[key]; ok {
+		s.mu.Unlock()
+		if id == "" {
+			return "", store.Conflict("reports_starting", "a run for %s is starting; retry in a moment", p)
+		}
+		return id, nil
+	}
+	if s.stopped {
+		s.mu.Unlock()
+		return "", store.Errorf(store.KindUnavailable, "shutting_down", "the server is shutting down")
+	}
+	s.busy[key] = ""
+	s.wg.Add(1)
+	s.mu.Unlock()
+	actor := store.WithActor(s.ctx, store.ActorFrom(ctx))
+	run, err := s.cfg.Store.StartJob(actor, store.JobRun{Kind: KindReports, Trigger: "api", Period: p.String(), GroupID: groupID})
+	if err != nil {
+		s.release(key)
+		s.wg.Done()
+		return "", err
+	}
+	s.hold(key, run.ID)
+	spec := jobSpec{kind: KindReports, key: key, trigger: "api", period: p.String(), group: groupID,
+		fn: func(ctx context.Context, lr *liveRun) (string, error) { return s.generate(ctx, p, groupID, run.ID, lr) }}
+	go func() {
+		defer s.wg.Done()
+		s.logRun(s.execute(actor, spec, run))
+	}()
+	return run.ID, nil
+}
+
+// Job returns a run with its live progress while it runs.
+func (s *Scheduler) Job(id string) (*store.JobRun, error) {
+	r, err := s.cfg.Store.Job(id)
+	if err != nil {
+		return nil, err
+	}
+	s.overlay(r)
+	return r, nil
+}
+
+// Jobs lists the newest runs first, with live progress.
+func (s *Scheduler) Jobs(limit int) ([]store.JobRun, error) {
+	rs, err := s.cfg.Store.Jobs(store.JobFilter{Limit: limit})
+	for i := range rs {
+		s.overlay(&rs[i])
+	}
+	return rs, err
+}
+
+func (s *Scheduler) overlay(r *store.JobRun) {
+	if r.Status != store.JobRunning {
+		return
+	}
+	s.mu.Lock()
+	lr := s.live[r.ID]
+	s.mu.Unlock()
+	if lr != nil {
+		r.Done, r.Total = int(lr.done.Load()), int(lr.total.Load())
+	}
+}
+
+// ReportFile returns the path of an up-to-date report file, made again when
+// missing on disk (see Generator.File).
+func (s *Scheduler) ReportFile(ctx context.Context, p store.Period, kind, subjectID string) (string, error) {
+	path, _, err := s.gen.File(ctx, p, kind, subjectID)
+	return path, err
+}
+
+// Snapshots are gzipped JSON files DATA/snapshots/rates-YYYY-MM-DD.json.gz.
+var snapshotRe = regexp.MustCompile(`^rates-\d{4}-\d{2}-\d{2}\.json\.gz$`)
+
+// RatesSnapshot is the content of a nightly snapshot: the organisation's
+// rates (every member's row) for the quarter and the year holding Day.
+type RatesSnapshot struct {
+	Day     string               `json:"day"` // the day that ended
+	TakenAt time.Time            `json:"taken_at"`
+	Rates   []*store.RatesReport `json:"rates"`
+}
+
+// ratesSnapshot writes the rates of the day that just ended: its quarter
+// and its year, for the whole organisation.
+func (s *Scheduler) ratesSnapshot(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	loc := s.cfg.Store.Location()
+	day := at.In(loc).AddDate(0, 0, -1)
+	q := store.PeriodOf(day, loc)
+	y, _ := store.ParsePeriod(strconv.Itoa(q.Year), loc)
+	pol := s.cfg.Store.Policy()
+	snap := RatesSnapshot{Day: day.Format(store.DateLayout), TakenAt: s.cfg.Now().UTC()}
+	for _, p := range []store.Period{q, y} {
+		r, err := s.cfg.Store.Rates(p, "", pol)
+		if err != nil {
+			return "", err
+		}
+		snap.Rates = append(snap.Rates, r)
+	}
+	dir := filepath.Join(s.cfg.DataDir, "snapshots")
+	name := "rates-" + snap.Day + ".json.gz"
+	err := writeAtomic(dir, name, func(f *os.File) error {
+		zw := gzip.NewWriter(f)
+		if err := json.NewEncoder(zw).Encode(&snap); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+	if err != nil {
+		return "", err
+	}
+	removed, err := prune(dir, snapshotRe, s.cfg.SnapshotKeep)
+	lr.set(1, 1)
+	return fmt.Sprintf("rates of %s and %s for %d members → snapshots/%s (%d old removed)", q, y, len(snap.Rates[0].Members), name, removed), err
+}
+
+// Backups are DATA/backups/studyroll-YYYYMMDD-HHMMSS.db.
+var backupRe = regexp.MustCompile(`^studyroll-\d{8}-\d{6}\.db$`)
+
+// backup writes a consistent copy of the store (one read transaction)
+// into DATA/backups through a temporary file and a rename, then keeps the
+// newest BackupKeep copies.
+func (s *Scheduler) backup(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	dir := filepath.Join(s.cfg.DataDir, "backups")
+	name := "studyroll-" + s.now().Format("20060102-150405") + ".db"
+	var n int64
+	err := writeAtomic(dir, name, func(f *os.File) error {
+		var err error
+		n, err = s.cfg.Store.WriteTo(f)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	removed, err := prune(dir, backupRe, s.cfg.BackupKeep)
+	lr.set(1, 1)
+	return fmt.Sprintf("backups/%s (%d bytes); %d old backups removed", name, n, removed), err
+}
+
+// writeAtomic writes dir/name through a synced temporary file and a
+// rename, so a crash never leaves a truncated file under that name.
+func writeAtomic(dir, name string, write func(f *os.File) error) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
+}
+
+// prune removes the oldest files of dir matching re (names sort by time)
+// beyond the newest keep, returning how many it removed.
+func prune(dir string, re *regexp.Regexp, keep int) (int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && re.MatchString(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	n := 0
+	for len(names)-n > keep {
+		if err := os.Remove(filepath.Join(dir, names[n])); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
