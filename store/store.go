@@ -290,3 +290,16 @@ func ActorFrom(ctx context.Context) string {
 	}
 	return "system"
 }
+
+// Bulk runs fn with fsync per commit turned off and syncs once at the end.
+// Only for filling a fresh store before it serves (the demo, the bench): a
+// crash during fn may lose fn's writes, never the file's consistency before it.
+func (s *Store) Bulk(fn func() error) error {
+	s.db.NoSync = true
+	err := fn()
+	s.db.NoSync = false
+	if serr := s.db.Sync(); err == nil {
+		err = serr
+	}
+	return err
+}

@@ -121,12 +121,15 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 		}
 		_ = ui
 	}
-	ms, err := s.CreateMembers(ctx, ins)
+	err = s.Bulk(func() error {
+		ms, err := s.CreateMembers(ctx, ins)
+		if err != nil {
+			return err
+		}
+		org.Members = ms
+		return seedActivity(ctx, s, org, rng)
+	})
 	if err != nil {
-		return nil, err
-	}
-	org.Members = ms
-	if err := seedActivity(ctx, s, org, rng); err != nil {
 		return nil, err
 	}
 	return org, nil

@@ -1,0 +1,54 @@
+package demo
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"studyroll/store"
+)
+
+func TestSeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a whole organisation")
+	}
+	loc := store.DefaultLocation()
+	clock := store.NewManualClock(time.Date(2023, 11, 20, 10, 0, 0, 0, loc))
+	s, err := store.Open(t.TempDir(), store.Options{Now: clock.Now, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := store.WithActor(context.Background(), "system")
+	org, err := Seed(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(org.Units) != 8 || len(org.Branches) != 37 || len(org.Members) < 300 {
+		t.Errorf("%d units, %d branches, %d members; want 8, 37, ≥300", len(org.Units), len(org.Branches), len(org.Members))
+	}
+	for _, l := range []string{"member", "lead", "hr"} {
+		if _, err := s.CheckPassword(l, Password); err != nil {
+			t.Errorf("demo login %s: %v", l, err)
+		}
+	}
+	p, _ := store.ParsePeriod("2023Q3", loc)
+	r, err := s.Rates(p, "", store.DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Participation.Den < 1000 || r.Excellence.Den < 300 || r.Completion.Den == 0 {
+		t.Errorf("2023Q3 rates too thin: %+v %+v %+v", r.Participation, r.Completion, r.Excellence)
+	}
+	if r.Participation.Rate == nil || *r.Participation.Rate < 0.85 || *r.Participation.Rate >= 1 {
+		t.Errorf("participation %v: want a realistic 85–99%%", r.Participation.Rate)
+	}
+	if _, err := Seed(ctx, s); err == nil {
+		t.Error("a second seed into the same store succeeded")
+	}
+	if n, err := s.VerifyAudit(); err != nil || n < 1000 {
+		t.Errorf("audit: %d entries, %v", n, err)
+	}
+}
