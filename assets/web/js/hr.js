@@ -120,6 +120,15 @@ export async function overview(app) {
         h('td', {class: 'num'}, m.score === null || m.score === undefined ? '—' : fmtNum(m.score)),
         h('td', null, gradeLabel(m.grade))));
       const kidEntries = kids.map((k, i) => ({id: k.id, name: k.name, rates: kidRates[i]}));
+      const LIMIT = 30;
+      const memberBody = table([t('common.name'), ...RATE_KEYS.map((k) => t(`rate.${k}`)),
+        t('rate.evaluation'), t('rate.score'), t('rate.grade')],
+      memberRows.length ? memberRows.slice(0, LIMIT) : emptyRow(7), {id: 'member-rates', class: 'num-table'});
+      const moreBtn = memberRows.length > LIMIT ? h('button', {type: 'button', class: 'btn-secondary', id: 'member-rates-all',
+        onclick: () => {
+          memberBody.querySelector('tbody').append(...memberRows.slice(LIMIT));
+          moreBtn.remove();
+        }}, t('overview.show_all', {n: memberRows.length})) : null;
       clear(panel,
         crumbs,
         card(t('overview.group_rates', {name: g ? g.name : '', period: fmtPeriod(period)}), rateBars(rates, 'group-rate')),
@@ -129,9 +138,7 @@ export async function overview(app) {
               h('th', {scope: 'row'}, h('button', {type: 'button', class: 'btn-link', onclick: () => pick(e.id)}, e.name)),
               RATE_KEYS.map((k) => h('td', {class: 'num'}, pct(e.rates && e.rates[k] ? e.rates[k].rate : null))))),
             {class: 'num-table', id: 'subgroup-rates'})) : null,
-        card(t('overview.members'), table([t('common.name'), ...RATE_KEYS.map((k) => t(`rate.${k}`)),
-          t('rate.evaluation'), t('rate.score'), t('rate.grade')], memberRows.length ? memberRows : emptyRow(7),
-        {id: 'member-rates', class: 'num-table'})));
+        card(t('overview.members_n', {n: memberRows.length}), memberBody, moreBtn));
     } catch (err) {
       if (my !== seq) return;
       const b = statusBox(); reportError(b, err); clear(panel, b);
@@ -171,7 +178,7 @@ export async function warnings(app) {
 
 function jobFinished(j) {
   const st = String(j.status || '').toLowerCase();
-  if (['failed', 'error'].includes(st) || j.error) return 'failed';
+  if (['failed', 'error', 'interrupted', 'cancelled'].includes(st) || j.error) return 'failed';
   if (['done', 'finished', 'succeeded', 'success', 'completed', 'ok'].includes(st)) return 'done';
   if (j.end || j.ended_at || j.finished_at) return 'done';
   if (!st && j.total > 0 && j.done >= j.total) return 'done';
@@ -237,18 +244,36 @@ export async function reports(app) {
     const g = gm.get(String(r.subject_id));
     return g ? g.name : (names.get(String(r.subject_id)) || r.subject_id || '');
   }
+  const filter = h('input', {id: 'report-filter', name: 'filter', type: 'search', autocomplete: 'off'});
+  let all = [];
+  const LIMIT = 60;
+  function render(showAll) {
+    const q = filter.value.trim().toLowerCase();
+    const list = all.filter((r) => !q || String(subject(r)).toLowerCase().includes(q));
+    const shown = showAll ? list : list.slice(0, LIMIT);
+    const rows = shown.map((r) => h('tr', {'data-kind': r.kind || ''},
+      h('td', null, fmtPeriod(r.period)),
+      h('td', null, tOr(`reports.kind_${r.kind}`, r.kind || '')),
+      h('td', null, subject(r)),
+      h('td', null, fmtDateTime(r.generated_at),
+        r.stale ? h('span', {class: 'badge badge-warn', title: t('reports.stale_tip')}, t('reports.stale')) : null),
+      h('td', null, reportLink(r, /\.xlsx(\?|$)/.test(r.url || '') ? t('reports.download_xlsx') : t('reports.download_pdf')))));
+    clear(wrap, h('p', {class: 'muted'}, t('reports.count', {n: list.length})),
+      table([t('common.period'), t('reports.kind'), t('reports.subject'), t('reports.generated_at'), t('common.file')],
+        rows.length ? rows : emptyRow(5, t('reports.none')), {stack: true}),
+      list.length > shown.length ? h('button', {type: 'button', class: 'btn-secondary', id: 'report-show-all',
+        onclick: () => render(true)}, t('overview.show_all', {n: list.length})) : null);
+  }
+  filter.addEventListener('input', () => render(false));
+  // group summaries first, then members by name
+  const order = (r) => (String(r.kind).startsWith('group') ? 0 : 1);
   async function load() {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     try {
-      const list = items(await get(`/reports${qs({period: per.value})}`));
-      const rows = list.map((r) => h('tr', null,
-        h('td', null, fmtPeriod(r.period)),
-        h('td', null, tOr(`reports.kind_${r.kind}`, r.kind || '')),
-        h('td', null, subject(r)),
-        h('td', null, fmtDateTime(r.generated_at)),
-        h('td', null, reportLink(r, /\.xlsx(\?|$)/.test(r.url || '') ? t('reports.download_xlsx') : t('reports.download_pdf')))));
-      clear(wrap, table([t('common.period'), t('reports.kind'), t('reports.subject'), t('reports.generated_at'), t('common.file')],
-        rows.length ? rows : emptyRow(5, t('reports.none')), {stack: true}));
+      all = items(await get(`/reports${qs({period: per.value})}`))
+        .sort((a, b) => order(a) - order(b) || String(subject(a)).localeCompare(String(subject(b)), 'zh') ||
+          String(a.kind).localeCompare(String(b.kind)));
+      render(false);
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
   }
   load();
@@ -257,5 +282,5 @@ export async function reports(app) {
       h('div', {class: 'toolbar'}, field(t('common.period'), per), field(t('common.group'), grp)),
       h('div', {class: 'actions'}, gen, lockBtn),
       h('div', {class: 'progress-line'}, progress, pText), box),
-    card(t('reports.list'), wrap));
+    card(t('reports.list'), h('div', {class: 'toolbar'}, field(t('reports.filter'), filter)), wrap));
 }

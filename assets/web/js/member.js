@@ -3,7 +3,7 @@ import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum} from './i18n.js';
 import {currentPeriod, periodSelect, isoDate, addDays, reportError, errorText, card, pageHead,
-  table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel} from './util.js';
+  table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel, statusLabel} from './util.js';
 import {rateBars, reportLink} from './widgets.js';
 
 function leaveForm(session, done) {
@@ -25,6 +25,22 @@ function leaveForm(session, done) {
   });
   setTimeout(() => reason.focus(), 0);
   return form;
+}
+
+// ownStatus: for a session open for check-in, the member's own record, or a
+// link to the check-in page when there is none yet.
+function ownStatus(app, s) {
+  const slot = h('span', {class: 'own-status'});
+  get(`/sessions/${encodeURIComponent(s.id)}`).then((d) => {
+    const rec = (d.attendance || []).find((a) => String(a.member_id) === String(app.me.id));
+    if (rec && rec.status) {
+      slot.append(h('span', {class: `badge badge-${rec.status}`, 'data-status': rec.status}, statusLabel(rec.status)));
+    } else {
+      slot.append(h('a', {class: 'btn-primary', href: `/checkin/${encodeURIComponent(s.id)}`, 'data-action': 'checkin'},
+        t('checkin.button')));
+    }
+  }).catch(() => {});
+  return slot;
 }
 
 function sessionItem(app, s, groups) {
@@ -55,7 +71,7 @@ function sessionItem(app, s, groups) {
         [s.place ? `${t('session.place')}：${s.place}` : null, g ? g.name : null,
           s.lead_name ? `${t('session.lead')}：${s.lead_name}` : null].filter(Boolean).join(' · ')),
       cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
-      open ? h('a', {class: 'btn-primary', href: `/checkin/${encodeURIComponent(s.id)}`, 'data-action': 'checkin'}, t('checkin.button')) : null,
+      open ? ownStatus(app, s) : null,
       (!cancelled && !started) ? leaveBtn : null,
       (app.me.role === 'lead' || app.me.role === 'admin')
         ? h('a', {class: 'btn-link', href: `/app/sessions/${encodeURIComponent(s.id)}`}, t('session.manage')) : null,
