@@ -111,7 +111,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		if _, err := getMember(tx, by.ID); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, p.Start)
+		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}
@@ -147,6 +147,17 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		return nil, false, err
 	}
 	return r, created, nil
+}
+
+// reportDatedAt is the instant a report's period locks are judged at: a
+// quarter's first instant (the quarter's and the year's locks apply); for a
+// year report, the year's last instant, so that locking an early quarter
+// does not freeze the annual report (the year's and Q4's locks apply).
+func reportDatedAt(p Period) time.Time {
+	if p.Quarter == 0 {
+		return p.End.Add(-time.Nanosecond)
+	}
+	return p.Start
 }
 
 // findReport finds the member's report for the period (nil when none).
@@ -215,7 +226,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, p.Start)
+		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}

@@ -191,6 +191,10 @@ func TestReportsLockedPeriod(t *testing.T) {
 	if _, err := s.EvaluateReport(WithActor(admin, f.adm.ID), f.adm, r.ID, EvaluationInput{Grade: 4}); err != nil {
 		t.Errorf("admin in a locked quarter: %v", err)
 	}
+	// A locked quarter does not freeze the year's report.
+	if _, _, err := s.WriteReport(WithActor(admin, f.a.ID), f.a, ReportInput{Period: "2023", Text: "年度述学"}); err != nil {
+		t.Errorf("year report with Q2 locked: %v", err)
+	}
 }
 
 func mtMust3[T any](v T, _ bool, err error) T { return mtMust(v, err) }
