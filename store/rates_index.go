@@ -15,15 +15,16 @@ import (
 // roster, the sessions, exams and self-study items: small next to the
 // attendance bucket, but decoding 20,000 sessions from JSON costs ~70 ms
 // and the one-member rates must answer in 5 ms. So a decoded copy, the
-// rates index, is kept per open Store and reused while it is current.
+// rates index, is kept per open Store and reused while it is current; the
+// activities (for the evaluation) are kept the same way, per period.
 //
-// It is current while no write that could change it has committed. Every
-// write appends an audit entry in its own transaction, so the audit
+// A copy is current while no write that could change it has committed.
+// Every write appends an audit entry in its own transaction, so the audit
 // bucket's sequence counts writes: when it moved, the entries written since
-// are read and the index survives only if all of them touched records it
-// does not hold (attendance, scores, leave, logins …). Anything unknown
-// rebuilds it, so a new kind of write can make the rates slower, never
-// wrong.
+// are read and the copy survives only if all of them touched records it
+// does not depend on (attendance, scores, leave, logins …). Anything
+// unknown rebuilds it, so a new kind of write can make the rates slower,
+// never wrong.
 
 // ratesIndex is the decoded roster, sessions, exams and self-study items.
 type ratesIndex struct {
@@ -145,7 +146,7 @@ func harmlessToIndex(action, entity string) bool {
 		return true
 	case "session":
 		return action == "close"
-	case "member":
+	case "member", "members":
 		return action == "login" || action == "logout"
 	}
 	return false
@@ -157,7 +158,7 @@ func harmlessToIndex(action, entity string) bool {
 func harmlessToActivities(action, entity string) bool {
 	switch entity {
 	case "attendance", "item_done", "exam", "exam_score", "leave_request", "rotation", "period",
-		"job", "report", "report_file", "plan", "group", "member":
+		"job", "report", "report_file", "plan", "group", "member", "members":
 		return true
 	case "session":
 		return action == "close"
