@@ -218,6 +218,10 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}
 }
 
+// Wait waits for the runs going in the background (reports started by
+// StartReports, the start-up run) to end; cron keeps firing.
+func (s *Scheduler) Wait() { s.wg.Wait() }
+
 // track counts a background goroutine unless the scheduler stopped.
 func (s *Scheduler) track() bool {
 	s.mu.Lock()
