@@ -85,6 +85,10 @@ func (s *Store) CloseSessions(now time.Time) (closedSessions, markedAbsent int, 
 			return s.audit(tx, ctx, "close", "session", id, &before, sess)
 		})
 		s.forgetSession(id)
+		var e *Error
+		if errors.As(err, &e) && e.Code == "period_locked" {
+			continue // only a person may change a locked period's records
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

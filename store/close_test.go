@@ -77,3 +77,18 @@ func TestCloseSessions(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestCloseSessionsLockedPeriod(t *testing.T) {
+	o := newAttOrg(t)
+	o.clock.Set(time.Date(2023, 10, 2, 9, 0, 0, 0, DefaultLocation()))
+	if _, err := o.s.LockPeriod(admin, "2023Q3"); err != nil {
+		t.Fatal(err)
+	}
+	closed, marked, err := o.s.CloseSessions(o.clock.Now())
+	if err != nil || closed != 0 || marked != 0 {
+		t.Fatalf("closed %d marked %d err %v", closed, marked, err)
+	}
+	if recs, _ := o.s.Attendance(o.sessionID); len(recs) != 0 {
+		t.Errorf("records written in a locked period: %+v", recs)
+	}
+}

@@ -314,7 +314,7 @@ func (s *Store) ItemsDone(memberID string) (map[string]time.Time, error) {
 	}
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketItemDone).Cursor()
-		for k, v := c.Seek(key); k != nil && len(k) == 16 && string(k[:8]) == string(key); k, v = c.Next() {
+		for k, v := c.Seek(key); len(k) == 16 && string(k[:8]) == string(key); k, v = c.Next() {
 			at, err := decodeDoneAt(v)
 			if err != nil {
 				return err
