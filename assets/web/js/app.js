@@ -210,7 +210,7 @@ export async function route() {
   }
   const [view, roles, params] = found;
   if (roles && !roles.includes(state.me.role)) {
-    clear(main, h('section', {class: 'card'}, h('h1', null, t('err.forbidden'))));
+    clear(main, h('section', {class: 'card'}, h('h1', null, t('err.page_forbidden'))));
     return;
   }
   clear(main, h('p', {class: 'loading', role: 'status'}, t('common.loading')));

@@ -455,6 +455,10 @@ export async function exams(app) {
     try { list = items(await get('/exams')); } catch (e) { list = []; }
     const seen = new Set(list.map((e) => String(e.id)));
     for (const e of rememberedExams()) if (!seen.has(String(e.id))) list.push(e);
+    // scores are entered by the leads of the exam's group (or an admin)
+    const mine = new Set(manageableGroups(app.me, groups).map((g) => String(g.id)));
+    list = list.filter((e) => mine.has(String(e.group_id)))
+      .sort((a, b) => String(b.held_on).localeCompare(String(a.held_on)));
     examList = list;
     clear(examSel, list.length ? list.map((e) => option(e.id,
       `${e.title}（${fmtDate(e.held_on)} · ${(gm.get(String(e.group_id)) || {}).name || ''}）`, String(e.id) === String(selectId)))
@@ -465,6 +469,8 @@ export async function exams(app) {
     const ex = examList.find((e) => String(e.id) === examSel.value);
     if (!ex) return [];
     if (!members.length || members.examId !== ex.id) {
+      // a lead enters scores for their own subtree, also for an exam of an
+      // ancestor group (an organisation-wide test)
       members = await membersOf(ex.group_id);
       members.examId = ex.id;
     }
@@ -550,7 +556,7 @@ export async function evaluate(app) {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     try {
       const list = items(await get(`/learning-reports${qs({period: per.value, group_id: grp.value})}`));
-      clear(wrap, list.length ? list.map(evalCard) : h('p', {class: 'muted'}, t('eval.none')));
+      clear(wrap, list.length ? list.map(evalCard) : card('', h('p', {class: 'muted'}, t('eval.none'))));
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
   }
   function evalCard(r) {
