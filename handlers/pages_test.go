@@ -77,14 +77,48 @@ func pagesJSFiles(t *testing.T) map[string]string {
 	return out
 }
 
-// Every literal t('key') used by the scripts exists in the translations.
+// Every key the scripts name exists in the translations: literal
+// 'namespace.key' strings, and the keys they build from API values.
 func TestPagesI18nKeysUsedExist(t *testing.T) {
 	zh := pagesReadI18n(t, "zh")
-	re := regexp.MustCompile(`\bt\('([a-z0-9_.]+)'`)
+	spaces := map[string]bool{}
+	for k := range zh {
+		spaces[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	re := regexp.MustCompile(`'([a-z]+)\.([a-z0-9_]+)'`)
+	n := 0
 	for name, src := range pagesJSFiles(t) {
 		for _, m := range re.FindAllStringSubmatch(src, -1) {
-			if _, ok := zh[m[1]]; !ok {
-				t.Errorf("%s uses missing key %q", name, m[1])
+			if !spaces[m[1]] {
+				continue
+			}
+			n++
+			if _, ok := zh[m[1]+"."+m[2]]; !ok {
+				t.Errorf("%s uses missing key %q", name, m[1]+"."+m[2])
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("found only %d key uses; is the pattern still right?", n)
+	}
+	built := map[string][]string{
+		"status.":         {"present", "late", "leave", "absent", "none"},
+		"role.":           {"member", "lead", "hr", "admin"},
+		"grade.":          {"excellent", "good", "pass", "fail"},
+		"warn.":           {"below_target", "cannot_reach", "consecutive_absence"},
+		"rate.":           {"participation", "completion", "excellence"},
+		"att.count_":      {"expected", "arrived", "late", "leave", "absent", "none"},
+		"checkin.result_": {"present", "late"},
+		"leave.status_":   {"pending", "approved", "rejected"},
+		"lr.grade_":       {"1", "2", "3", "4", "5"},
+		"record.rating_":  {"1", "2", "3", "4", "5"},
+		"err.":            {"bad_code", "checkin_not_open", "checkin_closed"},
+		"reports.kind_":   {"member_pdf", "member_pdf_en", "group_pdf", "group_xlsx"},
+	}
+	for prefix, names := range built {
+		for _, s := range names {
+			if _, ok := zh[prefix+s]; !ok {
+				t.Errorf("missing key %q", prefix+s)
 			}
 		}
 	}

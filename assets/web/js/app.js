@@ -93,7 +93,7 @@ function renderHeader() {
   const nav = h('nav', {id: 'main-nav', 'aria-label': t('nav.label')},
     h('ul', null, navItems(me).map(([href, key]) =>
       h('li', null, h('a', {href, 'data-nav': href}, t(key)))),
-    h('li', {class: 'nav-logout'}, h('button', {type: 'button', class: 'btn-plain', onclick: logout},
+    h('li', {class: 'nav-logout'}, h('button', {type: 'button', class: 'btn-plain', id: 'nav-logout', onclick: logout},
       t('nav.logout'), h('span', {class: 'muted'}, `（${me.name}）`)))));
   const toggle = h('button', {type: 'button', class: 'btn-plain nav-toggle', id: 'nav-toggle',
     'aria-expanded': 'false', 'aria-controls': 'main-nav',
