@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-	"weak"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,8 +44,7 @@ func (s *Store) AttendanceRules() AttendanceRules {
 func (s *Store) SetAttendanceRules(r AttendanceRules) { s.att().rules.Store(&r) }
 
 // attState is the store's attendance state that lives in memory: the rules
-// and the check-in cache. It sits in a side table keyed by a weak pointer
-// to the Store, so it goes away with the Store without a field in it.
+// and the check-in cache.
 type attState struct {
 	rules atomic.Pointer[AttendanceRules]
 
@@ -60,19 +57,9 @@ type attState struct {
 // member's stored bytes.
 const maxCheckinEntries = 64
 
-var attStates sync.Map // weak.Pointer[Store] → *attState
+func newAttState() *attState { return &attState{entries: map[string]*checkinEntry{}} }
 
-func (s *Store) att() *attState {
-	k := weak.Make(s)
-	if v, ok := attStates.Load(k); ok {
-		return v.(*attState)
-	}
-	v, loaded := attStates.LoadOrStore(k, &attState{entries: map[string]*checkinEntry{}})
-	if !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { attStates.Delete(k) }, k)
-	}
-	return v.(*attState)
-}
+func (s *Store) att() *attState { return s.attendance }
 
 // checkinEntry is what a check-in needs of its session, decoded once when
 // the first member checks in: the session, its stored bytes, its secret and

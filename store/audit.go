@@ -28,18 +28,21 @@ type AuditEntry struct {
 	After    json.RawMessage `json:"after,omitempty"`
 	Flag     string          `json:"flag,omitempty"`
 	PrevHash string          `json:"prev_hash"`
-	Hash     string          `json:"hash"`
+	Hash     string          `json:"hash,omitempty"`
 }
 
-func (e *AuditEntry) digest() (string, error) {
+// digest hashes the entry's JSON without its hash. It returns that JSON too,
+// so appendAudit encodes each entry once: the stored value is the same JSON
+// with the hash spliced in as the last field.
+func (e *AuditEntry) digest() (string, []byte, error) {
 	c := *e
 	c.Hash = ""
 	data, err := json.Marshal(c)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:]), data, nil
 }
 
 type auditFlagKey struct{}
@@ -77,13 +80,20 @@ func appendAudit(tx *bolt.Tx, e *AuditEntry) error {
 	}
 	e.Seq = seq
 	e.PrevHash = string(meta.Get(keyAuditHead))
-	if e.Hash, err = e.digest(); err != nil {
+	h, data, err := e.digest()
+	if err != nil {
 		return err
 	}
-	if err := putJSON(b, itob(seq), e); err != nil {
+	e.Hash = h
+	// The log only grows at its end: full pages mean fewer pages written.
+	b.FillPercent = 1.0
+	value := make([]byte, 0, len(data)+len(h)+12)
+	value = append(append(append(value, data[:len(data)-1]...), `,"hash":"`...), h...)
+	value = append(value, `"}`...)
+	if err := b.Put(itob(seq), value); err != nil {
 		return err
 	}
-	return meta.Put(keyAuditHead, []byte(e.Hash))
+	return meta.Put(keyAuditHead, []byte(h))
 }
 
 func rawJSON(v any) (json.RawMessage, error) {
@@ -160,7 +170,7 @@ func (s *Store) VerifyAudit() (int, error) {
 			if e.PrevHash != prev {
 				return fmt.Errorf("audit entry %d: chain broken (previous entry changed or removed)", e.Seq)
 			}
-			h, err := e.digest()
+			h, _, err := e.digest()
 			if err != nil {
 				return err
 			}

@@ -251,6 +251,20 @@ func decodeDoneAt(v []byte) (time.Time, error) {
 // itemID of plan planID. Only members whose group the plan's group covers
 // may; marking again keeps the first instant and writes nothing.
 func (s *Store) MarkItemDone(ctx context.Context, memberID, planID, itemID string) (*ItemDone, error) {
+	return s.markItemDone(ctx, memberID, planID, itemID, s.now())
+}
+
+// RecordItemDone records, after the fact, that a member finished a
+// self-study item at a given time (from a paper study log). The handler
+// lets only leads over the member and admins call it.
+func (s *Store) RecordItemDone(ctx context.Context, memberID, planID, itemID string, at time.Time) (*ItemDone, error) {
+	if at.After(s.now()) {
+		return nil, Invalid(map[string]string{"at": "in the future"})
+	}
+	return s.markItemDone(ctx, memberID, planID, itemID, at)
+}
+
+func (s *Store) markItemDone(ctx context.Context, memberID, planID, itemID string, at time.Time) (*ItemDone, error) {
 	var d *ItemDone
 	err := s.update(func(tx *bolt.Tx) error {
 		p, err := getPlan(tx, planID)
@@ -288,7 +302,11 @@ func (s *Store) MarkItemDone(ctx context.Context, memberID, planID, itemID strin
 			d = &ItemDone{MemberID: memberID, PlanID: planID, ItemID: itemID, DoneAt: at}
 			return nil
 		}
-		d = &ItemDone{MemberID: memberID, PlanID: planID, ItemID: itemID, DoneAt: s.now().UTC()}
+		ctx, err := s.lockGuard(tx, ctx, at)
+		if err != nil {
+			return err
+		}
+		d = &ItemDone{MemberID: memberID, PlanID: planID, ItemID: itemID, DoneAt: at.UTC()}
 		v, err := d.DoneAt.MarshalText()
 		if err != nil {
 			return err

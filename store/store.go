@@ -81,6 +81,8 @@ type Store struct {
 	now  func() time.Time
 	loc  *time.Location
 	cost int
+	// attendance holds the attendance rules and the check-in cache.
+	attendance *attState
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -124,7 +126,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	// behind these values.
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.MaxBatchSize = 256
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState()}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()

@@ -138,7 +138,7 @@ func TestAuditChain(t *testing.T) {
 			var e AuditEntry
 			json.Unmarshal(b.Get(itob(2)), &e)
 			e.ActorID = "666"
-			e.Hash, _ = e.digest()
+			e.Hash, _, _ = e.digest()
 			data, _ := json.Marshal(e)
 			return b.Put(itob(2), data)
 		},

@@ -101,7 +101,9 @@ func seedActivity(ctx context.Context, s *store.Store, org *Org, rng *rand.Rand)
 			self := plan.Items[len(plan.Items)-1]
 			for _, m := range org.Members {
 				if m.GroupID != "" && rng.IntN(100) < 90 && m.JoinedOn <= due {
-					if _, err := s.MarkItemDone(store.WithActor(context.Background(), m.ID), m.ID, plan.ID, self.ID); err != nil {
+					dueAt, _ := time.ParseInLocation(store.DateLayout, due, loc)
+					at := dueAt.Add(-time.Duration(rng.IntN(30*24)) * time.Hour)
+					if _, err := s.RecordItemDone(ctx, m.ID, plan.ID, self.ID, at); err != nil {
 						return fmt.Errorf("self-study: %w", err)
 					}
 				}
