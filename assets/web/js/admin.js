@@ -1,7 +1,7 @@
 // Admin screens: members, groups, CSV import and backup, audit log.
 import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, qs, items} from './api.js';
-import {t, fmtDate, fmtDateTime} from './i18n.js';
+import {t, fmtDate, fmtDateTime, colon} from './i18n.js';
 import {isoDate, addDays, reportError, errorText, card, pageHead, table, emptyRow, groupMap, groupOptions,
   groupPath, roleLabel} from './util.js';
 
@@ -191,7 +191,7 @@ export async function data(app) {
       if (entries.length) {
         clear(errs, h('h3', null, t('import.bad_lines', {n: entries.length})),
           h('ul', {class: 'error-list', id: 'import-error-list'}, entries.map(([k, v]) =>
-            h('li', {'data-line': lineNo(k)}, h('strong', null, k), '：', String(v)))));
+            h('li', {'data-line': lineNo(k)}, h('strong', null, k), colon(), String(v)))));
       }
     }
   });

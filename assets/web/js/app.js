@@ -1,7 +1,7 @@
 // studyroll single-page app: layout, login and the client-side router.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
-import {t, loadLang, savedLang, getLang} from './i18n.js';
+import {t, loadLang, savedLang, getLang, paren} from './i18n.js';
 import {reportError, roleLabel, isLeadish, isHR} from './util.js';
 import * as member from './member.js';
 import * as lead from './lead.js';
@@ -83,7 +83,7 @@ function renderHeader() {
       h('span', {class: 'brand-mark', 'aria-hidden': 'true'}, t('app.mark')),
       h('span', {class: 'brand-name'}, t('app.title'))),
     h('div', {class: 'header-tools'},
-      me ? h('span', {class: 'who', id: 'who'}, `${me.name}（${roleLabel(me.role)}）`) : null,
+      me ? h('span', {class: 'who', id: 'who'}, `${me.name}${paren(roleLabel(me.role))}`) : null,
       langBtn,
       me ? h('button', {type: 'button', class: 'btn-plain', id: 'logout', onclick: logout}, t('nav.logout')) : null));
   if (!me) {
@@ -94,7 +94,7 @@ function renderHeader() {
     h('ul', null, navItems(me).map(([href, key]) =>
       h('li', null, h('a', {href, 'data-nav': href}, t(key)))),
     h('li', {class: 'nav-logout'}, h('button', {type: 'button', class: 'btn-plain', id: 'nav-logout', onclick: logout},
-      t('nav.logout'), h('span', {class: 'muted'}, `（${me.name}）`)))));
+      t('nav.logout'), h('span', {class: 'muted'}, paren(me.name))))));
   const toggle = h('button', {type: 'button', class: 'btn-plain nav-toggle', id: 'nav-toggle',
     'aria-expanded': 'false', 'aria-controls': 'main-nav',
     onclick: () => {

@@ -1,7 +1,7 @@
 // Attendance board: one row per audience member, kept in place while polling.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, put, post} from './api.js';
-import {t, fmtTime, fmtDate} from './i18n.js';
+import {t, fmtTime, fmtDate, colon} from './i18n.js';
 import {reportError, statusLabel, isoDate} from './util.js';
 
 export const STATUSES = ['present', 'late', 'leave', 'absent'];
@@ -83,7 +83,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     row.extra = h('span', {class: 'att-extra muted'});
     row.noteInput = h('input', {id: `att-note-${mid}`, name: 'note', class: 'note-input'});
     row.buttons = STATUSES.map((st) => h('button', {type: 'button', class: `btn-status btn-${st}`,
-      'data-set-status': st, 'aria-pressed': 'false', 'aria-label': `${name}：${statusLabel(st)}`,
+      'data-set-status': st, 'aria-pressed': 'false', 'aria-label': `${name}${colon()}${statusLabel(st)}`,
       onclick: () => setStatusFor(mid, st, row)}, statusLabel(st)));
     const more = h('div', {class: 'att-more', hidden: true},
       field(t('att.note'), row.noteInput, {name: 'note', hint: t('att.note_hint')}),
@@ -131,7 +131,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
         };
         const pending = !r.status || r.status === 'pending';
         return h('li', {class: 'leave-row', id: `leave-${r.member_id}`, 'data-status': r.status || 'pending'},
-          h('div', null, h('strong', null, r.name || r.member_id), '：', h('span', {class: 'prewrap'}, r.reason || '')),
+          h('div', null, h('strong', null, r.name || r.member_id), colon(), h('span', {class: 'prewrap'}, r.reason || '')),
           h('div', {class: 'actions'},
             h('span', {class: `badge badge-leave-${r.status || 'pending'}`}, t(`leave.status_${r.status || 'pending'}`)),
             pending ? h('button', {type: 'button', class: 'btn-secondary', 'data-approve': 'true',

@@ -36,6 +36,10 @@ export function tOr(key, fallback) {
   return Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : fallback;
 }
 
+// colon and paren: "：" and "（…）" in Chinese, ": " and " (…)" in English.
+export function colon() { return t('fmt.colon'); }
+export function paren(x) { return t('fmt.paren', {x}); }
+
 export function pctText(rate) {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return '—';
   return `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;

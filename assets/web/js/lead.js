@@ -1,7 +1,7 @@
 // Lead screens: sessions, live check-in screen, rotation, exams, evaluation.
 import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
 import {get, post, put, qs, items} from './api.js';
-import {t, fmtDateTime, fmtDate, fmtTime, fmtPeriod, pctText} from './i18n.js';
+import {t, fmtDateTime, fmtDate, fmtTime, fmtPeriod, pctText, paren} from './i18n.js';
 import {currentPeriod, periodSelect, isoDate, addDays, localToRFC3339, toLocalInput, reportError, errorText,
   card, pageHead, table, emptyRow, sessionCancelled, groupMap, manageableGroups, groupOptions} from './util.js';
 import {attendanceBoard} from './attendance.js';
@@ -105,7 +105,7 @@ export async function newSession(app) {
         checks.push(h('div', {class: 'check'},
           h('input', {type: 'checkbox', id, name: 'item_ids', value: it.id}),
           h('label', {for: id}, it.title, h('span', {class: 'muted'},
-            ` （${p.title}${it.due_on ? ' · ' + t('sessions.self_study_due', {date: fmtDate(it.due_on)}) : ''}）`))));
+            paren(`${p.title}${it.due_on ? ' · ' + t('sessions.self_study_due', {date: fmtDate(it.due_on)}) : ''}`)))));
       }
     }
     clear(itemsBox, h('legend', null, t('sessions.items')),
@@ -461,7 +461,7 @@ export async function exams(app) {
       .sort((a, b) => String(b.held_on).localeCompare(String(a.held_on)));
     examList = list;
     clear(examSel, list.length ? list.map((e) => option(e.id,
-      `${e.title}（${fmtDate(e.held_on)} · ${(gm.get(String(e.group_id)) || {}).name || ''}）`, String(e.id) === String(selectId)))
+      `${e.title}${paren(`${fmtDate(e.held_on)} · ${(gm.get(String(e.group_id)) || {}).name || ''}`)}`, String(e.id) === String(selectId)))
       : option('', t('scores.no_exams'), true));
     members = [];
   }
@@ -484,7 +484,7 @@ export async function exams(app) {
       return h('tr', {class: err || over ? 'row-error' : '', id: `score-row-${i}`},
         h('td', null, String(r.line)),
         h('td', null, r.who),
-        h('td', null, r.member ? `${r.member.name}（${r.member.username || r.member.id}）` : '—'),
+        h('td', null, r.member ? `${r.member.name}${paren(r.member.username || r.member.id)}` : '—'),
         h('td', null, r.scoreText),
         h('td', {class: 'error-text'}, err || (over ? t('scores.over_max') : '')));
     });

@@ -1,7 +1,7 @@
 // Member screens: home, check-in, plans, learning report, own appraisal files.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, post, qs, items} from './api.js';
-import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum} from './i18n.js';
+import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum, colon, paren} from './i18n.js';
 import {currentPeriod, periodSelect, isoDate, addDays, reportError, errorText, card, pageHead,
   table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel, statusLabel} from './util.js';
 import {rateBars, reportLink} from './widgets.js';
@@ -68,8 +68,8 @@ function sessionItem(app, s, groups) {
     h('div', {class: 'session-body'},
       h('h3', null, s.title || t('session.untitled')),
       h('p', {class: 'muted'},
-        [s.place ? `${t('session.place')}：${s.place}` : null, g ? g.name : null,
-          s.lead_name ? `${t('session.lead')}：${s.lead_name}` : null].filter(Boolean).join(' · ')),
+        [s.place ? `${t('session.place')}${colon()}${s.place}` : null, g ? g.name : null,
+          s.lead_name ? `${t('session.lead')}${colon()}${s.lead_name}` : null].filter(Boolean).join(' · ')),
       cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
       open ? ownStatus(app, s) : null,
       (!cancelled && !started) ? leaveBtn : null,
@@ -99,8 +99,8 @@ export async function home(app) {
   const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
     mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
     mine && mine.score !== null && mine.score !== undefined
-      ? h('p', {class: 'score-line'}, `${t('rate.score')}：`, h('strong', null, fmtNum(mine.score)),
-        '　', `${t('rate.grade')}：`, h('strong', null, gradeLabel(mine.grade))) : null);
+      ? h('p', {class: 'score-line'}, `${t('rate.score')}${colon()}`, h('strong', null, fmtNum(mine.score)),
+        '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade))) : null);
   ratesCard.id = 'home-rates';
 
   const list = upcoming.length
@@ -214,7 +214,7 @@ export async function plans(app) {
           h('div', {class: ['muted', overdue ? 'text-warn' : '']}, t('plans.due', {date: fmtDate(it.due_on)}))),
         h('div', {class: 'item-actions'}, stat, btn, box));
     });
-    cards.push(card(`${p.title}（${fmtPeriod(p.period)}）`,
+    cards.push(card(`${p.title}${paren(fmtPeriod(p.period))}`,
       rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plans.no_self_study'))));
   }
   return h('div', {class: 'page'}, pageHead(t('plans.title')),
@@ -249,7 +249,7 @@ export async function learningReports(app) {
         h('div', {class: 'lr-meta muted'}, fmtPeriod(r.period), r.created_at ? ` · ${fmtDate(r.created_at)}` : ''),
         h('p', {class: 'prewrap'}, r.text || ''),
         h('p', {class: 'lr-eval'}, r.grade
-          ? [t('lr.grade'), '：', h('strong', null, t(`lr.grade_${r.grade}`)), r.comment ? `　${r.comment}` : '']
+          ? [t('lr.grade'), colon(), h('strong', null, t(`lr.grade_${r.grade}`)), r.comment ? `　${r.comment}` : '']
           : h('span', {class: 'muted'}, t('lr.not_evaluated')))))
         : h('p', {class: 'muted'}, t('lr.none')));
     } catch (err) { const b = statusBox(); reportError(b, err); clear(listWrap, b); }
