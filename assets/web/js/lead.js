@@ -1,6 +1,8 @@
 // Lead screens: sessions, live check-in screen, rotation, exams, evaluation.
 import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
 import {get, post, put, qs, items} from './api.js';
+
+const items_ = items;
 import {t, fmtDateTime, fmtDate, fmtTime, fmtPeriod, pctText, paren} from './i18n.js';
 import {currentPeriod, periodSelect, isoDate, addDays, localToRFC3339, toLocalInput, reportError, errorText,
   card, pageHead, table, emptyRow, sessionCancelled, groupMap, manageableGroups, groupOptions} from './util.js';
@@ -220,16 +222,25 @@ export async function sessionDetail(app, id) {
       if (!window.confirm(t('session.cancel_confirm'))) return;
       try { await post(`/sessions/${sid}/cancel`); setStatus(box, t('session.cancelled'), 'ok'); cancelBtn.remove(); } catch (err) { reportError(box, err); }
     }}, t('session.cancel'));
-  const items = sess.items || [];
+  // content items by title, from the plans that cover the session's group
+  let items = sess.items || [];
+  if (!items.length && (sess.item_ids || []).length) {
+    const plans = await get(`/plans${qs({group_id: sess.group_id})}`).then(items_).catch(() => []);
+    const byId = new Map();
+    for (const p of plans) for (const it of p.items || []) byId.set(String(it.id), it);
+    items = sess.item_ids.map((iid) => byId.get(String(iid)) || {id: iid});
+  }
   return h('div', {class: 'page'},
     pageHead(sess.title || t('session.untitled'),
       h('div', {class: 'actions'},
-        cancelled ? null : h('a', {class: 'btn-primary', id: 'session-live-link', href: `/app/sessions/${sid}/live`}, t('session.live')),
+        cancelled || new Date(sess.ends_at).getTime() < Date.now() ? null
+          : h('a', {class: 'btn-primary', id: 'session-live-link', href: `/app/sessions/${sid}/live`}, t('session.live')),
         h('a', {class: 'btn-secondary', href: `/api/v1/sessions/${sid}/signin-sheet.pdf`, download: '', id: 'signin-sheet-link'}, t('session.signin_sheet')),
         cancelBtn)),
     box,
     card('', sessionFacts(sess, groups), cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
-      items.length ? h('ul', {class: 'content-items'}, items.map((it) => h('li', null, it.title || it.id))) : null),
+      items.length ? h('div', {class: 'content-block'}, h('h3', null, t('session.items')),
+        h('ul', {class: 'content-items', id: 'session-items'}, items.map((it) => h('li', null, it.title || it.id)))) : null),
     board.node,
     recordForms(sid, sess));
 }
