@@ -5,6 +5,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // org is the organisation of the rules tests. Every expected number in the
@@ -564,5 +567,40 @@ func TestRatesConcurrent(t *testing.T) {
 	rep, _ := o.s.MemberRates(q3, o.a1.ID, DefaultPolicy())
 	if p := rep.Members[0].Participation; p.Num != 12 || p.Den != 14 {
 		t.Errorf("a1 after the writes: %d/%d, want 12/14", p.Num, p.Den)
+	}
+}
+
+// TestRatesIndexReplay checks the index survives writes it does not depend
+// on (a check-in, a login) and is rebuilt after one it does (a session).
+func TestRatesIndexReplay(t *testing.T) {
+	o := newOrg(t)
+	index := func() *ratesIndex {
+		var ix *ratesIndex
+		if err := o.s.view(func(tx *bolt.Tx) (err error) { ix, err = o.s.ratesIndex(tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	first := index()
+	err := o.s.update(func(tx *bolt.Tx) error {
+		a := &Attendance{SessionID: o.S["S6"], MemberID: o.a3.ID, Status: StatusPresent, UpdatedAt: testStart}
+		if err := tx.Bucket(bucketAttendance).Put(pairKey(keyOrZero(a.SessionID), keyOrZero(a.MemberID)), encodeAttendance(a)); err != nil {
+			return err
+		}
+		return o.s.audit(tx, admin, "set", "attendance", a.SessionID+"/"+a.MemberID, nil, a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.s.CreateToken(admin, o.a1.ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	kept := index()
+	if &kept.sessions[0] != &first.sessions[0] {
+		t.Error("index rebuilt after a check-in and a login")
+	}
+	o.f.session(o.A, "2023-09-27 09:00")
+	if again := index(); &again.sessions[0] == &first.sessions[0] || len(again.sessions) != len(first.sessions)+1 {
+		t.Error("index kept after a new session")
 	}
 }
