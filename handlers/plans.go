@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -72,13 +74,40 @@ func (h *Handler) handleListPlans(c echo.Context) error {
 		return err
 	}
 	caller := me(c)
-	out := make([]store.Plan, 0, len(ps))
+	done, err := h.store.ItemsDone(caller.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]planView, 0, len(ps))
 	for _, p := range ps {
 		if seesGroup(t, caller, p.GroupID) {
-			out = append(out, p)
+			out = append(out, viewPlan(p, done))
 		}
 	}
 	return c.JSON(http.StatusOK, list(out))
+}
+
+// planView is a plan as its reader sees it: each self-study item says when
+// the caller marked it done.
+type planView struct {
+	store.Plan
+	Items []itemView `json:"items"`
+}
+
+type itemView struct {
+	store.ContentItem
+	DoneAt *time.Time `json:"done_at,omitempty"`
+}
+
+func viewPlan(p store.Plan, done map[string]time.Time) planView {
+	v := planView{Plan: p, Items: make([]itemView, len(p.Items))}
+	for i, it := range p.Items {
+		v.Items[i] = itemView{ContentItem: it}
+		if at, ok := done[it.ID]; ok {
+			v.Items[i].DoneAt = &at
+		}
+	}
+	return v
 }
 
 // handleGetPlan handles GET /plans/:id.
@@ -94,7 +123,11 @@ func (h *Handler) handleGetPlan(c echo.Context) error {
 	if !seesGroup(t, me(c), p.GroupID) {
 		return store.Forbidden("this plan is not for your group")
 	}
-	return c.JSON(http.StatusOK, p)
+	done, err := h.store.ItemsDone(me(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewPlan(*p, done))
 }
 
 // handleItemDone handles POST /plans/:id/items/:item_id/done: the caller

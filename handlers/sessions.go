@@ -113,7 +113,14 @@ func (h *Handler) handleGetSession(c echo.Context) error {
 	if caller.Role == store.RoleMember {
 		d.OnlyMember(caller.ID)
 	}
-	return c.JSON(http.StatusOK, d)
+	minutes, err := h.store.Minutes(d.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		*store.SessionDetail
+		Minutes *store.Minutes `json:"minutes"`
+	}{d, minutes})
 }
 
 // ledSession loads the session of the :id parameter and checks that the

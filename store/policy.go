@@ -8,11 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"weak"
 )
 
 // Grade codes of an appraisal.
@@ -282,45 +279,25 @@ func (p *Policy) excused(st Status, makeup bool) bool {
 	return p.LeaveExcused && st == StatusLeave && !makeup
 }
 
-// The policy in force is kept per open Store, so the handlers and the
-// report jobs read the same one; serve sets it from --config at start.
-var (
-	policyMu sync.Mutex
-	policies = map[weak.Pointer[Store]]Policy{}
-)
-
 // SetPolicy validates p and makes it the policy in force for this store
-// (what GET /rates, the warnings and the reports use).
+// (what GET /rates, the warnings and the reports use); serve sets it from
+// --config at start.
 func (s *Store) SetPolicy(p Policy) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	p = p.clone()
-	key := weak.Make(s)
-	policyMu.Lock()
-	_, had := policies[key]
-	policies[key] = p
-	policyMu.Unlock()
-	if !had {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
-			policyMu.Lock()
-			delete(policies, k)
-			policyMu.Unlock()
-		}, key)
-	}
+	s.policy.Store(&p)
 	return nil
 }
 
 // Policy returns the policy in force: the one given to SetPolicy, else
 // DefaultPolicy.
 func (s *Store) Policy() Policy {
-	policyMu.Lock()
-	p, ok := policies[weak.Make(s)]
-	policyMu.Unlock()
-	if !ok {
-		return DefaultPolicy()
+	if p := s.policy.Load(); p != nil {
+		return p.clone()
 	}
-	return p.clone()
+	return DefaultPolicy()
 }
 
 // clone copies the label maps so callers cannot change a shared policy.

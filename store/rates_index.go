@@ -2,11 +2,9 @@ package store
 
 import (
 	"encoding/json"
-	"runtime"
 	"sort"
 	"sync"
 	"time"
-	"weak"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -171,8 +169,7 @@ func harmlessToActivities(action, entity string) bool {
 const maxAuditReplay = 2000
 
 // ratesCache is what the rates keep in memory per open Store: the index,
-// and the activities of the periods asked about lately. It sits in a side
-// table keyed by a weak pointer to the Store, so it goes away with it.
+// and the activities of the periods asked about lately.
 type ratesCache struct {
 	mu   sync.Mutex
 	ix   *ratesIndex
@@ -187,19 +184,9 @@ type actEntry struct {
 // maxCachedPeriods bounds the activities kept.
 const maxCachedPeriods = 16
 
-var ratesCaches sync.Map // weak.Pointer[Store] → *ratesCache
+func newRatesCache() *ratesCache { return &ratesCache{acts: map[string]*actEntry{}} }
 
-func (s *Store) ratesCache() *ratesCache {
-	k := weak.Make(s)
-	if v, ok := ratesCaches.Load(k); ok {
-		return v.(*ratesCache)
-	}
-	v, loaded := ratesCaches.LoadOrStore(k, &ratesCache{acts: map[string]*actEntry{}})
-	if !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { ratesCaches.Delete(k) }, k)
-	}
-	return v.(*ratesCache)
-}
+func (s *Store) ratesCache() *ratesCache { return s.rates }
 
 // ratesIndex returns the current index, building it when needed.
 func (s *Store) ratesIndex(tx *bolt.Tx) (*ratesIndex, error) {

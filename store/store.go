@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -83,6 +84,10 @@ type Store struct {
 	cost int
 	// attendance holds the attendance rules and the check-in cache.
 	attendance *attState
+	// rates caches the decoded index and activities (rates_index.go).
+	rates *ratesCache
+	// policy is the appraisal policy in force; nil means DefaultPolicy.
+	policy atomic.Pointer[Policy]
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -126,7 +131,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	// behind these values.
 	db.MaxBatchDelay = 2 * time.Millisecond
 	db.MaxBatchSize = 256
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState()}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache()}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
