@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -142,12 +143,43 @@ func (h *Handler) handlePutScores(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.leadsGroup(me(c), e.GroupID); err != nil {
-		return err
+	caller := me(c)
+	if err := h.leadsGroup(caller, e.GroupID); err != nil {
+		// A branch lead enters their own members' scores of an exam held
+		// for a group above theirs (an organ-wide test): every listed
+		// member must be in the lead's subtree.
+		if caller.Role != store.RoleLead || caller.GroupID == "" {
+			return err
+		}
+		if serr := h.scoresInSubtree(caller, in); serr != nil {
+			return serr
+		}
 	}
 	d, err := h.store.PutScores(c.Request().Context(), e.ID, in)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, d)
+}
+
+// scoresInSubtree checks that every member listed belongs to the lead's
+// subtree; the answer names each one outside it.
+func (h *Handler) scoresInSubtree(lead *store.Member, in store.ScoresInput) error {
+	t, err := h.store.Tree()
+	if err != nil {
+		return err
+	}
+	bad := store.FieldErrors{}
+	for i, sc := range in.Scores {
+		m, err := h.store.Member(sc.MemberID)
+		if err != nil || m.GroupID == "" || !t.Covers(lead.GroupID, m.GroupID) {
+			bad.Add(fmt.Sprintf("scores[%d]", i), "member "+sc.MemberID+" is not in your group's subtree")
+		}
+	}
+	if len(bad) > 0 {
+		e := store.Forbidden("a branch lead enters scores only for the members of their own subtree")
+		e.Fields = bad
+		return e
+	}
+	return nil
 }
