@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,8 +82,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.rateMembers, "rate-members", 10000, "members for the rates part")
 	fs.IntVar(&o.rateRecords, "rate-records", 1000000, "attendance records for the rates part")
 	fs.IntVar(&o.pdfMembers, "pdf-members", 10000, "members for the PDF batch part")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if o.dir == "" {
 		d, err := os.MkdirTemp("", "studyroll-bench-")
