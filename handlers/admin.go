@@ -23,6 +23,9 @@ func (h *Handler) handleAudit(c echo.Context) error {
 	if f.To, err = parseInstant(c.QueryParam("to"), h.store.Location()); err != nil {
 		return badParam("to", err.Error())
 	}
+	if store.ValidDate(c.QueryParam("to")) {
+		f.To = f.To.AddDate(0, 0, 1) // a date includes its whole day, as in GET /sessions
+	}
 	f.Entity = c.QueryParam("entity")
 	f.EntityID = c.QueryParam("entity_id")
 	entries, err := h.store.Audit(f)

@@ -144,6 +144,7 @@ func (h *Handler) handlePutScores(c echo.Context) error {
 		return err
 	}
 	caller := me(c)
+	branchLead := false
 	if err := h.leadsGroup(caller, e.GroupID); err != nil {
 		// A branch lead enters their own members' scores of an exam held
 		// for a group above theirs (an organ-wide test): every listed
@@ -154,10 +155,26 @@ func (h *Handler) handlePutScores(c echo.Context) error {
 		if serr := h.scoresInSubtree(caller, in); serr != nil {
 			return serr
 		}
+		branchLead = true
 	}
 	d, err := h.store.PutScores(c.Request().Context(), e.ID, in)
 	if err != nil {
 		return err
+	}
+	if branchLead { // the answer shows only what GET /exams/{id} would
+		t, err := h.store.Tree()
+		if err != nil {
+			return err
+		}
+		groupOf := map[string]string{}
+		ms, err := h.store.Members(t.Subtree(caller.GroupID)...)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			groupOf[m.ID] = m.GroupID
+		}
+		d.OnlyMembers(func(id string) bool { return groupOf[id] != "" })
 	}
 	return c.JSON(http.StatusOK, d)
 }

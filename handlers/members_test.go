@@ -57,7 +57,7 @@ func TestImportMembers(t *testing.T) {
 			Error struct{ Fields map[string]string }
 		}
 		decodeJSON(t, rec, &e)
-		for _, line := range []string{"line 3", "line 5", "line 6", "line 7", "line 8"} {
+		for _, line := range []string{"line 3", "line 4", "line 5", "line 6", "line 7", "line 8"} {
 			if e.Error.Fields[line] == "" {
 				t.Errorf("%s not reported: %v", line, e.Error.Fields)
 			}

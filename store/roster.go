@@ -40,12 +40,14 @@ type rosterRow struct {
 // bad line rejects the whole file: the error lists every bad line as
 // "line N" → reason, counting the header as line 1.
 func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, error) {
-	rows, err := s.parseRoster(r)
+	rows, formBad, err := s.parseRoster(r)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if err := s.hashRows(rows); err != nil {
-		return ImportResult{}, err
+	if len(formBad) == 0 { // nothing is written otherwise: skip the slow hashing
+		if err := s.hashRows(rows); err != nil {
+			return ImportResult{}, err
+		}
 	}
 	var res ImportResult
 	err = s.update(func(tx *bolt.Tx) error {
@@ -54,7 +56,12 @@ func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, er
 		if err != nil {
 			return err
 		}
+		// Lines that failed the form checks are reported together with the
+		// ones that fail here, so one answer lists every bad line.
 		bad := FieldErrors{}
+		for k, v := range formBad {
+			bad[k] = v
+		}
 		un := tx.Bucket(bucketUsernames)
 		for _, row := range rows {
 			gid, amb, ok := t.Resolve(row.in.GroupID)
@@ -85,7 +92,7 @@ func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, er
 				res.Updated++
 				continue
 			}
-			if row.hash == nil {
+			if row.in.Password == "" {
 				bad.Add(lineKey(row.line), "password required for a new account (at least 8 characters)")
 				continue
 			}
@@ -133,7 +140,7 @@ func rosterErr(bad FieldErrors) error {
 
 // parseRoster checks every line without the store; group names are resolved
 // later, inside the import transaction.
-func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
+func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
@@ -144,10 +151,10 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 	bad := FieldErrors{}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, Invalid(map[string]string{"line 1": "empty file: want the header " + strings.Join(RosterColumns, ",")})
+		return nil, nil, Invalid(map[string]string{"line 1": "empty file: want the header " + strings.Join(RosterColumns, ",")})
 	}
 	if err != nil {
-		return nil, Invalid(map[string]string{"line 1": csvReason(err)})
+		return nil, nil, Invalid(map[string]string{"line 1": csvReason(err)})
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -155,7 +162,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 	}
 	for _, c := range RosterColumns[:3] {
 		if _, ok := col[c]; !ok {
-			return nil, Invalid(map[string]string{"line 1": "header must name the columns " + strings.Join(RosterColumns, ",") + fmt.Sprintf(" (missing %q)", c)})
+			return nil, nil, Invalid(map[string]string{"line 1": "header must name the columns " + strings.Join(RosterColumns, ",") + fmt.Sprintf(" (missing %q)", c)})
 		}
 	}
 	get := func(rec []string, name string) string {
@@ -225,13 +232,10 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, error) {
 		}
 		rows = append(rows, rosterRow{line: line, in: in, roleGiven: roleGiven})
 	}
-	if len(bad) > 0 {
-		return nil, rosterErr(bad)
+	if len(rows) == 0 && len(bad) == 0 {
+		return nil, nil, Invalid(map[string]string{"line 2": "no members in the file"})
 	}
-	if len(rows) == 0 {
-		return nil, Invalid(map[string]string{"line 2": "no members in the file"})
-	}
-	return rows, nil
+	return rows, bad, nil
 }
 
 func csvReason(err error) string {

@@ -11,6 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The time zone database is embedded, so --tz works on machines
+	// without tzdata (minimal containers).
+	_ "time/tzdata"
 )
 
 const usage = `studyroll — group study attendance and the three 100% rates

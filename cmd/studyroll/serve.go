@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"studyroll/handlers"
@@ -90,7 +91,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
-		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font})
+		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font,
+		SecureCookies: strings.HasPrefix(m.BaseURL, "https://")})
 	m.server = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	return nil
 }
@@ -182,7 +184,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m := &Main{Stdout: stdout}
 	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&m.Demo, "demo", false, "fill a fresh store with the demo organisation")
-	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request)")
+	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request); an https:// URL also marks cookies Secure")
 	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
 	fs.StringVar(&m.Font, "font", "", "TrueType font for the PDFs (default: the embedded WenQuanYi Micro Hei)")
 	if err := parse(fs, args); err != nil {
