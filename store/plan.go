@@ -255,8 +255,8 @@ func (s *Store) MarkItemDone(ctx context.Context, memberID, planID, itemID strin
 }
 
 // RecordItemDone records, after the fact, that a member finished a
-// self-study item at a given time (from a paper study log). The handler
-// lets only leads over the member and admins call it.
+// self-study item at a given time (from a paper study log). No route calls
+// it yet; the demo uses it to date its self-study inside each quarter.
 func (s *Store) RecordItemDone(ctx context.Context, memberID, planID, itemID string, at time.Time) (*ItemDone, error) {
 	if at.After(s.now()) {
 		return nil, Invalid(map[string]string{"at": "in the future"})
