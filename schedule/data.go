@@ -50,20 +50,27 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 	if d.tree, err = s.Tree(); err != nil {
 		return nil, err
 	}
-	ms, err := s.Members()
-	if err != nil {
-		return nil, err
-	}
-	for i := range ms {
-		d.members[ms[i].ID] = &ms[i]
-	}
 	if memberID != "" {
+		m, err := s.Member(memberID)
+		if err != nil {
+			return nil, err
+		}
+		d.members[m.ID] = m
 		d.rates, err = s.MemberRates(p, memberID, d.pol)
+		if err != nil {
+			return nil, err
+		}
 	} else {
-		d.rates, err = s.Rates(p, groupID, d.pol)
-	}
-	if err != nil {
-		return nil, err
+		ms, err := s.Members()
+		if err != nil {
+			return nil, err
+		}
+		for i := range ms {
+			d.members[ms[i].ID] = &ms[i]
+		}
+		if d.rates, err = s.Rates(p, groupID, d.pol); err != nil {
+			return nil, err
+		}
 	}
 	d.rows = make(map[string]*store.MemberRate, len(d.rates.Members))
 	reach := map[string]bool{} // groups whose sessions and exams reach a reported member
@@ -97,23 +104,22 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		}
 		d.sessions[ss.GroupID] = append(d.sessions[ss.GroupID], si)
 	}
-	exams, err := s.Exams(store.ExamFilter{Period: &p})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range exams {
-		if !reach[e.GroupID] {
-			continue
-		}
-		det, err := s.ExamDetail(e.ID)
+	if memberID != "" {
+		// One member: their required exams and scores, without reading
+		// everybody's scores.
+		res, err := s.ExamResults(p, memberID)
 		if err != nil {
 			return nil, err
 		}
-		ei := &examInfo{e: e, scores: make(map[string]float64, len(det.Scores))}
-		for _, sc := range det.Scores {
-			ei.scores[sc.MemberID] = sc.Score
+		for _, r := range res {
+			ei := &examInfo{e: r.Exam, scores: map[string]float64{}}
+			if r.Score != nil {
+				ei.scores[memberID] = *r.Score
+			}
+			d.exams[r.Exam.GroupID] = append(d.exams[r.Exam.GroupID], ei)
 		}
-		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
+	} else if err := d.loadExams(s); err != nil {
+		return nil, err
 	}
 	if d.acts, err = s.Activities(p); err != nil {
 		return nil, err
@@ -122,6 +128,38 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		return nil, err
 	}
 	return d, nil
+}
+
+// loadExams reads the exams of the period that reach a reported member,
+// with every score.
+func (d *periodData) loadExams(s *store.Store) error {
+	reach := map[string]bool{}
+	for _, r := range d.rates.Members {
+		if m := d.members[r.MemberID]; m != nil && !reach[m.GroupID] {
+			for _, g := range d.tree.Ancestors(m.GroupID) {
+				reach[g] = true
+			}
+		}
+	}
+	exams, err := s.Exams(store.ExamFilter{Period: &d.p})
+	if err != nil {
+		return err
+	}
+	for _, e := range exams {
+		if !reach[e.GroupID] {
+			continue
+		}
+		det, err := s.ExamDetail(e.ID)
+		if err != nil {
+			return err
+		}
+		ei := &examInfo{e: e, scores: make(map[string]float64, len(det.Scores))}
+		for _, sc := range det.Scores {
+			ei.scores[sc.MemberID] = sc.Score
+		}
+		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
+	}
+	return nil
 }
 
 // requiredSessions lists the sessions member m had to attend in the

@@ -55,6 +55,10 @@ func (r Result) String() string {
 // recordBatch is how many generated files are recorded per transaction.
 const recordBatch = 256
 
+// bigSummary is the member count above which a group summary is built
+// alone (see Generate).
+const bigSummary = 1000
+
 var subjectRe = regexp.MustCompile(`^[1-9][0-9]{0,19}$`)
 
 // RelPath is where a report file lives under the reports folder, slash
@@ -216,14 +220,16 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 	at := g.now()
 	type task struct {
 		kind, subject string
+		big           bool // a summary of many members: one at a time
 	}
 	tasks := make([]task, 0, len(d.rates.Members)+8)
 	for _, r := range d.rates.Members {
-		tasks = append(tasks, task{store.ReportMemberPDF, r.MemberID})
+		tasks = append(tasks, task{kind: store.ReportMemberPDF, subject: r.MemberID})
 	}
 	for _, gid := range reportGroups(d.tree, groupID) {
-		if len(d.rowsIn(d.tree.Subtree(gid))) > 0 {
-			tasks = append(tasks, task{store.ReportGroupPDF, gid}, task{store.ReportGroupXLSX, gid})
+		if n := len(d.rowsIn(d.tree.Subtree(gid))); n > 0 {
+			big := n > bigSummary
+			tasks = append(tasks, task{store.ReportGroupPDF, gid, big}, task{store.ReportGroupXLSX, gid, big})
 		}
 	}
 	total := len(tasks)
@@ -238,6 +244,9 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 	}
 	feed := make(chan task)
 	results := make(chan result, 2*g.workers())
+	// The summaries of thousands of members take a hundred MB or more each
+	// while they are built: never two at once.
+	bigSlot := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	for range g.workers() {
 		wg.Add(1)
@@ -251,6 +260,10 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 							r.err = fmt.Errorf("%s %s: panic: %v", t.kind, t.subject, v)
 						}
 					}()
+					if t.big {
+						bigSlot <- struct{}{}
+						defer func() { <-bigSlot }()
+					}
 					if t.kind == store.ReportMemberPDF {
 						r.f, r.err = g.memberFile(d, t.subject, "zh", jobID, at)
 					} else {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -313,5 +314,53 @@ func TestDataHashIsStable(t *testing.T) {
 	c, _ := d3.memberAppraisal(f.ids["张三"], "zh")
 	if h3, _ := dataHash(store.ReportMemberPDF, "zh", c); h3 == h1 {
 		t.Fatal("hash did not change with the data")
+	}
+}
+
+// A locked period changed by an admin turns stale, and the files made
+// before the change with it; generating the whole organisation again makes
+// the lock fresh.
+func TestLockedPeriodStaleThenFresh(t *testing.T) {
+	f := newFixture(t)
+	gen := &Generator{Store: f.s, Dir: filepath.Join(f.dir, "reports")}
+	sys := store.WithActor(context.Background(), "system")
+	adm := store.WithActor(context.Background(), f.admin.ID)
+	if _, err := gen.Generate(sys, q3(t), "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.LockPeriod(adm, "2023Q3"); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := f.s.ReportFileOf("2023Q3", store.ReportMemberPDF, f.ids["张三"])
+	lock, _ := f.s.PeriodLock("2023Q3")
+	if rec.Stale(q3(t), lock) {
+		t.Fatal("stale right after locking")
+	}
+	f.clock.Advance(time.Hour)
+	if _, err := f.s.SetAttendance(adm, f.sessions[0], f.ids["张三"], store.AttendanceInput{Status: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	lock, _ = f.s.PeriodLock("2023Q3")
+	if !lock.Stale || !rec.Stale(q3(t), lock) {
+		t.Fatalf("after an admin's change: lock %+v, file not stale", lock)
+	}
+	f.clock.Advance(time.Hour)
+	if _, err := gen.Generate(sys, q3(t), f.g1, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if lock, _ = f.s.PeriodLock("2023Q3"); !lock.Stale {
+		t.Fatal("a run of one branch made the whole period fresh")
+	}
+	if _, err := gen.Generate(sys, q3(t), "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	lock, _ = f.s.PeriodLock("2023Q3")
+	rec, _ = f.s.ReportFileOf("2023Q3", store.ReportMemberPDF, f.ids["张三"])
+	if lock.Stale || rec.Stale(q3(t), lock) {
+		t.Fatalf("after regenerating: lock %+v", lock)
+	}
+	// the appraisal now shows the late arrival
+	if text := squash(pdfText(t, filepath.Join(gen.Dir, rec.Path))); !strings.Contains(text, "迟到") {
+		t.Errorf("regenerated appraisal lacks the change: %s", text)
 	}
 }

@@ -160,7 +160,10 @@ func (s *Scheduler) Start() error {
 	} else if n > 0 {
 		s.log.Warn("jobs interrupted by the previous shutdown", "runs", n)
 	}
-	s.cron = cron.New(cron.WithLocation(s.cfg.Store.Location()), cron.WithParser(specParser))
+	// fire recovers the jobs' panics itself; cron.Recover is the last line
+	// for a panic in the bookkeeping around them.
+	s.cron = cron.New(cron.WithLocation(s.cfg.Store.Location()), cron.WithParser(specParser),
+		cron.WithChain(cron.Recover(cronLogger{s.log})))
 	for _, kind := range sortedKinds(s.specs) {
 		kind := kind
 		s.cron.Schedule(s.specs[kind], cron.FuncJob(func() { s.fire(kind) }))
@@ -440,4 +443,13 @@ func (s *Scheduler) CatchUp(ctx context.Context) []string {
 		}
 	}
 	return ran
+}
+
+// cronLogger lets cron log through slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }

@@ -1,0 +1,95 @@
+package schedule
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"studyroll/schedule/forms"
+	"studyroll/store"
+)
+
+// BenchmarkMemberPDF is one member's appraisal as the batch makes it: the
+// form's input from the loaded period, its data hash, and the PDF.
+func BenchmarkMemberPDF(b *testing.B) {
+	f := newFixture(b)
+	d, err := loadPeriod(f.s, q3(b), "", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := f.ids["王芳"]
+	opt := forms.Options{Location: shanghai, GeneratedAt: f.clock.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		in, _ := d.memberAppraisal(id, "zh")
+		h, err := dataHash(store.ReportMemberPDF, "zh", in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		opt.DataHash = h
+		if err := forms.MemberAppraisalPDF(io.Discard, in, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/pdf")
+}
+
+// synthetic builds (once per size, cached in $STUDYROLL_BENCH_DIR when set)
+// an organisation of n members in 2023Q3 with weekly branch sessions: 13
+// per branch of 50, so each member has about 13 required sessions.
+func synthetic(b *testing.B, n int) string {
+	b.Helper()
+	root := os.Getenv("STUDYROLL_BENCH_DIR")
+	if root == "" {
+		root = b.TempDir()
+	}
+	dir := filepath.Join(root, "synthetic-"+strconv.Itoa(n))
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		return dir
+	}
+	branches := (n + 49) / 50
+	if _, err := store.BuildSynthetic(dir, n, branches*13, store.SyntheticOptions{BcryptCost: bcrypt.MinCost}); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkQuarterlyBatch generates every file of a quarter: member PDFs
+// by GOMAXPROCS workers, streamed to disk, then the group summaries.
+// Members: $STUDYROLL_BENCH_MEMBERS (default 1000). Run the 10,000 of the
+// target with
+//
+//	STUDYROLL_BENCH_MEMBERS=10000 go test -run '^$' -bench QuarterlyBatch -benchtime 1x ./schedule/
+func BenchmarkQuarterlyBatch(b *testing.B) {
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("STUDYROLL_BENCH_MEMBERS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := synthetic(b, n)
+	s, err := store.Open(dir, store.Options{Now: func() time.Time { return time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	p := q3(b)
+	out := b.TempDir()
+	gen := &Generator{Store: s, Dir: out}
+	ctx := store.WithActor(context.Background(), "system")
+	var res Result
+	for b.Loop() {
+		if res, err = gen.Generate(ctx, p, "", "", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/batch")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*max(res.MemberPDFs, 1)), "ms/member")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "workers")
+	b.Logf("%s", res)
+}
