@@ -186,10 +186,10 @@ export async function data(app) {
       setStatus(box, t('import.done', {created: (r && r.created) || 0, updated: (r && r.updated) || 0}), 'ok');
       app.groups(true);
     } catch (err) {
-      setStatus(box, errorText(err), 'error');
       const entries = Object.entries(err.fields || {}).sort((a, b) => lineNo(a[0]) - lineNo(b[0]));
+      setStatus(box, entries.length ? t('import.bad_lines', {n: entries.length}) : errorText(err), 'error');
       if (entries.length) {
-        clear(errs, h('h3', null, t('import.bad_lines', {n: entries.length})),
+        clear(errs,
           h('ul', {class: 'error-list', id: 'import-error-list'}, entries.map(([k, v]) =>
             h('li', {'data-line': lineNo(k)}, h('strong', null, k), colon(), String(v)))));
       }

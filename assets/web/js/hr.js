@@ -1,7 +1,7 @@
 // HR screens: rates across the group tree, warnings, appraisal reports.
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items} from './api.js';
-import {t, tOr, pct, pctText, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
+import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
 import {currentPeriod, periodSelect, reportError, card, pageHead, table, emptyRow, groupMap,
   childrenOf, ancestorsOf, manageableGroups, groupOptions, gradeLabel} from './util.js';
 import {rateBars, reportLink, RATE_KEYS} from './widgets.js';
@@ -150,6 +150,26 @@ export async function overview(app) {
     h('div', {class: 'overview'}, h('aside', {class: 'card tree-card'}, h('h2', null, t('overview.tree')), tree), panel));
 }
 
+// warningDetail: GET /warnings gives each warning's detail as one English
+// sentence with the figures in it; the three known shapes are shown in the
+// UI's language, anything else as it came.
+export function warningDetail(detail) {
+  const d = typeof detail === 'string' ? detail : JSON.stringify(detail || '');
+  let m = /^below 100%: (.+)$/.exec(d);
+  if (m) {
+    const parts = m[1].split(', ').map((x) => /^(participation|completion|excellence) (\d+)\/(\d+)$/.exec(x));
+    if (parts.every(Boolean)) {
+      return t('warn.detail_below', {list: parts.map(([, k, num, den]) =>
+        `${t(`rate.${k}`)} ${t('rate.counts', {num, den})}`).join(t('warn.list_sep'))});
+    }
+  }
+  m = /^missed (\d+) required session\(s\) without make-up since (\d{4}-\d{2}-\d{2})/.exec(d);
+  if (m) return t('warn.detail_missed', {n: m[1], date: fmtDate(m[2])});
+  m = /^absent without make-up from (\d+) sessions in a row \((\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})\)/.exec(d);
+  if (m) return t('warn.detail_run', {n: m[1], from: fmtDate(m[2]), to: fmtDate(m[3])});
+  return d;
+}
+
 export async function warnings(app) {
   const groups = await app.groups();
   const mg = manageableGroups(app.me, groups);
@@ -166,7 +186,7 @@ export async function warnings(app) {
       const rows = list.map((w, i) => h('tr', {id: `warn-${i}`, 'data-kind': w.kind, class: `warn-${w.kind}`},
         h('th', {scope: 'row'}, w.name || w.member_id),
         h('td', null, h('span', {class: `badge badge-kind-${w.kind}`}, tOr(`warn.${w.kind}`, w.kind))),
-        h('td', null, typeof w.detail === 'string' ? w.detail : JSON.stringify(w.detail || ''))));
+        h('td', null, warningDetail(w.detail))));
       clear(wrap, h('p', {class: 'muted'}, t('warn.count', {n: list.length})),
         table([t('common.name'), t('warn.kind'), t('warn.detail')], rows.length ? rows : emptyRow(3, t('warn.none')), {stack: true}));
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }

@@ -28,13 +28,15 @@ function leaveForm(session, done) {
 }
 
 // ownStatus: for a session open for check-in, the member's own record, or a
-// link to the check-in page when there is none yet.
-function ownStatus(app, s) {
+// link to the check-in page when there is none yet. onRecord runs when there
+// is a record (asking for leave makes no sense then).
+function ownStatus(app, s, onRecord) {
   const slot = h('span', {class: 'own-status'});
   get(`/sessions/${encodeURIComponent(s.id)}`).then((d) => {
     const rec = (d.attendance || []).find((a) => String(a.member_id) === String(app.me.id));
     if (rec && rec.status) {
       slot.append(h('span', {class: `badge badge-${rec.status}`, 'data-status': rec.status}, statusLabel(rec.status)));
+      if (onRecord) onRecord(rec);
     } else {
       slot.append(h('a', {class: 'btn-primary', href: `/checkin/${encodeURIComponent(s.id)}`, 'data-action': 'checkin'},
         t('checkin.button')));
@@ -71,7 +73,7 @@ function sessionItem(app, s, groups) {
         [s.place ? `${t('session.place')}${colon()}${s.place}` : null, g ? g.name : null,
           s.lead_name ? `${t('session.lead')}${colon()}${s.lead_name}` : null].filter(Boolean).join(' · ')),
       cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
-      open ? ownStatus(app, s) : null,
+      open ? ownStatus(app, s, () => { leaveBtn.hidden = true; }) : null,
       (!cancelled && !started) ? leaveBtn : null,
       (app.me.role === 'lead' || app.me.role === 'admin')
         ? h('a', {class: 'btn-link', href: `/app/sessions/${encodeURIComponent(s.id)}`}, t('session.manage')) : null,
