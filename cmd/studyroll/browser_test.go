@@ -155,6 +155,9 @@ func browserMemberCheckin(t *testing.T, s *browserSuite) {
 	// quarter's rates are bars against 100%.
 	tb.do(chromedp.Navigate(s.base + "/app/home"))
 	tb.waitJS("own status on home", fmt.Sprintf(`document.querySelector('#session-%s [data-status]')?.dataset.status === 'present'`, o.sessA.ID))
+	if v := tb.eval(fmt.Sprintf(`String(document.querySelector('#session-%s [data-action=leave]')?.offsetParent ?? null)`, o.sessA.ID)); v != "null" {
+		tb.errorf("after checking in, the session still offers to ask for leave")
+	}
 	tb.waitJS("rate bars", `document.querySelectorAll('#home-rates .rate-row [role=progressbar]').length === 3`)
 	tb.shot("member-home-phone")
 }
@@ -233,6 +236,17 @@ func browserHRReports(t *testing.T, s *browserSuite) {
 	hr.do(chromedp.Click(chromedp.CSS("#lang-switch")))
 	hr.waitJS("Chinese", `document.documentElement.lang === 'zh-CN'`)
 	hr.assertText(`#main-nav a[data-nav="/app/overview"]`, s.text("zh", "nav.overview"))
+
+	// Warnings read in the UI's language (the API words them in English).
+	hr.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/warnings"]`)))
+	hr.waitJS("the warnings", fmt.Sprintf(`!!document.querySelector('#warning-list tr[data-kind="below_target"]') && document.querySelector('#warning-list').textContent.includes(%q)`, o.m3.Name))
+	if txt := hr.eval(`document.querySelector('#warning-list').textContent`); regexp.MustCompile(`below 100%|missed \d|in a row`).MatchString(txt) ||
+		!strings.Contains(txt, s.text("zh", "rate.participation")) {
+		hr.errorf("warnings are not in Chinese: %q", txt)
+	}
+	// The audit log's default range ends today and includes today's entries.
+	hr.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/audit"]`)))
+	hr.waitJS("today's audit entries", `document.querySelectorAll('#audit-list tr[id^="audit-"]').length > 0`)
 
 	// Reports: generate the quarter's, watch the bar run to the end.
 	hr.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/reports"]`)))
@@ -496,6 +510,7 @@ func (s *browserSuite) startBrowser(t *testing.T) {
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("lang", "zh-CN"), // date inputs as a Chinese user sees them
 		chromedp.UserDataDir(filepath.Join(home, "profile")),
 		chromedp.WindowSize(int(desktop.w), int(desktop.h)),
 		chromedp.Env("HOME="+home, "FONTCONFIG_FILE="+fontsConf,
