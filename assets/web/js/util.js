@@ -73,7 +73,12 @@ export function reportError(box, err, form) {
 
 export function roleLabel(r) { return tOr(`role.${r}`, r); }
 export function statusLabel(s) { return s ? tOr(`status.${s}`, s) : t('status.none'); }
-export function gradeLabel(g) { return g ? tOr(`grade.${g}`, g) : '—'; }
+// gradeLabel: the grade's name as the appraisal forms print it — quarterly
+// 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格 (the default policy).
+export function gradeLabel(g, period) {
+  if (!g) return '—';
+  return /^\d{4}$/.test(String(period || '')) ? tOr(`grade.annual_${g}`, g) : tOr(`grade.${g}`, g);
+}
 
 export function isLeadish(me) { return me && (me.role === 'lead' || me.role === 'admin'); }
 export function isHR(me) { return me && (me.role === 'hr' || me.role === 'admin'); }
