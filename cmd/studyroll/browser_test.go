@@ -49,6 +49,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"studyroll/assets"
 	"studyroll/store"
@@ -142,6 +143,7 @@ func browserMemberCheckin(t *testing.T, s *browserSuite) {
 		const f = document.querySelector('#checkin-code');
 		return b && b.offsetParent !== null && f && f.offsetParent === null; })()`)
 	tb.assertCJKFont("#main h1")
+	tb.assertLabelled()
 	tb.do(chromedp.Tap(chromedp.CSS("#checkin-button")))
 	tb.waitJS("#checkin-status present", `document.querySelector('#checkin-status')?.dataset.status === 'present'`)
 	tb.assertText("#checkin-status strong", s.text("zh", "checkin.result_present"))
@@ -160,6 +162,16 @@ func browserMemberCheckin(t *testing.T, s *browserSuite) {
 	}
 	tb.waitJS("rate bars", `document.querySelectorAll('#home-rates .rate-row [role=progressbar]').length === 3`)
 	tb.shot("member-home-phone")
+
+	// Below 900 px the header's log-out is hidden; the menu's does the job.
+	tb.assertHidden("#logout")
+	tb.do(chromedp.Tap(chromedp.CSS("#nav-toggle")))
+	tb.waitJS("the menu", `document.querySelector('#nav-toggle').getAttribute('aria-expanded') === 'true' && document.querySelector('#nav-logout').offsetParent !== null`)
+	tb.do(chromedp.Tap(chromedp.CSS("#nav-logout")))
+	tb.waitJS("the login form", `!!document.querySelector('#login-username')`)
+	if st := tb.eval(`fetch('/api/v1/me').then((r) => String(r.status))`); st != "401" {
+		tb.errorf("GET /me after logging out answers %s, want 401", st)
+	}
 }
 
 // ---- scenario b -------------------------------------------------------------
@@ -225,7 +237,21 @@ func browserHRReports(t *testing.T, s *browserSuite) {
 	hr.waitJS("the group's rates", `/\d+\.\d%/.test(document.querySelector('#group-rate-participation .rate-value')?.textContent || '')`)
 	hr.waitJS("members' rates", fmt.Sprintf(`!!document.querySelector('#rate-member-%s')`, o.m1.ID))
 	hr.assertCJKFont("#rates-chart .chart-label")
-	hr.shot("hr-dashboard")
+	// Grades read as the appraisal forms print them (the policy's labels).
+	var rates struct {
+		Members []struct {
+			MemberID string `json:"member_id"`
+			Grade    string `json:"grade"`
+		} `json:"members"`
+	}
+	s.apiJSON(t, "GET", "/api/v1/rates?period="+o.period+"&group_id="+o.root.ID, "hr", nil, &rates)
+	pol := s.m.Store.Policy()
+	for _, r := range rates.Members {
+		if want := pol.Labels.Quarterly[r.Grade]; r.Grade != "" {
+			hr.assertText(fmt.Sprintf("#rate-member-%s td:last-child", r.MemberID), want)
+		}
+	}
+	hr.shotFull("hr-dashboard")
 
 	// The English UI, then back.
 	hr.do(chromedp.Click(chromedp.CSS("#lang-switch")))
@@ -251,6 +277,7 @@ func browserHRReports(t *testing.T, s *browserSuite) {
 	// Reports: generate the quarter's, watch the bar run to the end.
 	hr.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/reports"]`)))
 	hr.waitJS("the reports screen", `!!document.querySelector('#report-generate')`)
+	hr.assertLabelled()
 	if p := hr.eval(`document.querySelector('#report-period').value`); p != o.period {
 		t.Errorf("#report-period = %q, want the current quarter %s", p, o.period)
 	}
@@ -351,7 +378,7 @@ func browserEscaping(t *testing.T, s *browserSuite) {
 
 	lead := s.newTab(t, "lead3", desktop)
 	lead.do(chromedp.Navigate(s.base + "/app/sessions/" + sess.ID))
-	lead.login("lead3")
+	lead.loginByKeyboard("lead3")
 	row := fmt.Sprintf("#att-%s", evil.ID)
 	lead.waitJS("the hostile member's row", fmt.Sprintf(`!!document.querySelector('%s .att-name')`, row))
 	lead.assertText(row+" .att-name", hostileName)
@@ -360,6 +387,7 @@ func browserEscaping(t *testing.T, s *browserSuite) {
 		t.Errorf("leave request shows %q, want the reason %q as text", got, hostileReason)
 	}
 	lead.assertText("#main h1", "集中学习：<i>党章</i>")
+	lead.assertLabelled()
 	lead.assertNoElements("#main img, #main script, #main b, #main i")
 
 	lead.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/evaluate"]`)))
@@ -405,7 +433,7 @@ func startBrowserSuite(t *testing.T) *browserSuite {
 	s := &browserSuite{logs: &lockedBuffer{}, tokens: map[string]string{}, i18n: map[string]map[string]string{}}
 	if dir := os.Getenv("STUDYROLL_SCREENSHOTS"); dir != "" {
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join("..", "..", dir) // from the repository root
+			dir, _ = filepath.Abs(filepath.Join("..", "..", dir)) // from the repository root
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -809,12 +837,12 @@ func (tb *tab) waitJS(what, expr string) {
 	}
 }
 
-// eval returns a string expression's value.
+// eval returns a string expression's value (a promise's, awaited).
 func (tb *tab) eval(expr string) string {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		tb.t.Fatalf("%s: %s: %v", tb.name, expr, err)
 	}
@@ -862,6 +890,38 @@ func (tb *tab) login(user string) {
 	tb.waitJS("the app after login", `!document.querySelector('#login-form') && !!document.querySelector('#main-nav')`)
 }
 
+// loginByKeyboard logs in as a keyboard user does: the username field has
+// the focus, Tab moves on, Enter submits.
+func (tb *tab) loginByKeyboard(user string) {
+	tb.t.Helper()
+	tb.waitJS("the focused username field", `document.activeElement?.id === 'login-username'`)
+	tb.do(chromedp.KeyEvent(user), chromedp.KeyEvent(kb.Tab))
+	if id := tb.eval(`document.activeElement?.id || ''`); id != "login-password" {
+		tb.fatalf("Tab from the username went to %q, want #login-password", id)
+	}
+	tb.do(chromedp.KeyEvent(browserPassword), chromedp.KeyEvent(kb.Enter))
+	tb.waitJS("the app after login", `!document.querySelector('#login-form') && !!document.querySelector('#main-nav')`)
+}
+
+// assertLabelled checks that every form control in #main has a label.
+func (tb *tab) assertLabelled() {
+	tb.t.Helper()
+	bad := tb.eval(`[...document.querySelectorAll('#main input:not([type=hidden]), #main select, #main textarea')]
+		.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+		.map((e) => e.outerHTML).join('\n')`)
+	if bad != "" {
+		tb.errorf("form controls without a label:\n%s", bad)
+	}
+}
+
+// assertHidden checks that sel exists and is not shown.
+func (tb *tab) assertHidden(sel string) {
+	tb.t.Helper()
+	if v := tb.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? String(e.offsetParent === null) : 'missing'; })()`, sel)); v != "true" {
+		tb.errorf("%s: hidden=%s, want hidden", sel, v)
+	}
+}
+
 // assertCJKFont checks that chromium drew sel's Chinese text with the
 // WenQuanYi font the suite installed (not boxes, not some system font).
 func (tb *tab) assertCJKFont(sel string) {
@@ -891,7 +951,12 @@ func (tb *tab) assertCJKFont(sel string) {
 
 // shot writes a README screenshot of the viewport when
 // STUDYROLL_SCREENSHOTS is set.
-func (tb *tab) shot(name string) {
+func (tb *tab) shot(name string) { tb.screenshot(name, chromedp.CaptureScreenshot()) }
+
+// shotFull writes a README screenshot of the whole page.
+func (tb *tab) shotFull(name string) { tb.screenshot(name, chromedp.FullScreenshot(100)) }
+
+func (tb *tab) screenshot(name string, capture chromedp.Action[[]byte]) {
 	tb.t.Helper()
 	if tb.s.shots == "" {
 		return
@@ -901,7 +966,7 @@ func (tb *tab) shot(name string) {
 	tb.do(chromedp.MouseEvent(chromedp.MouseMoved, float64(tb.view.w-2), float64(tb.view.h-2)))
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
-	img, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	img, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		tb.t.Fatalf("%s: screenshot: %v", tb.name, err)
 	}
