@@ -1036,15 +1036,11 @@ func (tb *tab) probeDialogs() {
 	deadline := time.Now().Add(stepTimeout)
 	for {
 		tb.mu.Lock()
-		n := len(tb.dialogs)
-		last := ""
-		if n > 0 {
-			last = tb.dialogs[n-1]
-		}
+		seen := append([]string(nil), tb.dialogs...)
 		tb.mu.Unlock()
-		if strings.Contains(last, probeMessage) {
+		if n := len(seen); n > 0 && strings.Contains(seen[n-1], probeMessage) {
 			if n != 1 {
-				tb.t.Errorf("%s: dialogs before the probe: %v", tb.name, tb.dialogs[:n-1])
+				tb.errorf("dialogs before the probe: %v", seen[:n-1])
 			}
 			return
 		}
