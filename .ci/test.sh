@@ -25,7 +25,8 @@ echo "== go vet"
 go vet ./...
 echo "== staticcheck"
 staticcheck ./...
-echo "== go test -race"
+export STUDYROLL_ARTIFACTS="${STUDYROLL_ARTIFACTS:-$PWD/.artifacts}"
+echo "== go test -race (browser failures saved in $STUDYROLL_ARTIFACTS)"
 go test -race -count=1 -cover -timeout 40m ./...
 echo "== fuzz (each target briefly)"
 FUZZTIME="${FUZZTIME:-5s}"
