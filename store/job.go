@@ -78,6 +78,10 @@ func (r *JobRun) check() error {
 		fe.Add("status", "running, succeeded, failed or interrupted")
 	}
 	r.Result, r.Error = clipText(r.Result, maxJobText), clipText(r.Error, maxJobText)
+	if r.ScheduledFor != nil {
+		t := r.ScheduledFor.UTC()
+		r.ScheduledFor = &t
+	}
 	return fe.Err()
 }
 
