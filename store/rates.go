@@ -43,6 +43,9 @@ type MemberRate struct {
 	// Grade is excellent, good, pass or fail; "" (null on the wire) when
 	// there is no score.
 	Grade string `json:"grade"`
+	// GradeLabel is how the policy in force prints the grade for this
+	// period (好 / 较好 … quarterly, 优秀 / 合格 … annual); null with Grade.
+	GradeLabel string `json:"grade_label"`
 
 	// Attendance breaks the participation down for the appraisal form;
 	// it is not part of the API answer.
@@ -54,8 +57,9 @@ func (m MemberRate) MarshalJSON() ([]byte, error) {
 	type plain MemberRate
 	return json.Marshal(struct {
 		plain
-		Grade *string `json:"grade"`
-	}{plain(m), nullable(m.Grade)})
+		Grade      *string `json:"grade"`
+		GradeLabel *string `json:"grade_label"`
+	}{plain(m), nullable(m.Grade), nullable(m.GradeLabel)})
 }
 
 func nullable(s string) *string {
@@ -581,6 +585,9 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 		}
 		mr.Score = pol.Score(mr.Participation.Rate, mr.Completion.Rate, mr.Excellence.Rate, mr.Evaluation)
 		mr.Grade = pol.Grade(mr.Score, mr.Participation.Full())
+		if mr.Grade != "" {
+			mr.GradeLabel = pol.Label(mr.Grade, q.p)
+		}
 		report.Members[i] = mr
 		sumP, sumPD = sumP+int(r.partNum), sumPD+int(r.partDen)
 		sumC, sumCD = sumC+done, sumCD+assigned

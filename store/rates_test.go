@@ -433,7 +433,7 @@ func TestRatesJSON(t *testing.T) {
 	}
 	for _, m := range got["members"].([]any) {
 		row := m.(map[string]any)
-		want := []string{"member_id", "name", "group_id", "participation", "completion", "excellence", "evaluation", "score", "grade"}
+		want := []string{"member_id", "name", "group_id", "participation", "completion", "excellence", "evaluation", "score", "grade", "grade_label"}
 		if len(row) != len(want) {
 			t.Errorf("row has fields %v, want exactly %v", row, want)
 		}

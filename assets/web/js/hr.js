@@ -118,7 +118,7 @@ export async function overview(app) {
         RATE_KEYS.map((k) => h('td', {class: ['num', m[k] && m[k].rate !== null && m[k].rate < 1 ? 'below' : '']}, pct(m[k] ? m[k].rate : null))),
         h('td', {class: 'num'}, m.evaluation === null || m.evaluation === undefined ? '—' : fmtNum(m.evaluation)),
         h('td', {class: 'num'}, m.score === null || m.score === undefined ? '—' : fmtNum(m.score)),
-        h('td', null, gradeLabel(m.grade, period))));
+        h('td', null, gradeLabel(m.grade, period, m.grade_label))));
       const kidEntries = kids.map((k, i) => ({id: k.id, name: k.name, rates: kidRates[i]}));
       const LIMIT = 30;
       const memberBody = table([t('common.name'), ...RATE_KEYS.map((k) => t(`rate.${k}`)),

@@ -102,7 +102,7 @@ export async function home(app) {
     mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
     mine && mine.score !== null && mine.score !== undefined
       ? h('p', {class: 'score-line'}, `${t('rate.score')}${colon()}`, h('strong', null, fmtNum(mine.score)),
-        '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade, period))) : null);
+        '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade, period, mine.grade_label))) : null);
   ratesCard.id = 'home-rates';
 
   const list = upcoming.length

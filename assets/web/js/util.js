@@ -1,6 +1,6 @@
 // Shared helpers: periods, dates, error display, common widgets.
 import {h, select, setStatus, showErrors} from './dom.js';
-import {t, tOr, fmtPeriod} from './i18n.js';
+import {t, tOr, fmtPeriod, getLang} from './i18n.js';
 
 function pad(n) { return String(n).padStart(2, '0'); }
 
@@ -73,10 +73,13 @@ export function reportError(box, err, form) {
 
 export function roleLabel(r) { return tOr(`role.${r}`, r); }
 export function statusLabel(s) { return s ? tOr(`status.${s}`, s) : t('status.none'); }
-// gradeLabel: the grade's name as the appraisal forms print it — quarterly
-// 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格 (the default policy).
-export function gradeLabel(g, period) {
+// gradeLabel: the grade's name as the appraisal forms print it. In Chinese
+// the policy in force names it (the rates answer's grade_label, e.g. 称职
+// when configured); otherwise the default policy's words from the
+// translations: quarterly 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格.
+export function gradeLabel(g, period, policyLabel) {
   if (!g) return '—';
+  if (policyLabel && getLang() === 'zh') return policyLabel;
   return /^\d{4}$/.test(String(period || '')) ? tOr(`grade.annual_${g}`, g) : tOr(`grade.${g}`, g);
 }
 
