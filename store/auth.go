@@ -91,7 +91,17 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 	if tok == "" {
 		return nil, Errorf(KindUnauthorized, "unauthorized", "log in first")
 	}
+	key := string(tokenKey(tok))
+	now := s.now()
+	if m, ok := s.auth.get(key, now); ok {
+		if m.LeftOn != "" && m.LeftOn <= s.Today() {
+			return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed")
+		}
+		return m, nil
+	}
+	gen := s.auth.generation()
 	var m *Member
+	var expires time.Time
 	err := s.view(func(tx *bolt.Tx) error {
 		var rec token
 		found, err := getJSON(tx.Bucket(bucketTokens), tokenKey(tok), &rec)
@@ -101,9 +111,10 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 		if !found {
 			return Errorf(KindUnauthorized, "unauthorized", "unknown or ended session: log in again")
 		}
-		if !s.now().Before(rec.ExpiresAt) {
+		if !now.Before(rec.ExpiresAt) {
 			return Errorf(KindUnauthorized, "token_expired", "the session expired: log in again")
 		}
+		expires = rec.ExpiresAt
 		m, err = getMember(tx, rec.MemberID)
 		if IsKind(err, KindNotFound) {
 			return Errorf(KindUnauthorized, "unauthorized", "unknown account")
@@ -113,6 +124,7 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.auth.put(key, gen, authEntry{member: *m, expires: expires, cached: now})
 	if m.LeftOn != "" && m.LeftOn <= s.Today() {
 		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed")
 	}

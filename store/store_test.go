@@ -263,3 +263,48 @@ func FuzzImportRoster(f *testing.F) {
 		}
 	})
 }
+
+// TestAuthCache: a cached token check never outlives a logout, a password
+// change or a closed account.
+func TestAuthCache(t *testing.T) {
+	s, _ := mustOpen(t)
+	g := mustGroup(t, s, "支部", "")
+	m := mustMember(t, s, "张三", g, RoleMember, "2023-01-01")
+	cases := []struct {
+		name   string
+		change func(tok string) error
+	}{
+		{"logout", func(tok string) error { return s.DeleteToken(admin, tok) }},
+		{"password change", func(string) error {
+			pw := "another-password"
+			_, err := s.UpdateMember(admin, m.ID, MemberPatch{Password: &pw})
+			return err
+		}},
+		{"account closed", func(string) error {
+			left := "2023-08-01"
+			_, err := s.UpdateMember(admin, m.ID, MemberPatch{LeftOn: &left})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok, _, err := s.CreateToken(admin, m.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 2; i++ { // the second check is served from the cache
+				if _, err := s.Authenticate(tok); err != nil {
+					t.Fatalf("before the change: %v", err)
+				}
+			}
+			if err := c.change(tok); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Authenticate(tok); !IsKind(err, KindUnauthorized) {
+				t.Errorf("after %s: %v, want unauthorized", c.name, err)
+			}
+			empty := ""
+			s.UpdateMember(admin, m.ID, MemberPatch{LeftOn: &empty})
+		})
+	}
+}
