@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"studyroll/schedule"
 	"studyroll/store"
@@ -23,7 +24,8 @@ import (
 //	                "quarterly_reports": "0 2 1 1,4,7,10 *", "annual_reports": "0 2 1 1 *",
 //	                "backup": "0 3 * * *"},
 //	  "backup":    {"keep": 7},
-//	  "snapshots": {"keep": 92}
+//	  "snapshots": {"keep": 92},
+//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"}
 //	}
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
@@ -32,6 +34,7 @@ type config struct {
 	Schedules    schedule.Schedules
 	BackupKeep   int
 	SnapshotKeep int
+	Attendance   store.AttendanceRules
 }
 
 // configFile is the file's shape.
@@ -44,6 +47,11 @@ type configFile struct {
 	Snapshots struct {
 		Keep int `json:"keep"`
 	} `json:"snapshots"`
+	Attendance struct {
+		OpensBefore string `json:"opens_before"`
+		Grace       string `json:"grace"`
+		CloseAfter  string `json:"close_after"`
+	} `json:"attendance"`
 }
 
 // maxKeep bounds the retention counts.
@@ -51,7 +59,8 @@ const maxKeep = 10000
 
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
-	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92}
+	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
+		Attendance: store.DefaultAttendanceRules}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -124,6 +133,25 @@ func (cfg *config) parse(data []byte) error {
 		case k.v > 0:
 			*k.dst = k.v
 		}
+	}
+	for _, d := range []struct {
+		name, v string
+		dst     *time.Duration
+		max     time.Duration
+	}{
+		{"attendance.opens_before", f.Attendance.OpensBefore, &cfg.Attendance.OpensBefore, 24 * time.Hour},
+		{"attendance.grace", f.Attendance.Grace, &cfg.Attendance.Grace, 24 * time.Hour},
+		{"attendance.close_after", f.Attendance.CloseAfter, &cfg.Attendance.CloseAfter, 7 * 24 * time.Hour},
+	} {
+		if d.v == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.v)
+		if err != nil || v < 0 || v > d.max {
+			probs = append(probs, fmt.Sprintf("%s: a duration like \"30m\" from 0 to %s (got %q)", d.name, d.max, d.v))
+			continue
+		}
+		*d.dst = v
 	}
 	if len(probs) > 0 {
 		return errors.New(strings.Join(probs, "; "))

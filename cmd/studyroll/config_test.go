@@ -41,6 +41,13 @@ func TestConfigParse(t *testing.T) {
 				t.Errorf("keep: %+v", c)
 			}
 		}},
+		{"attendance rules", `{"attendance": {"opens_before": "1h", "grace": "10m"}}`, nil, func(t *testing.T, c *config) {
+			want := store.AttendanceRules{OpensBefore: time.Hour, Grace: 10 * time.Minute, CloseAfter: 10 * time.Minute}
+			if c.Attendance != want {
+				t.Errorf("attendance %+v, want %+v", c.Attendance, want)
+			}
+		}},
+		{"bad attendance rules", `{"attendance": {"grace": "soon", "close_after": "-5m"}}`, []string{"attendance.grace", "attendance.close_after"}, nil},
 		{"not JSON", `{"schedules": `, []string{"not a valid config"}, nil},
 		{"trailing", `{} {}`, []string{"trailing"}, nil},
 		{"unknown key", `{"schedule": {}}`, []string{"schedule"}, nil},

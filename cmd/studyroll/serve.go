@@ -64,6 +64,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = s
+	s.SetAttendanceRules(cfg.Attendance)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
 		return err
