@@ -15,12 +15,7 @@ func (h *Handler) handleCreateExam(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if _, err := h.store.Group(in.GroupID); store.IsKind(err, store.KindNotFound) {
-		return badParam("group_id", "no such group")
-	} else if err != nil {
-		return err
-	}
-	if err := h.leadsGroup(me(c), in.GroupID); err != nil {
+	if err := h.leadsTarget(me(c), in.GroupID); err != nil {
 		return err
 	}
 	e, err := h.store.CreateExam(c.Request().Context(), in)

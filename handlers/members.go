@@ -112,6 +112,18 @@ func (h *Handler) leadsGroup(caller *store.Member, g string) error {
 	return store.Forbidden("only a lead of this group or above, or an admin, may do this")
 }
 
+// leadsTarget checks the group a new plan, session or exam targets: it
+// must exist (else 422 on group_id) and the caller must lead it or be an
+// admin (else 403).
+func (h *Handler) leadsTarget(caller *store.Member, groupID string) error {
+	if _, err := h.store.Group(groupID); store.IsKind(err, store.KindNotFound) {
+		return badParam("group_id", "no such group")
+	} else if err != nil {
+		return err
+	}
+	return h.leadsGroup(caller, groupID)
+}
+
 // handlePatchMember handles PATCH /members/:id.
 func (h *Handler) handlePatchMember(c echo.Context) error {
 	var p store.MemberPatch

@@ -19,14 +19,7 @@ func (h *Handler) handleCreateSession(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	t, err := h.store.Tree()
-	if err != nil {
-		return err
-	}
-	if _, ok := t.Group(in.GroupID); !ok {
-		return badParam("group_id", "no such group")
-	}
-	if err := h.leadsGroup(me(c), in.GroupID); err != nil {
+	if err := h.leadsTarget(me(c), in.GroupID); err != nil {
 		return err
 	}
 	sess, err := h.store.CreateSession(c.Request().Context(), in)
