@@ -1,3 +1,4 @@
+import {tOr} from './i18n.js';
 // Tiny DOM builders. Data is only ever placed with textContent or attribute
 // setters, never parsed as HTML.
 
@@ -99,6 +100,13 @@ export function clearErrors(root) {
 
 // showErrors puts err.fields next to the matching fields and returns the
 // entries that matched no field.
+// reasonText: a field error's reason in the UI's language when it is one of
+// the server's common reasons (translations "reason.<text>"), else as sent.
+export function reasonText(msg) {
+  const s = String(msg);
+  return tOr(`reason.${s}`, s);
+}
+
 export function showErrors(root, fields) {
   clearErrors(root);
   const rest = [];
@@ -106,11 +114,11 @@ export function showErrors(root, fields) {
     const f = root.querySelector(`[data-field="${CSS.escape(k)}"]`);
     if (f) {
       const slot = f.querySelector('.field-error');
-      if (slot) slot.textContent = String(msg);
+      if (slot) slot.textContent = reasonText(msg);
       const ctl = f.querySelector('input,select,textarea');
       if (ctl) ctl.setAttribute('aria-invalid', 'true');
     } else {
-      rest.push([k, String(msg)]);
+      rest.push([k, reasonText(msg)]);
     }
   }
   return rest;

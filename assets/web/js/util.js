@@ -1,5 +1,5 @@
 // Shared helpers: periods, dates, error display, common widgets.
-import {h, select, setStatus, showErrors} from './dom.js';
+import {h, select, setStatus, showErrors, reasonText} from './dom.js';
 import {t, tOr, fmtPeriod, getLang} from './i18n.js';
 
 function pad(n) { return String(n).padStart(2, '0'); }
@@ -65,7 +65,7 @@ export function errorText(err) {
 // reportError shows an API error in a status box and its field errors next to
 // the fields of form; fields that match no control are listed in the box.
 export function reportError(box, err, form) {
-  const rest = form ? showErrors(form, err.fields) : Object.entries(err.fields || {});
+  const rest = form ? showErrors(form, err.fields) : Object.entries(err.fields || {}).map(([k, v]) => [k, reasonText(v)]);
   let text = errorText(err);
   if (rest.length) text += ' ' + rest.map(([k, v]) => `${k}: ${v}`).join('；');
   setStatus(box, text, 'error');
