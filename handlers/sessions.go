@@ -110,10 +110,21 @@ func (h *Handler) handleGetSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// When the assigned reading lead can no longer lead (approved leave,
+	// left), the rotation's proposal for a substitute.
+	var sub *memberRef
+	if id, err := h.store.ProposeSubstitute(d.ID); err != nil {
+		return err
+	} else if id != "" {
+		if m, err := h.store.Member(id); err == nil {
+			sub = &memberRef{MemberID: m.ID, Name: m.Name}
+		}
+	}
 	return c.JSON(http.StatusOK, struct {
 		*store.SessionDetail
-		Minutes *store.Minutes `json:"minutes"`
-	}{d, minutes})
+		Minutes            *store.Minutes `json:"minutes"`
+		ProposedSubstitute *memberRef     `json:"proposed_substitute"`
+	}{d, minutes, sub})
 }
 
 // ledSession loads the session of the :id parameter and checks that the
@@ -190,4 +201,10 @@ func (h *Handler) handleSessionQR(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+// memberRef names a member in an answer.
+type memberRef struct {
+	MemberID string `json:"member_id"`
+	Name     string `json:"name"`
 }

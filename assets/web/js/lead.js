@@ -207,6 +207,7 @@ function sessionFacts(sess, groups) {
   add(t('common.group'), g ? g.name : '');
   add(t('session.place'), sess.place);
   add(t('session.lead'), leadName);
+  if (sess.proposed_substitute) add(t('session.substitute'), t('session.substitute_text', {name: sess.proposed_substitute.name}));
   return dl;
 }
 
