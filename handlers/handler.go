@@ -89,6 +89,9 @@ func (h *Handler) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		if !h.log.Enabled(c.Request().Context(), slog.LevelInfo) {
+			return nil
+		}
 		attrs := []any{
 			"method", c.Request().Method, "path", c.Request().URL.Path,
 			"status", c.Response().Status, "bytes", c.Response().Size,

@@ -108,6 +108,12 @@ func (s *Store) SessionCode(id string) (*CheckinCode, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The lead shows the code before anyone checks in: load the check-in
+	// entry (session, secret, audience) now, so the first check-ins of the
+	// burst do not all wait for it.
+	if _, err := s.checkinEntry(id); err != nil {
+		return nil, err
+	}
 	step := codeStep(s.now())
 	code := checkinCode(secret, step)
 	return &CheckinCode{Code: string(code[:]), ExpiresAt: stepEnd(step + 1).In(s.loc)}, nil

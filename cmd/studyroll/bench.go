@@ -105,6 +105,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer os.RemoveAll(d)
 		o.dir = d
 	}
+	tuneRuntime() // as serve does
 	rep := &benchReport{Machine: machineName(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
 		Members: o.members, Clients: o.clients, Extra: map[string]any{}, Notes: map[string]string{}}
 	progress := func(format string, args ...any) {

@@ -196,6 +196,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	m.Data, m.Location = sf.data, loc
+	tuneRuntime()
 	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := m.Open(ctx); err != nil {
 		return err
