@@ -28,6 +28,14 @@ type Warning struct {
 	GroupID  string `json:"group_id"`
 	Kind     string `json:"kind"`
 	Detail   string `json:"detail"`
+	// Below lists the rates under 100% (below_target), by name.
+	Below map[string]Ratio `json:"below,omitempty"`
+	// Count is the sessions missed (cannot_reach) or in the run of
+	// absences (consecutive_absence); From and To are their first and
+	// last dates (To only for a run).
+	Count int    `json:"count,omitempty"`
+	From  string `json:"from,omitempty"`
+	To    string `json:"to,omitempty"`
 }
 
 // Warnings lists, for every member the rates of groupID's subtree ("" for
@@ -43,26 +51,34 @@ func (s *Store) Warnings(p Period, groupID string, pol Policy) ([]Warning, error
 		}
 		for i, mr := range res.report.Members {
 			r := res.rows[i]
-			w := func(kind, detail string) {
-				out = append(out, Warning{MemberID: mr.MemberID, Name: mr.Name, GroupID: mr.GroupID, Kind: kind, Detail: detail})
+			w := func(kind, detail string, fill func(*Warning)) {
+				wn := Warning{MemberID: mr.MemberID, Name: mr.Name, GroupID: mr.GroupID, Kind: kind, Detail: detail}
+				fill(&wn)
+				out = append(out, wn)
 			}
 			var below []string
+			belowRates := map[string]Ratio{}
 			for _, x := range []struct {
 				name string
 				r    Ratio
 			}{{"participation", mr.Participation}, {"completion", mr.Completion}, {"excellence", mr.Excellence}} {
 				if x.r.Den > 0 && x.r.Num < x.r.Den {
 					below = append(below, fmt.Sprintf("%s %d/%d", x.name, x.r.Num, x.r.Den))
+					belowRates[x.name] = x.r
 				}
 			}
 			if len(below) > 0 {
-				w(WarnBelowTarget, "below 100%: "+strings.Join(below, ", "))
+				w(WarnBelowTarget, "below 100%: "+strings.Join(below, ", "), func(wn *Warning) { wn.Below = belowRates })
 			}
 			if r.missed > 0 {
-				w(WarnCannotReach, fmt.Sprintf("missed %d required session(s) without make-up since %s: 100%% participation needs a make-up", r.missed, dayString(r.firstMissed)))
+				w(WarnCannotReach, fmt.Sprintf("missed %d required session(s) without make-up since %s: 100%% participation needs a make-up", r.missed, dayString(r.firstMissed)),
+					func(wn *Warning) { wn.Count, wn.From = r.missed, dayString(r.firstMissed) })
 			}
 			if r.bestRun >= 2 {
-				w(WarnConsecutiveAbsence, fmt.Sprintf("absent without make-up from %d sessions in a row (%s to %s)", r.bestRun, dayString(r.bestRunStart), dayString(r.bestRunEnd)))
+				w(WarnConsecutiveAbsence, fmt.Sprintf("absent without make-up from %d sessions in a row (%s to %s)", r.bestRun, dayString(r.bestRunStart), dayString(r.bestRunEnd)),
+					func(wn *Warning) {
+						wn.Count, wn.From, wn.To = r.bestRun, dayString(r.bestRunStart), dayString(r.bestRunEnd)
+					})
 			}
 		}
 		return nil

@@ -142,4 +142,7 @@ func TestWarningsConsecutive(t *testing.T) {
 	if cons == nil || !strings.Contains(cons.Detail, "3 sessions in a row (2023-07-31 to 2023-08-14)") {
 		t.Errorf("consecutive warning %+v", cons)
 	}
+	if cons != nil && (cons.Count != 3 || cons.From != "2023-07-31" || cons.To != "2023-08-14") {
+		t.Errorf("structured fields of the run: count %d from %s to %s, want 3, 2023-07-31, 2023-08-14", cons.Count, cons.From, cons.To)
+	}
 }

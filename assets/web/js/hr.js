@@ -150,10 +150,19 @@ export async function overview(app) {
     h('div', {class: 'overview'}, h('aside', {class: 'card tree-card'}, h('h2', null, t('overview.tree')), tree), panel));
 }
 
-// warningDetail: GET /warnings gives each warning's detail as one English
-// sentence with the figures in it; the three known shapes are shown in the
-// UI's language, anything else as it came.
-export function warningDetail(detail) {
+// warningDetail: a warning's detail in the UI's language, from its
+// structured fields (below, count, from, to) when the server sends them,
+// else from the English sentence in detail; anything else as it came.
+export function warningDetail(detail, w) {
+  if (w && w.kind === 'below_target' && w.below) {
+    const list = ['participation', 'completion', 'excellence'].filter((k) => w.below[k])
+      .map((k) => `${t(`rate.${k}`)} ${t('rate.counts', {num: w.below[k].num, den: w.below[k].den})}`);
+    if (list.length) return t('warn.detail_below', {list: list.join(t('warn.list_sep'))});
+  }
+  if (w && w.kind === 'cannot_reach' && w.count && w.from) return t('warn.detail_missed', {n: w.count, date: fmtDate(w.from)});
+  if (w && w.kind === 'consecutive_absence' && w.count && w.from && w.to) {
+    return t('warn.detail_run', {n: w.count, from: fmtDate(w.from), to: fmtDate(w.to)});
+  }
   const d = typeof detail === 'string' ? detail : JSON.stringify(detail || '');
   let m = /^below 100%: (.+)$/.exec(d);
   if (m) {
@@ -186,7 +195,7 @@ export async function warnings(app) {
       const rows = list.map((w, i) => h('tr', {id: `warn-${i}`, 'data-kind': w.kind, class: `warn-${w.kind}`},
         h('th', {scope: 'row'}, w.name || w.member_id),
         h('td', null, h('span', {class: `badge badge-kind-${w.kind}`}, tOr(`warn.${w.kind}`, w.kind))),
-        h('td', null, warningDetail(w.detail))));
+        h('td', null, warningDetail(w.detail, w))));
       clear(wrap, h('p', {class: 'muted'}, t('warn.count', {n: list.length})),
         table([t('common.name'), t('warn.kind'), t('warn.detail')], rows.length ? rows : emptyRow(3, t('warn.none')), {stack: true}));
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
