@@ -83,7 +83,10 @@ function sessionItem(app, s, groups) {
 export async function home(app) {
   const period = currentPeriod();
   const from = isoDate(addDays(new Date(), -1));
-  const to = isoDate(addDays(new Date(), 60));
+  // to the end of the quarter at least, to count the sessions still ahead in it
+  const qm = /^(\d{4})Q([1-4])$/.exec(period);
+  const quarterEnd = qm ? new Date(Number(qm[1]), Number(qm[2]) * 3, 0) : addDays(new Date(), 60);
+  const to = isoDate(quarterEnd > addDays(new Date(), 60) ? quarterEnd : addDays(new Date(), 60));
   const [sessions, rates, groups] = await Promise.all([
     get(`/sessions${qs({from, to})}`).then(items).catch(() => null),
     get(`/rates${qs({period, group_id: app.me.role === 'member' ? '' : app.me.group_id})}`).catch(() => null),
@@ -98,8 +101,13 @@ export async function home(app) {
     .filter((s) => new Date(s.ends_at || s.starts_at).getTime() >= Date.now() - 3600e3)
     .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
 
+  // The quarter's rates count its sessions still to come (required sessions
+  // are those starting inside the period): say so, or 80% looks like a miss.
+  const ahead = (sessions || []).filter((s) => !s.cancelled && new Date(s.starts_at) > new Date() &&
+    new Date(s.starts_at) <= addDays(quarterEnd, 1)).length;
   const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
     mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
+    mine && ahead > 0 ? h('p', {class: 'muted', id: 'home-rates-ahead'}, t('home.rates_ahead', {n: ahead})) : null,
     mine && mine.score !== null && mine.score !== undefined
       ? h('p', {class: 'score-line'}, `${t('rate.score')}${colon()}`, h('strong', null, fmtNum(mine.score)),
         '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade, period, mine.grade_label))) : null);
