@@ -60,6 +60,41 @@ func (h *Handler) handleSetAttendance(c echo.Context) error {
 	return c.JSON(http.StatusOK, rec)
 }
 
+// sheetRequest is the body of PUT /sessions/:id/attendance: a paper
+// sign-in sheet entered after the fact.
+type sheetRequest struct {
+	Entries []store.SheetEntry `json:"entries"`
+}
+
+// Validate checks the body's shape; the store checks each entry.
+func (r *sheetRequest) Validate() error {
+	switch {
+	case len(r.Entries) == 0:
+		return store.Invalid(map[string]string{"entries": "required: one entry per member on the sheet"})
+	case len(r.Entries) > 20000:
+		return store.Invalid(map[string]string{"entries": "at most 20000 entries"})
+	}
+	return nil
+}
+
+// handleRecordSheet handles PUT /sessions/:id/attendance: a lead of the
+// session's group or above, or an admin, enters a whole paper sign-in sheet
+// in one transaction; any bad entry rejects the sheet, naming each.
+func (h *Handler) handleRecordSheet(c echo.Context) error {
+	if _, err := h.ledSession(c); err != nil {
+		return err
+	}
+	var req sheetRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	recs, err := h.store.RecordSheet(c.Request().Context(), c.Param("id"), req.Entries)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(recs))
+}
+
 // handleMakeup handles POST /sessions/:id/attendance/:member_id/makeup.
 func (h *Handler) handleMakeup(c echo.Context) error {
 	if _, err := h.ledSession(c); err != nil {

@@ -71,6 +71,7 @@ func (h *Handler) routes() []route {
 		// attendance.go
 		{POST, "/sessions/:id/checkin", anyone, h.handleCheckin},
 		{PUT, "/sessions/:id/attendance/:member_id", leads, h.handleSetAttendance},
+		{PUT, "/sessions/:id/attendance", leads, h.handleRecordSheet},
 		{POST, "/sessions/:id/attendance/:member_id/makeup", leads, h.handleMakeup},
 		{POST, "/sessions/:id/leave", anyone, h.handleRequestLeave},
 		{PUT, "/sessions/:id/leave/:member_id", leads, h.handleDecideLeave},
