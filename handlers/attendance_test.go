@@ -27,7 +27,7 @@ type checkinOut struct {
 
 func TestCheckinRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	sid := attSession(t, ts, g1, attStart)
 	other := attSession(t, ts, g2, attStart)
 	leftOn := "2023-08-01"
@@ -109,7 +109,7 @@ func TestCheckinRoute(t *testing.T) {
 
 func TestSetAttendanceRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	attAccount(t, ts, "lead2", g2, store.RoleLead)
 	sid := attSession(t, ts, g1, attStart)
 	p := func(member string) string { return "/api/v1/sessions/" + sid + "/attendance/" + ts.ids[member] }
@@ -154,7 +154,7 @@ func TestSetAttendanceRoute(t *testing.T) {
 
 func TestLeaveAndMakeupRoutes(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	attAccount(t, ts, "lead2", g2, store.RoleLead)
 	sid := attSession(t, ts, g1, attStart)
 	leave := "/api/v1/sessions/" + sid + "/leave"
@@ -239,7 +239,7 @@ func FuzzCheckinBody(f *testing.F) {
 	f.Add(`{"code":"123456"} {}`)
 	f.Add("")
 	ts := newTestServer(f)
-	g1, _ := attGroups(f, ts)
+	g1 := ts.g1
 	sid := attSession(f, ts, g1, attStart)
 	ts.clock.Set(attStart)
 	tok := ts.token("m1")

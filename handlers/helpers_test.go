@@ -27,6 +27,8 @@ type testServer struct {
 	s     *store.Store
 	clock *store.ManualClock
 	root  string // id of the root group
+	g1    string // 第一支部: lead1, m1, m2
+	g2    string // 第二支部: m3
 	// tokens by username, for accounts made by the fixture.
 	tokens map[string]string
 	ids    map[string]string // username -> member id
@@ -54,7 +56,7 @@ func newTestServer(tb testing.TB) *testServer {
 	root, _ := s.CreateGroup(ctx, store.GroupInput{Name: "机关党委"})
 	g1, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第一支部", ParentID: root.ID})
 	g2, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第二支部", ParentID: root.ID})
-	ts.root = root.ID
+	ts.root, ts.g1, ts.g2 = root.ID, g1.ID, g2.ID
 	for _, a := range []struct {
 		user, name, group string
 		role              store.Role

@@ -28,7 +28,7 @@ type lrItem struct {
 
 func TestLearningReportsAPI(t *testing.T) {
 	ts := newTestServer(t)
-	_, g2 := mnGroups(t, ts)
+	g2 := ts.g2
 	id := func(u string) string { return ts.ids[u] }
 	post := func(as, period, text string) (int, lrItem) {
 		t.Helper()

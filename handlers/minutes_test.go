@@ -10,7 +10,7 @@ var mnDay = time.Date(2023, 8, 28, 9, 0, 0, 0, testStart.Location())
 
 func TestMinutesAPI(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := mnGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	id := func(u string) string { return ts.ids[u] }
 	lead2 := mnLogin(t, ts, "lead2", "赵书记", g2, "lead")
 	sess := mnSession(t, ts, g1, mnDay, id("m1"))
@@ -69,7 +69,7 @@ func TestMinutesAPI(t *testing.T) {
 // every answer is 201 or a JSON error with 400, 409 or 422, never a 500.
 func FuzzQuestionBody(f *testing.F) {
 	ts := newTestServer(f)
-	g1, _ := mnGroups(f, ts)
+	g1 := ts.g1
 	sess := mnSession(f, ts, g1, mnDay, "")
 	m1, m2 := ts.ids["m1"], ts.ids["m2"]
 	f.Add(`{"asker_id":"` + m1 + `","answerer_id":"` + m2 + `","question":"为什么？","rating":4}`)

@@ -31,7 +31,7 @@ func attPlan(tb testing.TB, ts *testServer, as, group string) planAnswer {
 
 func TestCreatePlanRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	p := attPlan(t, ts, "lead1", g1)
 	if p.Period != "2023Q3" || len(p.Items) != 2 || p.Items[0].ID == "" || p.Items[1].DueOn != "2023-09-30" {
 		t.Errorf("plan %+v", p)
@@ -79,7 +79,7 @@ func TestCreatePlanRoute(t *testing.T) {
 
 func TestListAndGetPlans(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	p1 := attPlan(t, ts, "lead1", g1)
 	p2 := attPlan(t, ts, "admin", g2)
 	pRoot := attPlan(t, ts, "admin", ts.root)
@@ -141,7 +141,7 @@ func TestListAndGetPlans(t *testing.T) {
 
 func TestItemDoneRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, _ := attGroups(t, ts)
+	g1 := ts.g1
 	p := attPlan(t, ts, "lead1", g1)
 	sessionItem, selfItem := p.Items[0].ID, p.Items[1].ID
 	path := func(plan, item string) string { return "/api/v1/plans/" + plan + "/items/" + item + "/done" }

@@ -15,20 +15,6 @@ import (
 	"studyroll/store"
 )
 
-// mnGroups returns the ids of 第一支部 and 第二支部 of the test fixture.
-func mnGroups(tb testing.TB, ts *testServer) (g1, g2 string) {
-	tb.Helper()
-	m1, err := ts.s.Member(ts.ids["m1"])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m3, err := ts.s.Member(ts.ids["m3"])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return m1.GroupID, m3.GroupID
-}
-
 // mnSession stores a session straight into its bucket (the session
 // feature's JSON record keyed by its 8-byte id), so the minutes tests do not
 // depend on the session routes.
@@ -93,7 +79,7 @@ func wantStatus(tb testing.TB, what string, rec interface {
 
 func TestRotationAPI(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := mnGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	id := func(u string) string { return ts.ids[u] }
 	var rot struct {
 		Order       []string `json:"order"`
@@ -164,7 +150,7 @@ func TestRotationAPI(t *testing.T) {
 // lead's leave is approved, GET rotation proposes a substitute.
 func TestRotationThroughSessions(t *testing.T) {
 	ts := newTestServer(t)
-	g1, _ := mnGroups(t, ts)
+	g1 := ts.g1
 	id := func(u string) string { return ts.ids[u] }
 	create := func(start string) map[string]any {
 		t.Helper()

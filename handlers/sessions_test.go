@@ -15,20 +15,6 @@ import (
 	"studyroll/store"
 )
 
-// attGroups returns the ids of 第一支部 (lead1, m1, m2) and 第二支部 (m3).
-func attGroups(tb testing.TB, ts *testServer) (g1, g2 string) {
-	tb.Helper()
-	m1, err := ts.s.Member(ts.ids["m1"])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m3, err := ts.s.Member(ts.ids["m3"])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return m1.GroupID, m3.GroupID
-}
-
 // attAccount adds an account that can log in with testPassword.
 func attAccount(tb testing.TB, ts *testServer, user, group string, role store.Role) {
 	tb.Helper()
@@ -68,7 +54,7 @@ func auditCount(tb testing.TB, ts *testServer) int {
 
 func TestCreateSessionRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	body := func(group string, mod func(map[string]any)) map[string]any {
 		b := map[string]any{"group_id": group, "title": "学习会", "starts_at": "2023-09-01T10:00:00+08:00", "ends_at": "2023-09-01T11:30:00+08:00", "place": "三楼"}
 		if mod != nil {
@@ -136,7 +122,7 @@ func TestCreateSessionRoute(t *testing.T) {
 
 func TestListAndGetSessions(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	s1 := attSession(t, ts, g1, attStart.Add(24*time.Hour))
 	s2 := attSession(t, ts, g2, attStart)
 	sRoot := attSession(t, ts, ts.root, attStart.Add(48*time.Hour))
@@ -243,7 +229,7 @@ func TestListAndGetSessions(t *testing.T) {
 
 func TestCancelSessionRoute(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	s1 := attSession(t, ts, g1, attStart)
 	s2 := attSession(t, ts, g2, attStart)
 	cases := []struct {
@@ -275,7 +261,7 @@ func TestCancelSessionRoute(t *testing.T) {
 
 func TestSessionCodeAndQR(t *testing.T) {
 	ts := newTestServer(t)
-	g1, g2 := attGroups(t, ts)
+	g1, g2 := ts.g1, ts.g2
 	s1 := attSession(t, ts, g1, attStart)
 	s2 := attSession(t, ts, g2, attStart)
 	var out struct {

@@ -11,7 +11,7 @@ import (
 // members are refused.
 func TestRecordSheet(t *testing.T) {
 	ts := newTestServer(t)
-	g1 := mustMemberGroup(t, ts, "m1")
+	g1 := ts.g1
 	start := testStart.Add(-48 * time.Hour) // a session held two days ago
 	rec := ts.do("POST", "/api/v1/sessions", "lead1", map[string]any{"group_id": g1, "title": "纸质签到补录",
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339), "lead_id": ts.ids["lead1"]})

@@ -9,7 +9,7 @@ import (
 // approved, GET /sessions/{id} proposes a substitute from the rotation.
 func TestProposedSubstitute(t *testing.T) {
 	ts := newTestServer(t)
-	g1 := mustMemberGroup(t, ts, "m1")
+	g1 := ts.g1
 	start := testStart.Add(48 * time.Hour)
 	rec := ts.do("POST", "/api/v1/sessions", "lead1", map[string]any{"group_id": g1, "title": "集中学习",
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)})
@@ -49,13 +49,4 @@ func TestProposedSubstitute(t *testing.T) {
 	if d.ProposedSubstitute == nil || d.ProposedSubstitute.MemberID == sess.LeadID {
 		t.Errorf("after the lead's leave: substitute %+v, want another member", d.ProposedSubstitute)
 	}
-}
-
-func mustMemberGroup(t *testing.T, ts *testServer, user string) string {
-	t.Helper()
-	m, err := ts.s.Member(ts.ids[user])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m.GroupID
 }
