@@ -95,18 +95,7 @@ func (s *Store) StartJob(ctx context.Context, in JobRun) (*JobRun, error) {
 	if err := run.check(); err != nil {
 		return nil, err
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketJobs)
-		id, key, err := nextID(b)
-		if err != nil {
-			return err
-		}
-		run.ID = id
-		if err := putJSON(b, key, &run); err != nil {
-			return err
-		}
-		return s.audit(tx, ctx, "start", "job", id, nil, &run)
-	})
+	err := s.update(func(tx *bolt.Tx) error { return s.insertJob(tx, ctx, "start", &run) })
 	if err != nil {
 		return nil, err
 	}
@@ -180,16 +169,7 @@ func (s *Store) RecordJob(ctx context.Context, in JobRun, keep int) (*JobRun, er
 		return nil, err
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketJobs)
-		id, key, err := nextID(b)
-		if err != nil {
-			return err
-		}
-		run.ID = id
-		if err := putJSON(b, key, &run); err != nil {
-			return err
-		}
-		if err := s.audit(tx, ctx, "run", "job", id, nil, &run); err != nil {
+		if err := s.insertJob(tx, ctx, "run", &run); err != nil {
 			return err
 		}
 		if keep <= 0 {
@@ -201,6 +181,20 @@ func (s *Store) RecordJob(ctx context.Context, in JobRun, keep int) (*JobRun, er
 		return nil, err
 	}
 	return &run, nil
+}
+
+// insertJob gives run the next id, stores it and audits it as action.
+func (s *Store) insertJob(tx *bolt.Tx, ctx context.Context, action string, run *JobRun) error {
+	b := tx.Bucket(bucketJobs)
+	id, key, err := nextID(b)
+	if err != nil {
+		return err
+	}
+	run.ID = id
+	if err := putJSON(b, key, run); err != nil {
+		return err
+	}
+	return s.audit(tx, ctx, action, "job", id, nil, run)
 }
 
 // pruneJobs deletes the oldest runs of kind beyond the newest keep.
