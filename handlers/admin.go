@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -10,8 +9,6 @@ import (
 
 	"studyroll/store"
 )
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // handleAudit handles GET /audit?from=&to= (RFC 3339 instants or dates).
 func (h *Handler) handleAudit(c echo.Context) error {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -142,12 +144,14 @@ func (h *Handler) handleImportMembers(c echo.Context) error {
 	if !isCSV(c.Request()) {
 		return store.Errorf(store.KindMalformed, "malformed", "send the roster as text/csv")
 	}
-	res, err := h.store.ImportRoster(c.Request().Context(), c.Request().Body)
+	// Read the whole upload first: a body over the limit (sent without a
+	// Content-Length) is then a 413, not a CSV line the parser cannot read.
+	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errorsAs(err, &mbe) {
-			return store.Errorf(store.KindTooLarge, "too_large", "CSV over %d bytes", mbe.Limit)
-		}
+		return bodyError(err)
+	}
+	res, err := h.store.ImportRoster(c.Request().Context(), bytes.NewReader(body))
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -89,6 +90,16 @@ func TestImportMembers(t *testing.T) {
 		rec := ts.postCSV("name,username,group\n" + strings.Repeat("x,y,z\n", 2<<20))
 		if rec.Code != 413 {
 			t.Errorf("11 MiB CSV: got %d, want 413", rec.Code)
+		}
+		// The same without a Content-Length (a chunked upload).
+		req := httptest.NewRequest("POST", "/api/v1/members/import", io.MultiReader(strings.NewReader("name,username,group\n"), strings.NewReader(strings.Repeat("x,y,z\n", 2<<20))))
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+ts.token("admin"))
+		rec = httptest.NewRecorder()
+		ts.e.ServeHTTP(rec, req)
+		if rec.Code != 413 {
+			t.Errorf("11 MiB CSV without Content-Length: got %d %s, want 413", rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
 		}
 	})
 }
