@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -138,5 +137,3 @@ func errCode(rec *httptest.ResponseRecorder) string {
 	json.Unmarshal(rec.Body.Bytes(), &e)
 	return e.Error.Code
 }
-
-var _ = http.StatusOK

@@ -85,7 +85,7 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 	ins = append(ins, store.MemberInput{Name: "周组织", Username: "hr", Password: Password, GroupID: root.ID, Role: store.RoleHR, JoinedOn: fmt.Sprintf("%d-01-01", year-5)})
 	org.Logins = append(org.Logins, Login{"hr", "hr", "周组织"})
 	branchNo := 0
-	for ui, u := range Units {
+	for _, u := range Units {
 		unit, err := s.CreateGroup(ctx, store.GroupInput{Name: u.Name, ParentID: root.ID})
 		if err != nil {
 			return nil, err
@@ -119,7 +119,6 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 				add(br.ID, store.RoleMember, joined)
 			}
 		}
-		_ = ui
 	}
 	err = s.Bulk(func() error {
 		ms, err := s.CreateMembers(ctx, ins)
