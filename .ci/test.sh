@@ -34,7 +34,13 @@ for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/func //' | sort -u); do
 		echo "-- $pkg $target"
-		go test -run "^$" -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1 | tail -3
+		log=$(mktemp)
+		if ! go test -run "^$" -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >"$log" 2>&1; then
+			grep -v 'fuzz: elapsed' "$log" | tail -60
+			exit 1
+		fi
+		tail -2 "$log"
+		rm -f "$log"
 	done
 done
 echo "== all tests passed"

@@ -7,8 +7,9 @@ import (
 )
 
 // FuzzRequestBodies sends arbitrary bodies to every route that takes one,
-// as an admin, through the real router and store: whatever the body, the
-// answer is never a 500, and an error is always the JSON error shape.
+// as an admin, through the real router and a fresh real store: whatever the
+// body, the answer is never a 500, and an error is always the JSON error
+// shape.
 func FuzzRequestBodies(f *testing.F) {
 	seeds := []string{
 		`{"name":"支部","parent_id":"1"}`,
@@ -23,8 +24,6 @@ func FuzzRequestBodies(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(i, s)
 	}
-	ts := newTestServer(f)
-	ts.token("admin")
 	var routes []Route
 	for _, r := range Routes() {
 		if r.Method == "POST" || r.Method == "PUT" || r.Method == "PATCH" {
@@ -34,7 +33,8 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, pick int, body string) {
-		ts.t = t
+		// A fresh store for every input, so a failure replays on its own.
+		ts := newTestServer(t)
 		if pick < 0 {
 			pick = -pick
 		}
