@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,26 +73,15 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "required")
 	case utf8.RuneCountInString(name) > 100:
 		fe.Add(field, "at most 100 characters")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		fe.Add(field, "must not contain control characters")
-	}
-}
-
-func validUsername(fe FieldErrors, u string) {
-	switch {
-	case u == "":
-		fe.Add("username", "required")
-	case utf8.RuneCountInString(u) > 64:
-		fe.Add("username", "at most 64 characters")
-	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) >= 0:
-		fe.Add("username", "must not contain spaces, control characters or '/'")
+	case strings.IndexFunc(name, invisibleRune) >= 0:
+		fe.Add(field, "must not contain control, invisible or direction-changing characters")
 	}
 }
 
 func validPassword(fe FieldErrors, p string) {
 	if utf8.RuneCountInString(p) < MinPasswordLen {
 		fe.Add("password", "at least 8 characters")
-	} else if len(p) > 72 {
+	} else if len(p) > MaxPasswordBytes {
 		fe.Add("password", "at most 72 bytes")
 	}
 }
@@ -102,9 +90,8 @@ func validPassword(fe FieldErrors, p string) {
 func (in *MemberInput) Validate() error {
 	fe := FieldErrors{}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Username = strings.TrimSpace(in.Username)
 	validName(fe, "name", in.Name)
-	validUsername(fe, in.Username)
+	in.Username = validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
 	if in.Role == "" {
 		in.Role = RoleMember
@@ -260,7 +247,10 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 			return nil, err
 		}
-		// A new password ends every session of the account.
+	}
+	// A new password or a closing date ends every session of the account,
+	// so reopening the account later does not revive old tokens.
+	if hash != nil || (m.LeftOn != "" && m.LeftOn != before.LeftOn) {
 		if err := deleteTokensOf(tx, m.ID); err != nil {
 			return nil, err
 		}
@@ -305,7 +295,7 @@ func getMember(tx *bolt.Tx, id string) (*Member, error) {
 func (s *Store) MemberByUsername(username string) (*Member, error) {
 	var m *Member
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(username)))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return NotFound("member", username)
 		}

@@ -204,7 +204,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 		}
 		fe := FieldErrors{}
 		validName(fe, "name", in.Name)
-		validUsername(fe, in.Username)
+		in.Username = validUsername(fe, in.Username)
 		if in.Password != "" {
 			validPassword(fe, in.Password)
 		}
