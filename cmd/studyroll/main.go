@@ -27,6 +27,7 @@ Usage:
   studyroll report --data ./data --period 2023Q3 [--group ID] [--out DIR]
   studyroll backup --data ./data --out FILE   consistent copy, safe while serving
   studyroll bench  [--members N] [--json]     measure check-in, rates and PDFs
+  studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
 
 Run "studyroll COMMAND -h" for the flags of one command.
 `
@@ -40,6 +41,8 @@ var commands = map[string]command{
 	"backup": runBackup,
 	"report": runReport,
 	"bench":  runBench,
+
+	"security-profile": runSecurityProfile,
 }
 
 func main() {
