@@ -43,7 +43,6 @@ var (
 	secAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSecAdmin}} // accounts, roles, resets, unlocks
 	accountRead  = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleSecAdmin}}
 	auditReaders = access{roles: []store.Role{store.RoleHR, store.RoleAdmin, store.RoleAuditor}} // the log; security events: auditor (and admin)
-	auditorOnly  = access{roles: []store.Role{store.RoleAdmin, store.RoleAuditor}}
 )
 
 func (a access) allows(r store.Role) bool {
