@@ -36,7 +36,7 @@ var (
 	anyone    = access{}
 	adminOnly = access{roles: []store.Role{store.RoleAdmin}}
 	leads     = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
-	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
+	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
 	hrAdmin   = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
 )
 
