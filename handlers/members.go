@@ -74,10 +74,10 @@ func (h *Handler) handleGetMember(c echo.Context) error {
 
 // canSeeMember applies the read scope of each role to one member's records.
 func (h *Handler) canSeeMember(caller, m *store.Member) error {
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR, store.RoleSecAdmin:
+	switch {
+	case caller.Role.ReadsAll(), caller.Role == store.RoleSecAdmin: // secadmin: accounts only
 		return nil
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		if caller.ID == m.ID {
 			return nil
 		}

@@ -21,17 +21,26 @@ const (
 	RoleLead   Role = "lead"   // their group's subtree
 	RoleHR     Role = "hr"     // read everything, reports
 	RoleAdmin  Role = "admin"  // everything
+	// RoleInspector (督查组成员) reads everything organisation-wide and
+	// writes inspections; it leads no group and evaluates nobody.
+	RoleInspector Role = "inspector"
 )
 
-// Valid reports whether r is one of the roles: member, lead, hr, admin and
-// the three administrator roles of the level3 profile.
+// RoleNames lists the roles as the API spells them, for error messages.
+const RoleNames = "member, lead, hr, admin, inspector, sysadmin, secadmin, auditor"
+
+// Valid reports whether r is one of the roles: member, lead, hr, admin,
+// inspector and the three administrator roles of the level3 profile.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin ||
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector ||
 		r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
 }
 
-// roleReason is the field error of an unknown role.
-const roleReason = "one of member, lead, hr, admin, sysadmin, secadmin, auditor"
+// ReadsAll reports whether r reads every record of the organisation:
+// hr, admin and inspector. The one place that says so.
+func (r Role) ReadsAll() bool {
+	return r == RoleHR || r == RoleAdmin || r == RoleInspector
+}
 
 // Member is a person on the roster (党员、干部). The password hash lives in its
 // own bucket and never leaves the store.
@@ -123,7 +132,7 @@ func (in *MemberInput) Validate() error {
 		in.Role = RoleMember
 	}
 	if !in.Role.Valid() {
-		fe.Add("role", roleReason)
+		fe.Add("role", "one of "+RoleNames)
 	}
 	if in.GroupID == "" && (in.Role == RoleMember || in.Role == RoleLead) {
 		fe.Add("group_id", "required for members and leads")
@@ -218,7 +227,7 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		}
 		p.Role, p.Roles = &r, nil
 		if !r.Valid() {
-			fe.Add("role", roleReason)
+			fe.Add("role", "one of "+RoleNames)
 		}
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
