@@ -20,11 +20,25 @@ const (
 	RoleLead   Role = "lead"   // their group's subtree
 	RoleHR     Role = "hr"     // read everything, reports
 	RoleAdmin  Role = "admin"  // everything
+	// RoleInspector (督查组成员) reads everything organisation-wide and
+	// writes inspections; it leads no group and evaluates nobody.
+	RoleInspector Role = "inspector"
 )
 
-// Valid reports whether r is one of the four roles.
+// RoleNames lists the roles as the API spells them, for error messages.
+const RoleNames = "member, lead, hr, admin, inspector, sysadmin, secadmin, auditor"
+
+// Valid reports whether r is one of the roles: member, lead, hr, admin,
+// inspector and the three administrator roles of the level3 profile.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector ||
+		r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
+}
+
+// ReadsAll reports whether r reads every record of the organisation:
+// hr, admin and inspector. The one place that says so.
+func (r Role) ReadsAll() bool {
+	return r == RoleHR || r == RoleAdmin || r == RoleInspector
 }
 
 // Member is a person on the roster (党员、干部). The password hash lives in its
@@ -53,6 +67,8 @@ type MemberInput struct {
 	GroupID  string `json:"group_id"`
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
+	// Roles may name the role as a list; more than one is refused.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // MemberPatch is the body of PATCH /members/{id}; nil fields stay.
@@ -62,6 +78,7 @@ type MemberPatch struct {
 	Role     *Role   `json:"role"`
 	LeftOn   *string `json:"left_on"`
 	Password *string `json:"password"`
+	Roles    []Role  `json:"roles,omitempty"`
 }
 
 // MinPasswordLen is the shortest password accepted.
@@ -93,11 +110,16 @@ func (in *MemberInput) Validate() error {
 	validName(fe, "name", in.Name)
 	in.Username = validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
+	r, serr := parseRoles(in.Role, in.Roles)
+	if serr != nil {
+		return serr
+	}
+	in.Role, in.Roles = r, nil
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
 	if !in.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+		fe.Add("role", "one of "+RoleNames)
 	}
 	if in.GroupID == "" && (in.Role == RoleMember || in.Role == RoleLead) {
 		fe.Add("group_id", "required for members and leads")
@@ -139,6 +161,9 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 			return nil, Invalid(map[string]string{"group_id": "no such group"})
 		}
 	}
+	if err := s.checkRole(tx, in.Role); err != nil {
+		return nil, err
+	}
 	un := tx.Bucket(bucketUsernames)
 	lower := []byte(strings.ToLower(in.Username))
 	if un.Get(lower) != nil {
@@ -178,8 +203,19 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		*p.Name = strings.TrimSpace(*p.Name)
 		validName(fe, "name", *p.Name)
 	}
-	if p.Role != nil && !p.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+	if p.Role != nil || len(p.Roles) > 0 {
+		var one Role
+		if p.Role != nil {
+			one = *p.Role
+		}
+		r, serr := parseRoles(one, p.Roles)
+		if serr != nil {
+			return nil, serr
+		}
+		p.Role, p.Roles = &r, nil
+		if !r.Valid() {
+			fe.Add("role", "one of "+RoleNames)
+		}
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
 		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")
@@ -229,6 +265,11 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		m.GroupID = *p.GroupID
 	}
 	if p.Role != nil {
+		if *p.Role != m.Role {
+			if err := s.checkRole(tx, *p.Role); err != nil {
+				return nil, err
+			}
+		}
 		m.Role = *p.Role
 	}
 	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {

@@ -97,6 +97,8 @@ type Store struct {
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// profile caches the security profile (security.go); nil: read it.
+	profile atomic.Pointer[Profile]
 }
 
 // DefaultLocation is the time zone used when none is configured.
