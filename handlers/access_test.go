@@ -71,7 +71,7 @@ func TestRouteAccess(t *testing.T) {
 // wantAccess is API.md's role column: who may call each route.
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
-	"POST /groups": "admin", "GET /groups": "any",
+	"POST /groups": "admin", "GET /groups": "any", "PATCH /groups/:id": "admin",
 	"POST /members": "admin", "GET /members": "lead,hr,admin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin", "POST /members/import": "admin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
@@ -93,6 +93,7 @@ var wantAccess = map[string]string{
 	"POST /periods/:period/lock": "hr,admin",
 	"POST /reports":              "hr,admin", "GET /reports": "any",
 	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin",
-	"GET /jobs": "hr,admin", "GET /jobs/:id": "hr,admin",
+	"GET /reports/:period.zip": "lead,hr,admin",
+	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin", "GET /backup": "admin",
 }

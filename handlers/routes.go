@@ -49,6 +49,7 @@ func (h *Handler) routes() []route {
 		// groups.go
 		{POST, "/groups", adminOnly, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
+		{PATCH, "/groups/:id", adminOnly, h.handlePatchGroup},
 		// members.go
 		{POST, "/members", adminOnly, h.handleCreateMember},
 		{GET, "/members", readers, h.handleListMembers},
@@ -101,6 +102,7 @@ func (h *Handler) routes() []route {
 		{GET, "/reports", anyone, h.handleListReportFiles},
 		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
 		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
+		{GET, "/reports/:period.zip", readers, h.handleReportZip},
 		{GET, "/jobs", hrAdmin, h.handleListJobs},
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go
