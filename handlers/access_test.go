@@ -12,7 +12,8 @@ import (
 // then says about the made-up ids).
 func TestRouteAccess(t *testing.T) {
 	ts := newTestServer(t)
-	users := map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "admin": "admin"}
+	ts.addInspector()
+	users := map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "admin": "admin", "inspector": "insp"}
 	routes := Routes()
 	if len(routes) != len(wantAccess) {
 		t.Errorf("%d routes in the table, %d in wantAccess: keep them in step", len(routes), len(wantAccess))
@@ -72,7 +73,7 @@ func TestRouteAccess(t *testing.T) {
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
 	"POST /groups": "admin", "GET /groups": "any", "PATCH /groups/:id": "admin",
-	"POST /members": "admin", "GET /members": "lead,hr,admin", "GET /members/:id": "any",
+	"POST /members": "admin", "GET /members": "lead,hr,admin,inspector", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin", "POST /members/import": "admin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
 	"POST /plans/:id/items/:item_id/done": "any",
@@ -82,17 +83,17 @@ var wantAccess = map[string]string{
 	"POST /sessions/:id/checkin": "any", "PUT /sessions/:id/attendance/:member_id": "lead,admin", "PUT /sessions/:id/attendance": "lead,admin",
 	"POST /sessions/:id/attendance/:member_id/makeup": "lead,admin",
 	"POST /sessions/:id/leave":                        "any", "PUT /sessions/:id/leave/:member_id": "lead,admin",
-	"GET /groups/:id/rotation": "lead,hr,admin", "PUT /groups/:id/rotation": "lead,admin",
+	"GET /groups/:id/rotation": "lead,hr,admin,inspector", "PUT /groups/:id/rotation": "lead,admin",
 	"POST /sessions/:id/reading": "lead,admin", "POST /sessions/:id/shares": "lead,admin",
 	"POST /sessions/:id/questions": "lead,admin",
 	"POST /learning-reports":       "any", "GET /learning-reports": "any",
 	"PUT /learning-reports/:id/evaluation": "lead,admin",
 	"POST /exams":                          "lead,admin", "GET /exams": "any", "GET /exams/:id": "any",
 	"PUT /exams/:id/scores": "lead,admin",
-	"GET /rates":            "any", "GET /warnings": "lead,hr,admin", "GET /periods": "any",
+	"GET /rates":            "any", "GET /warnings": "lead,hr,admin,inspector", "GET /periods": "any",
 	"POST /periods/:period/lock": "hr,admin",
 	"POST /reports":              "hr,admin", "GET /reports": "any",
-	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin",
+	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin,inspector",
 	"GET /reports/:period.zip": "lead,hr,admin",
 	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin", "GET /backup": "admin",

@@ -36,8 +36,9 @@ var (
 	anyone    = access{}
 	adminOnly = access{roles: []store.Role{store.RoleAdmin}}
 	leads     = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
-	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
+	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
 	hrAdmin   = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	leadsHR   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
 )
 
 func (a access) allows(r store.Role) bool {

@@ -75,10 +75,10 @@ func (h *Handler) handleGetMember(c echo.Context) error {
 
 // canSeeMember applies the read scope of each role to one member's records.
 func (h *Handler) canSeeMember(caller, m *store.Member) error {
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR:
+	switch {
+	case caller.Role.ReadsAll():
 		return nil
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		if caller.ID == m.ID {
 			return nil
 		}

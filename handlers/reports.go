@@ -145,10 +145,10 @@ func (h *Handler) handleListReportFiles(c echo.Context) error {
 
 // reportScope returns which report files caller may see.
 func (h *Handler) reportScope(caller *store.Member) (func(f *store.ReportFile) bool, error) {
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR:
+	switch {
+	case caller.Role.ReadsAll():
 		return func(*store.ReportFile) bool { return true }, nil
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		if caller.GroupID == "" {
 			return func(*store.ReportFile) bool { return false }, nil
 		}

@@ -102,7 +102,7 @@ func (h *Handler) routes() []route {
 		{GET, "/reports", anyone, h.handleListReportFiles},
 		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
 		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
-		{GET, "/reports/:period.zip", readers, h.handleReportZip},
+		{GET, "/reports/:period.zip", leadsHR, h.handleReportZip},
 		{GET, "/jobs", hrAdmin, h.handleListJobs},
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go

@@ -20,11 +20,23 @@ const (
 	RoleLead   Role = "lead"   // their group's subtree
 	RoleHR     Role = "hr"     // read everything, reports
 	RoleAdmin  Role = "admin"  // everything
+	// RoleInspector (督查组成员) reads everything organisation-wide and
+	// writes inspections; it leads no group and evaluates nobody.
+	RoleInspector Role = "inspector"
 )
 
-// Valid reports whether r is one of the four roles.
+// RoleNames lists the roles as the API spells them, for error messages.
+const RoleNames = "member, lead, hr, admin, inspector"
+
+// Valid reports whether r is one of the five roles.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector
+}
+
+// ReadsAll reports whether r reads every record of the organisation:
+// hr, admin and inspector. The one place that says so.
+func (r Role) ReadsAll() bool {
+	return r == RoleHR || r == RoleAdmin || r == RoleInspector
 }
 
 // Member is a person on the roster (党员、干部). The password hash lives in its
@@ -127,7 +139,7 @@ func (in *MemberInput) Validate() error {
 		in.Role = RoleMember
 	}
 	if !in.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+		fe.Add("role", "one of "+RoleNames)
 	}
 	if in.GroupID == "" && (in.Role == RoleMember || in.Role == RoleLead) {
 		fe.Add("group_id", "required for members and leads")
@@ -215,7 +227,7 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		validName(fe, "name", *p.Name)
 	}
 	if p.Role != nil && !p.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+		fe.Add("role", "one of "+RoleNames)
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
 		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")

@@ -44,6 +44,8 @@ type ratesIndex struct {
 	sessions  []idxSession // not cancelled, by start, then id
 	exams     []idxExam    // by date, then id
 	selfStudy []idxItem    // self-study items, by due date
+	// selfStudyNums holds every self-study item's numeric id.
+	selfStudyNums map[uint64]struct{}
 }
 
 type idxMember struct {
@@ -433,6 +435,10 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	ix.selfStudyNums = make(map[uint64]struct{}, len(ix.selfStudy))
+	for _, it := range ix.selfStudy {
+		ix.selfStudyNums[it.num] = struct{}{}
 	}
 	sort.Slice(ix.selfStudy, func(i, j int) bool {
 		a, b := &ix.selfStudy[i], &ix.selfStudy[j]

@@ -233,7 +233,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 			in.Role = RoleMember
 		}
 		if !in.Role.Valid() {
-			fe.Add("role", fmt.Sprintf("%q is not one of member, lead, hr, admin", in.Role))
+			fe.Add("role", fmt.Sprintf("%q is not one of %s", in.Role, RoleNames))
 		}
 		if j := get(rec, "joined_on"); j == "" {
 			in.JoinedOn = s.Today()
