@@ -26,11 +26,13 @@ const (
 )
 
 // RoleNames lists the roles as the API spells them, for error messages.
-const RoleNames = "member, lead, hr, admin, inspector"
+const RoleNames = "member, lead, hr, admin, inspector, sysadmin, secadmin, auditor"
 
-// Valid reports whether r is one of the five roles.
+// Valid reports whether r is one of the roles: member, lead, hr, admin,
+// inspector and the three administrator roles of the level3 profile.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector ||
+		r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
 }
 
 // ReadsAll reports whether r reads every record of the organisation:
@@ -72,6 +74,8 @@ type MemberInput struct {
 	JoinedOn string `json:"joined_on"`
 	Title    string `json:"title,omitempty"`
 	Position int    `json:"position,omitempty"`
+	// Roles may name the role as a list; more than one is refused.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // MemberPatch is the body of PATCH /members/{id}; nil fields stay.
@@ -83,6 +87,7 @@ type MemberPatch struct {
 	Password *string `json:"password"`
 	Title    *string `json:"title"`
 	Position *int    `json:"position"`
+	Roles    []Role  `json:"roles,omitempty"`
 }
 
 // MinPasswordLen is the shortest password accepted.
@@ -135,6 +140,11 @@ func (in *MemberInput) Validate() error {
 	validName(fe, "name", in.Name)
 	validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
+	r, serr := parseRoles(in.Role, in.Roles)
+	if serr != nil {
+		return serr
+	}
+	in.Role, in.Roles = r, nil
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
@@ -186,6 +196,9 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 			return nil, Invalid(map[string]string{"group_id": "no such group"})
 		}
 	}
+	if err := s.checkRole(tx, in.Role); err != nil {
+		return nil, err
+	}
 	un := tx.Bucket(bucketUsernames)
 	lower := []byte(strings.ToLower(in.Username))
 	if un.Get(lower) != nil {
@@ -226,8 +239,19 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		*p.Name = strings.TrimSpace(*p.Name)
 		validName(fe, "name", *p.Name)
 	}
-	if p.Role != nil && !p.Role.Valid() {
-		fe.Add("role", "one of "+RoleNames)
+	if p.Role != nil || len(p.Roles) > 0 {
+		var one Role
+		if p.Role != nil {
+			one = *p.Role
+		}
+		r, serr := parseRoles(one, p.Roles)
+		if serr != nil {
+			return nil, serr
+		}
+		p.Role, p.Roles = &r, nil
+		if !r.Valid() {
+			fe.Add("role", "one of "+RoleNames)
+		}
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
 		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")
@@ -284,6 +308,11 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		m.GroupID = *p.GroupID
 	}
 	if p.Role != nil {
+		if *p.Role != m.Role {
+			if err := s.checkRole(tx, *p.Role); err != nil {
+				return nil, err
+			}
+		}
 		m.Role = *p.Role
 	}
 	if p.Title != nil {
