@@ -87,7 +87,7 @@ func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 // wantAccess is API.md's role column: who may call each route.
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
-	"POST /groups": "admin,sysadmin", "GET /groups": "any",
+	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
@@ -109,6 +109,7 @@ var wantAccess = map[string]string{
 	"POST /periods/:period/lock": "hr,admin",
 	"POST /reports":              "hr,admin", "GET /reports": "any",
 	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin,inspector",
-	"GET /jobs": "hr,admin", "GET /jobs/:id": "hr,admin",
+	"GET /reports/:period.zip": "lead,hr,admin",
+	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
 }

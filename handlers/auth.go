@@ -43,6 +43,7 @@ var (
 	secAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSecAdmin}} // accounts, roles, resets, unlocks
 	accountRead  = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector, store.RoleSecAdmin}}
 	auditReaders = access{roles: []store.Role{store.RoleHR, store.RoleAdmin, store.RoleAuditor}} // the log; security events: auditor (and admin)
+	leadsHR      = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
 )
 
 func (a access) allows(r store.Role) bool {

@@ -83,6 +83,7 @@ func build(cfg Config) (*Handler, *echo.Echo) {
 		},
 	}))
 	e.Use(h.requestLog)
+	e.Use(compress())
 	e.Use(bodyLimit)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

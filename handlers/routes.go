@@ -49,6 +49,7 @@ func (h *Handler) routes() []route {
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
+		{PATCH, "/groups/:id", sysAdmin, h.handlePatchGroup},
 		// members.go
 		{POST, "/members", secAdmin, h.handleCreateMember},
 		{GET, "/members", accountRead, h.handleListMembers},
@@ -101,6 +102,7 @@ func (h *Handler) routes() []route {
 		{GET, "/reports", anyone, h.handleListReportFiles},
 		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
 		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
+		{GET, "/reports/:period.zip", leadsHR, h.handleReportZip},
 		{GET, "/jobs", hrAdmin, h.handleListJobs},
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -51,6 +50,11 @@ type Member struct {
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
 	LeftOn   string `json:"left_on,omitempty"`
+	// Title is the member's post (职务), e.g. 副处长; printed on the forms.
+	Title string `json:"title,omitempty"`
+	// Position is the member's place in the roster of their group (1
+	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
+	Position int `json:"position,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d
@@ -67,6 +71,8 @@ type MemberInput struct {
 	GroupID  string `json:"group_id"`
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
+	Title    string `json:"title,omitempty"`
+	Position int    `json:"position,omitempty"`
 	// Roles may name the role as a list; more than one is refused.
 	Roles []Role `json:"roles,omitempty"`
 }
@@ -78,6 +84,8 @@ type MemberPatch struct {
 	Role     *Role   `json:"role"`
 	LeftOn   *string `json:"left_on"`
 	Password *string `json:"password"`
+	Title    *string `json:"title"`
+	Position *int    `json:"position"`
 	Roles    []Role  `json:"roles,omitempty"`
 }
 
@@ -92,6 +100,15 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "at most 100 characters")
 	case strings.IndexFunc(name, invisibleRune) >= 0:
 		fe.Add(field, "must not contain control, invisible or direction-changing characters")
+	}
+}
+
+func validTitle(fe FieldErrors, t string) {
+	switch {
+	case utf8.RuneCountInString(t) > 50:
+		fe.Add("title", "at most 50 characters")
+	case strings.IndexFunc(t, invisibleRune) >= 0:
+		fe.Add("title", "must not contain control, invisible or direction-changing characters")
 	}
 }
 
@@ -126,6 +143,11 @@ func (in *MemberInput) Validate() error {
 	}
 	if in.JoinedOn != "" && !ValidDate(in.JoinedOn) {
 		fe.Add("joined_on", "a date YYYY-MM-DD")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	validTitle(fe, in.Title)
+	if in.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	return fe.Err()
 }
@@ -174,7 +196,8 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn}
+	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn,
+		Title: in.Title, Position: in.Position}
 	if err := putJSON(b, key, m); err != nil {
 		return nil, err
 	}
@@ -222,6 +245,13 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 	}
 	if p.Password != nil {
 		validPassword(fe, *p.Password)
+	}
+	if p.Title != nil {
+		*p.Title = strings.TrimSpace(*p.Title)
+		validTitle(fe, *p.Title)
+	}
+	if p.Position != nil && *p.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -271,6 +301,12 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 			}
 		}
 		m.Role = *p.Role
+	}
+	if p.Title != nil {
+		m.Title = *p.Title
+	}
+	if p.Position != nil {
+		m.Position = *p.Position
 	}
 	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {
 		return nil, Invalid(map[string]string{"group_id": "required for members and leads"})
@@ -392,14 +428,4 @@ func (s *Store) CountMembers() (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// SortMembers orders members by name, then id.
-func SortMembers(ms []Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].Name != ms[j].Name {
-			return ms[i].Name < ms[j].Name
-		}
-		return len(ms[i].ID) < len(ms[j].ID) || len(ms[i].ID) == len(ms[j].ID) && ms[i].ID < ms[j].ID
-	})
 }
