@@ -23,6 +23,7 @@ var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
 	{3, "group positions", migrateGroupPositions},
+	{4, "check-in code tries", func(tx *bolt.Tx) error { return nil }}, // initialize creates the bucket
 }
 
 // SchemaVersion is the version this binary writes.
