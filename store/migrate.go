@@ -22,6 +22,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
+	{3, "reminder buckets: robots, reminder_settings, outbox, outbox_keys, outbox_due", migrateReminderBuckets},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -100,6 +101,18 @@ func migrateLowerUsernames(tx *bolt.Tx) error {
 			return fmt.Errorf("usernames %q and another differ only in case", m.k)
 		}
 		if err := b.Put(lk, m.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateReminderBuckets makes the buckets of the reminders (robots and
+// their outbox). An older store has none of them and no record changes:
+// every old record reads as before.
+func migrateReminderBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
 	}

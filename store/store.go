@@ -48,6 +48,12 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	// Reminders (robot.go, outbox.go).
+	bucketRobots           = []byte("robots")
+	bucketReminderSettings = []byte("reminder_settings")
+	bucketOutbox           = []byte("outbox")
+	bucketOutboxKeys       = []byte("outbox_keys")
+	bucketOutboxDue        = []byte("outbox_due")
 )
 
 var allBuckets = [][]byte{
@@ -56,6 +62,7 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -90,6 +97,10 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// reminders holds the reminder rules (reminders.go).
+	reminders reminderRulesHolder
+	// outboxKick wakes the sender after a commit that queued messages.
+	outboxKick chan struct{}
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -134,7 +145,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	// 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see docs/BENCHMARKS.md.
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache()}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
+		outboxKick: make(chan struct{}, 1)}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
