@@ -192,11 +192,13 @@ func (s *Store) DueMessages(now time.Time, limit int) ([]Message, error) {
 	return out, err
 }
 
-// NextDue is when the earliest queued message is due; ok is false when
-// none is queued.
-func (s *Store) NextDue() (at time.Time, ok bool, err error) {
+// NextDueAfter is when the earliest queued message due after t is due;
+// ok is false when there is none.
+func (s *Store) NextDueAfter(t time.Time) (at time.Time, ok bool, err error) {
+	from := make([]byte, 8)
+	binary.BigEndian.PutUint64(from, uint64(t.UnixNano())+1)
 	err = s.view(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketOutboxDue).Cursor().First()
+		k, _ := tx.Bucket(bucketOutboxDue).Cursor().Seek(from)
 		if k != nil {
 			at, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), true
 		}
