@@ -40,6 +40,7 @@ func Routes() []Route {
 func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
 	return []route{
 		// auth.go
@@ -106,5 +107,15 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", hrAdmin, h.handleAudit},
 		{GET, "/backup", adminOnly, h.handleBackup},
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", adminOnly, h.handleOutbox},
 	}
 }

@@ -322,7 +322,7 @@ func (s *Store) QueueSessionReminders(now time.Time) (int, error) {
 				g, _ := t.Group(sess.GroupID)
 				ev := &Event{Kind: kind, Key: kind + ":" + sess.ID + ":" + sess.StartsAt.UTC().Format(time.RFC3339),
 					GroupID: sess.GroupID, Reach: ReachSubtree,
-					Notice: Notice{Group: g.Name, GroupID: g.ID, Path: "/#/sessions/" + sess.ID, Session: sessionNotice(tx, sess)}}
+					Notice: Notice{Group: g.Name, GroupID: g.ID, Path: "/app/home", Session: sessionNotice(tx, sess)}}
 				k, err := s.notifyTx(tx, t, ev)
 				if err != nil {
 					return err
@@ -360,7 +360,7 @@ func (s *Store) notifyClosed(tx *bolt.Tx, t *Tree, sess *Session, aud []Member) 
 	}
 	g, _ := t.Group(sess.GroupID)
 	ev := &Event{Kind: EventAttendance, Key: EventAttendance + ":" + sess.ID, GroupID: sess.GroupID, Reach: ReachGroup,
-		Notice: Notice{Group: g.Name, GroupID: g.ID, Path: "/#/sessions/" + sess.ID, Session: sessionNotice(tx, sess), Attendance: an}}
+		Notice: Notice{Group: g.Name, GroupID: g.ID, Path: "/app/sessions/" + sess.ID, Session: sessionNotice(tx, sess), Attendance: an}}
 	_, err := s.notifyTx(tx, t, ev)
 	return err
 }
@@ -402,7 +402,7 @@ func (s *Store) QueueRectificationReminders(now time.Time, fs []Rectification) (
 			continue
 		}
 		evs = append(evs, Event{Kind: kind, Key: kind + ":" + f.FindingID + ":" + f.Deadline, GroupID: f.GroupID, Reach: ReachAncestors,
-			Notice: Notice{GroupID: f.GroupID, Path: "/#/findings/" + f.FindingID, Finding: &FindingNotice{ID: f.FindingID, Category: f.Category,
+			Notice: Notice{GroupID: f.GroupID, Finding: &FindingNotice{ID: f.FindingID, Category: f.Category,
 				Description: clipText(f.Description, 200), Responsible: f.Responsible, Deadline: f.Deadline, DaysLeft: left}}})
 	}
 	if len(evs) == 0 {
@@ -472,7 +472,7 @@ func (s *Store) QueueWarningsDigest(now time.Time) (int, error) {
 			}
 		}
 		evs = append(evs, Event{Kind: EventWarningsDigest, Key: EventWarningsDigest + ":" + g + ":" + week, GroupID: g, Reach: ReachGroup,
-			Notice: Notice{GroupID: g, Path: "/#/lead", Digest: dn}})
+			Notice: Notice{GroupID: g, Path: "/app/warnings", Digest: dn}})
 	}
 	return s.notifyNamed(evs)
 }
@@ -484,7 +484,7 @@ func (s *Store) ReportsReadyEvent(jobID, period, groupID, result string) Event {
 	g := groupID
 	key := EventReportsReady + ":" + jobID
 	return Event{Kind: EventReportsReady, Key: key, GroupID: g, Reach: ReachAncestors,
-		Notice: Notice{GroupID: g, Path: "/#/hr", Reports: &ReportsNotice{Period: period, Result: clipText(result, 200), JobID: jobID}}}
+		Notice: Notice{GroupID: g, Path: "/app/reports", Reports: &ReportsNotice{Period: period, Result: clipText(result, 200), JobID: jobID}}}
 }
 
 // notifyReports queues a reports-ready event in tx; an organisation-wide
