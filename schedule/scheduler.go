@@ -100,7 +100,7 @@ var ErrBusy = errors.New("a run of this job is still going")
 var quickKinds = map[string]bool{KindCloseSessions: true, KindRatesSnapshot: true, KindReminders: true}
 
 // catchUpKinds run once at start when their last activation was missed.
-var catchUpKinds = []string{KindQuarterlyReports, KindAnnualReports, KindBackup, KindWarningsDigest}
+var catchUpKinds = []string{KindQuarterlyReports, KindAnnualReports, KindBackup}
 
 // New checks the configuration (every schedule spec) and builds a
 // scheduler; Start starts it.
