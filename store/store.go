@@ -101,6 +101,8 @@ type Store struct {
 	reminders reminderRulesHolder
 	// outboxKick wakes the sender after a commit that queued messages.
 	outboxKick chan struct{}
+	// profile caches the security profile (security.go); nil: read it.
+	profile atomic.Pointer[Profile]
 }
 
 // DefaultLocation is the time zone used when none is configured.
