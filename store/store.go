@@ -48,6 +48,7 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	bucketSnapshots   = []byte("period_snapshots")
 )
 
 var allBuckets = [][]byte{
@@ -55,7 +56,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -90,6 +91,8 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// snapshots caches decoded snapshots of locked periods (snapshot.go).
+	snapshots *snapshotCache
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -134,7 +137,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	// 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see docs/BENCHMARKS.md.
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache()}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
+		snapshots: &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
