@@ -150,10 +150,10 @@ func TestLockGuardNoLocks(t *testing.T) {
 	}
 }
 
-// TestMigration3 opens a store whose lock an older version wrote (no
+// TestMigration4 opens a store whose lock an older version wrote (no
 // locked, revision nor snapshot): it stays locked as revision 1, its
 // figures stay what they were, and TakeMissingSnapshots freezes them.
-func TestMigration3(t *testing.T) {
+func TestMigration4(t *testing.T) {
 	o := newOrg(t)
 	o.clock.Set(time.Date(2023, 10, 8, 9, 0, 0, 0, o.s.loc))
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
@@ -167,7 +167,7 @@ func TestMigration3(t *testing.T) {
 		if err := tx.Bucket(bucketLocks).Put([]byte("2023Q3"), []byte(old)); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keyVersion, itob(2))
+		return tx.Bucket(bucketMeta).Put(keyVersion, itob(3))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -664,20 +664,15 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	report.Completion = ratio(sumC, sumCD)
 	report.Excellence = ratio(sumE, sumED)
 
-	// Rows by group path, then name, then id.
+	// Rows in the one order (docs/ORDER.md).
 	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
 	}
+	mo := ix.order
 	sort.SliceStable(order, func(a, b int) bool {
-		x, y := rows[order[a]].ix, rows[order[b]].ix
-		if x.group != y.group {
-			return ix.paths[x.group] < ix.paths[y.group]
-		}
-		if x.m.Name != y.m.Name {
-			return x.m.Name < y.m.Name
-		}
-		return x.num < y.num
+		x, y := &rows[order[a]].ix.m, &rows[order[b]].ix.m
+		return mo.Less(x.GroupID, x.Position, x.Name, x.ID, y.GroupID, y.Position, y.Name, y.ID)
 	})
 	sorted := make([]MemberRate, len(rows))
 	sortedRows := make([]*memberAcc, len(rows))

@@ -93,6 +93,8 @@ type Store struct {
 	auth authCache
 	// snapshots caches decoded snapshots of locked periods (snapshot.go).
 	snapshots *snapshotCache
+	// profile caches the security profile (security.go); nil: read it.
+	profile atomic.Pointer[Profile]
 }
 
 // DefaultLocation is the time zone used when none is configured.
