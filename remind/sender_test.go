@@ -249,7 +249,7 @@ func TestHangingRobotHoldsNobody(t *testing.T) {
 	done := make(chan struct{})
 	go func() { snd.Run(ctx); close(done) }()
 	deadline := time.After(10 * time.Second)
-	for len(ok.Messages()) == 0 {
+	for len(ok.Messages()) == 0 || hung.Requests() == 0 {
 		select {
 		case <-deadline:
 			t.Fatal("the working robot's message waited on the hanging one")
@@ -258,6 +258,9 @@ func TestHangingRobotHoldsNobody(t *testing.T) {
 	}
 	if hung.Requests() != 1 {
 		t.Errorf("hanging robot: %d requests", hung.Requests())
+	}
+	if got, _ := f.s.Message(mh.ID); got.State != store.MessageQueued {
+		t.Fatalf("the hung message was settled while its request hangs: %+v", got)
 	}
 	cancel()
 	<-done

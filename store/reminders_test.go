@@ -319,9 +319,9 @@ func TestReportsReadyMessage(t *testing.T) {
 	}
 }
 
-// TestMigration4 opens a version-3 store (without the reminder buckets)
+// TestMigration5 opens a version-4 store (without the reminder buckets)
 // and checks that it is migrated with its records intact.
-func TestMigration4(t *testing.T) {
+func TestMigration5(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{})
 	if err != nil {
@@ -334,7 +334,7 @@ func TestMigration4(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keyVersion, itob(3))
+		return tx.Bucket(bucketMeta).Put(keyVersion, itob(4))
 	})
 	s.Close()
 	// Opening runs initialize first; check the migration itself too.
@@ -343,7 +343,7 @@ func TestMigration4(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.Version(); v != SchemaVersion() || v < 4 {
+	if v, _ := s.Version(); v != SchemaVersion() || v < 5 {
 		t.Errorf("version %d", v)
 	}
 	if gg, err := s.Group(g.ID); err != nil || gg.Name != "第一支部" {
@@ -358,7 +358,7 @@ func TestMigration4(t *testing.T) {
 			t.Error(err)
 		}
 		if tx.Bucket(bucketOutbox) == nil {
-			t.Error("migration 4 did not create the outbox")
+			t.Error("migration 5 did not create the outbox")
 		}
 		return nil
 	})

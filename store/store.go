@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -48,6 +49,7 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	bucketSnapshots   = []byte("period_snapshots")
 	// Reminders (robot.go, outbox.go).
 	bucketRobots           = []byte("robots")
 	bucketReminderSettings = []byte("reminder_settings")
@@ -61,7 +63,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
 	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
 }
 
@@ -97,6 +99,14 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// snapshots caches decoded snapshots of locked periods (snapshot.go).
+	snapshots *snapshotCache
+	// loginMax is the longest username a login may send (username.go).
+	loginMax atomic.Int32
+	// dummy is a bcrypt hash at the store's cost, compared for unknown
+	// usernames (auth.go).
+	dummy     []byte
+	dummyOnce sync.Once
 	// reminders holds the reminder rules (reminders.go).
 	reminders reminderRulesHolder
 	// outboxKick wakes the sender after a commit that queued messages.
@@ -148,12 +158,20 @@ func Open(dir string, opt Options) (*Store, error) {
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
-		outboxKick: make(chan struct{}, 1)}
+		outboxKick: make(chan struct{}, 1),
+		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
 			return nil, err
 		}
+	}
+	if err := s.view(func(tx *bolt.Tx) error {
+		s.loginMax.Store(int32(loginUsernameLimit(tx)))
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
