@@ -40,6 +40,7 @@ func Routes() []Route {
 func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
 	return []route{
 		// auth.go
@@ -97,6 +98,7 @@ func (h *Handler) routes() []route {
 		{GET, "/warnings", readers, h.handleWarnings},
 		{GET, "/periods", anyone, h.handleListPeriods},
 		{POST, "/periods/:period/lock", hrAdmin, h.handleLockPeriod},
+		{POST, "/periods/:period/unlock", adminOnly, h.handleUnlockPeriod},
 		// reports.go
 		{POST, "/reports", hrAdmin, h.handleStartReports},
 		{GET, "/reports", anyone, h.handleListReportFiles},
@@ -108,5 +110,15 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", auditReaders, h.handleAudit},
 		{GET, "/backup", sysAdmin, h.handleBackup},
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", sysAdmin, h.handleOutbox},
 	}
 }

@@ -49,6 +49,13 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	bucketSnapshots   = []byte("period_snapshots")
+	// Reminders (robot.go, outbox.go).
+	bucketRobots           = []byte("robots")
+	bucketReminderSettings = []byte("reminder_settings")
+	bucketOutbox           = []byte("outbox")
+	bucketOutboxKeys       = []byte("outbox_keys")
+	bucketOutboxDue        = []byte("outbox_due")
 )
 
 var allBuckets = [][]byte{
@@ -56,7 +63,8 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -91,12 +99,18 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// snapshots caches decoded snapshots of locked periods (snapshot.go).
+	snapshots *snapshotCache
 	// loginMax is the longest username a login may send (username.go).
 	loginMax atomic.Int32
 	// dummy is a bcrypt hash at the store's cost, compared for unknown
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// reminders holds the reminder rules (reminders.go).
+	reminders reminderRulesHolder
+	// outboxKick wakes the sender after a commit that queued messages.
+	outboxKick chan struct{}
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
 }
@@ -143,7 +157,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	// 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see docs/BENCHMARKS.md.
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache()}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
+		outboxKick: make(chan struct{}, 1),
+		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
