@@ -29,3 +29,16 @@ func (h *Handler) handleListGroups(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, list(gs))
 }
+
+// handlePatchGroup handles PATCH /groups/:id {name?, type?} (admin).
+func (h *Handler) handlePatchGroup(c echo.Context) error {
+	var in store.GroupPatch
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	g, err := h.store.PatchGroup(c.Request().Context(), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, g)
+}

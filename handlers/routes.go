@@ -49,6 +49,7 @@ func (h *Handler) routes() []route {
 		// groups.go
 		{POST, "/groups", adminOnly, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
+		{PATCH, "/groups/:id", adminOnly, h.handlePatchGroup},
 		// members.go
 		{POST, "/members", adminOnly, h.handleCreateMember},
 		{GET, "/members", readers, h.handleListMembers},

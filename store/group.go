@@ -17,6 +17,8 @@ type Group struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// Type is committee, branch, party_group or other (meeting.go).
+	Type string `json:"type"`
 }
 
 // Tree is the organisation tree, loaded whole (it has tens to hundreds of
@@ -39,8 +41,17 @@ func loadTree(tx *bolt.Tx) (*Tree, error) {
 		t.children[g.ParentID] = append(t.children[g.ParentID], g.ID)
 		return nil
 	})
+	for id, g := range t.byID {
+		if g.Type == "" { // written before group types: migration 3 types it
+			g.Type = InferGroupType(g.Name, t.Depth(id))
+			t.byID[id] = g
+		}
+	}
 	return t, err
 }
+
+// Depth is the number of ancestors of g (0 for a root).
+func (t *Tree) Depth(g string) int { return len(t.Ancestors(g)) - 1 }
 
 // Tree loads the organisation tree.
 func (s *Store) Tree() (*Tree, error) {
@@ -128,10 +139,12 @@ func (t *Tree) Resolve(ref string) (id string, ambiguous bool, ok bool) {
 	return "", len(hits) > 1, false
 }
 
-// GroupInput is the body of POST /groups.
+// GroupInput is the body of POST /groups. An empty Type is inferred from
+// the name and depth (InferGroupType).
 type GroupInput struct {
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	Type     string `json:"type,omitempty"`
 }
 
 // CreateGroup adds a group under ParentID (or a root).
@@ -142,6 +155,9 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		fe.Add("name", "required")
 	} else if utf8.RuneCountInString(in.Name) > 100 {
 		fe.Add("name", "at most 100 characters")
+	}
+	if in.Type != "" && !ValidGroupType(in.Type) {
+		fe.Add("type", "one of "+strings.Join(GroupTypes, ", "))
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -167,7 +183,15 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		if err != nil {
 			return err
 		}
-		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID}
+		typ := in.Type
+		if typ == "" {
+			depth := 0
+			if in.ParentID != "" {
+				depth = t.Depth(in.ParentID) + 1
+			}
+			typ = InferGroupType(in.Name, depth)
+		}
+		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID, Type: typ}
 		if err := putJSON(b, key, g); err != nil {
 			return err
 		}
@@ -201,4 +225,73 @@ func (s *Store) Group(id string) (*Group, error) {
 		return nil, NotFound("group", id)
 	}
 	return &g, nil
+}
+
+// GroupPatch is the body of PATCH /groups/{id}; nil fields stay.
+type GroupPatch struct {
+	Name *string `json:"name"`
+	Type *string `json:"type"`
+}
+
+// PatchGroup renames a group or changes its type. A type that may not hold
+// a kind of session the group already holds (not cancelled) is a conflict
+// (kind_in_use): cancel or move those sessions first.
+func (s *Store) PatchGroup(ctx context.Context, id string, in GroupPatch) (*Group, error) {
+	fe := FieldErrors{}
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		in.Name = &n
+		if n == "" {
+			fe.Add("name", "required")
+		} else if utf8.RuneCountInString(n) > 100 {
+			fe.Add("name", "at most 100 characters")
+		}
+	}
+	if in.Type != nil && !ValidGroupType(*in.Type) {
+		fe.Add("type", "one of "+strings.Join(GroupTypes, ", "))
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var g *Group
+	err := s.update(func(tx *bolt.Tx) error {
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		old, ok := t.Group(id)
+		if !ok {
+			return NotFound("group", id)
+		}
+		ng := old
+		if in.Name != nil && *in.Name != old.Name {
+			for _, sib := range t.Children(old.ParentID) {
+				if sib != id && t.byID[sib].Name == *in.Name {
+					return Conflict("duplicate", "a group named %q already exists here", *in.Name)
+				}
+			}
+			ng.Name = *in.Name
+		}
+		if in.Type != nil && *in.Type != old.Type {
+			ng.Type = *in.Type
+			ss, err := sessionsTx(tx, SessionFilter{GroupIDs: []string{id}})
+			if err != nil {
+				return err
+			}
+			for _, sess := range ss {
+				if !KindAllowed(ng.Type, sess.Kind) {
+					return Conflict("kind_in_use", "the group holds %s sessions (%s), which a %s cannot hold", sess.Kind, sess.ID, ng.Type)
+				}
+			}
+		}
+		g = &ng
+		if err := putJSON(tx.Bucket(bucketGroups), keyOrZero(id), g); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "update", "group", id, &old, g)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
 }

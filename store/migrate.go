@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
+	{3, "group types and session kinds", migrateMeetingKinds},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -100,6 +102,56 @@ func migrateLowerUsernames(tx *bolt.Tx) error {
 			return fmt.Errorf("usernames %q and another differ only in case", m.k)
 		}
 		if err := b.Put(lk, m.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateMeetingKinds types every group written before group types (by its
+// name, else its depth: InferGroupType) and makes every session written
+// before session kinds a study session.
+func migrateMeetingKinds(tx *bolt.Tx) error {
+	t, err := loadTree(tx) // infers the missing types
+	if err != nil {
+		return err
+	}
+	gb := tx.Bucket(bucketGroups)
+	for _, g := range t.Groups() {
+		var raw map[string]any
+		if _, err := getJSON(gb, keyOrZero(g.ID), &raw); err != nil {
+			return err
+		}
+		if typ, _ := raw["type"].(string); typ != "" {
+			continue
+		}
+		if err := putJSON(gb, keyOrZero(g.ID), &g); err != nil {
+			return err
+		}
+	}
+	sb := tx.Bucket(bucketSessions)
+	type kv struct{ k, v []byte }
+	var puts []kv
+	if err := sb.ForEach(func(k, v []byte) error {
+		var sess Session
+		if err := json.Unmarshal(v, &sess); err != nil {
+			return err
+		}
+		if sess.Kind != "" {
+			return nil
+		}
+		sess.Kind = KindStudy
+		nv, err := json.Marshal(&sess)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, kv{copyBytes(k), nv})
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if err := sb.Put(p.k, p.v); err != nil {
 			return err
 		}
 	}

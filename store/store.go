@@ -48,6 +48,7 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	bucketMinutes     = []byte("minutes_records")
 )
 
 var allBuckets = [][]byte{
@@ -55,7 +56,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketMinutes,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -90,6 +91,8 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
+	meetings atomic.Pointer[MeetingRules]
 }
 
 // DefaultLocation is the time zone used when none is configured.

@@ -25,8 +25,14 @@ import (
 //	                "backup": "0 3 * * *"},
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
-//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"}
+//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "meetings":  {"frequencies": {"branch": {"party_congress": "quarterly", "theme_day": "off"},
+//	                                "party_group": {"group_meeting": "monthly"}},
+//	                "minutes_due_days": 3, "first_topic_required": ["branch"]}
 //	}
+//
+// A meetings frequency (monthly, quarterly, yearly or off) replaces the
+// default of that group type and kind; kinds not named keep theirs.
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
 type config struct {
@@ -35,6 +41,7 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	Meetings     store.MeetingRules
 }
 
 // configFile is the file's shape.
@@ -52,6 +59,11 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	Meetings *struct {
+		Frequencies        map[string]map[string]string `json:"frequencies"`
+		MinutesDueDays     *int                         `json:"minutes_due_days"`
+		FirstTopicRequired *[]string                    `json:"first_topic_required"`
+	} `json:"meetings"`
 }
 
 // maxKeep bounds the retention counts.
@@ -60,7 +72,7 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules}
+		Attendance: store.DefaultAttendanceRules, Meetings: store.DefaultMeetingRules()}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -152,6 +164,33 @@ func (cfg *config) parse(data []byte) error {
 			continue
 		}
 		*d.dst = v
+	}
+	if m := f.Meetings; m != nil {
+		r := store.DefaultMeetingRules()
+		for gt, kinds := range m.Frequencies {
+			if r.Frequencies[gt] == nil {
+				r.Frequencies[gt] = map[string]store.Frequency{}
+			}
+			for k, v := range kinds {
+				if v == "off" {
+					v = ""
+				} else if v == "" {
+					v = "(empty)"
+				}
+				r.Frequencies[gt][k] = store.Frequency(v)
+			}
+		}
+		if m.MinutesDueDays != nil {
+			r.MinutesDueDays = *m.MinutesDueDays
+		}
+		if m.FirstTopicRequired != nil {
+			r.FirstTopicRequired = *m.FirstTopicRequired
+		}
+		if err := r.Validate("meetings"); err != nil {
+			probs = append(probs, err.Error())
+		} else {
+			cfg.Meetings = r
+		}
 	}
 	if len(probs) > 0 {
 		return errors.New(strings.Join(probs, "; "))

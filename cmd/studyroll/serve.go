@@ -65,6 +65,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Store = s
 	s.SetAttendanceRules(cfg.Attendance)
+	s.SetMeetingRules(cfg.Meetings)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
 		return err
