@@ -30,13 +30,13 @@ func (h *Handler) handleListGroups(c echo.Context) error {
 	return c.JSON(http.StatusOK, list(gs))
 }
 
-// handlePatchGroup handles PATCH /groups/:id {name?, type?} (admin).
+// handlePatchGroup handles PATCH /groups/:id (admin): {name?, position?}.
 func (h *Handler) handlePatchGroup(c echo.Context) error {
-	var in store.GroupPatch
-	if err := decode(c, &in); err != nil {
+	var p store.GroupPatch
+	if err := decode(c, &p); err != nil {
 		return err
 	}
-	g, err := h.store.PatchGroup(c.Request().Context(), c.Param("id"), in)
+	g, err := h.store.UpdateGroup(c.Request().Context(), c.Param("id"), p)
 	if err != nil {
 		return err
 	}

@@ -39,14 +39,15 @@ func (h *Handler) handleCompliance(c echo.Context) error {
 }
 
 // readableSession loads the session of :id and checks the caller may read
-// its records: a lead over its group, hr or admin (403 otherwise).
+// its records: a lead over its group, or hr, admin, inspector (403
+// otherwise).
 func (h *Handler) readableSession(c echo.Context) (*store.Session, error) {
 	sess, err := h.store.Session(c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
 	caller := me(c)
-	if caller.Role == store.RoleHR || caller.Role == store.RoleAdmin {
+	if caller.Role.ReadsAll() {
 		return sess, nil
 	}
 	if err := h.leadsGroup(caller, sess.GroupID); err != nil {

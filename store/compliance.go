@@ -288,7 +288,7 @@ func (s *Store) MeetingWarnings(p Period, groupID string) ([]Warning, error) {
 			}
 		}
 		pFirst := p.Start.Format("2006-01")
-		SortMembers(ms)
+		SortMembers(t, ms)
 		for _, m := range ms {
 			mm := marks[m.ID]
 			if mm == nil {

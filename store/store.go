@@ -93,6 +93,8 @@ type Store struct {
 	auth authCache
 	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
 	meetings atomic.Pointer[MeetingRules]
+	// profile caches the security profile (security.go); nil: read it.
+	profile atomic.Pointer[Profile]
 }
 
 // DefaultLocation is the time zone used when none is configured.
