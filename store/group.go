@@ -46,7 +46,7 @@ func loadTree(tx *bolt.Tx) (*Tree, error) {
 		return nil
 	})
 	for id, g := range t.byID {
-		if g.Type == "" { // written before group types: migration 5 types it
+		if g.Type == "" { // written before group types: migration 6 types it
 			g.Type = InferGroupType(g.Name, t.Depth(id))
 			t.byID[id] = g
 		}

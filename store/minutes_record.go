@@ -391,11 +391,11 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 	case len(aud) == 0:
 		f.People = Check{false, "no audience"}
 	case unmarked > 0:
-		f.People = Check{false, itoa(unmarked) + " of " + itoa(len(aud)) + " have no attendance status"}
+		f.People = Check{false, strconv.Itoa(unmarked) + " of " + strconv.Itoa(len(aud)) + " have no attendance status"}
 	case float64(attended) < FourMinShare*float64(len(aud)):
-		f.People = Check{false, itoa(attended) + " of " + itoa(len(aud)) + " attended: under 90%"}
+		f.People = Check{false, strconv.Itoa(attended) + " of " + strconv.Itoa(len(aud)) + " attended: under 90%"}
 	default:
-		f.People = Check{true, itoa(attended) + " of " + itoa(len(aud)) + " attended, everyone has a status"}
+		f.People = Check{true, strconv.Itoa(attended) + " of " + strconv.Itoa(len(aud)) + " attended, everyone has a status"}
 	}
 	// 内容
 	g, _ := t.Group(sess.GroupID)
@@ -405,7 +405,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 	case s.MeetingRules().firstTopicRequired(g.Type) && rec.FirstTopic == "":
 		f.Content = Check{false, "no first topic (第一议题)"}
 	default:
-		f.Content = Check{true, itoa(len(sess.ItemIDs)) + " content item(s)"}
+		f.Content = Check{true, strconv.Itoa(len(sess.ItemIDs)) + " content item(s)"}
 		if rec.FirstTopic != "" {
 			f.Content.Reason += ", first topic: " + rec.FirstTopic
 		}
@@ -426,7 +426,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 	case contrib == 0:
 		f.Effect = Check{false, "no share or question recorded"}
 	default:
-		f.Effect = Check{true, "minutes complete on time, " + itoa(contrib) + " share(s) or question(s)"}
+		f.Effect = Check{true, "minutes complete on time, " + strconv.Itoa(contrib) + " share(s) or question(s)"}
 	}
 	f.All = f.People.OK && f.Time.OK && f.Content.OK && f.Effect.OK
 	return f, nil
@@ -475,5 +475,3 @@ func (s *Store) FourRate(p Period, groupID string) (Ratio, error) {
 	})
 	return r, err
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -50,7 +50,13 @@ var (
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
 	bucketSnapshots   = []byte("period_snapshots")
-	bucketMinutes     = []byte("minutes_records")
+	// Reminders (robot.go, outbox.go).
+	bucketRobots           = []byte("robots")
+	bucketReminderSettings = []byte("reminder_settings")
+	bucketOutbox           = []byte("outbox")
+	bucketOutboxKeys       = []byte("outbox_keys")
+	bucketOutboxDue        = []byte("outbox_due")
+	bucketMinutes          = []byte("minutes_records")
 )
 
 var allBuckets = [][]byte{
@@ -58,7 +64,8 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots, bucketMinutes,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -101,6 +108,10 @@ type Store struct {
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// reminders holds the reminder rules (reminders.go).
+	reminders reminderRulesHolder
+	// outboxKick wakes the sender after a commit that queued messages.
+	outboxKick chan struct{}
 	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
 	meetings atomic.Pointer[MeetingRules]
 	// profile caches the security profile (security.go); nil: read it.
@@ -150,7 +161,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
-		snapshots: &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+		outboxKick: make(chan struct{}, 1),
+		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()
