@@ -124,6 +124,10 @@ func me(c echo.Context) *store.Member {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// TOTP is the 6-digit code of the authenticator app, for an account
+	// with a second factor; RecoveryCode one of its recovery codes instead.
+	TOTP         string `json:"totp,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
 // Validate checks the login body.
@@ -144,21 +148,32 @@ func (h *Handler) handleLogin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	var recovery []string
 	user := strings.ToLower(strings.TrimSpace(req.Username))
 	if wait := h.limiter.blocked(user); wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return store.Errorf(store.KindTooMany, "too_many_attempts", "too many failed logins for this username: wait %d seconds", int(wait.Seconds())+1)
 	}
 	m, err := h.store.CheckPassword(req.Username, req.Password)
+	if err == nil {
+		var challenge *store.Enrolment
+		recovery, challenge, err = h.secondFactor(c, m, &req)
+		if challenge != nil {
+			return c.JSON(http.StatusUnauthorized, map[string]any{"error": map[string]any{
+				"code": "second_factor_required", "message": "this account needs a second factor: add the key to an authenticator app and send its code as \"totp\"",
+				"enrol": challenge}})
+		}
+	}
 	if err != nil {
-		if store.IsKind(err, store.KindUnauthorized) {
+		if store.IsKind(err, store.KindUnauthorized) && store.ErrorCode(err) != "second_factor_required" {
 			h.limiter.fail(user)
+			h.loginFailed(c, user, err, h.limiter.blocked(user) > 0)
 		}
 		return err
 	}
 	h.limiter.reset(user)
 	ctx := store.WithActor(c.Request().Context(), m.ID)
-	tok, exp, err := h.store.CreateToken(ctx, m.ID, h.cfg.TokenTTL)
+	tok, exp, err := h.store.CreateTokenFrom(ctx, m.ID, h.cfg.TokenTTL, c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}
@@ -166,7 +181,16 @@ func (h *Handler) handleLogin(c echo.Context) error {
 		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.SetCookie(&http.Cookie{Name: cookieCSRF, Value: csrfFor(tok), Path: "/", Expires: exp,
 		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
-	return c.JSON(http.StatusOK, map[string]any{"token": tok, "member": m, "expires_at": exp, "csrf_token": csrfFor(tok)})
+	out := map[string]any{"token": tok, "member": m, "expires_at": exp, "csrf_token": csrfFor(tok)}
+	if recovery != nil {
+		out["recovery_codes"] = recovery // the enrolment was just confirmed: shown once
+	}
+	if expired, err := h.store.PasswordExpired(m.ID); err != nil {
+		return err
+	} else if expired {
+		out["password_expired"] = true // the app asks for a new one; the login still works
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // handleLogout handles POST /logout.

@@ -25,6 +25,9 @@ type Config struct {
 	BaseURL string
 	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
 	SecureCookies bool
+	// HSTS sends Strict-Transport-Security on every answer (serve speaks
+	// TLS itself).
+	HSTS bool
 	// Jobs starts and lists background jobs (reports); nil disables them.
 	Jobs Jobs
 	// ReportDir holds generated report files.
@@ -69,6 +72,14 @@ func New(cfg Config) *echo.Echo {
 		},
 	}))
 	e.Use(h.requestLog)
+	if cfg.HSTS {
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.Response().Header().Set("Strict-Transport-Security", "max-age=31536000")
+				return next(c)
+			}
+		})
+	}
 	e.Use(bodyLimit)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
