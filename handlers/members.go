@@ -56,6 +56,7 @@ func (h *Handler) handleListMembers(c echo.Context) error {
 	if root != "" && len(groups) == 0 {
 		ms = nil
 	}
+	store.SortMembers(t, ms) // the one order (docs/ORDER.md)
 	return c.JSON(http.StatusOK, list(ms))
 }
 

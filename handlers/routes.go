@@ -59,6 +59,7 @@ func (h *Handler) routes() []route {
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
+		{PATCH, "/groups/:id", sysAdmin, h.handlePatchGroup},
 		// members.go
 		{POST, "/members", secAdmin, h.handleCreateMember},
 		{GET, "/members", accountRead, h.handleListMembers},
@@ -106,11 +107,13 @@ func (h *Handler) routes() []route {
 		{GET, "/warnings", readers, h.handleWarnings},
 		{GET, "/periods", anyone, h.handleListPeriods},
 		{POST, "/periods/:period/lock", hrAdmin, h.handleLockPeriod},
+		{POST, "/periods/:period/unlock", adminOnly, h.handleUnlockPeriod},
 		// reports.go
 		{POST, "/reports", hrAdmin, h.handleStartReports},
 		{GET, "/reports", anyone, h.handleListReportFiles},
 		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
 		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
+		{GET, "/reports/:period.zip", leadsHR, h.handleReportZip},
 		{GET, "/jobs", hrAdmin, h.handleListJobs},
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
@@ -40,18 +41,34 @@ func (h *Handler) secondFactor(c echo.Context, m *store.Member, req *loginReques
 	return nil, nil, nil
 }
 
-// loginFailed records a failed login, and the lockout it caused, as
-// security events.
-func (h *Handler) loginFailed(c echo.Context, user string, cause error, locked bool) {
+// loginFailed records a failed login as a security event.
+func (h *Handler) loginFailed(c echo.Context, user string, cause error) {
 	ctx := store.WithActor(c.Request().Context(), "anonymous")
-	details := map[string]any{"reason": store.ErrorCode(cause), "address": c.RealIP()}
+	details := map[string]any{"reason": store.ErrorCode(cause), "address": clientAddr(c)}
 	if err := h.store.RecordSecurityEvent(ctx, "login_failed", user, details); err != nil {
 		h.log.Error("record failed login", "err", err)
 	}
-	if locked {
-		if err := h.store.RecordSecurityEvent(ctx, "login_locked", user, details); err != nil {
-			h.log.Error("record lockout", "err", err)
-		}
+}
+
+// loginLocked records a login refused by the limits (429) as a security
+// event, at most once a minute per username, so a flood of refused
+// attempts does not flood the log.
+func (h *Handler) loginLocked(c echo.Context, user string) {
+	now := h.store.Now()
+	h.lockMu.Lock()
+	if h.lockSeen == nil || len(h.lockSeen) > 10000 {
+		h.lockSeen = map[string]time.Time{}
+	}
+	last, ok := h.lockSeen[user]
+	if ok && now.Sub(last) < time.Minute {
+		h.lockMu.Unlock()
+		return
+	}
+	h.lockSeen[user] = now
+	h.lockMu.Unlock()
+	ctx := store.WithActor(c.Request().Context(), "anonymous")
+	if err := h.store.RecordSecurityEvent(ctx, "login_locked", user, map[string]any{"address": clientAddr(c)}); err != nil {
+		h.log.Error("record lockout", "err", err)
 	}
 }
 

@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,6 +50,11 @@ type Member struct {
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
 	LeftOn   string `json:"left_on,omitempty"`
+	// Title is the member's post (职务), e.g. 副处长; printed on the forms.
+	Title string `json:"title,omitempty"`
+	// Position is the member's place in the roster of their group (1
+	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
+	Position int `json:"position,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d
@@ -68,6 +71,8 @@ type MemberInput struct {
 	GroupID  string `json:"group_id"`
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
+	Title    string `json:"title,omitempty"`
+	Position int    `json:"position,omitempty"`
 	// Roles may name the role as a list; more than one is refused.
 	Roles []Role `json:"roles,omitempty"`
 }
@@ -79,6 +84,8 @@ type MemberPatch struct {
 	Role     *Role   `json:"role"`
 	LeftOn   *string `json:"left_on"`
 	Password *string `json:"password"`
+	Title    *string `json:"title"`
+	Position *int    `json:"position"`
 	Roles    []Role  `json:"roles,omitempty"`
 }
 
@@ -91,26 +98,24 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "required")
 	case utf8.RuneCountInString(name) > 100:
 		fe.Add(field, "at most 100 characters")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		fe.Add(field, "must not contain control characters")
+	case strings.IndexFunc(name, invisibleRune) >= 0:
+		fe.Add(field, "must not contain control, invisible or direction-changing characters")
 	}
 }
 
-func validUsername(fe FieldErrors, u string) {
+func validTitle(fe FieldErrors, t string) {
 	switch {
-	case u == "":
-		fe.Add("username", "required")
-	case utf8.RuneCountInString(u) > 64:
-		fe.Add("username", "at most 64 characters")
-	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) >= 0:
-		fe.Add("username", "must not contain spaces, control characters or '/'")
+	case utf8.RuneCountInString(t) > 50:
+		fe.Add("title", "at most 50 characters")
+	case strings.IndexFunc(t, invisibleRune) >= 0:
+		fe.Add("title", "must not contain control, invisible or direction-changing characters")
 	}
 }
 
 func validPassword(fe FieldErrors, p string) {
 	if utf8.RuneCountInString(p) < MinPasswordLen {
 		fe.Add("password", "at least 8 characters")
-	} else if len(p) > 72 {
+	} else if len(p) > MaxPasswordBytes {
 		fe.Add("password", "at most 72 bytes")
 	}
 }
@@ -119,9 +124,8 @@ func validPassword(fe FieldErrors, p string) {
 func (in *MemberInput) Validate() error {
 	fe := FieldErrors{}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Username = strings.TrimSpace(in.Username)
 	validName(fe, "name", in.Name)
-	validUsername(fe, in.Username)
+	in.Username = validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
 	r, serr := parseRoles(in.Role, in.Roles)
 	if serr != nil {
@@ -139,6 +143,11 @@ func (in *MemberInput) Validate() error {
 	}
 	if in.JoinedOn != "" && !ValidDate(in.JoinedOn) {
 		fe.Add("joined_on", "a date YYYY-MM-DD")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	validTitle(fe, in.Title)
+	if in.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	return fe.Err()
 }
@@ -190,7 +199,8 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn}
+	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn,
+		Title: in.Title, Position: in.Position}
 	if err := putJSON(b, key, m); err != nil {
 		return nil, err
 	}
@@ -243,6 +253,13 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 	}
 	if p.Password != nil {
 		validPassword(fe, *p.Password)
+	}
+	if p.Title != nil {
+		*p.Title = strings.TrimSpace(*p.Title)
+		validTitle(fe, *p.Title)
+	}
+	if p.Position != nil && *p.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -302,6 +319,12 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		}
 		m.Role = *p.Role
 	}
+	if p.Title != nil {
+		m.Title = *p.Title
+	}
+	if p.Position != nil {
+		m.Position = *p.Position
+	}
 	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {
 		return nil, Invalid(map[string]string{"group_id": "required for members and leads"})
 	}
@@ -321,7 +344,10 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 			return nil, err
 		}
-		// A new password ends every session of the account.
+	}
+	// A new password or a closing date ends every session of the account,
+	// so reopening the account later does not revive old tokens.
+	if hash != nil || (m.LeftOn != "" && m.LeftOn != before.LeftOn) {
 		if err := deleteTokensOf(tx, m.ID); err != nil {
 			return nil, err
 		}
@@ -366,7 +392,7 @@ func getMember(tx *bolt.Tx, id string) (*Member, error) {
 func (s *Store) MemberByUsername(username string) (*Member, error) {
 	var m *Member
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(username)))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return NotFound("member", username)
 		}
@@ -422,14 +448,4 @@ func (s *Store) CountMembers() (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// SortMembers orders members by name, then id.
-func SortMembers(ms []Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].Name != ms[j].Name {
-			return ms[i].Name < ms[j].Name
-		}
-		return len(ms[i].ID) < len(ms[j].ID) || len(ms[i].ID) == len(ms[j].ID) && ms[i].ID < ms[j].ID
-	})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,8 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
+	{3, "group positions", migrateGroupPositions},
+	{4, "period locks: locked, revision 1", migrateLockRevisions},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -100,6 +103,68 @@ func migrateLowerUsernames(tx *bolt.Tx) error {
 			return fmt.Errorf("usernames %q and another differ only in case", m.k)
 		}
 		if err := b.Put(lk, m.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateGroupPositions numbers each group's siblings 1…n in creation (id)
+// order, so an upgraded store keeps the order it had and an admin can
+// reorder from there.
+func migrateGroupPositions(tx *bolt.Tx) error {
+	t, err := loadTree(tx) // groups without a position: siblings by id
+	if err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketGroups)
+	for _, ids := range t.children {
+		for i, id := range ids {
+			g := t.byID[id]
+			if g.Position == i+1 {
+				continue
+			}
+			g.Position = i + 1
+			key, ok := idKey(id)
+			if !ok {
+				return fmt.Errorf("group id %q", id)
+			}
+			if err := putJSON(b, key, &g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// migrateLockRevisions marks every lock an older version wrote as locked
+// revision 1. Their snapshots are taken by TakeMissingSnapshots once the
+// policy is known; until then their figures are computed as before.
+func migrateLockRevisions(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketLocks)
+	type kv struct{ k, v []byte }
+	var puts []kv
+	err := b.ForEach(func(k, v []byte) error {
+		var l map[string]any
+		if err := json.Unmarshal(v, &l); err != nil {
+			return err
+		}
+		if _, ok := l["revision"]; ok {
+			return nil
+		}
+		l["locked"], l["revision"] = true, 1
+		data, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, kv{copyBytes(k), data})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if err := b.Put(p.k, p.v); err != nil {
 			return err
 		}
 	}
