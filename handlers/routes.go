@@ -39,7 +39,8 @@ func Routes() []Route {
 
 func (h *Handler) routes() []route {
 	const (
-		GET, POST, PUT, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
 	return []route{
 		// auth.go
@@ -119,5 +120,15 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", auditReaders, h.handleAudit},
 		{GET, "/backup", sysAdmin, h.handleBackup},
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", sysAdmin, h.handleOutbox},
 	}
 }
