@@ -87,6 +87,9 @@ func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 // wantAccess is API.md's role column: who may call each route.
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
+	"GET /me/totp": "any", "POST /me/totp": "any", "GET /me/totp/qr.png": "any", "POST /me/totp/confirm": "any",
+	"POST /me/totp/remove": "any", "DELETE /members/:id/totp": "admin,secadmin",
+	"GET /me/sessions": "any", "DELETE /me/sessions/:id": "any", "POST /me/password": "any",
 	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",

@@ -47,6 +47,16 @@ func (h *Handler) routes() []route {
 		{POST, "/login", public, h.handleLogin},
 		{POST, "/logout", anyone, h.handleLogout},
 		{GET, "/me", anyone, h.handleMe},
+		// security.go
+		{GET, "/me/totp", anyone, h.handleSecondFactorStatus},
+		{POST, "/me/totp", anyone, h.handleBeginSecondFactor},
+		{GET, "/me/totp/qr.png", anyone, h.handleSecondFactorQR},
+		{POST, "/me/totp/confirm", anyone, h.handleConfirmSecondFactor},
+		{POST, "/me/totp/remove", anyone, h.handleRemoveOwnSecondFactor},
+		{DELETE, "/members/:id/totp", secAdmin, h.handleResetSecondFactor},
+		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
+		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
+		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},

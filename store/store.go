@@ -116,6 +116,10 @@ type Store struct {
 	meetings atomic.Pointer[MeetingRules]
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
+	// security is the security policy in force (security_policy.go).
+	security atomic.Pointer[SecurityPolicy]
+	// idle tracks the last use of each login session (sessions.go).
+	idle idleTracker
 }
 
 // DefaultLocation is the time zone used when none is configured.

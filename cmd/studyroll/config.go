@@ -47,12 +47,77 @@ type config struct {
 	Reminders    store.ReminderRules
 	// Profile is the security profile asked for; "" keeps the store's.
 	Profile store.Profile
+	// Security holds the file's security settings; apply them over the
+	// profile's defaults with security.apply.
+	Security securityFile
+}
+
+// securityFile is "security" in the config file: each key left out keeps
+// the profile's default (store.DefaultSecurityPolicy).
+type securityFile struct {
+	IdleTimeout        *string       `json:"idle_timeout"`
+	SecondFactorRoles  *[]store.Role `json:"second_factor_roles"`
+	AuditRetentionDays *int          `json:"audit_retention_days"`
+	Password           *struct {
+		MinLength  *int  `json:"min_length"`
+		Classes    *int  `json:"classes"`
+		NoUsername *bool `json:"no_username"`
+		History    *int  `json:"history"`
+		MaxAgeDays *int  `json:"max_age_days"`
+	} `json:"password"`
+}
+
+// apply returns the profile's defaults changed by the file, validated.
+func (f securityFile) apply(p store.Profile) (store.SecurityPolicy, error) {
+	sp := store.DefaultSecurityPolicy(p)
+	var probs []string
+	if f.IdleTimeout != nil {
+		d, err := time.ParseDuration(*f.IdleTimeout)
+		if err != nil {
+			probs = append(probs, fmt.Sprintf("security.idle_timeout: a duration like \"15m\" (got %q)", *f.IdleTimeout))
+		}
+		sp.IdleTimeout = d
+	}
+	if f.SecondFactorRoles != nil {
+		sp.SecondFactorRoles = *f.SecondFactorRoles
+	}
+	if f.AuditRetentionDays != nil {
+		sp.AuditRetention = time.Duration(*f.AuditRetentionDays) * 24 * time.Hour
+	}
+	if pw := f.Password; pw != nil {
+		for _, x := range []struct {
+			v   *int
+			dst *int
+		}{{pw.MinLength, &sp.Password.MinLength}, {pw.Classes, &sp.Password.Classes}, {pw.History, &sp.Password.History}, {pw.MaxAgeDays, &sp.Password.MaxAgeDays}} {
+			if x.v != nil {
+				*x.dst = *x.v
+			}
+		}
+		if pw.NoUsername != nil {
+			sp.Password.NoUsername = *pw.NoUsername
+		}
+	}
+	if err := sp.Validate(); err != nil {
+		var se *store.Error
+		if errors.As(err, &se) {
+			for _, k := range sortedLines(se.Fields) {
+				probs = append(probs, k+": "+se.Fields[k])
+			}
+		} else {
+			probs = append(probs, err.Error())
+		}
+	}
+	if len(probs) > 0 {
+		return sp, errors.New(strings.Join(probs, "; "))
+	}
+	return sp, nil
 }
 
 // configFile is the file's shape.
 type configFile struct {
 	Policy          json.RawMessage    `json:"policy"`
 	SecurityProfile string             `json:"security_profile"`
+	Security        securityFile       `json:"security"`
 	Schedules       schedule.Schedules `json:"schedules"`
 	Backup          struct {
 		Keep int `json:"keep"`
@@ -120,6 +185,15 @@ func (cfg *config) parse(data []byte) error {
 			cfg.Profile = p
 		} else {
 			probs = append(probs, fmt.Sprintf("security_profile: \"standard\" or \"level3\" (got %q)", f.SecurityProfile))
+		}
+	}
+	cfg.Security = f.Security
+	// Checked here over both profiles' defaults, so a bad value (an audit
+	// retention under 180 days) stops the start before the store opens.
+	for _, p := range []store.Profile{store.ProfileStandard, store.ProfileLevel3} {
+		if _, err := f.Security.apply(p); err != nil {
+			probs = append(probs, err.Error())
+			break
 		}
 	}
 	if len(f.Policy) > 0 && string(f.Policy) != "null" {
