@@ -178,9 +178,9 @@ func TestCheckinQRToken(t *testing.T) {
 	wantCode(t, err, KindInvalid, "bad_code")
 }
 
-// TestMigration6 opens a version-5 store (no tries bucket): it gains the
+// TestMigration7 opens a version-6 store (no tries bucket): it gains the
 // bucket, keeps its records and counts wrong codes.
-func TestMigration6(t *testing.T) {
+func TestMigration7(t *testing.T) {
 	o := newAttOrg(t)
 	now := o.start.Add(-time.Minute)
 	o.clock.Set(now)
@@ -193,7 +193,7 @@ func TestMigration6(t *testing.T) {
 		if err := tx.DeleteBucket(bucketCodeTries); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keyVersion, itob(5))
+		return tx.Bucket(bucketMeta).Put(keyVersion, itob(6))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestMigration6(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.Version(); v < 6 {
+	if v, _ := s.Version(); v < 7 {
 		t.Errorf("version %d", v)
 	}
 	if recs, _ := s.Attendance(o.sessionID); len(recs) != 1 {
