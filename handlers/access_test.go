@@ -95,4 +95,5 @@ var wantAccess = map[string]string{
 	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin",
 	"GET /jobs": "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin", "GET /backup": "admin",
+	"GET /openapi.json": "public",
 }

@@ -47,7 +47,7 @@ func newTestServer(tb testing.TB) *testServer {
 	}
 	tb.Cleanup(func() { s.Close() })
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.e = New(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.e = checkedNew(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := store.WithActor(context.Background(), "system")
 	if _, _, err := s.Bootstrap(ctx, testPassword); err != nil {
 		tb.Fatal(err)

@@ -106,5 +106,7 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", hrAdmin, h.handleAudit},
 		{GET, "/backup", adminOnly, h.handleBackup},
+		// openapi.go
+		{GET, "/openapi.json", public, h.handleOpenAPI},
 	}
 }
