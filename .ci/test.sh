@@ -20,7 +20,7 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 echo "== gofmt"
-bad=$(gofmt -l cmd store handlers schedule assets)
+bad=$(gofmt -l cmd store handlers schedule assets internal)
 if [ -n "$bad" ]; then echo "not gofmt'd: $bad"; exit 1; fi
 echo "== OpenAPI lint (Redocly CLI, pinned; npx installs it on first use)"
 npx --yes @redocly/cli@2.77.0 lint --format=stylish assets/openapi.json
