@@ -32,12 +32,18 @@ type access struct {
 }
 
 var (
-	public    = access{public: true}
-	anyone    = access{}
-	adminOnly = access{roles: []store.Role{store.RoleAdmin}}
-	leads     = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
-	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
-	hrAdmin   = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	public  = access{public: true}
+	anyone  = access{}
+	leads   = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
+	readers = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
+	hrAdmin = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	// 三员分立: admin's powers, split between the three administrator
+	// roles of the level3 profile (admin keeps them all in standard).
+	sysAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSysAdmin}} // configuration, backups, groups
+	secAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSecAdmin}} // accounts, roles, resets, unlocks
+	accountRead  = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector, store.RoleSecAdmin}}
+	auditReaders = access{roles: []store.Role{store.RoleHR, store.RoleAdmin, store.RoleAuditor}} // the log; security events: auditor (and admin)
+	leadsHR      = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
 )
 
 func (a access) allows(r store.Role) bool {

@@ -37,10 +37,10 @@ type examScope struct {
 // exams of groups above theirs with their subtree's scores; a member sees
 // the exams that target them, with only their own score.
 func (h *Handler) examScopeOf(caller *store.Member, t *store.Tree, e *store.Exam) (*examScope, error) {
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR:
+	switch {
+	case caller.Role.ReadsAll():
 		return &examScope{all: true}, nil
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		if caller.GroupID != "" && t.Covers(caller.GroupID, e.GroupID) {
 			return &examScope{all: true}, nil
 		}

@@ -69,6 +69,7 @@ func New(cfg Config) *echo.Echo {
 		},
 	}))
 	e.Use(h.requestLog)
+	e.Use(compress())
 	e.Use(bodyLimit)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

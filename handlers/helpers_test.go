@@ -40,6 +40,13 @@ const testPassword = "password1"
 // (第一支部), m3 (第二支部).
 func newTestServer(tb testing.TB) *testServer {
 	tb.Helper()
+	return newProfileTestServer(tb, store.ProfileStandard)
+}
+
+// newProfileTestServer is newTestServer on a store of the given security
+// profile: in level3, sysadmin, secadmin and auditor replace admin.
+func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
+	tb.Helper()
 	clock := store.NewManualClock(testStart)
 	s, err := store.Open(tb.TempDir(), store.Options{Now: clock.Now, BcryptCost: bcrypt.MinCost})
 	if err != nil {
@@ -49,6 +56,9 @@ func newTestServer(tb testing.TB) *testServer {
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
 	ts.e = checkedNew(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := store.WithActor(context.Background(), "system")
+	if err := s.SetupProfile(ctx, profile); err != nil {
+		tb.Fatal(err)
+	}
 	if _, _, err := s.Bootstrap(ctx, testPassword); err != nil {
 		tb.Fatal(err)
 	}
@@ -72,8 +82,13 @@ func newTestServer(tb testing.TB) *testServer {
 		}
 		ts.ids[a.user] = m.ID
 	}
-	admin, _ := s.MemberByUsername("admin")
-	ts.ids["admin"] = admin.ID
+	for _, a := range store.BootstrapAccounts(profile) {
+		m, err := s.MemberByUsername(a.Username)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ts.ids[a.Username] = m.ID
+	}
 	return ts
 }
 

@@ -15,10 +15,10 @@ import (
 // group's subtree or one of their group's ancestors; a member what targets
 // their group or an ancestor of it.
 func seesGroup(t *store.Tree, caller *store.Member, g string) bool {
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR:
+	switch {
+	case caller.Role.ReadsAll():
 		return true
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		return caller.GroupID != "" && (t.Covers(caller.GroupID, g) || t.Covers(g, caller.GroupID))
 	}
 	return caller.GroupID != "" && t.Covers(g, caller.GroupID)

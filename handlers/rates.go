@@ -36,10 +36,10 @@ func (h *Handler) scopeGroup(c echo.Context, caller *store.Member) (string, erro
 			return "", store.NotFound("group", gid)
 		}
 	}
-	switch caller.Role {
-	case store.RoleAdmin, store.RoleHR:
+	switch {
+	case caller.Role.ReadsAll():
 		return gid, nil
-	case store.RoleLead:
+	case caller.Role == store.RoleLead:
 		if caller.GroupID == "" {
 			return "", store.Forbidden("a lead without a group leads no subtree")
 		}

@@ -196,26 +196,20 @@ func deleteTokensOf(tx *bolt.Tx, memberID string) error {
 	return nil
 }
 
-// Bootstrap creates the first account, "admin", when the store has none. It
-// returns the password it set, and created=false when accounts exist. An
-// empty password draws a random one.
+// Bootstrap creates the first account, "admin", when the store has none
+// (on a level3 store: the three administrator accounts, the first one's
+// password being password). It returns the password it set, and
+// created=false when accounts exist. An empty password draws a random one.
 func (s *Store) Bootstrap(ctx context.Context, password string) (pw string, created bool, err error) {
-	n, err := s.CountMembers()
-	if err != nil || n > 0 {
+	env := map[string]string{}
+	for _, a := range BootstrapAccounts(s.Profile()) {
+		env[a.Env] = password
+	}
+	made, err := s.BootstrapProfile(ctx, env)
+	if err != nil || len(made) == 0 {
 		return "", false, err
 	}
-	if password == "" {
-		raw := make([]byte, 12)
-		if _, err := rand.Read(raw); err != nil {
-			return "", false, err
-		}
-		password = base64.RawURLEncoding.EncodeToString(raw)
-	}
-	_, err = s.CreateMember(ctx, MemberInput{Name: "管理员", Username: "admin", Password: password, Role: RoleAdmin, JoinedOn: s.Today()})
-	if err != nil {
-		return "", false, err
-	}
-	return password, true, nil
+	return made[0].Password, true, nil
 }
 
 // CreateTokens starts login sessions for many members in one transaction

@@ -361,10 +361,10 @@ func reportScope(t *Tree, by *Member, group string) (func(m *Member) bool, error
 	inGroup := func(m *Member) bool {
 		return group == "" || (m.GroupID != "" && t.Covers(group, m.GroupID))
 	}
-	switch by.Role {
-	case RoleAdmin, RoleHR:
+	switch {
+	case by.Role.ReadsAll():
 		return func(m *Member) bool { return m != nil && inGroup(m) }, nil
-	case RoleLead:
+	case by.Role == RoleLead:
 		if group != "" && (by.GroupID == "" || !t.Covers(by.GroupID, group)) {
 			return nil, Forbidden("a lead sees only the reports of their own group's subtree")
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,11 +20,25 @@ const (
 	RoleLead   Role = "lead"   // their group's subtree
 	RoleHR     Role = "hr"     // read everything, reports
 	RoleAdmin  Role = "admin"  // everything
+	// RoleInspector (督查组成员) reads everything organisation-wide and
+	// writes inspections; it leads no group and evaluates nobody.
+	RoleInspector Role = "inspector"
 )
 
-// Valid reports whether r is one of the four roles.
+// RoleNames lists the roles as the API spells them, for error messages.
+const RoleNames = "member, lead, hr, admin, inspector, sysadmin, secadmin, auditor"
+
+// Valid reports whether r is one of the roles: member, lead, hr, admin,
+// inspector and the three administrator roles of the level3 profile.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector ||
+		r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
+}
+
+// ReadsAll reports whether r reads every record of the organisation:
+// hr, admin and inspector. The one place that says so.
+func (r Role) ReadsAll() bool {
+	return r == RoleHR || r == RoleAdmin || r == RoleInspector
 }
 
 // Member is a person on the roster (党员、干部). The password hash lives in its
@@ -38,6 +51,11 @@ type Member struct {
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
 	LeftOn   string `json:"left_on,omitempty"`
+	// Title is the member's post (职务), e.g. 副处长; printed on the forms.
+	Title string `json:"title,omitempty"`
+	// Position is the member's place in the roster of their group (1
+	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
+	Position int `json:"position,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d
@@ -54,6 +72,10 @@ type MemberInput struct {
 	GroupID  string `json:"group_id"`
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
+	Title    string `json:"title,omitempty"`
+	Position int    `json:"position,omitempty"`
+	// Roles may name the role as a list; more than one is refused.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // MemberPatch is the body of PATCH /members/{id}; nil fields stay.
@@ -63,6 +85,9 @@ type MemberPatch struct {
 	Role     *Role   `json:"role"`
 	LeftOn   *string `json:"left_on"`
 	Password *string `json:"password"`
+	Title    *string `json:"title"`
+	Position *int    `json:"position"`
+	Roles    []Role  `json:"roles,omitempty"`
 }
 
 // MinPasswordLen is the shortest password accepted.
@@ -76,6 +101,15 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "at most 100 characters")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		fe.Add(field, "must not contain control characters")
+	}
+}
+
+func validTitle(fe FieldErrors, t string) {
+	switch {
+	case utf8.RuneCountInString(t) > 50:
+		fe.Add("title", "at most 50 characters")
+	case strings.IndexFunc(t, unicode.IsControl) >= 0:
+		fe.Add("title", "must not contain control characters")
 	}
 }
 
@@ -106,17 +140,27 @@ func (in *MemberInput) Validate() error {
 	validName(fe, "name", in.Name)
 	validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
+	r, serr := parseRoles(in.Role, in.Roles)
+	if serr != nil {
+		return serr
+	}
+	in.Role, in.Roles = r, nil
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
 	if !in.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+		fe.Add("role", "one of "+RoleNames)
 	}
 	if in.GroupID == "" && (in.Role == RoleMember || in.Role == RoleLead) {
 		fe.Add("group_id", "required for members and leads")
 	}
 	if in.JoinedOn != "" && !ValidDate(in.JoinedOn) {
 		fe.Add("joined_on", "a date YYYY-MM-DD")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	validTitle(fe, in.Title)
+	if in.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	return fe.Err()
 }
@@ -152,6 +196,9 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 			return nil, Invalid(map[string]string{"group_id": "no such group"})
 		}
 	}
+	if err := s.checkRole(tx, in.Role); err != nil {
+		return nil, err
+	}
 	un := tx.Bucket(bucketUsernames)
 	lower := []byte(strings.ToLower(in.Username))
 	if un.Get(lower) != nil {
@@ -162,7 +209,8 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn}
+	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn,
+		Title: in.Title, Position: in.Position}
 	if err := putJSON(b, key, m); err != nil {
 		return nil, err
 	}
@@ -191,14 +239,32 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		*p.Name = strings.TrimSpace(*p.Name)
 		validName(fe, "name", *p.Name)
 	}
-	if p.Role != nil && !p.Role.Valid() {
-		fe.Add("role", "one of member, lead, hr, admin")
+	if p.Role != nil || len(p.Roles) > 0 {
+		var one Role
+		if p.Role != nil {
+			one = *p.Role
+		}
+		r, serr := parseRoles(one, p.Roles)
+		if serr != nil {
+			return nil, serr
+		}
+		p.Role, p.Roles = &r, nil
+		if !r.Valid() {
+			fe.Add("role", "one of "+RoleNames)
+		}
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
 		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")
 	}
 	if p.Password != nil {
 		validPassword(fe, *p.Password)
+	}
+	if p.Title != nil {
+		*p.Title = strings.TrimSpace(*p.Title)
+		validTitle(fe, *p.Title)
+	}
+	if p.Position != nil && *p.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -242,7 +308,18 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		m.GroupID = *p.GroupID
 	}
 	if p.Role != nil {
+		if *p.Role != m.Role {
+			if err := s.checkRole(tx, *p.Role); err != nil {
+				return nil, err
+			}
+		}
 		m.Role = *p.Role
+	}
+	if p.Title != nil {
+		m.Title = *p.Title
+	}
+	if p.Position != nil {
+		m.Position = *p.Position
 	}
 	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {
 		return nil, Invalid(map[string]string{"group_id": "required for members and leads"})
@@ -361,14 +438,4 @@ func (s *Store) CountMembers() (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// SortMembers orders members by name, then id.
-func SortMembers(ms []Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].Name != ms[j].Name {
-			return ms[i].Name < ms[j].Name
-		}
-		return len(ms[i].ID) < len(ms[j].ID) || len(ms[i].ID) == len(ms[j].ID) && ms[i].ID < ms[j].ID
-	})
 }

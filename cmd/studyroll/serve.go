@@ -64,6 +64,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = s
+	if err := s.SetupProfile(store.WithActor(ctx, "system"), cfg.Profile); err != nil {
+		s.Close()
+		return err
+	}
 	s.SetAttendanceRules(cfg.Attendance)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
@@ -103,17 +107,15 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
 func (m *Main) bootstrap(ctx context.Context) error {
 	ctx = store.WithActor(ctx, "system")
-	pw, created, err := m.Store.Bootstrap(ctx, os.Getenv("STUDYROLL_ADMIN_PASSWORD"))
+	env := map[string]string{}
+	for _, a := range store.BootstrapAccounts(m.Store.Profile()) {
+		env[a.Env] = os.Getenv(a.Env)
+	}
+	made, err := m.Store.BootstrapProfile(ctx, env)
 	if err != nil {
-		return fmt.Errorf("create the first admin: %w", err)
+		return fmt.Errorf("create the first administrators: %w", err)
 	}
-	if created {
-		if os.Getenv("STUDYROLL_ADMIN_PASSWORD") != "" {
-			fmt.Fprintf(m.Stdout, "Created account admin with the password from $STUDYROLL_ADMIN_PASSWORD.\n")
-		} else {
-			fmt.Fprintf(m.Stdout, "Created account admin with password %s (shown once: write it down).\n", pw)
-		}
-	}
+	printAccounts(m.Stdout, made)
 	if !m.Demo {
 		return nil
 	}
@@ -125,7 +127,8 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		fmt.Fprintf(m.Stdout, "Demo: the store already holds an organisation; demo logins (if it is the demo): member, lead, hr / %s\n", demo.Password)
 		return nil
 	}
-	adm, err := m.Store.MemberByUsername("admin")
+	first := store.BootstrapAccounts(m.Store.Profile())[0].Username
+	adm, err := m.Store.MemberByUsername(first)
 	if err != nil {
 		return err
 	}
@@ -135,6 +138,18 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	}
 	printDemo(m.Stdout, org)
 	return nil
+}
+
+// printAccounts prints the administrator accounts just created: the
+// password once when it was drawn, else where it came from.
+func printAccounts(w io.Writer, made []store.BootstrapAccount) {
+	for _, a := range made {
+		if a.FromEnv {
+			fmt.Fprintf(w, "Created account %s with the password from $%s.\n", a.Username, a.Env)
+		} else {
+			fmt.Fprintf(w, "Created account %s with password %s (shown once: write it down).\n", a.Username, a.Password)
+		}
+	}
 }
 
 func printDemo(w io.Writer, org *demo.Org) {

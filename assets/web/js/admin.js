@@ -6,7 +6,7 @@ import {isoDate, addDays, reportError, errorText, card, pageHead, table, emptyRo
   groupPath, roleLabel} from './util.js';
 
 const enc = encodeURIComponent;
-const ROLES = ['member', 'lead', 'hr', 'admin'];
+const ROLES = ['member', 'lead', 'hr', 'admin', 'inspector'];
 
 function roleSelect(id, value) {
   const el = select(id, ROLES.map((r) => [r, roleLabel(r)]), value || 'member');

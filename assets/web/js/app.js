@@ -2,7 +2,7 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
 import {t, loadLang, savedLang, getLang, paren} from './i18n.js';
-import {reportError, roleLabel, isLeadish, isHR} from './util.js';
+import {reportError, roleLabel, isLeadish, isHR, readsAll} from './util.js';
 import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
@@ -38,8 +38,8 @@ const ROUTES = [
   [/^\/app\/rotation$/, lead.rotation, ['lead', 'admin']],
   [/^\/app\/exams$/, lead.exams, ['lead', 'admin']],
   [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
-  [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin']],
-  [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin']],
+  [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
+  [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
   [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
   [/^\/app\/members$/, admin.members, ['admin']],
@@ -58,7 +58,7 @@ function navItems(me) {
     list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
       ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
   }
-  if (me.role === 'lead' || isHR(me)) {
+  if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
   }
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);

@@ -3,7 +3,7 @@ import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
 import {currentPeriod, periodSelect, reportError, card, pageHead, table, emptyRow, groupMap,
-  childrenOf, ancestorsOf, manageableGroups, groupOptions, gradeLabel} from './util.js';
+  childrenOf, ancestorsOf, manageableGroups, groupOptions, gradeLabel, readsAll} from './util.js';
 import {rateBars, reportLink, RATE_KEYS} from './widgets.js';
 
 const enc = encodeURIComponent;
@@ -182,7 +182,7 @@ export function warningDetail(detail, w) {
 export async function warnings(app) {
   const groups = await app.groups();
   const mg = manageableGroups(app.me, groups);
-  const allowAll = app.me.role === 'hr' || app.me.role === 'admin';
+  const allowAll = readsAll(app.me);
   const per = periodSelect('warn-period', currentPeriod(), () => load());
   const grp = select('warn-group', groupOptions(mg, allowAll ? t('common.all_groups') : ''),
     allowAll ? '' : (app.me.group_id || ''));

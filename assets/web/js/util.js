@@ -85,6 +85,8 @@ export function gradeLabel(g, period, policyLabel) {
 
 export function isLeadish(me) { return me && (me.role === 'lead' || me.role === 'admin'); }
 export function isHR(me) { return me && (me.role === 'hr' || me.role === 'admin'); }
+// readsAll: roles that read the whole organisation (hr, admin, inspector).
+export function readsAll(me) { return me && (isHR(me) || me.role === 'inspector'); }
 
 export function card(title, ...children) {
   return h('section', {class: 'card'}, title ? h('h2', null, title) : null, ...children);
@@ -158,7 +160,7 @@ export function groupPath(groups, id) {
 // Groups a user may pick when managing: admin/hr all, a lead their subtree.
 export function manageableGroups(me, groups) {
   if (!me) return [];
-  if (me.role === 'admin' || me.role === 'hr' || !me.group_id) return groups;
+  if (readsAll(me) || !me.group_id) return groups;
   const ids = new Set(subtreeIds(groups, me.group_id));
   return groups.filter((g) => ids.has(String(g.id)));
 }
