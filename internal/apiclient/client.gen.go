@@ -203,6 +203,7 @@ const (
 	ErrorErrorCodeDuplicateUsername    ErrorErrorCode = "duplicate_username"
 	ErrorErrorCodeError                ErrorErrorCode = "error"
 	ErrorErrorCodeForbidden            ErrorErrorCode = "forbidden"
+	ErrorErrorCodeHasMakeup            ErrorErrorCode = "has_makeup"
 	ErrorErrorCodeInternal             ErrorErrorCode = "internal"
 	ErrorErrorCodeInvalid              ErrorErrorCode = "invalid"
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
@@ -217,6 +218,7 @@ const (
 	ErrorErrorCodeNotLeaveOrAbsent     ErrorErrorCode = "not_leave_or_absent"
 	ErrorErrorCodeNotSelfStudy         ErrorErrorCode = "not_self_study"
 	ErrorErrorCodeNotStarted           ErrorErrorCode = "not_started"
+	ErrorErrorCodeOwnRecord            ErrorErrorCode = "own_record"
 	ErrorErrorCodePeriodLocked         ErrorErrorCode = "period_locked"
 	ErrorErrorCodePeriodOpen           ErrorErrorCode = "period_open"
 	ErrorErrorCodeReadOnly             ErrorErrorCode = "read_only"
@@ -224,6 +226,7 @@ const (
 	ErrorErrorCodeReportNotGenerated   ErrorErrorCode = "report_not_generated"
 	ErrorErrorCodeReportsStarting      ErrorErrorCode = "reports_starting"
 	ErrorErrorCodeRoleForbidden        ErrorErrorCode = "role_forbidden"
+	ErrorErrorCodeSeparationOfDuties   ErrorErrorCode = "separation_of_duties"
 	ErrorErrorCodeSessionCancelled     ErrorErrorCode = "session_cancelled"
 	ErrorErrorCodeSessionNotStarted    ErrorErrorCode = "session_not_started"
 	ErrorErrorCodeShuttingDown         ErrorErrorCode = "shutting_down"
@@ -269,6 +272,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeForbidden:
 		return true
+	case ErrorErrorCodeHasMakeup:
+		return true
 	case ErrorErrorCodeInternal:
 		return true
 	case ErrorErrorCodeInvalid:
@@ -297,6 +302,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeNotStarted:
 		return true
+	case ErrorErrorCodeOwnRecord:
+		return true
 	case ErrorErrorCodePeriodLocked:
 		return true
 	case ErrorErrorCodePeriodOpen:
@@ -310,6 +317,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeReportsStarting:
 		return true
 	case ErrorErrorCodeRoleForbidden:
+		return true
+	case ErrorErrorCodeSeparationOfDuties:
 		return true
 	case ErrorErrorCodeSessionCancelled:
 		return true
@@ -431,11 +440,15 @@ func (e LeaveRequestStatus) Valid() bool {
 
 // Defines values for MemberInputRole.
 const (
-	MemberInputRoleAdmin  MemberInputRole = "admin"
-	MemberInputRoleEmpty  MemberInputRole = ""
-	MemberInputRoleHr     MemberInputRole = "hr"
-	MemberInputRoleLead   MemberInputRole = "lead"
-	MemberInputRoleMember MemberInputRole = "member"
+	MemberInputRoleAdmin     MemberInputRole = "admin"
+	MemberInputRoleAuditor   MemberInputRole = "auditor"
+	MemberInputRoleEmpty     MemberInputRole = ""
+	MemberInputRoleHr        MemberInputRole = "hr"
+	MemberInputRoleInspector MemberInputRole = "inspector"
+	MemberInputRoleLead      MemberInputRole = "lead"
+	MemberInputRoleMember    MemberInputRole = "member"
+	MemberInputRoleSecadmin  MemberInputRole = "secadmin"
+	MemberInputRoleSysadmin  MemberInputRole = "sysadmin"
 )
 
 // Valid indicates whether the value is a known member of the MemberInputRole enum.
@@ -443,13 +456,21 @@ func (e MemberInputRole) Valid() bool {
 	switch e {
 	case MemberInputRoleAdmin:
 		return true
+	case MemberInputRoleAuditor:
+		return true
 	case MemberInputRoleEmpty:
 		return true
 	case MemberInputRoleHr:
 		return true
+	case MemberInputRoleInspector:
+		return true
 	case MemberInputRoleLead:
 		return true
 	case MemberInputRoleMember:
+		return true
+	case MemberInputRoleSecadmin:
+		return true
+	case MemberInputRoleSysadmin:
 		return true
 	default:
 		return false
@@ -458,10 +479,14 @@ func (e MemberInputRole) Valid() bool {
 
 // Defines values for MemberPatchRole.
 const (
-	MemberPatchRoleAdmin  MemberPatchRole = "admin"
-	MemberPatchRoleHr     MemberPatchRole = "hr"
-	MemberPatchRoleLead   MemberPatchRole = "lead"
-	MemberPatchRoleMember MemberPatchRole = "member"
+	MemberPatchRoleAdmin     MemberPatchRole = "admin"
+	MemberPatchRoleAuditor   MemberPatchRole = "auditor"
+	MemberPatchRoleHr        MemberPatchRole = "hr"
+	MemberPatchRoleInspector MemberPatchRole = "inspector"
+	MemberPatchRoleLead      MemberPatchRole = "lead"
+	MemberPatchRoleMember    MemberPatchRole = "member"
+	MemberPatchRoleSecadmin  MemberPatchRole = "secadmin"
+	MemberPatchRoleSysadmin  MemberPatchRole = "sysadmin"
 )
 
 // Valid indicates whether the value is a known member of the MemberPatchRole enum.
@@ -469,11 +494,19 @@ func (e MemberPatchRole) Valid() bool {
 	switch e {
 	case MemberPatchRoleAdmin:
 		return true
+	case MemberPatchRoleAuditor:
+		return true
 	case MemberPatchRoleHr:
+		return true
+	case MemberPatchRoleInspector:
 		return true
 	case MemberPatchRoleLead:
 		return true
 	case MemberPatchRoleMember:
+		return true
+	case MemberPatchRoleSecadmin:
+		return true
+	case MemberPatchRoleSysadmin:
 		return true
 	default:
 		return false
@@ -530,10 +563,14 @@ func (e ReportFileKind) Valid() bool {
 
 // Defines values for Role.
 const (
-	RoleAdmin  Role = "admin"
-	RoleHr     Role = "hr"
-	RoleLead   Role = "lead"
-	RoleMember Role = "member"
+	RoleAdmin     Role = "admin"
+	RoleAuditor   Role = "auditor"
+	RoleHr        Role = "hr"
+	RoleInspector Role = "inspector"
+	RoleLead      Role = "lead"
+	RoleMember    Role = "member"
+	RoleSecadmin  Role = "secadmin"
+	RoleSysadmin  Role = "sysadmin"
 )
 
 // Valid indicates whether the value is a known member of the Role enum.
@@ -541,11 +578,19 @@ func (e Role) Valid() bool {
 	switch e {
 	case RoleAdmin:
 		return true
+	case RoleAuditor:
+		return true
 	case RoleHr:
+		return true
+	case RoleInspector:
 		return true
 	case RoleLead:
 		return true
 	case RoleMember:
+		return true
+	case RoleSecadmin:
+		return true
+	case RoleSysadmin:
 		return true
 	default:
 		return false
@@ -887,6 +932,9 @@ type Error struct {
 		// - `not_self_study`: 409: marking done an item studied at sessions
 		// - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 		// - `period_open`: 409: locking a period that has not ended
+		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
+		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 		// - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 		// - `job_ended`: 409: a job that has already ended
 		// - `too_large`: 413: the body is over its limit
@@ -945,6 +993,9 @@ type Error struct {
 // - `not_self_study`: 409: marking done an item studied at sessions
 // - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 // - `period_open`: 409: locking a period that has not ended
+// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
+// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 // - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 // - `job_ended`: 409: a job that has already ended
 // - `too_large`: 413: the body is over its limit
@@ -1034,6 +1085,9 @@ type Group struct {
 	//
 	// Example: 42
 	ParentId *string `json:"parent_id,omitempty"`
+
+	// Position The place among its siblings, 1 first.
+	Position int `json:"position"`
 }
 
 // GroupInput defines model for GroupInput.
@@ -1043,11 +1097,23 @@ type GroupInput struct {
 
 	// ParentId An existing group; absent: a new root.
 	ParentId *string `json:"parent_id,omitempty"`
+
+	// Position The place among its siblings (1 first; the siblings after it move down); absent, 0 or past the last: last.
+	Position *int `json:"position,omitempty"`
 }
 
 // GroupList defines model for GroupList.
 type GroupList struct {
 	Items []Group `json:"items"`
+}
+
+// GroupPatch Any of these fields; absent fields (and null) stay as they are.
+type GroupPatch struct {
+	// Name Unique among its siblings.
+	Name *string `json:"name,omitempty"`
+
+	// Position Moves the group to that place among its siblings (past the last: last) and renumbers them 1…n.
+	Position *int `json:"position,omitempty"`
 }
 
 // ImportResult defines model for ImportResult.
@@ -1267,9 +1333,15 @@ type Member struct {
 	LeftOn *openapi_types.Date `json:"left_on,omitempty"`
 	Name   string              `json:"name"`
 
-	// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything).
-	Role     Role   `json:"role"`
-	Username string `json:"username"`
+	// Position The place in the group's roster, 1 first; left out when none.
+	Position *int `json:"position,omitempty"`
+
+	// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything), `inspector` (督查: reads organisation-wide, writes inspections); in the level3 security profile `sysadmin` (groups, backups), `secadmin` (accounts) and `auditor` (the audit log) instead of `admin`.
+	Role Role `json:"role"`
+
+	// Title The member's post (职务); left out when empty.
+	Title    *string `json:"title,omitempty"`
+	Username string  `json:"username"`
 }
 
 // MemberInput defines model for MemberInput.
@@ -1286,8 +1358,17 @@ type MemberInput struct {
 	// Password At least 8 characters, at most 72 bytes.
 	Password string `json:"password"`
 
+	// Position The place in the group's roster (1 first; 0: none).
+	Position *int `json:"position,omitempty"`
+
 	// Role Empty: member.
 	Role *MemberInputRole `json:"role,omitempty"`
+
+	// Roles Same as role when it holds one role; more than one: 422 separation_of_duties.
+	Roles *[]Role `json:"roles,omitempty"`
+
+	// Title 职务; no control characters.
+	Title *string `json:"title,omitempty"`
 
 	// Username No spaces, control characters or `/`; unique, case-insensitively.
 	Username string `json:"username"`
@@ -1311,8 +1392,17 @@ type MemberPatch struct {
 	Name   *string `json:"name,omitempty"`
 
 	// Password At least 8 characters, at most 72 bytes; ends every session of the account.
-	Password *string          `json:"password,omitempty"`
+	Password *string `json:"password,omitempty"`
+
+	// Position 0 clears it.
+	Position *int             `json:"position,omitempty"`
 	Role     *MemberPatchRole `json:"role,omitempty"`
+
+	// Roles Same as role when it holds one role; more than one: 422 separation_of_duties.
+	Roles *[]Role `json:"roles,omitempty"`
+
+	// Title `""` clears it.
+	Title *string `json:"title,omitempty"`
 }
 
 // MemberPatchRole defines model for MemberPatch.Role.
@@ -1595,7 +1685,7 @@ type ReportsRequest struct {
 	Period string `json:"period"`
 }
 
-// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything).
+// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything), `inspector` (督查: reads organisation-wide, writes inspections); in the level3 security profile `sysadmin` (groups, backups), `secadmin` (accounts) and `auditor` (the audit log) instead of `admin`.
 type Role string
 
 // Rotation defines model for Rotation.
@@ -1967,6 +2057,12 @@ type ListReportFilesParams struct {
 	Period *Period `form:"period,omitempty" json:"period,omitempty"`
 }
 
+// GetReportZipParams defines parameters for GetReportZip.
+type GetReportZipParams struct {
+	// GroupId Only that group's subtree (a lead: inside their own; without it a lead gets their own subtree); unknown → 404.
+	GroupId *string `form:"group_id,omitempty" json:"group_id,omitempty"`
+}
+
 // GetMemberReportParams defines parameters for GetMemberReport.
 type GetMemberReportParams struct {
 	// Lang `zh` (default) or `en`; anything else → 422.
@@ -2014,6 +2110,9 @@ type PutScoresJSONRequestBody = ScoresInput
 
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = GroupInput
+
+// PatchGroupJSONRequestBody defines body for PatchGroup for application/json ContentType.
+type PatchGroupJSONRequestBody = GroupPatch
 
 // PutRotationJSONRequestBody defines body for PutRotation for application/json ContentType.
 type PutRotationJSONRequestBody = RotationInput
@@ -2191,7 +2290,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /exams/{id}/scores (the `PutScores` operationId).
 	PutScores(ctx context.Context, id Id, body PutScoresJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListGroups Every group, ordered by path
+	// ListGroups Every group, depth first, siblings by position
 	//
 	// Corresponds with GET /groups (the `ListGroups` operationId).
 	ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2209,6 +2308,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /groups (the `CreateGroup` operationId).
 	CreateGroup(ctx context.Context, body CreateGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchGroupWithBody Rename or move a group among its siblings
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+	PatchGroupWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchGroup Rename or move a group among its siblings
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+	PatchGroup(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRotation A group's reading-lead rotation
 	//
@@ -2418,6 +2531,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /reports (the `StartReports` operationId).
 	StartReports(ctx context.Context, body StartReportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReportZip Every report file of a period in one zip
+	//
+	// Corresponds with GET /reports/{period}.zip (the `GetReportZip` operationId).
+	GetReportZip(ctx context.Context, period string, params *GetReportZipParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetGroupReport A group's summary, PDF or XLSX
 	//
@@ -2741,7 +2859,7 @@ func (c *Client) PutScores(ctx context.Context, id Id, body PutScoresJSONRequest
 	return c.Client.Do(req)
 }
 
-// ListGroups Every group, ordered by path
+// ListGroups Every group, depth first, siblings by position
 //
 // Corresponds with GET /groups (the `ListGroups` operationId).
 func (c *Client) ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2780,6 +2898,40 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /groups (the `CreateGroup` operationId).
 func (c *Client) CreateGroup(ctx context.Context, body CreateGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateGroupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchGroupWithBody Rename or move a group among its siblings
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+func (c *Client) PatchGroupWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchGroupRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchGroup Rename or move a group among its siblings
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+func (c *Client) PatchGroup(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchGroupRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3319,6 +3471,21 @@ func (c *Client) StartReportsWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /reports (the `StartReports` operationId).
 func (c *Client) StartReports(ctx context.Context, body StartReportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStartReportsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReportZip Every report file of a period in one zip
+//
+// Corresponds with GET /reports/{period}.zip (the `GetReportZip` operationId).
+func (c *Client) GetReportZip(ctx context.Context, period string, params *GetReportZipParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReportZipRequest(c.Server, period, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4174,6 +4341,53 @@ func NewCreateGroupRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPatchGroupRequest calls the generic PatchGroup builder with application/json body
+func NewPatchGroupRequest(server string, id Id, body PatchGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchGroupRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchGroupRequestWithBody constructs an http.Request for the PatchGroup method, with any body, and a specified content type
+func NewPatchGroupRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -5232,6 +5446,67 @@ func NewStartReportsRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewGetReportZipRequest constructs an http.Request for the GetReportZip method
+func NewGetReportZipRequest(server string, period string, params *GetReportZipParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "period", period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reports/%s.zip", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_id", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetGroupReportRequest constructs an http.Request for the GetGroupReport method
 func NewGetGroupReportRequest(server string, period PeriodPath, file string) (*http.Request, error) {
 	var err error
@@ -6266,7 +6541,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /exams/{id}/scores (the `PutScores` operationId).
 	PutScoresWithResponse(ctx context.Context, id Id, body PutScoresJSONRequestBody, reqEditors ...RequestEditorFn) (*PutScoresResponse, error)
 
-	// ListGroupsWithResponse Every group, ordered by path
+	// ListGroupsWithResponse Every group, depth first, siblings by position
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6286,6 +6561,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /groups (the `CreateGroup` operationId).
 	CreateGroupWithResponse(ctx context.Context, body CreateGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGroupResponse, error)
+
+	// PatchGroupWithBodyWithResponse Rename or move a group among its siblings
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+	PatchGroupWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchGroupResponse, error)
+
+	// PatchGroupWithResponse Rename or move a group among its siblings
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+	PatchGroupWithResponse(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchGroupResponse, error)
 
 	// GetRotationWithResponse A group's reading-lead rotation
 	//
@@ -6527,6 +6816,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /reports (the `StartReports` operationId).
 	StartReportsWithResponse(ctx context.Context, body StartReportsJSONRequestBody, reqEditors ...RequestEditorFn) (*StartReportsResponse, error)
+
+	// GetReportZipWithResponse Every report file of a period in one zip
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /reports/{period}.zip (the `GetReportZip` operationId).
+	GetReportZipWithResponse(ctx context.Context, period string, params *GetReportZipParams, reqEditors ...RequestEditorFn) (*GetReportZipResponse, error)
 
 	// GetGroupReportWithResponse A group's summary, PDF or XLSX
 	//
@@ -7384,6 +7680,110 @@ func (r CreateGroupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Group
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchGroupResponse) GetJSON200() *Group {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatchGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PatchGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PatchGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PatchGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PatchGroupResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PatchGroupResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PatchGroupResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PatchGroupResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatchGroupResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchGroupResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9458,6 +9858,75 @@ func (r StartReportsResponse) ContentType() string {
 	return ""
 }
 
+type GetReportZipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetReportZipResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetReportZipResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetReportZipResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetReportZipResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReportZipResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReportZipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReportZipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReportZipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReportZipResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetGroupReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11314,7 +11783,7 @@ func (c *ClientWithResponses) PutScoresWithResponse(ctx context.Context, id Id, 
 	return ParsePutScoresResponse(rsp)
 }
 
-// ListGroupsWithResponse Every group, ordered by path
+// ListGroupsWithResponse Every group, depth first, siblings by position
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11351,6 +11820,32 @@ func (c *ClientWithResponses) CreateGroupWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseCreateGroupResponse(rsp)
+}
+
+// PatchGroupWithBodyWithResponse Rename or move a group among its siblings
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+func (c *ClientWithResponses) PatchGroupWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchGroupResponse, error) {
+	rsp, err := c.PatchGroupWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchGroupResponse(rsp)
+}
+
+// PatchGroupWithResponse Rename or move a group among its siblings
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
+func (c *ClientWithResponses) PatchGroupWithResponse(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchGroupResponse, error) {
+	rsp, err := c.PatchGroup(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchGroupResponse(rsp)
 }
 
 // GetRotationWithResponse A group's reading-lead rotation
@@ -11790,6 +12285,19 @@ func (c *ClientWithResponses) StartReportsWithResponse(ctx context.Context, body
 		return nil, err
 	}
 	return ParseStartReportsResponse(rsp)
+}
+
+// GetReportZipWithResponse Every report file of a period in one zip
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /reports/{period}.zip (the `GetReportZip` operationId).
+func (c *ClientWithResponses) GetReportZipWithResponse(ctx context.Context, period string, params *GetReportZipParams, reqEditors ...RequestEditorFn) (*GetReportZipResponse, error) {
+	rsp, err := c.GetReportZip(ctx, period, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReportZipResponse(rsp)
 }
 
 // GetGroupReportWithResponse A group's summary, PDF or XLSX
@@ -12666,6 +13174,95 @@ func ParseCreateGroupResponse(rsp *http.Response) (*CreateGroupResponse, error) 
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchGroupResponse parses an HTTP response from a PatchGroupWithResponse call
+func ParsePatchGroupResponse(rsp *http.Response) (*PatchGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Group
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Error
@@ -14389,6 +14986,60 @@ func ParseStartReportsResponse(rsp *http.Response) (*StartReportsResponse, error
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetReportZipResponse parses an HTTP response from a GetReportZipWithResponse call
+func ParseGetReportZipResponse(rsp *http.Response) (*GetReportZipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReportZipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -29,7 +29,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"studyroll/assets"
 )
@@ -73,7 +73,7 @@ func parse(data []byte) (*Spec, error) {
 	// Route on the path below Prefix: a copy without servers.
 	bare := *doc
 	bare.Servers = nil
-	r, err := legacy.NewRouter(&bare)
+	r, err := gorillamux.NewRouter(&bare)
 	if err != nil {
 		return nil, fmt.Errorf("assets/openapi.json: %w", err)
 	}
@@ -127,10 +127,9 @@ func (s *Spec) Check(x Exchange, lenient bool) error {
 		}
 		return fmt.Errorf("%s: the path or method is not in assets/openapi.json (%v): add it", what, err)
 	}
-	in := &openapi3filter.RequestValidationInput{
-		Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: authenticate, MultiError: true},
-	}
+	reqOpts := &openapi3filter.Options{AuthenticationFunc: authenticate, MultiError: true}
+	reqOpts.WithCustomSchemaErrorFunc(schemaError)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: reqOpts}
 	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
 	if reqErr != nil {
 		// A request the document refuses must be refused by the server.
@@ -148,15 +147,22 @@ func (s *Spec) Check(x Exchange, lenient bool) error {
 	h := x.Header.Clone()
 	h.Set("Content-Type", ct)
 	h.Del("Content-Encoding")
+	respOpts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	respOpts.WithCustomSchemaErrorFunc(schemaError)
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: x.Status, Header: h,
-		Body:    io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		Body: io.NopCloser(bytes.NewReader(body)), Options: respOpts,
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		return fmt.Errorf("%s: the answer does not match assets/openapi.json (%s %s): %v\nanswer: %s", what, strings.ToLower(route.Method), route.Path, err, clip(body))
 	}
 	return nil
+}
+
+// schemaError says what is wrong where, without the schema's full text.
+func schemaError(err *openapi3.SchemaError) string {
+	at := "/" + strings.Join(err.JSONPointer(), "/")
+	return fmt.Sprintf("%s: %s", at, err.Reason)
 }
 
 // checkEnvelope checks that an error answer is the JSON error envelope.
