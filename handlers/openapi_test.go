@@ -22,6 +22,13 @@ import (
 // this package is built with it.
 func checkedNew(tb testing.TB, cfg Config) *echo.Echo {
 	tb.Helper()
+	_, e := checkedBuild(tb, cfg)
+	return e
+}
+
+// checkedBuild is build for tests, with checkedNew's check.
+func checkedBuild(tb testing.TB, cfg Config) (*Handler, *echo.Echo) {
+	tb.Helper()
 	spec, err := apitest.Load()
 	if err != nil {
 		tb.Fatal(err)
@@ -29,7 +36,7 @@ func checkedNew(tb testing.TB, cfg Config) *echo.Echo {
 	// Fuzz inputs may break a documented length that the server counts
 	// after trimming: for them only the answers are held to the document.
 	lenient := strings.HasPrefix(tb.Name(), "Fuzz")
-	e := New(cfg)
+	h, e := build(cfg)
 	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
@@ -54,7 +61,7 @@ func checkedNew(tb testing.TB, cfg Config) *echo.Echo {
 			return nil
 		}
 	})
-	return e
+	return h, e
 }
 
 // teeWriter keeps a copy of what the handler writes.
