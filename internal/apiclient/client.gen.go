@@ -216,6 +216,7 @@ const (
 	ErrorErrorCodeNotInAudience        ErrorErrorCode = "not_in_audience"
 	ErrorErrorCodeNotInRates           ErrorErrorCode = "not_in_rates"
 	ErrorErrorCodeNotLeaveOrAbsent     ErrorErrorCode = "not_leave_or_absent"
+	ErrorErrorCodeNotLocked            ErrorErrorCode = "not_locked"
 	ErrorErrorCodeNotSelfStudy         ErrorErrorCode = "not_self_study"
 	ErrorErrorCodeNotStarted           ErrorErrorCode = "not_started"
 	ErrorErrorCodeOwnRecord            ErrorErrorCode = "own_record"
@@ -297,6 +298,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeNotInRates:
 		return true
 	case ErrorErrorCodeNotLeaveOrAbsent:
+		return true
+	case ErrorErrorCodeNotLocked:
 		return true
 	case ErrorErrorCodeNotSelfStudy:
 		return true
@@ -932,6 +935,7 @@ type Error struct {
 		// - `not_self_study`: 409: marking done an item studied at sessions
 		// - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 		// - `period_open`: 409: locking a period that has not ended
+		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
 		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
 		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
@@ -993,6 +997,7 @@ type Error struct {
 // - `not_self_study`: 409: marking done an item studied at sessions
 // - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 // - `period_open`: 409: locking a period that has not ended
+// - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
 // - `own_record`: 403: acting on one's own record (an administrator changing their own role)
 // - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
@@ -1454,15 +1459,30 @@ type Minutes struct {
 
 // PeriodLock defines model for PeriodLock.
 type PeriodLock struct {
+	// Locked false between an unlock and the next lock.
+	Locked   bool      `json:"locked"`
 	LockedAt time.Time `json:"locked_at"`
 	LockedBy string    `json:"locked_by"`
 
-	// Period The locked period.
+	// Period The period.
 	//
 	// Example: 2023Q3
-	Period     string     `json:"period"`
+	Period string `json:"period"`
+
+	// Reason Why the period was last unlocked; left out before the first unlock.
+	Reason *string `json:"reason,omitempty"`
+
+	// Revision 1 for the first lock, + 1 for each lock after an unlock.
+	Revision int `json:"revision"`
+
+	// SnapshotSha256 SHA-256 of the revision's snapshot: every figure of the period frozen at locked_at.
+	SnapshotSha256 string `json:"snapshot_sha256"`
+
+	// Stale An admin changed a record of the period after the lock.
 	Stale      bool       `json:"stale"`
 	StaleSince *time.Time `json:"stale_since,omitempty"`
+	UnlockedAt *time.Time `json:"unlocked_at,omitempty"`
+	UnlockedBy *string    `json:"unlocked_by,omitempty"`
 }
 
 // PeriodLockList defines model for PeriodLockList.
@@ -1587,13 +1607,18 @@ type QuestionInput struct {
 
 // Rates The three rates (三个100%), evaluation, score and grade.
 type Rates struct {
-	Completion Ratio `json:"completion"`
-	Excellence Ratio `json:"excellence"`
+	// AsOf When the figures were frozen (locked) or computed (provisional).
+	AsOf       time.Time `json:"as_of"`
+	Completion Ratio     `json:"completion"`
+	Excellence Ratio     `json:"excellence"`
 
 	// GroupId The subtree reported; null for a member's own answer and for the whole organisation.
 	//
 	// Example: 42
-	GroupId       *string      `json:"group_id"`
+	GroupId *string `json:"group_id"`
+
+	// Locked The figures are those frozen in the lock's snapshot.
+	Locked        bool         `json:"locked"`
 	Members       []MemberRate `json:"members"`
 	Participation Ratio        `json:"participation"`
 
@@ -1604,6 +1629,12 @@ type Rates struct {
 
 	// Policy The appraisal policy in force.
 	Policy Policy `json:"policy"`
+
+	// Provisional The period has not ended: figures to date (as_of = now).
+	Provisional bool `json:"provisional"`
+
+	// Revision The lock's revision; 0 when not locked.
+	Revision int `json:"revision"`
 }
 
 // Ratio defines model for Ratio.
@@ -1912,6 +1943,11 @@ type Substitute struct {
 	StartsAt  time.Time `json:"starts_at"`
 }
 
+// UnlockInput defines model for UnlockInput.
+type UnlockInput struct {
+	Reason string `json:"reason"`
+}
+
 // Warning defines model for Warning.
 type Warning struct {
 	// Below below_target: the rates under 100 %.
@@ -2131,6 +2167,9 @@ type CreateMemberJSONRequestBody = MemberInput
 
 // PatchMemberJSONRequestBody defines body for PatchMember for application/json ContentType.
 type PatchMemberJSONRequestBody = MemberPatch
+
+// UnlockPeriodJSONRequestBody defines body for UnlockPeriod for application/json ContentType.
+type UnlockPeriodJSONRequestBody = UnlockInput
 
 // CreatePlanJSONRequestBody defines body for CreatePlan for application/json ContentType.
 type CreatePlanJSONRequestBody = PlanInput
@@ -2476,6 +2515,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /periods/{period}/lock (the `LockPeriod` operationId).
 	LockPeriod(ctx context.Context, period PeriodPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlockPeriodWithBody Reopen a locked period
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+	UnlockPeriodWithBody(ctx context.Context, period PeriodPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlockPeriod Reopen a locked period
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+	UnlockPeriod(ctx context.Context, period PeriodPath, body UnlockPeriodJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPlans Plans the caller may see
 	//
@@ -3326,6 +3379,40 @@ func (c *Client) ListPeriods(ctx context.Context, reqEditors ...RequestEditorFn)
 // Corresponds with POST /periods/{period}/lock (the `LockPeriod` operationId).
 func (c *Client) LockPeriod(ctx context.Context, period PeriodPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLockPeriodRequest(c.Server, period)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlockPeriodWithBody Reopen a locked period
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+func (c *Client) UnlockPeriodWithBody(ctx context.Context, period PeriodPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockPeriodRequestWithBody(c.Server, period, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlockPeriod Reopen a locked period
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+func (c *Client) UnlockPeriod(ctx context.Context, period PeriodPath, body UnlockPeriodJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockPeriodRequest(c.Server, period, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5105,6 +5192,53 @@ func NewLockPeriodRequest(server string, period PeriodPath) (*http.Request, erro
 	return req, nil
 }
 
+// NewUnlockPeriodRequest calls the generic UnlockPeriod builder with application/json body
+func NewUnlockPeriodRequest(server string, period PeriodPath, body UnlockPeriodJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnlockPeriodRequestWithBody(server, period, "application/json", bodyReader)
+}
+
+// NewUnlockPeriodRequestWithBody constructs an http.Request for the UnlockPeriod method, with any body, and a specified content type
+func NewUnlockPeriodRequestWithBody(server string, period PeriodPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "period", period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/periods/%s/unlock", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListPlansRequest constructs an http.Request for the ListPlans method
 func NewListPlansRequest(server string, params *ListPlansParams) (*http.Request, error) {
 	var err error
@@ -6751,6 +6885,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /periods/{period}/lock (the `LockPeriod` operationId).
 	LockPeriodWithResponse(ctx context.Context, period PeriodPath, reqEditors ...RequestEditorFn) (*LockPeriodResponse, error)
+
+	// UnlockPeriodWithBodyWithResponse Reopen a locked period
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+	UnlockPeriodWithBodyWithResponse(ctx context.Context, period PeriodPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnlockPeriodResponse, error)
+
+	// UnlockPeriodWithResponse Reopen a locked period
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+	UnlockPeriodWithResponse(ctx context.Context, period PeriodPath, body UnlockPeriodJSONRequestBody, reqEditors ...RequestEditorFn) (*UnlockPeriodResponse, error)
 
 	// ListPlansWithResponse Plans the caller may see
 	//
@@ -9264,6 +9412,103 @@ func (r LockPeriodResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LockPeriodResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnlockPeriodResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PeriodLock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnlockPeriodResponse) GetJSON200() *PeriodLock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnlockPeriodResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnlockPeriodResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnlockPeriodResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnlockPeriodResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UnlockPeriodResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UnlockPeriodResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnlockPeriodResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UnlockPeriodResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlockPeriodResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlockPeriodResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlockPeriodResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlockPeriodResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12168,6 +12413,32 @@ func (c *ClientWithResponses) LockPeriodWithResponse(ctx context.Context, period
 	return ParseLockPeriodResponse(rsp)
 }
 
+// UnlockPeriodWithBodyWithResponse Reopen a locked period
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+func (c *ClientWithResponses) UnlockPeriodWithBodyWithResponse(ctx context.Context, period PeriodPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnlockPeriodResponse, error) {
+	rsp, err := c.UnlockPeriodWithBody(ctx, period, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlockPeriodResponse(rsp)
+}
+
+// UnlockPeriodWithResponse Reopen a locked period
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /periods/{period}/unlock (the `UnlockPeriod` operationId).
+func (c *ClientWithResponses) UnlockPeriodWithResponse(ctx context.Context, period PeriodPath, body UnlockPeriodJSONRequestBody, reqEditors ...RequestEditorFn) (*UnlockPeriodResponse, error) {
+	rsp, err := c.UnlockPeriod(ctx, period, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlockPeriodResponse(rsp)
+}
+
 // ListPlansWithResponse Plans the caller may see
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14496,6 +14767,88 @@ func ParseLockPeriodResponse(rsp *http.Response) (*LockPeriodResponse, error) {
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnlockPeriodResponse parses an HTTP response from a UnlockPeriodWithResponse call
+func ParseUnlockPeriodResponse(rsp *http.Response) (*UnlockPeriodResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlockPeriodResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PeriodLock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
