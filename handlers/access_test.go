@@ -112,5 +112,9 @@ var wantAccess = map[string]string{
 	"GET /reports/:period.zip": "lead,hr,admin",
 	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
+	"POST /groups/:id/robots": "lead,admin", "GET /groups/:id/robots": "lead,admin",
+	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
+	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
+	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
 	"GET /openapi.json": "public",
 }

@@ -40,6 +40,7 @@ func Routes() []Route {
 func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
 	return []route{
 		// auth.go
@@ -109,6 +110,16 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", auditReaders, h.handleAudit},
 		{GET, "/backup", sysAdmin, h.handleBackup},
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", sysAdmin, h.handleOutbox},
 		// openapi.go
 		{GET, "/openapi.json", public, h.handleOpenAPI},
 	}
