@@ -226,6 +226,7 @@ const (
 	ErrorErrorCodeReportFileMissing    ErrorErrorCode = "report_file_missing"
 	ErrorErrorCodeReportNotGenerated   ErrorErrorCode = "report_not_generated"
 	ErrorErrorCodeReportsStarting      ErrorErrorCode = "reports_starting"
+	ErrorErrorCodeRobotDisabled        ErrorErrorCode = "robot_disabled"
 	ErrorErrorCodeRoleForbidden        ErrorErrorCode = "role_forbidden"
 	ErrorErrorCodeSeparationOfDuties   ErrorErrorCode = "separation_of_duties"
 	ErrorErrorCodeSessionCancelled     ErrorErrorCode = "session_cancelled"
@@ -236,6 +237,7 @@ const (
 	ErrorErrorCodeTooLarge             ErrorErrorCode = "too_large"
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
+	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
 	ErrorErrorCodeUnsupportedMediaType ErrorErrorCode = "unsupported_media_type"
 )
@@ -319,6 +321,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeReportsStarting:
 		return true
+	case ErrorErrorCodeRobotDisabled:
+		return true
 	case ErrorErrorCodeRoleForbidden:
 		return true
 	case ErrorErrorCodeSeparationOfDuties:
@@ -339,6 +343,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeTooManyAttempts:
 		return true
+	case ErrorErrorCodeTooManyRobots:
+		return true
 	case ErrorErrorCodeUnauthorized:
 		return true
 	case ErrorErrorCodeUnsupportedMediaType:
@@ -350,22 +356,22 @@ func (e ErrorErrorCode) Valid() bool {
 
 // Defines values for JobRunStatus.
 const (
-	Failed      JobRunStatus = "failed"
-	Interrupted JobRunStatus = "interrupted"
-	Running     JobRunStatus = "running"
-	Succeeded   JobRunStatus = "succeeded"
+	JobRunStatusFailed      JobRunStatus = "failed"
+	JobRunStatusInterrupted JobRunStatus = "interrupted"
+	JobRunStatusRunning     JobRunStatus = "running"
+	JobRunStatusSucceeded   JobRunStatus = "succeeded"
 )
 
 // Valid indicates whether the value is a known member of the JobRunStatus enum.
 func (e JobRunStatus) Valid() bool {
 	switch e {
-	case Failed:
+	case JobRunStatusFailed:
 		return true
-	case Interrupted:
+	case JobRunStatusInterrupted:
 		return true
-	case Running:
+	case JobRunStatusRunning:
 		return true
-	case Succeeded:
+	case JobRunStatusSucceeded:
 		return true
 	default:
 		return false
@@ -540,6 +546,63 @@ func (e MemberRateGrade) Valid() bool {
 	}
 }
 
+// Defines values for OutboxMessageEvent.
+const (
+	OutboxMessageEventAttendance           OutboxMessageEvent = "attendance"
+	OutboxMessageEventRectificationDue     OutboxMessageEvent = "rectification_due"
+	OutboxMessageEventRectificationOverdue OutboxMessageEvent = "rectification_overdue"
+	OutboxMessageEventReportsReady         OutboxMessageEvent = "reports_ready"
+	OutboxMessageEventSessionSoon          OutboxMessageEvent = "session_soon"
+	OutboxMessageEventSessionTomorrow      OutboxMessageEvent = "session_tomorrow"
+	OutboxMessageEventTest                 OutboxMessageEvent = "test"
+	OutboxMessageEventWarningsDigest       OutboxMessageEvent = "warnings_digest"
+)
+
+// Valid indicates whether the value is a known member of the OutboxMessageEvent enum.
+func (e OutboxMessageEvent) Valid() bool {
+	switch e {
+	case OutboxMessageEventAttendance:
+		return true
+	case OutboxMessageEventRectificationDue:
+		return true
+	case OutboxMessageEventRectificationOverdue:
+		return true
+	case OutboxMessageEventReportsReady:
+		return true
+	case OutboxMessageEventSessionSoon:
+		return true
+	case OutboxMessageEventSessionTomorrow:
+		return true
+	case OutboxMessageEventTest:
+		return true
+	case OutboxMessageEventWarningsDigest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OutboxMessageState.
+const (
+	OutboxMessageStateFailed OutboxMessageState = "failed"
+	OutboxMessageStateQueued OutboxMessageState = "queued"
+	OutboxMessageStateSent   OutboxMessageState = "sent"
+)
+
+// Valid indicates whether the value is a known member of the OutboxMessageState enum.
+func (e OutboxMessageState) Valid() bool {
+	switch e {
+	case OutboxMessageStateFailed:
+		return true
+	case OutboxMessageStateQueued:
+		return true
+	case OutboxMessageStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReportFileKind.
 const (
 	GroupPdf    ReportFileKind = "group_pdf"
@@ -558,6 +621,222 @@ func (e ReportFileKind) Valid() bool {
 	case MemberPdf:
 		return true
 	case MemberPdfEn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotEvents.
+const (
+	RobotEventsAttendance           RobotEvents = "attendance"
+	RobotEventsRectificationDue     RobotEvents = "rectification_due"
+	RobotEventsRectificationOverdue RobotEvents = "rectification_overdue"
+	RobotEventsReportsReady         RobotEvents = "reports_ready"
+	RobotEventsSessionSoon          RobotEvents = "session_soon"
+	RobotEventsSessionTomorrow      RobotEvents = "session_tomorrow"
+	RobotEventsWarningsDigest       RobotEvents = "warnings_digest"
+)
+
+// Valid indicates whether the value is a known member of the RobotEvents enum.
+func (e RobotEvents) Valid() bool {
+	switch e {
+	case RobotEventsAttendance:
+		return true
+	case RobotEventsRectificationDue:
+		return true
+	case RobotEventsRectificationOverdue:
+		return true
+	case RobotEventsReportsReady:
+		return true
+	case RobotEventsSessionSoon:
+		return true
+	case RobotEventsSessionTomorrow:
+		return true
+	case RobotEventsWarningsDigest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotFormat.
+const (
+	RobotFormatMarkdown RobotFormat = "markdown"
+	RobotFormatText     RobotFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the RobotFormat enum.
+func (e RobotFormat) Valid() bool {
+	switch e {
+	case RobotFormatMarkdown:
+		return true
+	case RobotFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotKind.
+const (
+	RobotKindDingtalk RobotKind = "dingtalk"
+	RobotKindFeishu   RobotKind = "feishu"
+	RobotKindWecom    RobotKind = "wecom"
+)
+
+// Valid indicates whether the value is a known member of the RobotKind enum.
+func (e RobotKind) Valid() bool {
+	switch e {
+	case RobotKindDingtalk:
+		return true
+	case RobotKindFeishu:
+		return true
+	case RobotKindWecom:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotInputEvents.
+const (
+	RobotInputEventsAttendance           RobotInputEvents = "attendance"
+	RobotInputEventsRectificationDue     RobotInputEvents = "rectification_due"
+	RobotInputEventsRectificationOverdue RobotInputEvents = "rectification_overdue"
+	RobotInputEventsReportsReady         RobotInputEvents = "reports_ready"
+	RobotInputEventsSessionSoon          RobotInputEvents = "session_soon"
+	RobotInputEventsSessionTomorrow      RobotInputEvents = "session_tomorrow"
+	RobotInputEventsWarningsDigest       RobotInputEvents = "warnings_digest"
+)
+
+// Valid indicates whether the value is a known member of the RobotInputEvents enum.
+func (e RobotInputEvents) Valid() bool {
+	switch e {
+	case RobotInputEventsAttendance:
+		return true
+	case RobotInputEventsRectificationDue:
+		return true
+	case RobotInputEventsRectificationOverdue:
+		return true
+	case RobotInputEventsReportsReady:
+		return true
+	case RobotInputEventsSessionSoon:
+		return true
+	case RobotInputEventsSessionTomorrow:
+		return true
+	case RobotInputEventsWarningsDigest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotInputFormat.
+const (
+	RobotInputFormatMarkdown RobotInputFormat = "markdown"
+	RobotInputFormatText     RobotInputFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the RobotInputFormat enum.
+func (e RobotInputFormat) Valid() bool {
+	switch e {
+	case RobotInputFormatMarkdown:
+		return true
+	case RobotInputFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotInputKind.
+const (
+	RobotInputKindDingtalk RobotInputKind = "dingtalk"
+	RobotInputKindFeishu   RobotInputKind = "feishu"
+	RobotInputKindWecom    RobotInputKind = "wecom"
+)
+
+// Valid indicates whether the value is a known member of the RobotInputKind enum.
+func (e RobotInputKind) Valid() bool {
+	switch e {
+	case RobotInputKindDingtalk:
+		return true
+	case RobotInputKindFeishu:
+		return true
+	case RobotInputKindWecom:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotPatchEvents.
+const (
+	RobotPatchEventsAttendance           RobotPatchEvents = "attendance"
+	RobotPatchEventsRectificationDue     RobotPatchEvents = "rectification_due"
+	RobotPatchEventsRectificationOverdue RobotPatchEvents = "rectification_overdue"
+	RobotPatchEventsReportsReady         RobotPatchEvents = "reports_ready"
+	RobotPatchEventsSessionSoon          RobotPatchEvents = "session_soon"
+	RobotPatchEventsSessionTomorrow      RobotPatchEvents = "session_tomorrow"
+	RobotPatchEventsWarningsDigest       RobotPatchEvents = "warnings_digest"
+)
+
+// Valid indicates whether the value is a known member of the RobotPatchEvents enum.
+func (e RobotPatchEvents) Valid() bool {
+	switch e {
+	case RobotPatchEventsAttendance:
+		return true
+	case RobotPatchEventsRectificationDue:
+		return true
+	case RobotPatchEventsRectificationOverdue:
+		return true
+	case RobotPatchEventsReportsReady:
+		return true
+	case RobotPatchEventsSessionSoon:
+		return true
+	case RobotPatchEventsSessionTomorrow:
+		return true
+	case RobotPatchEventsWarningsDigest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotPatchFormat.
+const (
+	RobotPatchFormatMarkdown RobotPatchFormat = "markdown"
+	RobotPatchFormatText     RobotPatchFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the RobotPatchFormat enum.
+func (e RobotPatchFormat) Valid() bool {
+	switch e {
+	case RobotPatchFormatMarkdown:
+		return true
+	case RobotPatchFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RobotPatchKind.
+const (
+	RobotPatchKindDingtalk RobotPatchKind = "dingtalk"
+	RobotPatchKindFeishu   RobotPatchKind = "feishu"
+	RobotPatchKindWecom    RobotPatchKind = "wecom"
+)
+
+// Valid indicates whether the value is a known member of the RobotPatchKind enum.
+func (e RobotPatchKind) Valid() bool {
+	switch e {
+	case RobotPatchKindDingtalk:
+		return true
+	case RobotPatchKindFeishu:
+		return true
+	case RobotPatchKindWecom:
 		return true
 	default:
 		return false
@@ -693,6 +972,27 @@ func (e Lang) Valid() bool {
 	case LangEn:
 		return true
 	case LangZh:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOutboxParamsState.
+const (
+	ListOutboxParamsStateFailed ListOutboxParamsState = "failed"
+	ListOutboxParamsStateQueued ListOutboxParamsState = "queued"
+	ListOutboxParamsStateSent   ListOutboxParamsState = "sent"
+)
+
+// Valid indicates whether the value is a known member of the ListOutboxParamsState enum.
+func (e ListOutboxParamsState) Valid() bool {
+	switch e {
+	case ListOutboxParamsStateFailed:
+		return true
+	case ListOutboxParamsStateQueued:
+		return true
+	case ListOutboxParamsStateSent:
 		return true
 	default:
 		return false
@@ -935,6 +1235,8 @@ type Error struct {
 		// - `not_self_study`: 409: marking done an item studied at sessions
 		// - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 		// - `period_open`: 409: locking a period that has not ended
+		// - `too_many_robots`: 409: a group has at most 20 robots
+		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
 		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
@@ -997,6 +1299,8 @@ type Error struct {
 // - `not_self_study`: 409: marking done an item studied at sessions
 // - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 // - `period_open`: 409: locking a period that has not ended
+// - `too_many_robots`: 409: a group has at most 20 robots
+// - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
 // - `own_record`: 403: acting on one's own record (an administrator changing their own role)
@@ -1457,6 +1761,56 @@ type Minutes struct {
 	Shares    []Share `json:"shares"`
 }
 
+// OutboxMessage defines model for OutboxMessage.
+type OutboxMessage struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// ErrorCode The vendor's own error code.
+	ErrorCode *string            `json:"error_code,omitempty"`
+	Event     OutboxMessageEvent `json:"event"`
+
+	// GroupId Example: 42
+	GroupId string `json:"group_id"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// Key What the message is about, once per robot.
+	Key string `json:"key"`
+
+	// LastError The last failure: `reason (HTTP n) code c: vendor's message`.
+	LastError string     `json:"last_error"`
+	LastTryAt *time.Time `json:"last_try_at"`
+
+	// NextAt When a queued message is tried next.
+	NextAt *time.Time `json:"next_at"`
+
+	// Notice What the message says, by event.
+	Notice struct {
+		// Group The group's name.
+		Group string `json:"group"`
+	} `json:"notice"`
+
+	// RobotId Example: 42
+	RobotId string             `json:"robot_id"`
+	SentAt  *time.Time         `json:"sent_at"`
+	State   OutboxMessageState `json:"state"`
+
+	// Tries Every attempt, the successful one included.
+	Tries int `json:"tries"`
+}
+
+// OutboxMessageEvent defines model for OutboxMessage.Event.
+type OutboxMessageEvent string
+
+// OutboxMessageState defines model for OutboxMessage.State.
+type OutboxMessageState string
+
+// OutboxMessageList defines model for OutboxMessageList.
+type OutboxMessageList struct {
+	Items []OutboxMessage `json:"items"`
+}
+
 // PeriodLock defines model for PeriodLock.
 type PeriodLock struct {
 	// Locked false between an unlock and the next lock.
@@ -1666,6 +2020,20 @@ type ReadingTurn struct {
 	SessionId string `json:"session_id"`
 }
 
+// ReminderSettings defines model for ReminderSettings.
+type ReminderSettings struct {
+	// GroupId Example: 42
+	GroupId string `json:"group_id"`
+
+	// NameAbsentees false (default): the attendance message and the weekly digest give counts only; true adds the names.
+	NameAbsentees bool `json:"name_absentees"`
+}
+
+// ReminderSettingsInput defines model for ReminderSettingsInput.
+type ReminderSettingsInput struct {
+	NameAbsentees bool `json:"name_absentees"`
+}
+
 // ReportFile defines model for ReportFile.
 type ReportFile struct {
 	GeneratedAt time.Time      `json:"generated_at"`
@@ -1715,6 +2083,111 @@ type ReportsRequest struct {
 	// Example: 2023Q3
 	Period string `json:"period"`
 }
+
+// Robot A group's chat robot (企业微信 / 政务微信, 钉钉, 飞书) that receives its reminders.
+type Robot struct {
+	CreatedAt time.Time     `json:"created_at"`
+	CreatedBy string        `json:"created_by"`
+	Enabled   bool          `json:"enabled"`
+	Events    []RobotEvents `json:"events"`
+	Format    RobotFormat   `json:"format"`
+
+	// GroupId Example: 42
+	GroupId   string `json:"group_id"`
+	HasSecret bool   `json:"has_secret"`
+
+	// Id Example: 42
+	Id        string    `json:"id"`
+	Kind      RobotKind `json:"kind"`
+	Name      *string   `json:"name,omitempty"`
+	Signed    bool      `json:"signed"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Url The address with its key, access token or hook id masked (`…?key=****5aaa`).
+	Url string `json:"url"`
+}
+
+// RobotEvents defines model for Robot.Events.
+type RobotEvents string
+
+// RobotFormat defines model for Robot.Format.
+type RobotFormat string
+
+// RobotKind defines model for Robot.Kind.
+type RobotKind string
+
+// RobotInput defines model for RobotInput.
+type RobotInput struct {
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Events The events the robot receives; default: all.
+	Events *[]RobotInputEvents `json:"events,omitempty"`
+
+	// Format Default markdown.
+	Format *RobotInputFormat `json:"format,omitempty"`
+	Kind   RobotInputKind    `json:"kind"`
+
+	// Name No control characters.
+	Name *string `json:"name,omitempty"`
+
+	// Secret The signing secret (加签); required for a signed DingTalk or Feishu robot. Never shown again.
+	Secret *string `json:"secret,omitempty"`
+
+	// Signed Default true for DingTalk and Feishu; must be false for WeCom.
+	Signed *bool `json:"signed,omitempty"`
+
+	// Url The robot's webhook address, http:// or https://, without a user or password.
+	Url *string `json:"url"`
+}
+
+// RobotInputEvents defines model for RobotInput.Events.
+type RobotInputEvents string
+
+// RobotInputFormat Default markdown.
+type RobotInputFormat string
+
+// RobotInputKind defines model for RobotInput.Kind.
+type RobotInputKind string
+
+// RobotList defines model for RobotList.
+type RobotList struct {
+	Items []Robot `json:"items"`
+}
+
+// RobotPatch Any of these fields; absent fields stay. Messages still queued for the robot are retried at once.
+type RobotPatch struct {
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Events The events the robot receives; default: all.
+	Events *[]RobotPatchEvents `json:"events,omitempty"`
+
+	// Format Default markdown.
+	Format *RobotPatchFormat `json:"format,omitempty"`
+
+	// Kind A robot's kind cannot change.
+	Kind *RobotPatchKind `json:"kind,omitempty"`
+
+	// Name No control characters.
+	Name *string `json:"name,omitempty"`
+
+	// Secret The signing secret (加签); required for a signed DingTalk or Feishu robot. Never shown again.
+	Secret *string `json:"secret,omitempty"`
+
+	// Signed Default true for DingTalk and Feishu; must be false for WeCom.
+	Signed *bool `json:"signed,omitempty"`
+
+	// Url The robot's webhook address, http:// or https://, without a user or password.
+	Url *string `json:"url,omitempty"`
+}
+
+// RobotPatchEvents defines model for RobotPatch.Events.
+type RobotPatchEvents string
+
+// RobotPatchFormat Default markdown.
+type RobotPatchFormat string
+
+// RobotPatchKind A robot's kind cannot change.
+type RobotPatchKind string
 
 // Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything), `inspector` (督查: reads organisation-wide, writes inspections); in the level3 security profile `sysadmin` (groups, backups), `secadmin` (accounts) and `auditor` (the audit log) instead of `admin`.
 type Role string
@@ -2069,6 +2542,16 @@ type ListMembersParams struct {
 	GroupId *string `form:"group_id,omitempty" json:"group_id,omitempty"`
 }
 
+// ListOutboxParams defines parameters for ListOutbox.
+type ListOutboxParams struct {
+	// State Else 422.
+	State   *ListOutboxParamsState `form:"state,omitempty" json:"state,omitempty"`
+	RobotId *string                `form:"robot_id,omitempty" json:"robot_id,omitempty"`
+}
+
+// ListOutboxParamsState defines parameters for ListOutbox.
+type ListOutboxParamsState string
+
 // ListPlansParams defines parameters for ListPlans.
 type ListPlansParams struct {
 	// GroupId The plans that reach that group (its own and its ancestors'); unknown → 404.
@@ -2150,6 +2633,12 @@ type CreateGroupJSONRequestBody = GroupInput
 // PatchGroupJSONRequestBody defines body for PatchGroup for application/json ContentType.
 type PatchGroupJSONRequestBody = GroupPatch
 
+// PutReminderSettingsJSONRequestBody defines body for PutReminderSettings for application/json ContentType.
+type PutReminderSettingsJSONRequestBody = ReminderSettingsInput
+
+// CreateRobotJSONRequestBody defines body for CreateRobot for application/json ContentType.
+type CreateRobotJSONRequestBody = RobotInput
+
 // PutRotationJSONRequestBody defines body for PutRotation for application/json ContentType.
 type PutRotationJSONRequestBody = RotationInput
 
@@ -2176,6 +2665,9 @@ type CreatePlanJSONRequestBody = PlanInput
 
 // StartReportsJSONRequestBody defines body for StartReports for application/json ContentType.
 type StartReportsJSONRequestBody = ReportsRequest
+
+// PatchRobotJSONRequestBody defines body for PatchRobot for application/json ContentType.
+type PatchRobotJSONRequestBody = RobotPatch
 
 // CreateSessionJSONRequestBody defines body for CreateSession for application/json ContentType.
 type CreateSessionJSONRequestBody = SessionInput
@@ -2362,6 +2854,56 @@ type ClientInterface interface {
 	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
 	PatchGroup(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetReminderSettings A group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Corresponds with GET /groups/{id}/reminders (the `GetReminderSettings` operationId).
+	GetReminderSettings(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReminderSettingsWithBody Set a group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+	PutReminderSettingsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutReminderSettings Set a group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+	PutReminderSettings(ctx context.Context, id Id, body PutReminderSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRobots A group's robots
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Corresponds with GET /groups/{id}/robots (the `ListRobots` operationId).
+	ListRobots(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRobotWithBody Add a chat robot to a group
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+	CreateRobotWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRobot Add a chat robot to a group
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+	CreateRobot(ctx context.Context, id Id, body CreateRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetRotation A group's reading-lead rotation
 	//
 	// Corresponds with GET /groups/{id}/rotation (the `GetRotation` operationId).
@@ -2506,6 +3048,11 @@ type ClientInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListOutbox The newest 200 outbox messages, newest first
+	//
+	// Corresponds with GET /outbox (the `ListOutbox` operationId).
+	ListOutbox(ctx context.Context, params *ListOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPeriods Locked periods
 	//
 	// Corresponds with GET /periods (the `ListPeriods` operationId).
@@ -2601,6 +3148,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /reports/{period}/members/{file} (the `GetMemberReport` operationId).
 	GetMemberReport(ctx context.Context, period PeriodPath, file string, params *GetMemberReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteRobot Remove a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Corresponds with DELETE /robots/{id} (the `DeleteRobot` operationId).
+	DeleteRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRobot One robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Corresponds with GET /robots/{id} (the `GetRobot` operationId).
+	GetRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRobotWithBody Change a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+	PatchRobotWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRobot Change a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+	PatchRobot(ctx context.Context, id Id, body PatchRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestRobot Queue a test message
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Corresponds with POST /robots/{id}/test (the `TestRobot` operationId).
+	TestRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSessions Sessions the caller may see
 	//
@@ -2995,6 +3581,116 @@ func (c *Client) PatchGroup(ctx context.Context, id Id, body PatchGroupJSONReque
 	return c.Client.Do(req)
 }
 
+// GetReminderSettings A group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Corresponds with GET /groups/{id}/reminders (the `GetReminderSettings` operationId).
+func (c *Client) GetReminderSettings(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReminderSettingsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReminderSettingsWithBody Set a group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+func (c *Client) PutReminderSettingsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReminderSettingsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutReminderSettings Set a group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+func (c *Client) PutReminderSettings(ctx context.Context, id Id, body PutReminderSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutReminderSettingsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRobots A group's robots
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Corresponds with GET /groups/{id}/robots (the `ListRobots` operationId).
+func (c *Client) ListRobots(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRobotsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRobotWithBody Add a chat robot to a group
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+func (c *Client) CreateRobotWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRobotRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRobot Add a chat robot to a group
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+func (c *Client) CreateRobot(ctx context.Context, id Id, body CreateRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRobotRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetRotation A group's reading-lead rotation
 //
 // Corresponds with GET /groups/{id}/rotation (the `GetRotation` operationId).
@@ -3359,6 +4055,21 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// ListOutbox The newest 200 outbox messages, newest first
+//
+// Corresponds with GET /outbox (the `ListOutbox` operationId).
+func (c *Client) ListOutbox(ctx context.Context, params *ListOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOutboxRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPeriods Locked periods
 //
 // Corresponds with GET /periods (the `ListPeriods` operationId).
@@ -3605,6 +4316,95 @@ func (c *Client) GetGroupReport(ctx context.Context, period PeriodPath, file str
 // Corresponds with GET /reports/{period}/members/{file} (the `GetMemberReport` operationId).
 func (c *Client) GetMemberReport(ctx context.Context, period PeriodPath, file string, params *GetMemberReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMemberReportRequest(c.Server, period, file, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteRobot Remove a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Corresponds with DELETE /robots/{id} (the `DeleteRobot` operationId).
+func (c *Client) DeleteRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRobotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRobot One robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Corresponds with GET /robots/{id} (the `GetRobot` operationId).
+func (c *Client) GetRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRobotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRobotWithBody Change a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+func (c *Client) PatchRobotWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRobotRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRobot Change a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+func (c *Client) PatchRobot(ctx context.Context, id Id, body PatchRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRobotRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestRobot Queue a test message
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Corresponds with POST /robots/{id}/test (the `TestRobot` operationId).
+func (c *Client) TestRobot(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestRobotRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4484,6 +5284,168 @@ func NewPatchGroupRequestWithBody(server string, id Id, contentType string, body
 	return req, nil
 }
 
+// NewGetReminderSettingsRequest constructs an http.Request for the GetReminderSettings method
+func NewGetReminderSettingsRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/groups/%s/reminders", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutReminderSettingsRequest calls the generic PutReminderSettings builder with application/json body
+func NewPutReminderSettingsRequest(server string, id Id, body PutReminderSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutReminderSettingsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutReminderSettingsRequestWithBody constructs an http.Request for the PutReminderSettings method, with any body, and a specified content type
+func NewPutReminderSettingsRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/groups/%s/reminders", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListRobotsRequest constructs an http.Request for the ListRobots method
+func NewListRobotsRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/groups/%s/robots", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRobotRequest calls the generic CreateRobot builder with application/json body
+func NewCreateRobotRequest(server string, id Id, body CreateRobotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRobotRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCreateRobotRequestWithBody constructs an http.Request for the CreateRobot method, with any body, and a specified content type
+func NewCreateRobotRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/groups/%s/robots", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetRotationRequest constructs an http.Request for the GetRotation method
 func NewGetRotationRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -5131,6 +6093,72 @@ func NewGetOpenAPIRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListOutboxRequest constructs an http.Request for the ListOutbox method
+func NewListOutboxRequest(server string, params *ListOutboxParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/outbox")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RobotId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "robot_id", *params.RobotId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListPeriodsRequest constructs an http.Request for the ListPeriods method
 func NewListPeriodsRequest(server string) (*http.Request, error) {
 	var err error
@@ -5743,6 +6771,155 @@ func NewGetMemberReportRequest(server string, period PeriodPath, file string, pa
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteRobotRequest constructs an http.Request for the DeleteRobot method
+func NewDeleteRobotRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/robots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetRobotRequest constructs an http.Request for the GetRobot method
+func NewGetRobotRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/robots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchRobotRequest calls the generic PatchRobot builder with application/json body
+func NewPatchRobotRequest(server string, id Id, body PatchRobotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchRobotRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchRobotRequestWithBody constructs an http.Request for the PatchRobot method, with any body, and a specified content type
+func NewPatchRobotRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/robots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTestRobotRequest constructs an http.Request for the TestRobot method
+func NewTestRobotRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/robots/%s/test", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6710,6 +7887,60 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /groups/{id} (the `PatchGroup` operationId).
 	PatchGroupWithResponse(ctx context.Context, id Id, body PatchGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchGroupResponse, error)
 
+	// GetReminderSettingsWithResponse A group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /groups/{id}/reminders (the `GetReminderSettings` operationId).
+	GetReminderSettingsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetReminderSettingsResponse, error)
+
+	// PutReminderSettingsWithBodyWithResponse Set a group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+	PutReminderSettingsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReminderSettingsResponse, error)
+
+	// PutReminderSettingsWithResponse Set a group's reminder settings
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+	PutReminderSettingsWithResponse(ctx context.Context, id Id, body PutReminderSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReminderSettingsResponse, error)
+
+	// ListRobotsWithResponse A group's robots
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /groups/{id}/robots (the `ListRobots` operationId).
+	ListRobotsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListRobotsResponse, error)
+
+	// CreateRobotWithBodyWithResponse Add a chat robot to a group
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+	CreateRobotWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRobotResponse, error)
+
+	// CreateRobotWithResponse Add a chat robot to a group
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+	CreateRobotWithResponse(ctx context.Context, id Id, body CreateRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRobotResponse, error)
+
 	// GetRotationWithResponse A group's reading-lead rotation
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6872,6 +8103,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenAPI` operationId).
 	GetOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIResponse, error)
 
+	// ListOutboxWithResponse The newest 200 outbox messages, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /outbox (the `ListOutbox` operationId).
+	ListOutboxWithResponse(ctx context.Context, params *ListOutboxParams, reqEditors ...RequestEditorFn) (*ListOutboxResponse, error)
+
 	// ListPeriodsWithResponse Locked periods
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6987,6 +8225,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /reports/{period}/members/{file} (the `GetMemberReport` operationId).
 	GetMemberReportWithResponse(ctx context.Context, period PeriodPath, file string, params *GetMemberReportParams, reqEditors ...RequestEditorFn) (*GetMemberReportResponse, error)
+
+	// DeleteRobotWithResponse Remove a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /robots/{id} (the `DeleteRobot` operationId).
+	DeleteRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteRobotResponse, error)
+
+	// GetRobotWithResponse One robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /robots/{id} (the `GetRobot` operationId).
+	GetRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetRobotResponse, error)
+
+	// PatchRobotWithBodyWithResponse Change a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+	PatchRobotWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRobotResponse, error)
+
+	// PatchRobotWithResponse Change a robot
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+	PatchRobotWithResponse(ctx context.Context, id Id, body PatchRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRobotResponse, error)
+
+	// TestRobotWithResponse Queue a test message
+	//
+	// An admin or a lead over the robot's group; otherwise 403 forbidden.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /robots/{id}/test (the `TestRobot` operationId).
+	TestRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*TestRobotResponse, error)
 
 	// ListSessionsWithResponse Sessions the caller may see
 	//
@@ -7932,6 +9215,359 @@ func (r PatchGroupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetReminderSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReminderSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON200() *ReminderSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReminderSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReminderSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReminderSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReminderSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReminderSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutReminderSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReminderSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON200() *ReminderSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutReminderSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutReminderSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutReminderSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutReminderSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutReminderSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRobotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RobotList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRobotsResponse) GetJSON200() *RobotList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRobotsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRobotsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRobotsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRobotsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListRobotsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRobotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRobotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRobotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRobotsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRobotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Robot
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRobotResponse) GetJSON201() *Robot {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRobotResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRobotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRobotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRobotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRobotResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRobotResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateRobotResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRobotResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateRobotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRobotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRobotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRobotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRobotResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9266,6 +10902,82 @@ func (r GetOpenAPIResponse) ContentType() string {
 	return ""
 }
 
+type ListOutboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutboxMessageList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOutboxResponse) GetJSON200() *OutboxMessageList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOutboxResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOutboxResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListOutboxResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOutboxResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListOutboxResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOutboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOutboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOutboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOutboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListPeriodsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10311,6 +12023,331 @@ func (r GetMemberReportResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMemberReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteRobotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteRobotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteRobotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteRobotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteRobotResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteRobotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteRobotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteRobotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteRobotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteRobotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRobotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Robot
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRobotResponse) GetJSON200() *Robot {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRobotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRobotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRobotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRobotResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetRobotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRobotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRobotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRobotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRobotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchRobotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Robot
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchRobotResponse) GetJSON200() *Robot {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatchRobotResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PatchRobotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PatchRobotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PatchRobotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PatchRobotResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PatchRobotResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PatchRobotResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatchRobotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchRobotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchRobotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchRobotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchRobotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TestRobotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *OutboxMessage
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TestRobotResponse) GetJSON202() *OutboxMessage {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TestRobotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TestRobotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TestRobotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r TestRobotResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TestRobotResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r TestRobotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r TestRobotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestRobotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestRobotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestRobotResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12093,6 +14130,96 @@ func (c *ClientWithResponses) PatchGroupWithResponse(ctx context.Context, id Id,
 	return ParsePatchGroupResponse(rsp)
 }
 
+// GetReminderSettingsWithResponse A group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /groups/{id}/reminders (the `GetReminderSettings` operationId).
+func (c *ClientWithResponses) GetReminderSettingsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetReminderSettingsResponse, error) {
+	rsp, err := c.GetReminderSettings(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReminderSettingsResponse(rsp)
+}
+
+// PutReminderSettingsWithBodyWithResponse Set a group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+func (c *ClientWithResponses) PutReminderSettingsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutReminderSettingsResponse, error) {
+	rsp, err := c.PutReminderSettingsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReminderSettingsResponse(rsp)
+}
+
+// PutReminderSettingsWithResponse Set a group's reminder settings
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /groups/{id}/reminders (the `PutReminderSettings` operationId).
+func (c *ClientWithResponses) PutReminderSettingsWithResponse(ctx context.Context, id Id, body PutReminderSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutReminderSettingsResponse, error) {
+	rsp, err := c.PutReminderSettings(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutReminderSettingsResponse(rsp)
+}
+
+// ListRobotsWithResponse A group's robots
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /groups/{id}/robots (the `ListRobots` operationId).
+func (c *ClientWithResponses) ListRobotsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListRobotsResponse, error) {
+	rsp, err := c.ListRobots(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRobotsResponse(rsp)
+}
+
+// CreateRobotWithBodyWithResponse Add a chat robot to a group
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+func (c *ClientWithResponses) CreateRobotWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRobotResponse, error) {
+	rsp, err := c.CreateRobotWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRobotResponse(rsp)
+}
+
+// CreateRobotWithResponse Add a chat robot to a group
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /groups/{id}/robots (the `CreateRobot` operationId).
+func (c *ClientWithResponses) CreateRobotWithResponse(ctx context.Context, id Id, body CreateRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRobotResponse, error) {
+	rsp, err := c.CreateRobot(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRobotResponse(rsp)
+}
+
 // GetRotationWithResponse A group's reading-lead rotation
 //
 // Returns a wrapper object for the known response body format(s).
@@ -12387,6 +14514,19 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 	return ParseGetOpenAPIResponse(rsp)
 }
 
+// ListOutboxWithResponse The newest 200 outbox messages, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /outbox (the `ListOutbox` operationId).
+func (c *ClientWithResponses) ListOutboxWithResponse(ctx context.Context, params *ListOutboxParams, reqEditors ...RequestEditorFn) (*ListOutboxResponse, error) {
+	rsp, err := c.ListOutbox(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOutboxResponse(rsp)
+}
+
 // ListPeriodsWithResponse Locked periods
 //
 // Returns a wrapper object for the known response body format(s).
@@ -12597,6 +14737,81 @@ func (c *ClientWithResponses) GetMemberReportWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseGetMemberReportResponse(rsp)
+}
+
+// DeleteRobotWithResponse Remove a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /robots/{id} (the `DeleteRobot` operationId).
+func (c *ClientWithResponses) DeleteRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteRobotResponse, error) {
+	rsp, err := c.DeleteRobot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteRobotResponse(rsp)
+}
+
+// GetRobotWithResponse One robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /robots/{id} (the `GetRobot` operationId).
+func (c *ClientWithResponses) GetRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetRobotResponse, error) {
+	rsp, err := c.GetRobot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRobotResponse(rsp)
+}
+
+// PatchRobotWithBodyWithResponse Change a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+func (c *ClientWithResponses) PatchRobotWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRobotResponse, error) {
+	rsp, err := c.PatchRobotWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRobotResponse(rsp)
+}
+
+// PatchRobotWithResponse Change a robot
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /robots/{id} (the `PatchRobot` operationId).
+func (c *ClientWithResponses) PatchRobotWithResponse(ctx context.Context, id Id, body PatchRobotJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRobotResponse, error) {
+	rsp, err := c.PatchRobot(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRobotResponse(rsp)
+}
+
+// TestRobotWithResponse Queue a test message
+//
+// An admin or a lead over the robot's group; otherwise 403 forbidden.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /robots/{id}/test (the `TestRobot` operationId).
+func (c *ClientWithResponses) TestRobotWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*TestRobotResponse, error) {
+	rsp, err := c.TestRobot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestRobotResponse(rsp)
 }
 
 // ListSessionsWithResponse Sessions the caller may see
@@ -13506,6 +15721,299 @@ func ParsePatchGroupResponse(rsp *http.Response) (*PatchGroupResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetReminderSettingsResponse parses an HTTP response from a GetReminderSettingsWithResponse call
+func ParseGetReminderSettingsResponse(rsp *http.Response) (*GetReminderSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReminderSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReminderSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutReminderSettingsResponse parses an HTTP response from a PutReminderSettingsWithResponse call
+func ParsePutReminderSettingsResponse(rsp *http.Response) (*PutReminderSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutReminderSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReminderSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRobotsResponse parses an HTTP response from a ListRobotsWithResponse call
+func ParseListRobotsResponse(rsp *http.Response) (*ListRobotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRobotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RobotList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRobotResponse parses an HTTP response from a CreateRobotWithResponse call
+func ParseCreateRobotResponse(rsp *http.Response) (*CreateRobotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRobotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Robot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -14672,6 +17180,67 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 	return response, nil
 }
 
+// ParseListOutboxResponse parses an HTTP response from a ListOutboxWithResponse call
+func ParseListOutboxResponse(rsp *http.Response) (*ListOutboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOutboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutboxMessageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListPeriodsResponse parses an HTTP response from a ListPeriodsWithResponse call
 func ParseListPeriodsResponse(rsp *http.Response) (*ListPeriodsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15508,6 +18077,274 @@ func ParseGetMemberReportResponse(rsp *http.Response) (*GetMemberReportResponse,
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteRobotResponse parses an HTTP response from a DeleteRobotWithResponse call
+func ParseDeleteRobotResponse(rsp *http.Response) (*DeleteRobotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteRobotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRobotResponse parses an HTTP response from a GetRobotWithResponse call
+func ParseGetRobotResponse(rsp *http.Response) (*GetRobotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRobotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Robot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchRobotResponse parses an HTTP response from a PatchRobotWithResponse call
+func ParsePatchRobotResponse(rsp *http.Response) (*PatchRobotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchRobotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Robot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTestRobotResponse parses an HTTP response from a TestRobotWithResponse call
+func ParseTestRobotResponse(rsp *http.Response) (*TestRobotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestRobotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OutboxMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
