@@ -24,7 +24,7 @@ export function ratesChart(entries, onPick) {
   const top = narrow ? 58 : 34;
   const H = top + entries.length * rowH + 26;
   const plotW = W - left - right;
-  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', id: 'rates-chart',
+  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: onPick ? 'group' : 'img', id: 'rates-chart',
     'aria-label': t('overview.chart_label')});
   svg.appendChild(s('title', {}, t('overview.chart_label')));
   // legend
