@@ -23,6 +23,7 @@ var testStart = time.Date(2023, 9, 1, 9, 0, 0, 0, store.DefaultLocation())
 type testServer struct {
 	t     testing.TB
 	e     *echo.Echo
+	h     *Handler
 	s     *store.Store
 	clock *store.ManualClock
 	root  string // id of the root group
@@ -54,7 +55,7 @@ func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
 	}
 	tb.Cleanup(func() { s.Close() })
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.e = New(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.h, ts.e = build(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := store.WithActor(context.Background(), "system")
 	if err := s.SetupProfile(ctx, profile); err != nil {
 		tb.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,17 +25,25 @@ func tokenKey(t string) []byte {
 	return sum[:]
 }
 
-// dummyHash keeps the time of a login for an unknown username close to that
-// of a known one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+// dummyHash is compared for an unknown username, so that a login for one
+// takes as long as a login for a real account: it is made at the store's
+// bcrypt cost, the cost of the real hashes.
+func (s *Store) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.cost)
+	})
+	return s.dummy
+}
 
 // CheckPassword returns the member whose username and password match, or an
-// Unauthorized error that does not say which of the two was wrong.
+// Unauthorized error that does not say which of the two was wrong. A closed
+// account answers account_closed whether or not the password was right, so
+// the answer never confirms a password.
 func (s *Store) CheckPassword(username, password string) (*Member, error) {
 	var m *Member
 	var hash []byte
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(strings.TrimSpace(username))))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return nil
 		}
@@ -52,14 +59,15 @@ func (s *Store) CheckPassword(username, password string) (*Member, error) {
 	}
 	bad := Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
 	if m == nil || hash == nil {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		return nil, bad
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
-		return nil, bad
-	}
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if m.LeftOn != "" && m.LeftOn <= s.Today() {
-		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed on %s", m.LeftOn)
+		return nil, Errorf(KindUnauthorized, "account_closed", "this account is closed")
+	}
+	if !ok {
+		return nil, bad
 	}
 	return m, nil
 }

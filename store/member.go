@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -99,8 +98,8 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "required")
 	case utf8.RuneCountInString(name) > 100:
 		fe.Add(field, "at most 100 characters")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		fe.Add(field, "must not contain control characters")
+	case strings.IndexFunc(name, invisibleRune) >= 0:
+		fe.Add(field, "must not contain control, invisible or direction-changing characters")
 	}
 }
 
@@ -108,26 +107,15 @@ func validTitle(fe FieldErrors, t string) {
 	switch {
 	case utf8.RuneCountInString(t) > 50:
 		fe.Add("title", "at most 50 characters")
-	case strings.IndexFunc(t, unicode.IsControl) >= 0:
-		fe.Add("title", "must not contain control characters")
-	}
-}
-
-func validUsername(fe FieldErrors, u string) {
-	switch {
-	case u == "":
-		fe.Add("username", "required")
-	case utf8.RuneCountInString(u) > 64:
-		fe.Add("username", "at most 64 characters")
-	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) >= 0:
-		fe.Add("username", "must not contain spaces, control characters or '/'")
+	case strings.IndexFunc(t, invisibleRune) >= 0:
+		fe.Add("title", "must not contain control, invisible or direction-changing characters")
 	}
 }
 
 func validPassword(fe FieldErrors, p string) {
 	if utf8.RuneCountInString(p) < MinPasswordLen {
 		fe.Add("password", "at least 8 characters")
-	} else if len(p) > 72 {
+	} else if len(p) > MaxPasswordBytes {
 		fe.Add("password", "at most 72 bytes")
 	}
 }
@@ -136,9 +124,8 @@ func validPassword(fe FieldErrors, p string) {
 func (in *MemberInput) Validate() error {
 	fe := FieldErrors{}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Username = strings.TrimSpace(in.Username)
 	validName(fe, "name", in.Name)
-	validUsername(fe, in.Username)
+	in.Username = validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
 	r, serr := parseRoles(in.Role, in.Roles)
 	if serr != nil {
@@ -337,7 +324,10 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 			return nil, err
 		}
-		// A new password ends every session of the account.
+	}
+	// A new password or a closing date ends every session of the account,
+	// so reopening the account later does not revive old tokens.
+	if hash != nil || (m.LeftOn != "" && m.LeftOn != before.LeftOn) {
 		if err := deleteTokensOf(tx, m.ID); err != nil {
 			return nil, err
 		}
@@ -382,7 +372,7 @@ func getMember(tx *bolt.Tx, id string) (*Member, error) {
 func (s *Store) MemberByUsername(username string) (*Member, error) {
 	var m *Member
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(username)))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return NotFound("member", username)
 		}

@@ -224,7 +224,7 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 			in.Position = n
 		}
 		validName(fe, "name", in.Name)
-		validUsername(fe, in.Username)
+		in.Username = validUsername(fe, in.Username)
 		if in.Password != "" {
 			validPassword(fe, in.Password)
 		}
