@@ -40,11 +40,6 @@ type MemberAppraisal struct {
 	Result AppraisalResult
 	// Policy is printed on the form; empty parts default to DefaultPolicy.
 	Policy Policy
-
-	// Provisional marks figures of a period that has not ended (figures to
-	// date, as of AsOf): every page carries a 暂定 mark.
-	Provisional bool
-	AsOf        time.Time
 }
 
 // MemberInfo is 基本信息.
@@ -65,10 +60,18 @@ type Attendance struct {
 	// 应参学 = 实参学 + 请假 + 缺席 + 未登记.
 	Unrecorded int
 	MadeUp     int // 补学 (part of 实参学)
+	// Rate, when set, is the participation rate as the policy computes it
+	// (one that excuses approved leave, say); nil means Attended / Required.
+	Rate *Rate `json:",omitempty"`
 }
 
-// Rate is the participation rate, Attended / Required.
-func (a Attendance) Rate() Rate { return Rate{Num: int64(a.Attended), Den: int64(a.Required)} }
+// ParticipationRate is the participation rate: Rate, or Attended / Required.
+func (a Attendance) ParticipationRate() Rate {
+	if a.Rate != nil {
+		return *a.Rate
+	}
+	return Rate{Num: int64(a.Attended), Den: int64(a.Required)}
+}
 
 // Session attendance status codes.
 const (
@@ -195,7 +198,6 @@ func (d *doc) appraisal(in MemberAppraisal) {
 		}
 	}
 	d.meta(title, in.Organisation, d.t("subject_appraisal", in.Member.Name, period))
-	d.provisional = in.Provisional
 	d.padY = 0.45
 	d.addPage()
 	full := d.right - d.left
@@ -210,8 +212,8 @@ func (d *doc) appraisal(in MemberAppraisal) {
 		unit = d.t("unit_org", d.clean(in.Organisation, false))
 	}
 	rng := d.t("period_range", d.dateUTC(first), d.dateUTC(last))
-	if in.Provisional && !in.AsOf.IsZero() {
-		rng += d.t("as_of", d.date(in.AsOf))
+	if d.opt.Provisional && !d.opt.AsOf.IsZero() {
+		rng += d.t("as_of", d.date(d.opt.AsOf))
 	}
 	d.textIn(d.left-cellPadX, d.y, full*0.45, lh, unit, "L", false)
 	d.textIn(d.left+full*0.45, d.y, full*0.55+cellPadX, lh, rng, "R", false)
@@ -231,7 +233,7 @@ func (d *doc) appraisal(in MemberAppraisal) {
 	d.summaryGrid(8, []string{d.t("required_sessions"), d.t("attended_sessions"), d.t("leave_sessions"),
 		d.t("absent_sessions"), d.t("unrecorded_sessions"), d.t("makeup_sessions"), d.t("participation_rate")},
 		[]string{fmt.Sprint(a.Required), fmt.Sprint(a.Attended), fmt.Sprint(a.Leave), fmt.Sprint(a.Absent),
-			fmt.Sprint(a.Unrecorded), fmt.Sprint(a.MadeUp), d.rateTarget(a.Rate())},
+			fmt.Sprint(a.Unrecorded), fmt.Sprint(a.MadeUp), d.rateTarget(a.ParticipationRate())},
 		[]float64{1, 1, 1, 1, 1, 1.1, 2.6})
 	d.y += 1
 	if len(in.Sessions) == 0 {
@@ -373,7 +375,7 @@ func (d *doc) result(in MemberAppraisal, pol Policy, a Attendance, c Content, ex
 		rate  Rate
 		wt    float64
 	}{
-		{d.t("participation_rate"), a.Rate(), pol.Weights.Participation},
+		{d.t("participation_rate"), a.ParticipationRate(), pol.Weights.Participation},
 		{d.t("completion_rate"), c.Rate(), pol.Weights.Completion},
 		{d.t("excellence_rate"), exRate, pol.Weights.Excellence},
 	} {

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // Tests of issue #16: forms a filing clerk accepts without retyping. Each
@@ -104,8 +107,9 @@ func TestAttendanceCountsAddUp(t *testing.T) {
 		{Date: time.Date(2023, 7, 31, 9, 0, 0, 0, shanghai), Title: "戊"},
 		{Date: time.Date(2023, 12, 20, 9, 0, 0, 0, shanghai), Title: "己", Status: StatusLeave, Upcoming: true},
 	}
-	in.Provisional, in.AsOf = true, time.Date(2023, 9, 1, 9, 0, 0, 0, shanghai)
-	txt := rawPageText(t, build(t, func(b *bytes.Buffer) error { return MemberAppraisalPDF(b, in, testOpt) }), 0)
+	opt := testOpt
+	opt.Provisional, opt.AsOf = true, time.Date(2023, 9, 1, 9, 0, 0, 0, shanghai)
+	txt := rawPageText(t, build(t, func(b *bytes.Buffer) error { return MemberAppraisalPDF(b, in, opt) }), 0)
 	mustContain(t, txt, "未登记（次）", "己已准假（未举行）", "暂定")
 	if strings.Count(txt, "未补学") != 2 {
 		t.Errorf("未补学 %d times, want 2 (丙, 丁; not the session not yet held)", strings.Count(txt, "未补学"))
@@ -322,5 +326,95 @@ func TestGradeCountHeadTwoLines(t *testing.T) {
 	p := d.prepareRow(tb.headerCells(), 7)
 	if n := len(p.lines[11]); n > 2 {
 		t.Errorf("基本合格（人） on %d lines: %q", n, p.lines[11])
+	}
+}
+
+// xlsxParts unzips an XLSX into its parts.
+func xlsxParts(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		buf.ReadFrom(rc)
+		rc.Close()
+		out[f.Name] = buf.String()
+	}
+	return out
+}
+
+// TestXLSXForFiling reads the workbook's XML: the true dimension, a title
+// row with the organisation and period, per-member session counts, print
+// setup (landscape A4, fit to width, the header row repeated, print area),
+// ratios at full precision, and document properties of the generation.
+func TestXLSXForFiling(t *testing.T) {
+	s := sampleSummary(15, 3)
+	s.RowHead = "单位"
+	s.Members[0].Attendance = Attendance{Required: 13, Attended: 10, Leave: 1, Absent: 1, Unrecorded: 1}
+	s.Members[1].Participation = Rate{Num: 2, Den: 3}
+	var buf bytes.Buffer
+	if err := GroupSummaryXLSX(&buf, s, testOpt); err != nil {
+		t.Fatal(err)
+	}
+	parts := xlsxParts(t, buf.Bytes())
+	members, groups := parts["xl/worksheets/sheet1.xml"], parts["xl/worksheets/sheet2.xml"]
+	for _, want := range []string{`<dimension ref="A1:M18"`, `fitToPage="true"`, `orientation="landscape"`, `fitToWidth="1"`, `fitToHeight="0"`, `paperSize="9"`,
+		`<mergeCell ref="A1:M1"`, `ySplit="3"`} {
+		if !strings.Contains(members, want) {
+			i := strings.Index(members, "<sheetPr")
+			t.Errorf("成员 sheet lacks %s: %s", want, members[max(0, i):min(i+300, len(members))])
+		}
+	}
+	if !strings.Contains(groups, `<dimension ref="A1:N7"`) {
+		t.Errorf("支部 sheet dimension: %s", groups[:min(600, len(groups))])
+	}
+	wb := parts["xl/workbook.xml"]
+	for _, want := range []string{`localSheetId="0" name="_xlnm.Print_Area">&#39;成员&#39;!$A$1:$M$18<`, `localSheetId="0" name="_xlnm.Print_Titles">&#39;成员&#39;!$3:$3<`,
+		`localSheetId="1" name="_xlnm.Print_Area">&#39;支部&#39;!$A$1:$N$7<`} {
+		if !strings.Contains(wb, want) {
+			t.Errorf("workbook lacks %s:\n%s", want, wb)
+		}
+	}
+	core := parts["docProps/core.xml"]
+	for _, want := range []string{"<dc:title>2023年第三季度各支部学习情况汇总表</dc:title>", "<dc:creator>××市财政局机关党委</dc:creator>",
+		`<dcterms:modified xsi:type="dcterms:W3CDTF">2023-10-08T02:20:05Z</dcterms:modified>`, `<dcterms:created xsi:type="dcterms:W3CDTF">2023-10-08T02:20:05Z</dcterms:created>`} {
+		if !strings.Contains(core, want) {
+			t.Errorf("core.xml lacks %s:\n%s", want, core)
+		}
+	}
+
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	get := func(sheet, cell string) string {
+		v, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+		return v
+	}
+	if got := get("成员", "A1"); got != "2023年第三季度各支部学习情况汇总表" {
+		t.Errorf("title row %q", got)
+	}
+	if got := get("成员", "A2"); !strings.Contains(got, "填报单位：××市财政局机关党委") || !strings.Contains(got, "2023年7月1日至2023年9月30日") {
+		t.Errorf("second row %q", got)
+	}
+	for cell, want := range map[string]string{"A3": "序号", "I3": "应参学（次）", "M3": "未登记（次）", "I4": "13", "J4": "10", "K4": "1", "L4": "1", "M4": "1"} {
+		if got := get("成员", cell); got != want {
+			t.Errorf("成员!%s = %q, want %q", cell, got, want)
+		}
+	}
+	if got := get("支部", "B3"); got != "单位" {
+		t.Errorf("支部!B3 = %q, want 单位", got)
+	}
+	// rounded (not cut) to Excel's 15 significant digits
+	if got := get("成员", "D5"); got != "0.666666666666667" {
+		t.Errorf("成员!D5 = %q, want 0.666666666666667", got)
 	}
 }

@@ -177,6 +177,11 @@ var labelTables = map[string]map[string]string{
 		"reporting_unit_is":   "填报单位：%s",
 		"generated_at":        "生成时间：%s",
 		"sheet_note_rates":    "比率为完整精度的数值（显示保留一位小数）",
+		"x_required":          "应参学（次）",
+		"x_attended":          "实参学（次）",
+		"x_leave":             "请假（次）",
+		"x_absent":            "缺席（次）",
+		"x_unrecorded":        "未登记（次）",
 	},
 	"en": {
 		"page":          "Page %s of %s",
@@ -342,6 +347,11 @@ var labelTables = map[string]map[string]string{
 		"reporting_unit_is":   "Reporting unit: %s",
 		"generated_at":        "Generated: %s",
 		"sheet_note_rates":    "Rates hold full precision (shown with one decimal)",
+		"x_required":          "Required",
+		"x_attended":          "Attended",
+		"x_leave":             "On leave",
+		"x_absent":            "Absent",
+		"x_unrecorded":        "No record",
 	},
 }
 

@@ -55,9 +55,8 @@ type doc struct {
 
 	onNewPage func() // repeats a table header after a page break
 
-	padY        float64 // vertical cell padding, mm
-	provisional bool    // every page carries the 暂定 mark
-	author      string  // the organisation, for the document information
+	padY   float64 // vertical cell padding, mm
+	author string  // the organisation, for the document information
 }
 
 // render builds a document with body and writes it to w. It tries the fonts
@@ -590,8 +589,8 @@ func (d *doc) footer(page, pages int) {
 	d.pdf.SetFontSize(8.5) // SetPage does not restore a page's font state:
 	d.setFont(8)           // emit it afresh
 	d.pdf.SetTextRenderingMode(0)
-	if d.provisional {
-		d.provisionalMark()
+	if d.opt.Provisional {
+		d.provisionalMark() // every page of an open period's form
 	}
 	d.textColor(gray)
 	label := d.t("page", fmt.Sprint(page), fmt.Sprint(pages))
@@ -606,14 +605,20 @@ func (d *doc) footer(page, pages int) {
 		left = d.t("revision", fmt.Sprint(d.opt.Revision), d.clean(d.opt.RevisionReason, false))
 	}
 	if left != "" {
-		d.text(d.left, y1, d.fit(left, half), false)
+		save := d.size
+		d.setFont(d.shrinkTo(left, half))
+		d.text(d.left, y1, left, false)
+		d.setFont(save)
 	}
 	if h := d.clean(d.opt.AuditHead, false); h != "" {
 		if len(h) > 16 {
 			h = h[:16]
 		}
-		hs := d.fit(d.t("audit_head", h), half)
+		hs := d.t("audit_head", h)
+		save := d.size
+		d.setFont(d.shrinkTo(hs, half))
 		d.text(d.right-d.strW(hs), y1, hs, false)
+		d.setFont(save)
 	}
 	y2 := y1 + 4.5
 	gen := d.t("generated", d.dateTime(d.opt.GeneratedAt))
@@ -961,19 +966,6 @@ func (t *table) span(text string, fill *rgb, bold bool) {
 	d.need(p.h)
 	d.setFont(t.size)
 	d.drawRow(cells, p)
-}
-
-// rowsH is the height the header and rows take (one page assumed).
-func (t *table) rowsH(rows [][]string) float64 {
-	d := t.d
-	save := d.size
-	defer d.setFont(save)
-	h := t.headerH()
-	for _, r := range rows {
-		d.setFont(t.size)
-		h += d.prepareRow(t.rowCells(r, nil, false), t.minH).h
-	}
-	return h
 }
 
 // addRows draws rows (fills[i] shades row i when fills is not nil) so that

@@ -32,10 +32,6 @@ type GroupSummary struct {
 	// RowHead heads the roll-up rows' name column: "支部" (default),
 	// "单位" or "单位/支部", as fits the rows.
 	RowHead string
-	// Provisional marks figures of a period that has not ended (to AsOf):
-	// every page carries a 暂定 mark.
-	Provisional bool
-	AsOf        time.Time
 }
 
 // SummaryGroup is one roll-up row. Its rates are sums of numerators over sums
@@ -55,8 +51,8 @@ type SummaryGroup struct {
 
 // SummaryMember is one member row.
 type SummaryMember struct {
-	Name          string
-	Group         string
+	Name  string
+	Group string
 	// Attendance counts the member's required sessions (应参学, 实参学,
 	// 请假, 缺席, 未登记) as on the appraisal form.
 	Attendance    Attendance
@@ -107,7 +103,6 @@ func (d *doc) summary(in GroupSummary) {
 		title = d.t("summary_title", period)
 	}
 	d.meta(title, in.Organisation, title)
-	d.provisional = in.Provisional
 	d.addPage()
 	full := d.right - d.left
 	d.title(title, 16, full-40)
@@ -117,8 +112,8 @@ func (d *doc) summary(in GroupSummary) {
 	lh := d.lineH()
 	d.textIn(d.left-cellPadX, d.y, full*0.5, lh, d.withColon("reporting_unit")+d.clean(in.Organisation, false), "L", false)
 	rng := d.t("period_is", period, d.dateUTC(first), d.dateUTC(last))
-	if in.Provisional && !in.AsOf.IsZero() {
-		rng += d.t("as_of", d.date(in.AsOf))
+	if d.opt.Provisional && !d.opt.AsOf.IsZero() {
+		rng += d.t("as_of", d.date(d.opt.AsOf))
 	}
 	d.textIn(d.left+full*0.5, d.y, full*0.5+cellPadX, lh, rng, "R", false)
 	d.y += lh + 2
