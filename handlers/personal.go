@@ -113,6 +113,9 @@ func (h *Handler) quarterlyRates(m *store.Member) ([]*store.RatesReport, error) 
 	out := []*store.RatesReport{}
 	for p := quarterOf(joined, loc); !p.Start.After(now) && len(out) < 80; p = quarterOf(p.End, loc) {
 		r, err := h.store.MemberRates(p, m.ID, h.store.Policy())
+		if store.IsKind(err, store.KindNotFound) {
+			break // an account with no group is in no rates
+		}
 		if err != nil {
 			return nil, err
 		}
