@@ -48,6 +48,10 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 	hr.do(chromedp.Navigate(s.base + "/app/overview"))
 	hr.login("hr")
 	hr.waitJS("the chart", `document.querySelectorAll('#rates-chart g[role=button]').length > 0`)
+	// One rates request for the group and its subgroups (it was 1 + one per subgroup).
+	if n := hr.eval(`String(performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/rates')).length)`); n != "1" {
+		t.Errorf("the overview made %s rates requests, want 1", n)
+	}
 	if r := hr.eval(`document.querySelector('#rates-chart').getAttribute('role')`); r == "img" {
 		t.Error("the chart with clickable rows is role=img (its buttons are hidden from assistive technology)")
 	}
