@@ -46,6 +46,9 @@ type Handler struct {
 const (
 	maxJSONBody = 1 << 20
 	maxCSVBody  = 10 << 20
+	// maxMultipartBody holds one evidence file of store.MaxEvidenceBytes
+	// and the form's headers.
+	maxMultipartBody = store.MaxEvidenceBytes + 64<<10
 )
 
 // New builds the echo server with every route, middleware and the error

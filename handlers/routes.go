@@ -41,7 +41,7 @@ func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
 	)
-	return []route{
+	return append([]route{
 		// auth.go
 		{POST, "/login", public, h.handleLogin},
 		{POST, "/logout", anyone, h.handleLogout},
@@ -106,5 +106,5 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", hrAdmin, h.handleAudit},
 		{GET, "/backup", adminOnly, h.handleBackup},
-	}
+	}, h.inspectionRoutes()...) // inspections.go
 }

@@ -22,6 +22,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
+	{3, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 }
 
 // SchemaVersion is the version this binary writes.

@@ -48,6 +48,16 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	// 督查 (inspection*.go)
+	bucketInspections    = []byte("inspections")
+	bucketBankQuestions  = []byte("bank_questions")
+	bucketDraws          = []byte("inspection_draws")
+	bucketInterviews     = []byte("inspection_interviews")
+	bucketFindings       = []byte("findings")
+	bucketEvidence       = []byte("finding_evidence")
+	bucketQuestionnaires = []byte("questionnaires")
+	bucketQnAnswers      = []byte("questionnaire_answers")
+	bucketQnTakers       = []byte("questionnaire_takers")
 )
 
 var allBuckets = [][]byte{
@@ -56,6 +66,8 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
+	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
 }
 
 // Options configure a Store. The zero value is usable.
