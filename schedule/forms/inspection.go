@@ -46,9 +46,9 @@ func (a Awareness) Text() string {
 
 // InspectionUnit is one target's line of the per-unit table.
 type InspectionUnit struct {
-	Name                                          string
+	Name                                           string
 	Branches, People, Problems, Rectified, Overdue int
-	Awareness                                     Awareness
+	Awareness                                      Awareness
 }
 
 // LedgerRow is one finding.
@@ -62,7 +62,7 @@ var inspectionLabels = map[string]map[string]string{
 		"report": "督查情况报告", "ledger": "整改台账", "org": "单位：", "dates": "督查时间：%s 至 %s", "methods": "督查方式：",
 		"team": "督查组：", "figures": "一、总体情况", "figures_text": "本次督查共对%d个机关党组织、%d个机关基层党支部开展督查，与%d名党员、干部座谈了解和随机提问，查找各类问题%d个；已整改销号%d个，逾期未整改%d个。",
 		"awareness_text": "随机提问%d人次，回答正确%d、基本正确%d、错误%d、未作答%d，应知应会知晓率%s。",
-		"units": "二、各单位情况", "unit": "单位", "branches": "支部数", "people": "座谈提问人数", "problems": "问题数", "rectified": "已销号", "overdue": "逾期", "awareness": "知晓率",
+		"units":          "二、各单位情况", "unit": "单位", "branches": "支部数", "people": "座谈提问人数", "problems": "问题数", "rectified": "已销号", "overdue": "逾期", "awareness": "知晓率",
 		"categories": "三、问题分类", "category": "类别", "count": "问题数",
 		"status": "四、整改情况", "state": "状态", "total": "合计",
 		"idx": "序号", "problem": "问题", "measures": "整改措施", "responsible": "责任人", "deadline": "时限", "closed_on": "销号日期", "severity": "程度",
@@ -77,7 +77,7 @@ var inspectionLabels = map[string]map[string]string{
 		"report": "Inspection report", "ledger": "Rectification ledger", "org": "Organisation: ", "dates": "Inspection dates: %s to %s", "methods": "Methods: ",
 		"team": "Inspection team: ", "figures": "1. Overview", "figures_text": "The inspection covered %d Party organisations and %d branches, talked with or questioned %d members and cadres and found %d problems; %d are rectified and closed, %d are overdue.",
 		"awareness_text": "%d questions asked: %d correct, %d partial, %d wrong, %d no answer; awareness rate %s.",
-		"units": "2. By unit", "unit": "Unit", "branches": "Branches", "people": "People", "problems": "Problems", "rectified": "Closed", "overdue": "Overdue", "awareness": "Awareness",
+		"units":          "2. By unit", "unit": "Unit", "branches": "Branches", "people": "People", "problems": "Problems", "rectified": "Closed", "overdue": "Overdue", "awareness": "Awareness",
 		"categories": "3. Problems by category", "category": "Category", "count": "Problems",
 		"status": "4. Rectification", "state": "State", "total": "Total",
 		"idx": "No.", "problem": "Problem", "measures": "Measures", "responsible": "Responsible", "deadline": "Deadline", "closed_on": "Closed on", "severity": "Severity",
