@@ -35,6 +35,19 @@
 //	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, stale}
 //	jobs                 id → JobRun {kind, started_at, ended_at, done, total, result, error}
 //	report_files         period + kind + subject id → generated file record
+//	inspections          id → Inspection {title, starts_on, ends_on, inspector_ids,
+//	                            target_group_ids, methods, …}
+//	bank_questions       id → BankQuestion {question, answer, tags, item_id, retired}
+//	inspection_draws     inspection id + draw id → Draw {group_id, seed, pairs[{member_id,
+//	                            question_id, result}], …}
+//	inspection_interviews inspection id + seq → Interview {member_ids, notes, held_on}
+//	findings             id → Finding {inspection_id, group_id, category, severity,
+//	                            responsible_id, deadline, state, evidence[], history[], …}
+//	finding_evidence     finding id + file id → the file's raw bytes (JPEG, PNG, PDF)
+//	questionnaires       id → Questionnaire {title, anonymous, audience_group_ids, questions[]}
+//	questionnaire_answers questionnaire id + (member id | 16 random bytes when anonymous)
+//	                            → {member_id?, at?, choices, texts}
+//	questionnaire_takers questionnaire id + member id → 1 (who answered, not what)
 //
 // Each exported method is one transaction and adds its audit entries inside
 // that transaction; lowercase helpers take the *bolt.Tx so they compose.

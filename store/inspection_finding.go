@@ -41,19 +41,31 @@ var DefaultFindingCategories = []string{"学习制度落实", "考勤登记", "�
 // findingCategories is the configured category list (nil: the default).
 var findingCategories atomic.Pointer[[]string]
 
-// SetFindingCategories configures the categories a finding may take (from
-// --config "finding_categories"); an empty list restores the default.
-func SetFindingCategories(cats []string) error {
+// ValidFindingCategories checks a configured category list: at least one,
+// none empty or repeated, each at most 50 characters.
+func ValidFindingCategories(cats []string) error {
 	if len(cats) == 0 {
-		findingCategories.Store(nil)
-		return nil
+		return fmt.Errorf("finding_categories: at least one category")
 	}
 	seen := map[string]bool{}
 	for _, c := range cats {
-		if strings.TrimSpace(c) == "" || seen[c] {
-			return fmt.Errorf("finding_categories: empty or repeated category %q", c)
+		if strings.TrimSpace(c) == "" || seen[c] || len([]rune(c)) > 50 {
+			return fmt.Errorf("finding_categories: empty, repeated or over-long category %q", c)
 		}
 		seen[c] = true
+	}
+	return nil
+}
+
+// SetFindingCategories configures the categories a finding may take (from
+// --config "finding_categories"); nil restores the default.
+func SetFindingCategories(cats []string) error {
+	if cats == nil {
+		findingCategories.Store(nil)
+		return nil
+	}
+	if err := ValidFindingCategories(cats); err != nil {
+		return err
 	}
 	cp := slices.Clone(cats)
 	findingCategories.Store(&cp)

@@ -25,7 +25,8 @@ import (
 //	                "backup": "0 3 * * *"},
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
-//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"}
+//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "finding_categories": ["学习制度落实", "考勤登记", …]
 //	}
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
@@ -35,6 +36,9 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	// FindingCategories are the categories of inspection findings; nil
+	// keeps store.DefaultFindingCategories.
+	FindingCategories []string
 }
 
 // configFile is the file's shape.
@@ -52,6 +56,7 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	FindingCategories []string `json:"finding_categories"`
 }
 
 // maxKeep bounds the retention counts.
@@ -102,6 +107,13 @@ func (cfg *config) parse(data []byte) error {
 			}
 		} else {
 			probs = append(probs, "policy: must be an object")
+		}
+	}
+	if f.FindingCategories != nil {
+		if err := store.ValidFindingCategories(f.FindingCategories); err != nil {
+			probs = append(probs, err.Error())
+		} else {
+			cfg.FindingCategories = f.FindingCategories
 		}
 	}
 	def := schedule.DefaultSchedules()

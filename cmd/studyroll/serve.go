@@ -69,6 +69,10 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	if err := store.SetFindingCategories(cfg.FindingCategories); err != nil {
+		s.Close()
+		return err
+	}
 	m.sched, err = schedule.New(schedule.Config{Store: s, Logger: m.Logger, DataDir: m.Data,
 		ReportDir: filepath.Join(m.Data, "reports"), Font: font, Schedules: cfg.Schedules,
 		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now})
