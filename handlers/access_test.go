@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"studyroll/store"
 )
 
 // TestRouteAccess walks every route of the API with every role and with no
@@ -13,7 +15,20 @@ import (
 func TestRouteAccess(t *testing.T) {
 	ts := newTestServer(t)
 	ts.addInspector()
-	users := map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "admin": "admin", "inspector": "insp"}
+	testRouteAccess(t, ts, map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "admin": "admin", "inspector": "insp"})
+}
+
+// TestRouteAccessLevel3 walks the same table on a level3 store, where the
+// three administrator roles of 三员分立 replace admin: each gets only its
+// own share of admin's routes.
+func TestRouteAccessLevel3(t *testing.T) {
+	ts := newProfileTestServer(t, store.ProfileLevel3)
+	ts.addInspector()
+	testRouteAccess(t, ts, map[string]string{"member": "m1", "lead": "lead1", "hr": "hr", "inspector": "insp",
+		"sysadmin": "sysadmin", "secadmin": "secadmin", "auditor": "auditor"})
+}
+
+func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 	routes := Routes()
 	if len(routes) != len(wantAccess) {
 		t.Errorf("%d routes in the table, %d in wantAccess: keep them in step", len(routes), len(wantAccess))
@@ -72,9 +87,9 @@ func TestRouteAccess(t *testing.T) {
 // wantAccess is API.md's role column: who may call each route.
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
-	"POST /groups": "admin", "GET /groups": "any",
-	"POST /members": "admin", "GET /members": "lead,hr,admin,inspector", "GET /members/:id": "any",
-	"PATCH /members/:id": "admin", "POST /members/import": "admin",
+	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
+	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
+	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
 	"POST /plans/:id/items/:item_id/done": "any",
 	"POST /sessions":                      "lead,admin", "GET /sessions": "any", "GET /sessions/:id": "any",
@@ -94,8 +109,9 @@ var wantAccess = map[string]string{
 	"POST /periods/:period/lock": "hr,admin",
 	"POST /reports":              "hr,admin", "GET /reports": "any",
 	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin,inspector",
-	"GET /jobs": "hr,admin", "GET /jobs/:id": "hr,admin",
-	"GET /audit": "hr,admin", "GET /backup": "admin",
+	"GET /reports/:period.zip": "lead,hr,admin",
+	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
+	"GET /audit": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
 	// 督查
 	"POST /inspections": "inspector,hr,admin", "GET /inspections": "lead,hr,admin,inspector",
 	"GET /inspections/:id": "lead,hr,admin,inspector", "POST /inspections/:id/draws": "inspector,hr,admin",

@@ -29,6 +29,11 @@ func (h *Handler) handleAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if h.store.Profile() == store.ProfileLevel3 && me(c).Role != store.RoleAuditor {
+		if entries, err = h.store.WithoutSecurityEvents(entries); err != nil {
+			return err
+		}
+	}
 	return c.JSON(http.StatusOK, list(entries))
 }
 

@@ -184,14 +184,19 @@ func TestLeaveAndMakeupRoutes(t *testing.T) {
 		{"no request", 0, "PUT", "lead1", decide("m2"), yes, 404, "not_found"},
 		{"lead approves", 0, "PUT", "lead1", decide("m1"), yes, 200, ""},
 		{"make-up before the session's date", time.Hour, "POST", "lead1", makeup("m1"), map[string]string{"on": "2023-08-31"}, 422, "invalid"},
-		{"make-up on a missing record", time.Hour, "POST", "lead1", makeup("m2"), map[string]string{"on": "2023-09-02"}, 409, "not_leave_or_absent"},
+		{"make-up dated after today", time.Hour, "POST", "lead1", makeup("m1"), map[string]string{"on": "2023-09-02"}, 422, "invalid"},
+		{"make-up on a missing record", 14*time.Hour + 30*time.Minute, "POST", "lead1", makeup("m2"), map[string]string{"on": "2023-09-02"}, 409, "not_leave_or_absent"},
 		{"member records make-up", time.Hour, "POST", "m1", makeup("m1"), map[string]string{"on": "2023-09-02"}, 403, "role_forbidden"},
 		{"lead of 第二支部 records make-up", time.Hour, "POST", "lead2", makeup("m1"), map[string]string{"on": "2023-09-02"}, 403, "forbidden"},
-		{"make-up", time.Hour, "POST", "lead1", makeup("m1"), map[string]string{"on": "2023-09-02", "note": "补学"}, 200, ""},
+		{"make-up", 14*time.Hour + 30*time.Minute, "POST", "lead1", makeup("m1"), map[string]string{"on": "2023-09-02", "note": "补学"}, 200, ""},
+		{"reject the leave that has a make-up", 14*time.Hour + 30*time.Minute, "PUT", "lead1", decide("m1"), map[string]bool{"approved": false}, 409, "has_makeup"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts.clock.Set(attStart.Add(c.at))
+			if c.at > 2*time.Hour {
+				delete(ts.tokens, c.as) // the next day: log in again
+			}
 			if c.as != "" {
 				ts.token(c.as) // a first login is audited
 			}
@@ -199,6 +204,9 @@ func TestLeaveAndMakeupRoutes(t *testing.T) {
 			rec := ts.do(c.method, c.path, c.as, c.body)
 			if rec.Code != c.status || (c.code != "" && errCode(rec) != c.code) {
 				t.Fatalf("got %d %s, want %d %s", rec.Code, rec.Body, c.status, c.code)
+			}
+			if c.name == "make-up dated after today" && !strings.Contains(rec.Body.String(), `"fields":{"on":`) {
+				t.Errorf("no fields.on in %s", rec.Body)
 			}
 			if c.status >= 400 && auditCount(t, ts) != before {
 				t.Error("refused request wrote an audit entry")
@@ -219,6 +227,7 @@ func TestLeaveAndMakeupRoutes(t *testing.T) {
 		} `json:"leave_requests"`
 		Counts map[string]int
 	}
+	delete(ts.tokens, "m1")
 	decodeJSON(t, ts.do("GET", "/api/v1/sessions/"+sid, "m1", nil), &d)
 	if len(d.Attendance) != 1 || d.Attendance[0].Status != "leave" || d.Attendance[0].Source != "leave" || d.Attendance[0].MakeupOn != "2023-09-02" {
 		t.Errorf("m1's record %+v", d.Attendance)

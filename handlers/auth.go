@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,12 +32,18 @@ type access struct {
 }
 
 var (
-	public    = access{public: true}
-	anyone    = access{}
-	adminOnly = access{roles: []store.Role{store.RoleAdmin}}
-	leads     = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
-	readers   = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
-	hrAdmin   = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	public  = access{public: true}
+	anyone  = access{}
+	leads   = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
+	readers = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
+	hrAdmin = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	// 三员分立: admin's powers, split between the three administrator
+	// roles of the level3 profile (admin keeps them all in standard).
+	sysAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSysAdmin}} // configuration, backups, groups
+	secAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSecAdmin}} // accounts, roles, resets, unlocks
+	accountRead  = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector, store.RoleSecAdmin}}
+	auditReaders = access{roles: []store.Role{store.RoleHR, store.RoleAdmin, store.RoleAuditor}} // the log; security events: auditor (and admin)
+	leadsHR      = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
 )
 
 func (a access) allows(r store.Role) bool {
@@ -119,48 +125,75 @@ func me(c echo.Context) *store.Member {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+
+	maxUser int // the longest username the store may hold, in runes
 }
 
-// Validate checks the login body.
+// Validate checks the login body: lengths are checked before anything is
+// counted or hashed, so a huge username or password costs nothing.
 func (r *loginRequest) Validate() error {
 	fe := store.FieldErrors{}
 	if r.Username == "" {
 		fe.Add("username", "required")
+	} else if !utf8.ValidString(r.Username) || utf8.RuneCountInString(r.Username) > r.maxUser {
+		fe.Add("username", "at most "+strconv.Itoa(r.maxUser)+" characters")
 	}
 	if r.Password == "" {
 		fe.Add("password", "required")
+	} else if len(r.Password) > store.MaxPasswordBytes {
+		fe.Add("password", "at most 72 bytes")
 	}
 	return fe.Err()
 }
 
-// handleLogin handles POST /login.
+// maxLoginBody caps the body of POST /login.
+const maxLoginBody = 4 << 10
+
+// handleLogin handles POST /login. Order matters: the body is cut at 4 KiB,
+// the lengths are checked, the attempt is reserved against the limits, and
+// only then is bcrypt run, in a bounded number of parallel slots.
 func (h *Handler) handleLogin(c echo.Context) error {
-	var req loginRequest
+	r := c.Request()
+	if r.ContentLength > maxLoginBody {
+		return store.Errorf(store.KindTooLarge, "too_large", "request body over %d bytes", maxLoginBody)
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, maxLoginBody)
+	req := loginRequest{maxUser: h.store.MaxUsernameRunes()}
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	user := strings.ToLower(strings.TrimSpace(req.Username))
-	if wait := h.limiter.blocked(user); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return store.Errorf(store.KindTooMany, "too_many_attempts", "too many failed logins for this username: wait %d seconds", int(wait.Seconds())+1)
+	user := store.CanonicalUsername(req.Username)
+	addr := clientAddr(c)
+	res, wait := h.limiter.reserve(user, addr)
+	if wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return store.Errorf(store.KindTooMany, "too_many_attempts", "too many failed logins: wait %d seconds", secs)
 	}
-	m, err := h.store.CheckPassword(req.Username, req.Password)
+	m, err := h.limiter.check(r.Context(), func() (*store.Member, error) {
+		return h.store.CheckPassword(req.Username, req.Password)
+	})
+	switch {
+	case err == nil:
+		h.limiter.succeeded(res)
+	case store.IsKind(err, store.KindUnauthorized):
+		// the reservation stands: it was a failure
+	default:
+		h.limiter.cancel(res)
+	}
 	if err != nil {
-		if store.IsKind(err, store.KindUnauthorized) {
-			h.limiter.fail(user)
-		}
 		return err
 	}
-	h.limiter.reset(user)
-	ctx := store.WithActor(c.Request().Context(), m.ID)
+	ctx := store.WithActor(r.Context(), m.ID)
 	tok, exp, err := h.store.CreateToken(ctx, m.ID, h.cfg.TokenTTL)
 	if err != nil {
 		return err
 	}
+	secure := h.secureCookies(r)
 	c.SetCookie(&http.Cookie{Name: cookieSession, Value: tok, Path: "/", Expires: exp, HttpOnly: true,
-		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+		Secure: secure, SameSite: http.SameSiteStrictMode})
 	c.SetCookie(&http.Cookie{Name: cookieCSRF, Value: csrfFor(tok), Path: "/", Expires: exp,
-		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+		Secure: secure, SameSite: http.SameSiteStrictMode})
 	return c.JSON(http.StatusOK, map[string]any{"token": tok, "member": m, "expires_at": exp, "csrf_token": csrfFor(tok)})
 }
 
@@ -171,7 +204,8 @@ func (h *Handler) handleLogout(c echo.Context) error {
 		return err
 	}
 	for _, name := range []string{cookieSession, cookieCSRF} {
-		c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == cookieSession, SameSite: http.SameSiteStrictMode})
+		c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == cookieSession,
+			Secure: h.secureCookies(c.Request()), SameSite: http.SameSiteStrictMode})
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -179,66 +213,4 @@ func (h *Handler) handleLogout(c echo.Context) error {
 // handleMe handles GET /me.
 func (h *Handler) handleMe(c echo.Context) error {
 	return c.JSON(http.StatusOK, me(c))
-}
-
-// loginLimiter slows password guessing: after maxFailures failed logins for
-// one username within window, further attempts get 429 until the window
-// passes.
-type loginLimiter struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	failures map[string][]time.Time
-}
-
-const (
-	maxFailures = 5
-	failWindow  = time.Minute
-)
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, failures: map[string][]time.Time{}}
-}
-
-func (l *loginLimiter) recent(user string) []time.Time {
-	cut := l.now().Add(-failWindow)
-	fs := l.failures[user]
-	i := 0
-	for i < len(fs) && !fs[i].After(cut) {
-		i++
-	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(l.failures, user)
-	} else {
-		l.failures[user] = fs
-	}
-	return fs
-}
-
-// blocked returns how long user must wait, 0 when they may try.
-func (l *loginLimiter) blocked(user string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fs := l.recent(user)
-	if len(fs) < maxFailures {
-		return 0
-	}
-	return fs[len(fs)-maxFailures].Add(failWindow).Sub(l.now())
-}
-
-func (l *loginLimiter) fail(user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.failures) > 10000 { // a spray over many usernames: drop what has aged out
-		for u := range l.failures {
-			l.recent(u)
-		}
-	}
-	l.failures[user] = append(l.recent(user), l.now())
-}
-
-func (l *loginLimiter) reset(user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, user)
 }

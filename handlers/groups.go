@@ -29,3 +29,16 @@ func (h *Handler) handleListGroups(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, list(gs))
 }
+
+// handlePatchGroup handles PATCH /groups/:id (admin): {name?, position?}.
+func (h *Handler) handlePatchGroup(c echo.Context) error {
+	var p store.GroupPatch
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	g, err := h.store.UpdateGroup(c.Request().Context(), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, g)
+}

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -23,8 +24,14 @@ type Config struct {
 	// BaseURL is the public address used in check-in links and QR codes,
 	// like "https://study.example.gov.cn". Default: taken from the request.
 	BaseURL string
-	// SecureCookies sets the Secure flag on cookies (behind HTTPS).
+	// SecureCookies sets the Secure flag on every cookie (an https base
+	// URL). Without it, cookies are Secure when the request came over TLS
+	// or a trusted proxy says https.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (the
+	// client address) and X-Forwarded-Proto are believed. Empty: the
+	// connection's address is the client's.
+	TrustedProxies []*net.IPNet
 	// Jobs starts and lists background jobs (reports); nil disables them.
 	Jobs Jobs
 	// ReportDir holds generated report files.
@@ -54,6 +61,12 @@ const (
 // New builds the echo server with every route, middleware and the error
 // handler.
 func New(cfg Config) *echo.Echo {
+	_, e := build(cfg)
+	return e
+}
+
+// build is New that also returns the Handler (tests look at its limiters).
+func build(cfg Config) (*Handler, *echo.Echo) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -65,6 +78,7 @@ func New(cfg Config) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.errorHandler
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			h.log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
@@ -72,6 +86,7 @@ func New(cfg Config) *echo.Echo {
 		},
 	}))
 	e.Use(h.requestLog)
+	e.Use(compress())
 	e.Use(bodyLimit)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -81,7 +96,7 @@ func New(cfg Config) *echo.Echo {
 		api.Add(r.Method, r.Path, r.handler, h.guard(r))
 	}
 	RegisterPages(e)
-	return e
+	return h, e
 }
 
 // requestLog writes one structured line per request.

@@ -23,6 +23,7 @@ var testStart = time.Date(2023, 9, 1, 9, 0, 0, 0, store.DefaultLocation())
 type testServer struct {
 	t     testing.TB
 	e     *echo.Echo
+	h     *Handler
 	s     *store.Store
 	clock *store.ManualClock
 	root  string // id of the root group
@@ -40,6 +41,13 @@ const testPassword = "password1"
 // (第一支部), m3 (第二支部).
 func newTestServer(tb testing.TB) *testServer {
 	tb.Helper()
+	return newProfileTestServer(tb, store.ProfileStandard)
+}
+
+// newProfileTestServer is newTestServer on a store of the given security
+// profile: in level3, sysadmin, secadmin and auditor replace admin.
+func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
+	tb.Helper()
 	clock := store.NewManualClock(testStart)
 	s, err := store.Open(tb.TempDir(), store.Options{Now: clock.Now, BcryptCost: bcrypt.MinCost})
 	if err != nil {
@@ -47,8 +55,11 @@ func newTestServer(tb testing.TB) *testServer {
 	}
 	tb.Cleanup(func() { s.Close() })
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.e = New(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.h, ts.e = build(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := store.WithActor(context.Background(), "system")
+	if err := s.SetupProfile(ctx, profile); err != nil {
+		tb.Fatal(err)
+	}
 	if _, _, err := s.Bootstrap(ctx, testPassword); err != nil {
 		tb.Fatal(err)
 	}
@@ -72,8 +83,13 @@ func newTestServer(tb testing.TB) *testServer {
 		}
 		ts.ids[a.user] = m.ID
 	}
-	admin, _ := s.MemberByUsername("admin")
-	ts.ids["admin"] = admin.ID
+	for _, a := range store.BootstrapAccounts(profile) {
+		m, err := s.MemberByUsername(a.Username)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ts.ids[a.Username] = m.ID
+	}
 	return ts
 }
 

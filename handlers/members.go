@@ -56,6 +56,7 @@ func (h *Handler) handleListMembers(c echo.Context) error {
 	if root != "" && len(groups) == 0 {
 		ms = nil
 	}
+	store.SortMembers(t, ms) // the one order (docs/ORDER.md)
 	return c.JSON(http.StatusOK, list(ms))
 }
 
@@ -75,7 +76,7 @@ func (h *Handler) handleGetMember(c echo.Context) error {
 // canSeeMember applies the read scope of each role to one member's records.
 func (h *Handler) canSeeMember(caller, m *store.Member) error {
 	switch {
-	case caller.Role.ReadsAll():
+	case caller.Role.ReadsAll(), caller.Role == store.RoleSecAdmin: // secadmin: accounts only
 		return nil
 	case caller.Role == store.RoleLead:
 		if caller.ID == m.ID {
@@ -131,6 +132,9 @@ func (h *Handler) handlePatchMember(c echo.Context) error {
 	var p store.MemberPatch
 	if err := decode(c, &p); err != nil {
 		return err
+	}
+	if caller := me(c); caller.ID == c.Param("id") && (p.Role != nil || len(p.Roles) > 0) && caller.Role != store.RoleAdmin {
+		return store.Errorf(store.KindForbidden, "own_record", "an administrator does not change their own role: another one does")
 	}
 	m, err := h.store.UpdateMember(c.Request().Context(), c.Param("id"), p)
 	if err != nil {

@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -231,11 +229,11 @@ func (h *Handler) handleMemberReportFile(c echo.Context) error {
 	if err := h.canSeeMember(me(c), member); err != nil {
 		return store.Forbidden("members may download only their own appraisal")
 	}
-	download := "appraisal-" + p.String() + "-" + m[1] + ".pdf"
+	ascii := "appraisal-" + p.String() + "-" + m[1] + ".pdf"
 	if kind == store.ReportMemberPDFEn {
-		download = "appraisal-" + p.String() + "-" + m[1] + "-en.pdf"
+		ascii = "appraisal-" + p.String() + "-" + m[1] + "-en.pdf"
 	}
-	return h.serveReport(c, p, kind, m[1], download)
+	return h.serveReport(c, p, kind, m[1], ascii, memberDownloadName(p, member.Name, kind == store.ReportMemberPDFEn))
 }
 
 // handleGroupReportFile handles GET /reports/:period/groups/:file
@@ -254,7 +252,8 @@ func (h *Handler) handleGroupReportFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := t.Group(m[1]); !ok {
+	grp, ok := t.Group(m[1])
+	if !ok {
 		return store.NotFound("group", m[1])
 	}
 	caller := me(c)
@@ -265,45 +264,27 @@ func (h *Handler) handleGroupReportFile(c echo.Context) error {
 	if m[2] == "xlsx" {
 		kind = store.ReportGroupXLSX
 	}
-	return h.serveReport(c, p, kind, m[1], "summary-"+p.String()+"-"+m[1]+"."+m[2])
+	return h.serveReport(c, p, kind, m[1], "summary-"+p.String()+"-"+m[1]+"."+m[2], groupDownloadName(p, grp.Name, m[2]))
 }
 
-// serveReport sends a report file: through Jobs, which makes a missing
-// file again, or straight from ReportDir.
-func (h *Handler) serveReport(c echo.Context, p store.Period, kind, subject, download string) error {
-	var path string
-	if h.cfg.Jobs != nil {
-		var err error
-		if path, err = h.cfg.Jobs.ReportFile(c.Request().Context(), p, kind, subject); err != nil {
-			return err
-		}
-	} else {
-		f, err := h.store.ReportFileOf(p.String(), kind, subject)
-		if err != nil {
-			return err
-		}
-		path = filepath.Join(h.cfg.ReportDir, filepath.FromSlash(f.Path))
-		if _, err := os.Stat(path); err != nil {
-			return store.Errorf(store.KindNotFound, "report_file_missing", "the %s report of %s for %s was generated but its file is gone; generate the period's reports again", kind, p, subject)
-		}
+// serveReport sends a report file under its readable name (download) with
+// an ASCII fallback name (ascii).
+func (h *Handler) serveReport(c echo.Context, p store.Period, kind, subject, ascii, download string) error {
+	path, err := h.reportPath(c, p, kind, subject)
+	if err != nil {
+		return err
 	}
-	// Belt and braces: never send anything outside the reports folder.
-	if h.cfg.ReportDir != "" {
-		root, err1 := filepath.Abs(h.cfg.ReportDir)
-		abs, err2 := filepath.Abs(path)
-		rel, err3 := filepath.Rel(root, abs)
-		if err1 != nil || err2 != nil || err3 != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return noSuchFile(download)
-		}
-	}
-	c.Response().Header().Set("Cache-Control", "private, no-cache")
-	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "private, no-cache")
+	hd.Set("X-Content-Type-Options", "nosniff")
 	if kind == store.ReportGroupXLSX {
-		c.Response().Header().Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		return c.Attachment(path, download)
+		hd.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		hd.Set(echo.HeaderContentDisposition, contentDisposition("attachment", ascii, download))
+	} else {
+		hd.Set(echo.HeaderContentType, "application/pdf")
+		hd.Set(echo.HeaderContentDisposition, contentDisposition("inline", ascii, download))
 	}
-	c.Response().Header().Set(echo.HeaderContentType, "application/pdf")
-	return c.Inline(path, download)
+	return c.File(path)
 }
 
 // handleListJobs handles GET /jobs?limit= (hr, admin): runs, newest first.

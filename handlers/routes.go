@@ -47,14 +47,15 @@ func (h *Handler) routes() []route {
 		{POST, "/logout", anyone, h.handleLogout},
 		{GET, "/me", anyone, h.handleMe},
 		// groups.go
-		{POST, "/groups", adminOnly, h.handleCreateGroup},
+		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
+		{PATCH, "/groups/:id", sysAdmin, h.handlePatchGroup},
 		// members.go
-		{POST, "/members", adminOnly, h.handleCreateMember},
-		{GET, "/members", readers, h.handleListMembers},
+		{POST, "/members", secAdmin, h.handleCreateMember},
+		{GET, "/members", accountRead, h.handleListMembers},
 		{GET, "/members/:id", anyone, h.handleGetMember},
-		{PATCH, "/members/:id", adminOnly, h.handlePatchMember},
-		{POST, "/members/import", adminOnly, h.handleImportMembers},
+		{PATCH, "/members/:id", secAdmin, h.handlePatchMember},
+		{POST, "/members/import", secAdmin, h.handleImportMembers},
 		// plans.go
 		{POST, "/plans", leads, h.handleCreatePlan},
 		{GET, "/plans", anyone, h.handleListPlans},
@@ -101,10 +102,11 @@ func (h *Handler) routes() []route {
 		{GET, "/reports", anyone, h.handleListReportFiles},
 		{GET, "/reports/:period/members/:file", anyone, h.handleMemberReportFile},
 		{GET, "/reports/:period/groups/:file", readers, h.handleGroupReportFile},
+		{GET, "/reports/:period.zip", leadsHR, h.handleReportZip},
 		{GET, "/jobs", hrAdmin, h.handleListJobs},
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go
-		{GET, "/audit", hrAdmin, h.handleAudit},
-		{GET, "/backup", adminOnly, h.handleBackup},
+		{GET, "/audit", auditReaders, h.handleAudit},
+		{GET, "/backup", sysAdmin, h.handleBackup},
 	}, h.inspectionRoutes()...) // inspections.go
 }

@@ -172,7 +172,7 @@ func (h *Handler) sessionCode(c echo.Context) (*codeAnswer, error) {
 	}
 	base := strings.TrimRight(h.cfg.BaseURL, "/")
 	if base == "" {
-		base = c.Scheme() + "://" + c.Request().Host
+		base = h.scheme(c.Request()) + "://" + c.Request().Host
 	}
 	u := base + "/checkin/" + url.PathEscape(sess.ID) + "?code=" + code.Code
 	return &codeAnswer{Code: code.Code, ExpiresAt: code.ExpiresAt, URL: u}, nil

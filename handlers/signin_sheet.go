@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -96,6 +97,12 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="signin-`+d.ID+`.pdf"`)
+	day := ""
+	if !d.StartsAt.IsZero() {
+		st := d.StartsAt.In(h.store.Location())
+		day = fmt.Sprintf("%d年%d月%d日", st.Year(), int(st.Month()), st.Day())
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("inline", "signin-"+d.ID+".pdf",
+		readableName(".pdf", day, "签到表", g.Name)))
 	return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
 }

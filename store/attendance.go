@@ -502,7 +502,8 @@ func (in *MakeupInput) Validate() error {
 
 // RecordMakeup records that a member made up a session they were on leave
 // from or absent at (补学). The session must have started, and the make-up
-// date must be on or after its start date.
+// date must be on or after its start date and not after today: a make-up
+// is recorded once it happened, never ahead of it.
 func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in MakeupInput) (*Attendance, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -521,6 +522,9 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		}
 		if day := s.startDate(sess); in.On < day {
 			return Invalid(map[string]string{"on": "on or after the session's start date " + day})
+		}
+		if today := s.Today(); in.On > today {
+			return Invalid(map[string]string{"on": "not after today " + today})
 		}
 		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
 		before, err := getAttendance(tx, key)

@@ -454,6 +454,7 @@ func TestRecordMakeup(t *testing.T) {
 		{"before the start", o.start.Add(-time.Second), o.m1.ID, MakeupInput{On: "2023-09-01"}, KindConflict, "not_started"},
 		{"date before the start date", o.start, o.m1.ID, MakeupInput{On: "2023-08-31"}, KindInvalid, "invalid"},
 		{"bad date", o.start, o.m1.ID, MakeupInput{On: "2023-9-1"}, KindInvalid, "invalid"},
+		{"date after today", o.start.Add(time.Hour), o.m1.ID, MakeupInput{On: "2023-09-02"}, KindInvalid, "invalid"},
 		{"no date", o.start, o.m1.ID, MakeupInput{}, KindInvalid, "invalid"},
 		{"present record", o.start, o.lead.ID, MakeupInput{On: "2023-09-01"}, KindConflict, "not_leave_or_absent"},
 		{"no record", o.start, o.m4.ID, MakeupInput{On: "2023-09-01"}, KindConflict, "not_leave_or_absent"},

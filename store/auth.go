@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,17 +25,25 @@ func tokenKey(t string) []byte {
 	return sum[:]
 }
 
-// dummyHash keeps the time of a login for an unknown username close to that
-// of a known one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+// dummyHash is compared for an unknown username, so that a login for one
+// takes as long as a login for a real account: it is made at the store's
+// bcrypt cost, the cost of the real hashes.
+func (s *Store) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.cost)
+	})
+	return s.dummy
+}
 
 // CheckPassword returns the member whose username and password match, or an
-// Unauthorized error that does not say which of the two was wrong.
+// Unauthorized error that does not say which of the two was wrong. A closed
+// account answers account_closed whether or not the password was right, so
+// the answer never confirms a password.
 func (s *Store) CheckPassword(username, password string) (*Member, error) {
 	var m *Member
 	var hash []byte
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(strings.TrimSpace(username))))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return nil
 		}
@@ -52,14 +59,15 @@ func (s *Store) CheckPassword(username, password string) (*Member, error) {
 	}
 	bad := Errorf(KindUnauthorized, "bad_credentials", "wrong username or password")
 	if m == nil || hash == nil {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		return nil, bad
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
-		return nil, bad
-	}
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if m.LeftOn != "" && m.LeftOn <= s.Today() {
-		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed on %s", m.LeftOn)
+		return nil, Errorf(KindUnauthorized, "account_closed", "this account is closed")
+	}
+	if !ok {
+		return nil, bad
 	}
 	return m, nil
 }
@@ -196,26 +204,20 @@ func deleteTokensOf(tx *bolt.Tx, memberID string) error {
 	return nil
 }
 
-// Bootstrap creates the first account, "admin", when the store has none. It
-// returns the password it set, and created=false when accounts exist. An
-// empty password draws a random one.
+// Bootstrap creates the first account, "admin", when the store has none
+// (on a level3 store: the three administrator accounts, the first one's
+// password being password). It returns the password it set, and
+// created=false when accounts exist. An empty password draws a random one.
 func (s *Store) Bootstrap(ctx context.Context, password string) (pw string, created bool, err error) {
-	n, err := s.CountMembers()
-	if err != nil || n > 0 {
+	env := map[string]string{}
+	for _, a := range BootstrapAccounts(s.Profile()) {
+		env[a.Env] = password
+	}
+	made, err := s.BootstrapProfile(ctx, env)
+	if err != nil || len(made) == 0 {
 		return "", false, err
 	}
-	if password == "" {
-		raw := make([]byte, 12)
-		if _, err := rand.Read(raw); err != nil {
-			return "", false, err
-		}
-		password = base64.RawURLEncoding.EncodeToString(raw)
-	}
-	_, err = s.CreateMember(ctx, MemberInput{Name: "管理员", Username: "admin", Password: password, Role: RoleAdmin, JoinedOn: s.Today()})
-	if err != nil {
-		return "", false, err
-	}
-	return password, true, nil
+	return made[0].Password, true, nil
 }
 
 // CreateTokens starts login sessions for many members in one transaction

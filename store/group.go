@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -17,6 +16,9 @@ type Group struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// Position is the group's place among its siblings, 1 first (creation
+	// order until an admin sets it; see docs/ORDER.md).
+	Position int `json:"position"`
 }
 
 // Tree is the organisation tree, loaded whole (it has tens to hundreds of
@@ -25,6 +27,8 @@ type Tree struct {
 	byID     map[string]Group
 	children map[string][]string
 	order    []string
+	walk     []string       // depth first, siblings by position
+	rank     map[string]int // id → index in walk
 }
 
 func loadTree(tx *bolt.Tx) (*Tree, error) {
@@ -39,6 +43,7 @@ func loadTree(tx *bolt.Tx) (*Tree, error) {
 		t.children[g.ParentID] = append(t.children[g.ParentID], g.ID)
 		return nil
 	})
+	t.sortChildren()
 	return t, err
 }
 
@@ -67,7 +72,7 @@ func (t *Tree) Groups() []Group {
 // Roots lists the groups without a parent.
 func (t *Tree) Roots() []string { return t.children[""] }
 
-// Children lists the direct children of id.
+// Children lists the direct children of id, by position.
 func (t *Tree) Children(id string) []string { return t.children[id] }
 
 // Covers reports whether group ancestor is g itself or one of its ancestors,
@@ -132,6 +137,9 @@ func (t *Tree) Resolve(ref string) (id string, ambiguous bool, ok bool) {
 type GroupInput struct {
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// Position places the new group among its siblings (1 first); 0 or
+	// more than the siblings puts it last.
+	Position int `json:"position,omitempty"`
 }
 
 // CreateGroup adds a group under ParentID (or a root).
@@ -142,6 +150,9 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		fe.Add("name", "required")
 	} else if utf8.RuneCountInString(in.Name) > 100 {
 		fe.Add("name", "at most 100 characters")
+	}
+	if in.Position < 0 {
+		fe.Add("position", "1 or more")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -167,9 +178,14 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		if err != nil {
 			return err
 		}
-		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID}
+		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID, Position: len(t.Children(in.ParentID)) + 1}
 		if err := putJSON(b, key, g); err != nil {
 			return err
+		}
+		if in.Position > 0 && in.Position < g.Position {
+			if err := placeGroup(tx, t, g, in.Position); err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, ctx, "create", "group", id, nil, g)
 	})
@@ -179,15 +195,111 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 	return g, nil
 }
 
-// Groups lists all groups, ordered by path.
+// Groups lists all groups in the one order: depth first, siblings by
+// position.
 func (s *Store) Groups() ([]Group, error) {
 	t, err := s.Tree()
 	if err != nil {
 		return nil, err
 	}
-	gs := t.Groups()
-	sort.SliceStable(gs, func(i, j int) bool { return t.Path(gs[i].ID) < t.Path(gs[j].ID) })
-	return gs, nil
+	return t.Ordered(), nil
+}
+
+// GroupPatch is the body of PATCH /groups/{id}; nil fields stay.
+type GroupPatch struct {
+	Name *string `json:"name"`
+	// Position moves the group to this place among its siblings (1
+	// first; past the last means last); the siblings are renumbered 1…n.
+	Position *int `json:"position"`
+}
+
+// UpdateGroup renames a group or moves it among its siblings.
+func (s *Store) UpdateGroup(ctx context.Context, id string, p GroupPatch) (*Group, error) {
+	fe := FieldErrors{}
+	if p.Name != nil {
+		*p.Name = strings.TrimSpace(*p.Name)
+		switch {
+		case *p.Name == "":
+			fe.Add("name", "required")
+		case utf8.RuneCountInString(*p.Name) > 100:
+			fe.Add("name", "at most 100 characters")
+		}
+	}
+	if p.Position != nil && *p.Position < 1 {
+		fe.Add("position", "1 or more")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var g *Group
+	err := s.update(func(tx *bolt.Tx) error {
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		cur, ok := t.Group(id)
+		if !ok {
+			return NotFound("group", id)
+		}
+		before := cur
+		if p.Name != nil && *p.Name != cur.Name {
+			for _, sib := range t.Children(cur.ParentID) {
+				if sib != id && t.byID[sib].Name == *p.Name {
+					return Conflict("duplicate", "a group named %q already exists here", *p.Name)
+				}
+			}
+			cur.Name = *p.Name
+		}
+		key, _ := idKey(id)
+		if err := putJSON(tx.Bucket(bucketGroups), key, &cur); err != nil {
+			return err
+		}
+		t.byID[id] = cur
+		if p.Position != nil {
+			if err := placeGroup(tx, t, &cur, *p.Position); err != nil {
+				return err
+			}
+		}
+		g = &cur
+		return s.audit(tx, ctx, "update", "group", id, &before, g)
+	})
+	return g, err
+}
+
+// placeGroup moves g to place pos (1 first) among its siblings and writes
+// every sibling whose position changed, numbering them 1…n.
+func placeGroup(tx *bolt.Tx, t *Tree, g *Group, pos int) error {
+	var sibs []string
+	for _, id := range t.Children(g.ParentID) {
+		if id != g.ID {
+			sibs = append(sibs, id)
+		}
+	}
+	if pos > len(sibs)+1 {
+		pos = len(sibs) + 1
+	}
+	order := append(append(append([]string{}, sibs[:pos-1]...), g.ID), sibs[pos-1:]...)
+	b := tx.Bucket(bucketGroups)
+	for i, id := range order {
+		sg := t.byID[id]
+		if id == g.ID {
+			sg = *g
+		}
+		if sg.Position == i+1 && id != g.ID {
+			continue
+		}
+		sg.Position = i + 1
+		key, _ := idKey(id)
+		if err := putJSON(b, key, &sg); err != nil {
+			return err
+		}
+		t.byID[id] = sg
+		if id == g.ID {
+			*g = sg
+		}
+	}
+	t.sortChildren()
+	return nil
 }
 
 // Group returns one group.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -36,9 +37,13 @@ func mustGroup(tb testing.TB, s *Store, name, parent string) string {
 	return g.ID
 }
 
+// testUsername is the username mustMember gives a member named name
+// (usernames are a-z 0-9 . _ -).
+func testUsername(name string) string { return fmt.Sprintf("u%x", name) }
+
 func mustMember(tb testing.TB, s *Store, name, group string, role Role, joined string) *Member {
 	tb.Helper()
-	m, err := s.CreateMember(admin, MemberInput{Name: name, Username: "u" + name, Password: "password1", GroupID: group, Role: role, JoinedOn: joined})
+	m, err := s.CreateMember(admin, MemberInput{Name: name, Username: testUsername(name), Password: "password1", GroupID: group, Role: role, JoinedOn: joined})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,16 +9,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// TestMigration3 opens a version-2 store (before inspections): it migrates
-// to 3, gains the inspection buckets and keeps its members.
-func TestMigration3(t *testing.T) {
+// TestMigration4 opens a version-3 store (before inspections): it migrates
+// to 4, gains the inspection buckets and keeps its members.
+func TestMigration4(t *testing.T) {
 	dir := t.TempDir()
 	db, _ := bolt.Open(dir+"/"+FileName, 0o600, nil)
 	db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketMembers, bucketGroups} {
 			tx.CreateBucketIfNotExists(b)
 		}
-		tx.Bucket(bucketMeta).Put(keyVersion, itob(2))
+		tx.Bucket(bucketMeta).Put(keyVersion, itob(3))
 		return tx.Bucket(bucketMembers).Put(itob(1), []byte(`{"id":"1","name":"张三","username":"zs","role":"member","joined_on":"2020-01-01"}`))
 	})
 	db.Close()
@@ -27,7 +27,7 @@ func TestMigration3(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.Version(); v < 3 {
+	if v, _ := s.Version(); v < 4 {
 		t.Errorf("version %d", v)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
@@ -44,14 +44,14 @@ func TestMigration3(t *testing.T) {
 }
 
 // inspFixture: 机关党委 → 第一处党总支 → 第一党支部 (张三 member, 李四 lead).
-func inspFixture(t *testing.T) (s *Store, clock *ManualClock, branch string, member, lead *Member, insp *InspectionView) {
+func inspFixture(t *testing.T) (s *Store, clock *ManualClock, branch string, member, lead, hr *Member, insp *InspectionView) {
 	s, clock = mustOpen(t)
 	root := mustGroup(t, s, "机关党委", "")
 	unit := mustGroup(t, s, "第一处党总支", root)
 	branch = mustGroup(t, s, "第一党支部", unit)
 	member = mustMember(t, s, "张三", branch, RoleMember, "2020-01-01")
 	lead = mustMember(t, s, "李四", branch, RoleLead, "2020-01-01")
-	hr := mustMember(t, s, "周组织", root, RoleHR, "2020-01-01")
+	hr = mustMember(t, s, "周组织", root, RoleHR, "2020-01-01")
 	ctx := WithActor(context.Background(), hr.ID)
 	in, err := s.CreateInspection(ctx, InspectionInput{Title: "督查", StartsOn: "2023-09-01", EndsOn: "2023-09-10", TargetGroupIDs: []string{unit}})
 	if err != nil {
@@ -65,8 +65,7 @@ func inspFixture(t *testing.T) (s *Store, clock *ManualClock, branch string, mem
 // rectification_due from 3 days before the deadline and
 // rectification_overdue after it, until the finding is closed.
 func TestRectificationWarnings(t *testing.T) {
-	s, clock, branch, member, lead, insp := inspFixture(t)
-	hr, _ := s.MemberByUsername("u周组织")
+	s, clock, branch, member, lead, hr, insp := inspFixture(t)
 	ctx := WithActor(context.Background(), hr.ID)
 	f, err := s.CreateFinding(ctx, insp.ID, FindingInput{GroupID: branch, Category: "考勤登记", Description: "缺签到", ResponsibleID: member.ID, Deadline: "2023-09-10"})
 	if err != nil {
@@ -122,8 +121,7 @@ func TestRectificationWarnings(t *testing.T) {
 // TestEvidenceInBackup: an evidence file's bytes are in the store file, so
 // a backup (WriteTo) carries them.
 func TestEvidenceInBackup(t *testing.T) {
-	s, _, branch, member, _, insp := inspFixture(t)
-	hr, _ := s.MemberByUsername("u周组织")
+	s, _, branch, member, _, hr, insp := inspFixture(t)
 	f, err := s.CreateFinding(WithActor(context.Background(), hr.ID), insp.ID, FindingInput{GroupID: branch, Category: "其他", Description: "x", ResponsibleID: member.ID, Deadline: "2023-09-30"})
 	if err != nil {
 		t.Fatal(err)

@@ -96,8 +96,9 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 
 // DecideLeave approves or rejects a leave request. Approval writes a leave
 // record (source "leave"), replacing any record the member had; rejecting a
-// request that was approved removes the leave record it had written. The
-// same decision twice changes nothing.
+// request that was approved removes the leave record it had written, unless
+// a make-up is recorded on it (409 has_makeup: the make-up would be lost
+// silently). The same decision twice changes nothing.
 func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in LeaveDecision) (*LeaveRequest, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -127,6 +128,13 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if r.Status == want {
 			return nil
 		}
+		old, err := getAttendance(tx, key)
+		if err != nil {
+			return err
+		}
+		if want == LeaveRejected && r.Status == LeaveApproved && old != nil && old.Source == "leave" && old.MakeupOn != "" {
+			return Conflict("has_makeup", "the leave has a make-up recorded on %s: rejecting it would delete the make-up", old.MakeupOn)
+		}
 		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
 		if err != nil {
 			return err
@@ -138,10 +146,6 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 			return err
 		}
 		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, &r); err != nil {
-			return err
-		}
-		old, err := getAttendance(tx, key)
-		if err != nil {
 			return err
 		}
 		switch {

@@ -96,11 +96,19 @@ func TestDecideLeave(t *testing.T) {
 		{"reject", o.m2, &no, LeaveRejected, StatusNone, 0, ""},
 		{"reject after approval removes the leave record", o.m1, &no, LeaveRejected, StatusNone, 0, ""},
 		{"approve after rejection", o.m2, &yes, LeaveApproved, StatusLeave, 0, ""},
+		{"make-up on the leave", o.m2, nil, "", StatusLeave, 0, ""},
+		{"reject a leave with a make-up: 409, the make-up stays", o.m2, &no, "", StatusLeave, KindConflict, "has_makeup"},
 		{"no decision", o.m2, nil, "", StatusLeave, KindInvalid, "invalid"},
 		{"no request", o.m4, &yes, "", StatusNone, KindNotFound, "not_found"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "make-up on the leave" {
+				if _, err := o.s.RecordMakeup(o.ctxLead, o.sessionID, c.member.ID, MakeupInput{On: o.s.Today()}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
 			_, audits := o.counts(t)
 			req, err := o.s.DecideLeave(o.ctxLead, o.sessionID, c.member.ID, LeaveDecision{Approved: c.approved})
 			if c.code != "" {
@@ -119,6 +127,8 @@ func TestDecideLeave(t *testing.T) {
 				t.Errorf("record %+v, want none", rec)
 			case c.wantRecord != StatusNone && (rec == nil || rec.Status != c.wantRecord || rec.Source != "leave" || rec.Note != "出差"):
 				t.Errorf("record %+v, want %s from leave", rec, c.wantRecord)
+			case c.code == "has_makeup" && rec.MakeupOn == "":
+				t.Errorf("record %+v lost its make-up", rec)
 			}
 			if strings.HasSuffix(c.name, "no change") {
 				if _, a := o.counts(t); a != audits {

@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,11 +25,13 @@ const (
 )
 
 // RoleNames lists the roles as the API spells them, for error messages.
-const RoleNames = "member, lead, hr, admin, inspector"
+const RoleNames = "member, lead, hr, admin, inspector, sysadmin, secadmin, auditor"
 
-// Valid reports whether r is one of the five roles.
+// Valid reports whether r is one of the roles: member, lead, hr, admin,
+// inspector and the three administrator roles of the level3 profile.
 func (r Role) Valid() bool {
-	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector
+	return r == RoleMember || r == RoleLead || r == RoleHR || r == RoleAdmin || r == RoleInspector ||
+		r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditor
 }
 
 // ReadsAll reports whether r reads every record of the organisation:
@@ -50,6 +50,11 @@ type Member struct {
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
 	LeftOn   string `json:"left_on,omitempty"`
+	// Title is the member's post (职务), e.g. 副处长; printed on the forms.
+	Title string `json:"title,omitempty"`
+	// Position is the member's place in the roster of their group (1
+	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
+	Position int `json:"position,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d
@@ -66,6 +71,10 @@ type MemberInput struct {
 	GroupID  string `json:"group_id"`
 	Role     Role   `json:"role"`
 	JoinedOn string `json:"joined_on"`
+	Title    string `json:"title,omitempty"`
+	Position int    `json:"position,omitempty"`
+	// Roles may name the role as a list; more than one is refused.
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // MemberPatch is the body of PATCH /members/{id}; nil fields stay.
@@ -75,6 +84,9 @@ type MemberPatch struct {
 	Role     *Role   `json:"role"`
 	LeftOn   *string `json:"left_on"`
 	Password *string `json:"password"`
+	Title    *string `json:"title"`
+	Position *int    `json:"position"`
+	Roles    []Role  `json:"roles,omitempty"`
 }
 
 // MinPasswordLen is the shortest password accepted.
@@ -86,26 +98,24 @@ func validName(fe FieldErrors, field, name string) {
 		fe.Add(field, "required")
 	case utf8.RuneCountInString(name) > 100:
 		fe.Add(field, "at most 100 characters")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		fe.Add(field, "must not contain control characters")
+	case strings.IndexFunc(name, invisibleRune) >= 0:
+		fe.Add(field, "must not contain control, invisible or direction-changing characters")
 	}
 }
 
-func validUsername(fe FieldErrors, u string) {
+func validTitle(fe FieldErrors, t string) {
 	switch {
-	case u == "":
-		fe.Add("username", "required")
-	case utf8.RuneCountInString(u) > 64:
-		fe.Add("username", "at most 64 characters")
-	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) >= 0:
-		fe.Add("username", "must not contain spaces, control characters or '/'")
+	case utf8.RuneCountInString(t) > 50:
+		fe.Add("title", "at most 50 characters")
+	case strings.IndexFunc(t, invisibleRune) >= 0:
+		fe.Add("title", "must not contain control, invisible or direction-changing characters")
 	}
 }
 
 func validPassword(fe FieldErrors, p string) {
 	if utf8.RuneCountInString(p) < MinPasswordLen {
 		fe.Add("password", "at least 8 characters")
-	} else if len(p) > 72 {
+	} else if len(p) > MaxPasswordBytes {
 		fe.Add("password", "at most 72 bytes")
 	}
 }
@@ -114,10 +124,14 @@ func validPassword(fe FieldErrors, p string) {
 func (in *MemberInput) Validate() error {
 	fe := FieldErrors{}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Username = strings.TrimSpace(in.Username)
 	validName(fe, "name", in.Name)
-	validUsername(fe, in.Username)
+	in.Username = validUsername(fe, in.Username)
 	validPassword(fe, in.Password)
+	r, serr := parseRoles(in.Role, in.Roles)
+	if serr != nil {
+		return serr
+	}
+	in.Role, in.Roles = r, nil
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
@@ -129,6 +143,11 @@ func (in *MemberInput) Validate() error {
 	}
 	if in.JoinedOn != "" && !ValidDate(in.JoinedOn) {
 		fe.Add("joined_on", "a date YYYY-MM-DD")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	validTitle(fe, in.Title)
+	if in.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	return fe.Err()
 }
@@ -164,6 +183,9 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 			return nil, Invalid(map[string]string{"group_id": "no such group"})
 		}
 	}
+	if err := s.checkRole(tx, in.Role); err != nil {
+		return nil, err
+	}
 	un := tx.Bucket(bucketUsernames)
 	lower := []byte(strings.ToLower(in.Username))
 	if un.Get(lower) != nil {
@@ -174,7 +196,8 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn}
+	m := &Member{ID: id, Name: in.Name, Username: in.Username, GroupID: in.GroupID, Role: in.Role, JoinedOn: in.JoinedOn,
+		Title: in.Title, Position: in.Position}
 	if err := putJSON(b, key, m); err != nil {
 		return nil, err
 	}
@@ -203,14 +226,32 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 		*p.Name = strings.TrimSpace(*p.Name)
 		validName(fe, "name", *p.Name)
 	}
-	if p.Role != nil && !p.Role.Valid() {
-		fe.Add("role", "one of "+RoleNames)
+	if p.Role != nil || len(p.Roles) > 0 {
+		var one Role
+		if p.Role != nil {
+			one = *p.Role
+		}
+		r, serr := parseRoles(one, p.Roles)
+		if serr != nil {
+			return nil, serr
+		}
+		p.Role, p.Roles = &r, nil
+		if !r.Valid() {
+			fe.Add("role", "one of "+RoleNames)
+		}
 	}
 	if p.LeftOn != nil && *p.LeftOn != "" && !ValidDate(*p.LeftOn) {
 		fe.Add("left_on", "a date YYYY-MM-DD, or empty to clear")
 	}
 	if p.Password != nil {
 		validPassword(fe, *p.Password)
+	}
+	if p.Title != nil {
+		*p.Title = strings.TrimSpace(*p.Title)
+		validTitle(fe, *p.Title)
+	}
+	if p.Position != nil && *p.Position < 0 {
+		fe.Add("position", "0 (none) or more")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -254,7 +295,18 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		m.GroupID = *p.GroupID
 	}
 	if p.Role != nil {
+		if *p.Role != m.Role {
+			if err := s.checkRole(tx, *p.Role); err != nil {
+				return nil, err
+			}
+		}
 		m.Role = *p.Role
+	}
+	if p.Title != nil {
+		m.Title = *p.Title
+	}
+	if p.Position != nil {
+		m.Position = *p.Position
 	}
 	if m.GroupID == "" && (m.Role == RoleMember || m.Role == RoleLead) {
 		return nil, Invalid(map[string]string{"group_id": "required for members and leads"})
@@ -272,7 +324,10 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 			return nil, err
 		}
-		// A new password ends every session of the account.
+	}
+	// A new password or a closing date ends every session of the account,
+	// so reopening the account later does not revive old tokens.
+	if hash != nil || (m.LeftOn != "" && m.LeftOn != before.LeftOn) {
 		if err := deleteTokensOf(tx, m.ID); err != nil {
 			return nil, err
 		}
@@ -317,7 +372,7 @@ func getMember(tx *bolt.Tx, id string) (*Member, error) {
 func (s *Store) MemberByUsername(username string) (*Member, error) {
 	var m *Member
 	err := s.view(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bucketUsernames).Get([]byte(strings.ToLower(username)))
+		k := usernameKey(tx, username)
 		if k == nil {
 			return NotFound("member", username)
 		}
@@ -373,14 +428,4 @@ func (s *Store) CountMembers() (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// SortMembers orders members by name, then id.
-func SortMembers(ms []Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].Name != ms[j].Name {
-			return ms[i].Name < ms[j].Name
-		}
-		return len(ms[i].ID) < len(ms[j].ID) || len(ms[i].ID) == len(ms[j].ID) && ms[i].ID < ms[j].ID
-	})
 }

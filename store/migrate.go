@@ -22,7 +22,8 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
-	{3, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
+	{3, "group positions", migrateGroupPositions},
+	{4, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 }
 
 // SchemaVersion is the version this binary writes.
@@ -102,6 +103,34 @@ func migrateLowerUsernames(tx *bolt.Tx) error {
 		}
 		if err := b.Put(lk, m.v); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// migrateGroupPositions numbers each group's siblings 1…n in creation (id)
+// order, so an upgraded store keeps the order it had and an admin can
+// reorder from there.
+func migrateGroupPositions(tx *bolt.Tx) error {
+	t, err := loadTree(tx) // groups without a position: siblings by id
+	if err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketGroups)
+	for _, ids := range t.children {
+		for i, id := range ids {
+			g := t.byID[id]
+			if g.Position == i+1 {
+				continue
+			}
+			g.Position = i + 1
+			key, ok := idKey(id)
+			if !ok {
+				return fmt.Errorf("group id %q", id)
+			}
+			if err := putJSON(b, key, &g); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -128,7 +128,7 @@ func (s *Store) Rates(p Period, groupID string, pol Policy) (*RatesReport, error
 }
 
 // MemberRates is Rates for one member: a report whose only row, and sums,
-// are theirs. A member inactive throughout p gets a row of nulls; an
+// are theirs. A member inactive throughout p gets no row (members: []); an
 // account without a group is in no rates (404 not_in_rates).
 func (s *Store) MemberRates(p Period, memberID string, pol Policy) (*RatesReport, error) {
 	var r *RatesReport
@@ -243,16 +243,22 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 		if m.group < 0 || !inScope[m.group] {
 			continue
 		}
-		if single >= 0 {
-			if int32(i) != single {
-				continue
-			}
-		} else if !(m.joined < endDay && m.left > max(m.joined, firstDay)) {
+		if single >= 0 && int32(i) != single {
+			continue
+		}
+		if !(m.joined < endDay && m.left > max(m.joined, firstDay)) {
 			continue // not active at any time in p
 		}
 		pos[i] = int32(len(rows))
 		byGroup[m.group] = append(byGroup[m.group], int32(len(rows)))
 		rows = append(rows, &memberAcc{ix: m})
+	}
+
+	if single >= 0 && len(rows) == 0 {
+		// A member's own answer for a period they were not active in
+		// lists nobody.
+		report.Members = []MemberRate{}
+		return &ratesResult{report: report}, nil
 	}
 
 	// audienceGroups lists the in-scope groups a session or exam of group g
@@ -316,10 +322,22 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	for _, ri := range items {
 		occur[ri.it.num]++
 	}
+	// A self-study item listed at a session also counts completed when
+	// marked done before p ended, so it needs a per-member set too.
 	dupIdx := map[uint64]int32{}
 	for it, n := range occur {
-		if n > 1 {
+		if _, self := ix.selfStudyNums[it]; n > 1 || self {
 			dupIdx[it] = int32(len(dupIdx))
+		}
+	}
+	// sessionSelf: self-study items not due inside p but listed at one of
+	// its sessions; a done mark counts for whoever the session assigned.
+	sessionSelf := map[uint64]int32{}
+	for _, rs := range sessions {
+		for _, it := range rs.s.items {
+			if _, self := ix.selfStudyNums[it]; self {
+				sessionSelf[it] = dupIdx[it]
+			}
 		}
 	}
 	for i := range sessions {
@@ -464,18 +482,31 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 			}
 		}
 	}
-	if len(items) > 0 {
+	for _, ri := range items {
+		delete(sessionSelf, ri.it.num) // handled through byItem
+	}
+	if len(items) > 0 || len(sessionSelf) > 0 {
 		done := tx.Bucket(bucketItemDone)
 		mark := func(k, v []byte) {
 			mi := ix.memberIndex(btoi(k[:8]))
 			if mi < 0 || pos[mi] < 0 {
 				return
 			}
-			j, ok := byItem[btoi(k[8:])]
+			r := rows[pos[mi]]
+			num := btoi(k[8:])
+			j, ok := byItem[num]
 			if !ok {
+				d, ok := sessionSelf[num]
+				if !ok {
+					return
+				}
+				// Completed only where a required session assigned it:
+				// the bit counts only beside dupAssigned.
+				if at, err := decodeDoneAt(v); err == nil && at.Before(p.End) {
+					r.markDup(d, dupCompleted)
+				}
 				return
 			}
-			r := rows[pos[mi]]
 			if !ix.covers(items[j].it.group, r.ix.group) || (pol.SelfStudyWhileActive && !r.ix.activeOn(items[j].it.due)) {
 				return
 			}
@@ -597,20 +628,15 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	report.Completion = ratio(sumC, sumCD)
 	report.Excellence = ratio(sumE, sumED)
 
-	// Rows by group path, then name, then id.
+	// Rows in the one order (docs/ORDER.md).
 	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
 	}
+	mo := ix.order
 	sort.SliceStable(order, func(a, b int) bool {
-		x, y := rows[order[a]].ix, rows[order[b]].ix
-		if x.group != y.group {
-			return ix.paths[x.group] < ix.paths[y.group]
-		}
-		if x.m.Name != y.m.Name {
-			return x.m.Name < y.m.Name
-		}
-		return x.num < y.num
+		x, y := &rows[order[a]].ix.m, &rows[order[b]].ix.m
+		return mo.Less(x.GroupID, x.Position, x.Name, x.ID, y.GroupID, y.Position, y.Name, y.ID)
 	})
 	sorted := make([]MemberRate, len(rows))
 	sortedRows := make([]*memberAcc, len(rows))

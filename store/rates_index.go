@@ -34,6 +34,9 @@ type ratesIndex struct {
 	parent   []int32          // dense parent, -1 for a root
 	subtree  [][]int32        // dense group → itself and its descendants
 	paths    []string         // dense group → "单位/支部"
+	// order compares members; every member's name key is computed when
+	// the index is built, so concurrent readers never write to it.
+	order *MemberOrder
 
 	members []idxMember // in id order
 	byNum   []int32     // numeric member id → index in members, -1
@@ -41,6 +44,8 @@ type ratesIndex struct {
 	sessions  []idxSession // not cancelled, by start, then id
 	exams     []idxExam    // by date, then id
 	selfStudy []idxItem    // self-study items, by due date
+	// selfStudyNums holds every self-study item's numeric id.
+	selfStudyNums map[uint64]struct{}
 }
 
 type idxMember struct {
@@ -327,6 +332,12 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	ix.order = NewMemberOrder(t)
+	names := make([]string, len(ix.members))
+	for i := range ix.members {
+		names[i] = ix.members[i].m.Name
+	}
+	ix.order.prime(names)
 	if maxNum > 1<<26 {
 		maxNum = 1 << 26 // ids beyond stay unindexed: memberPos falls back to search
 	}
@@ -424,6 +435,10 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	ix.selfStudyNums = make(map[uint64]struct{}, len(ix.selfStudy))
+	for _, it := range ix.selfStudy {
+		ix.selfStudyNums[it.num] = struct{}{}
 	}
 	sort.Slice(ix.selfStudy, func(i, j int) bool {
 		a, b := &ix.selfStudy[i], &ix.selfStudy[j]

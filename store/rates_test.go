@@ -390,24 +390,57 @@ func TestRatesErrors(t *testing.T) {
 	if _, err := o.s.Rates(q3, "999", DefaultPolicy()); ErrorKind(err) != KindNotFound {
 		t.Errorf("rates of an unknown group: %v", err)
 	}
-	// A member who left before the quarter: no session or exam, but (as
-	// DESIGN.md reads) the self-study items s1 and s3 of the plans covering
-	// their group; with SelfStudyWhileActive, nothing at all.
-	rep, err := o.s.MemberRates(q3, o.old.ID, DefaultPolicy())
+	// A member who left before the quarter: their own answer lists nobody,
+	// under any policy (no group answer lists them either).
+	for _, pol := range []Policy{DefaultPolicy(), func() Policy { p := DefaultPolicy(); p.SelfStudyWhileActive = true; return p }()} {
+		rep, err := o.s.MemberRates(q3, o.old.ID, pol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Members) != 0 || rep.Completion.Den != 0 || rep.Participation.Rate != nil {
+			t.Errorf("old in Q3: %+v, want no row and null sums", rep)
+		}
+		all, _ := o.s.Rates(q3, "", pol)
+		for _, m := range all.Members {
+			if m.MemberID == o.old.ID {
+				t.Error("old is in the organisation's Q3 rates")
+			}
+		}
+	}
+}
+
+// TestRatesSelfStudyAtLaterSession: a self-study item (s3, due in Q3) also
+// listed at a Q4 session counts completed in Q4 for a2, who marked it done
+// in Q3 and missed the session ("completed = … plus self-study items m
+// marked done before P ended").
+func TestRatesSelfStudyAtLaterSession(t *testing.T) {
+	o := newOrg(t)
+	later := o.f.session(o.A, "2023-10-20 09:00", o.items["s3"])
+	o.f.att(later, o.a2.ID, StatusAbsent, "")
+	o.clock.Set(time.Date(2024, 1, 10, 9, 0, 0, 0, o.s.loc))
+	q4, _ := ParsePeriod("2023Q4", o.s.loc)
+	rep, err := o.s.MemberRates(q4, o.a2.ID, DefaultPolicy())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := rep.Members[0]; m.Participation.Den != 0 || m.Excellence.Den != 0 || m.Completion.Den != 2 || m.Grade != GradeFail {
-		t.Errorf("old in Q3: %+v, want only 0/2 self-study", m)
+	// Assigned: i7 (S9, no record), s3 (the later session), s2 (due 10-15); done: s3.
+	checkRatio(t, "a2 Q4 completion", rep.Members[0].Completion, rr{1, 3})
+	// a3 did s3 on 08-05, a1 on 10-02: both inside Q4's "before P ended".
+	for _, c := range []struct {
+		m *Member
+		w rr
+	}{{o.a3, rr{1, 3}}, {o.a1, rr{1, 3}}} {
+		rep, err := o.s.MemberRates(q4, c.m.ID, DefaultPolicy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRatio(t, c.m.Name+" Q4 completion", rep.Members[0].Completion, c.w)
 	}
-	strict := DefaultPolicy()
-	strict.SelfStudyWhileActive = true
-	rep, err = o.s.MemberRates(q3, o.old.ID, strict)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := rep.Members[0]; m.Completion.Den != 0 || m.Score != nil || m.Grade != "" {
-		t.Errorf("old in Q3, self-study while active: %+v, want nothing required", m)
+	all, _ := o.s.Rates(q4, o.A, DefaultPolicy())
+	for _, m := range all.Members {
+		if m.MemberID == o.a2.ID {
+			checkRatio(t, "a2 Q4 completion in the group's answer", m.Completion, rr{1, 3})
+		}
 	}
 }
 

@@ -19,8 +19,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// RosterColumns is the header of a roster CSV file.
-var RosterColumns = []string{"name", "username", "group", "role", "joined_on", "password"}
+// RosterColumns is the header of a roster CSV file; the first three are
+// required. title is the post (职务); position the place in the group's
+// roster (1 first, empty = none: by pinyin after those with one).
+var RosterColumns = []string{"name", "username", "group", "role", "joined_on", "password", "title", "position"}
 
 // ImportResult counts what an import did.
 type ImportResult struct {
@@ -33,6 +35,9 @@ type rosterRow struct {
 	in        MemberInput
 	hash      []byte
 	roleGiven bool // an empty role column keeps an existing account's role
+	// the file has the column: an update sets the field (an empty cell
+	// clears it)
+	titleCol, positionCol bool
 }
 
 // ImportRoster reads a roster CSV (UTF-8, with or without a BOM, as Excel
@@ -84,6 +89,12 @@ func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, er
 				p := MemberPatch{Name: &row.in.Name, GroupID: &row.in.GroupID}
 				if row.roleGiven {
 					p.Role = &row.in.Role
+				}
+				if row.titleCol {
+					p.Title = &row.in.Title
+				}
+				if row.positionCol {
+					p.Position = &row.in.Position
 				}
 				if _, err := s.patchMember(tx, ctx, keyID(k), p, row.hash); err != nil {
 					bad.Add(lineKey(row.line), err.Error())
@@ -201,10 +212,19 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 		in := MemberInput{
 			Name: get(rec, "name"), Username: get(rec, "username"), GroupID: get(rec, "group"),
 			Role: Role(strings.ToLower(get(rec, "role"))), Password: get(rec, "password"),
+			Title: get(rec, "title"),
 		}
 		fe := FieldErrors{}
+		validTitle(fe, in.Title)
+		if p := get(rec, "position"); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 || n > 1_000_000 {
+				fe.Add("position", fmt.Sprintf("%q is not a whole number from 0 to 1000000", p))
+			}
+			in.Position = n
+		}
 		validName(fe, "name", in.Name)
-		validUsername(fe, in.Username)
+		in.Username = validUsername(fe, in.Username)
 		if in.Password != "" {
 			validPassword(fe, in.Password)
 		}
@@ -230,7 +250,9 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 			bad.Add(lineKey(line), joinFieldErrors(fe))
 			continue
 		}
-		rows = append(rows, rosterRow{line: line, in: in, roleGiven: roleGiven})
+		_, titleCol := col["title"]
+		_, positionCol := col["position"]
+		rows = append(rows, rosterRow{line: line, in: in, roleGiven: roleGiven, titleCol: titleCol, positionCol: positionCol})
 	}
 	if len(rows) == 0 && len(bad) == 0 {
 		return nil, nil, Invalid(map[string]string{"line 2": "no members in the file"})

@@ -339,7 +339,7 @@ func (s *Store) audienceOf(t *Tree, sess *Session, ms []Member) []Member {
 			out = append(out, m)
 		}
 	}
-	SortMembers(out)
+	SortMembers(t, out)
 	return out
 }
 

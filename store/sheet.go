@@ -76,6 +76,10 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 				bad.Add(fmt.Sprintf("entries[%d]", i), "makeup_on: before the session's start")
 				continue
 			}
+			if e.MakeupOn != "" && e.MakeupOn > s.Today() {
+				bad.Add(fmt.Sprintf("entries[%d]", i), "makeup_on: after today")
+				continue
+			}
 			key := pairKey(keyOrZero(sessionID), keyOrZero(e.MemberID))
 			before, err := getAttendance(tx, key)
 			if err != nil {

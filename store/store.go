@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -102,6 +103,14 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// loginMax is the longest username a login may send (username.go).
+	loginMax atomic.Int32
+	// dummy is a bcrypt hash at the store's cost, compared for unknown
+	// usernames (auth.go).
+	dummy     []byte
+	dummyOnce sync.Once
+	// profile caches the security profile (security.go); nil: read it.
+	profile atomic.Pointer[Profile]
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -152,6 +161,13 @@ func Open(dir string, opt Options) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	if err := s.view(func(tx *bolt.Tx) error {
+		s.loginMax.Store(int32(loginUsernameLimit(tx)))
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }

@@ -112,7 +112,7 @@ func TestAuditChain(t *testing.T) {
 	}
 	t.Run("OK records who, what, before and after", func(t *testing.T) {
 		s := setup(t)
-		m, _ := s.MemberByUsername("u张三")
+		m, _ := s.MemberByUsername(testUsername("张三"))
 		name := "张三丰"
 		if _, err := s.UpdateMember(admin, m.ID, MemberPatch{Name: &name}); err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,6 +42,31 @@ type benchOptions struct {
 	rateMembers int
 	rateRecords int
 	pdfMembers  int
+	// checkinOnStore runs the check-in burst again on the rates part's
+	// store, at its size, rather than on a fresh one ("checkin-store").
+	checkinOnStore bool
+}
+
+// applyScale sets every size to scale × today's reference organisation
+// (10,000 members, 1,000,000 attendance records), but for the flags the user
+// gave explicitly.
+func (o *benchOptions) applyScale(scale int, given map[string]bool) {
+	set := func(name string, v *int, n int) {
+		if !given[name] {
+			*v = n
+		}
+	}
+	set("members", &o.members, 10000*scale)
+	set("rate-members", &o.rateMembers, 10000*scale)
+	set("rate-records", &o.rateRecords, 1000000*scale)
+	set("pdf-members", &o.pdfMembers, 10000*scale)
+}
+
+// explicitFlags names the flags set on the command line.
+func explicitFlags(fs *flag.FlagSet) map[string]bool {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return given
 }
 
 // latencyStats summarises one burst of requests.
@@ -77,14 +103,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.sessions, "sessions", 5, "sessions each member checks into (requests = members × sessions)")
 	fs.IntVar(&o.clients, "clients", 64, "concurrent HTTP clients")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON")
-	fs.StringVar(&o.parts, "parts", "checkin,ceiling,rates,pdf", "parts to run")
+	fs.StringVar(&o.parts, "parts", "checkin,ceiling,rates,pdf", "parts to run: checkin, ceiling, rates, checkin-store (the burst on the rates store), pdf")
 	fs.StringVar(&o.dir, "dir", "", "work folder (default: a new temp folder, removed afterwards)")
 	fs.IntVar(&o.rateMembers, "rate-members", 10000, "members for the rates part")
 	fs.IntVar(&o.rateRecords, "rate-records", 1000000, "attendance records for the rates part")
 	fs.IntVar(&o.pdfMembers, "pdf-members", 10000, "members for the PDF batch part")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
+	scale := fs.Int("scale", 0, "shorthand: N × 10,000 members for every part and N × 1,000,000 attendance records for rates (flags given explicitly win)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *scale < 0 {
+		return usageError("--scale must be a positive number")
+	}
+	if *scale > 0 {
+		o.applyScale(*scale, explicitFlags(fs))
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -116,6 +149,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	parts := map[string]bool{}
 	for _, p := range strings.Split(o.parts, ",") {
 		parts[strings.TrimSpace(p)] = true
+	}
+	o.checkinOnStore = parts["checkin-store"]
+	if o.checkinOnStore && !parts["rates"] {
+		return usageError("the checkin-store part runs on the rates part's store: add rates to --parts")
 	}
 	if parts["checkin"] {
 		progress("check-in burst: %d members × %d sessions over HTTP, %d clients …", o.members, o.sessions, o.clients)
@@ -325,6 +362,14 @@ func benchCheckin(ctx context.Context, o benchOptions, progress func(string, ...
 	for i, m := range ms {
 		ids[i] = m.ID
 	}
+	return burstOn(ctx, o, s, "bench-admin-password", root.ID, ids, progress)
+}
+
+// burstOn logs in as admin, opens --sessions sessions for the group and
+// sends every member's check-in to each of them over real HTTP; it gives
+// the burst's figures and the process's peak RSS during it.
+func burstOn(ctx context.Context, o benchOptions, s *store.Store, adminPassword, groupID string, ids []string, progress func(string, ...any)) (*latencyStats, float64, error) {
+	sys := store.WithActor(ctx, "system")
 	toks, err := s.CreateTokens(sys, ids, 24*time.Hour)
 	if err != nil {
 		return nil, 0, err
@@ -336,7 +381,7 @@ func benchCheckin(ctx context.Context, o benchOptions, progress func(string, ...
 	}
 	defer stop()
 	client := benchClient(o.clients)
-	adminTok := loginBench(client, url, "admin", "bench-admin-password")
+	adminTok := loginBench(client, url, "admin", adminPassword)
 	if adminTok == "" {
 		return nil, 0, fmt.Errorf("admin login failed")
 	}
@@ -344,7 +389,7 @@ func benchCheckin(ctx context.Context, o benchOptions, progress func(string, ...
 	var sessions []string
 	for i := 0; i < o.sessions; i++ {
 		body := fmt.Sprintf(`{"group_id":%q,"title":"集中学习 %d","starts_at":%q,"ends_at":%q,"lead_id":%q}`,
-			root.ID, i+1, now.Add(10*time.Minute).Format(time.RFC3339), now.Add(3*time.Hour).Format(time.RFC3339), ids[0])
+			groupID, i+1, now.Add(10*time.Minute).Format(time.RFC3339), now.Add(3*time.Hour).Format(time.RFC3339), ids[0])
 		var sess struct{ ID string }
 		if code, err := callJSON(client, "POST", url+"/api/v1/sessions", adminTok, body, &sess); err != nil || code != 201 {
 			return nil, 0, fmt.Errorf("create session: %d %v", code, err)

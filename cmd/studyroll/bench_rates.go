@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -16,10 +17,25 @@ func init() {
 	benchParts = append(benchParts, benchPart{name: "rates", run: benchRates})
 }
 
-// benchRates is the "rates" part of `studyroll bench`: org-wide quarterly
-// rates over a synthetic organisation of --rate-members members and about
-// --rate-records attendance records, warm (after one untimed run), and one
-// member's rates.
+// ms is a duration in milliseconds, rounded to 0.01 ms.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()/10) / 100 }
+
+// fileMB is a file's size in MB (0 when it cannot be read).
+func fileMB(path string) float64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(st.Size()*100>>20) / 100
+}
+
+// benchRates is the "rates" part of `studyroll bench`: on a synthetic
+// organisation of --rate-members members and about --rate-records
+// attendance records it measures opening the store, the org-wide quarterly
+// rates cold (the first request after the store opens) and warm (median of
+// 5), one member's rates (median of 200), the file's size, a backup and a
+// compaction of it. Every figure goes into the report under a key that
+// names its unit.
 func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress func(string, ...any)) error {
 	dir := filepath.Join(o.dir, "rates-store")
 	// Each session reaches one branch of 50 members (a few reach a
@@ -30,30 +46,40 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 	if err != nil {
 		return err
 	}
+	rep.Extra["rates_members"] = len(info.MemberIDs)
+	rep.Extra["rates_records"] = info.Records
+	rep.Extra["rates_sessions"] = info.Sessions
+	rep.Extra["rates_build_s"] = float64(info.BuildTime.Milliseconds()/10) / 100
+	rep.Extra["store_file_mb"] = fileMB(filepath.Join(dir, store.FileName))
+
+	progress("rates: opening the store and the first (cold) org-wide request …")
+	t0 := time.Now()
 	s, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	rep.Extra["store_open_ms"] = ms(time.Since(t0))
 	p, err := store.ParsePeriod(info.Period, s.Location())
 	if err != nil {
 		return err
 	}
 	pol := store.DefaultPolicy()
-	if _, err := s.Rates(p, "", pol); err != nil { // warm: page cache and caches
+	t0 = time.Now()
+	r, err := s.Rates(p, "", pol)
+	if err != nil {
 		return err
 	}
+	rep.Extra["rates_org_cold_ms"] = ms(time.Since(t0))
+	rep.Extra["rates_org_answer_members"] = len(r.Members)
+	progress("rates: warm org-wide requests and one member's rates …")
 	var org []time.Duration
 	for i := 0; i < 5; i++ {
 		t0 := time.Now()
-		r, err := s.Rates(p, "", pol)
-		if err != nil {
+		if _, err := s.Rates(p, "", pol); err != nil {
 			return err
 		}
 		org = append(org, time.Since(t0))
-		if i == 0 {
-			rep.Extra["rates: members in the org-wide answer"] = len(r.Members)
-		}
 	}
 	var one []time.Duration
 	for i := 0; i < 200; i++ {
@@ -64,12 +90,61 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 		}
 		one = append(one, time.Since(t0))
 	}
-	med := func(d []time.Duration) string {
-		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-		return fmt.Sprintf("%.1f ms (max %.1f)", float64(d[len(d)/2].Microseconds())/1000, float64(d[len(d)-1].Microseconds())/1000)
+	med, max := medMax(org)
+	rep.Extra["rates_org_warm_ms"], rep.Extra["rates_org_warm_max_ms"] = med, max
+	med, max = medMax(one)
+	rep.Extra["rates_member_ms"], rep.Extra["rates_member_max_ms"] = med, max
+	rep.Extra["rates_rss_mb"] = procStatusMB("VmRSS")
+
+	if o.checkinOnStore {
+		n := min(o.members, len(info.MemberIDs))
+		progress("checkin-store: %d members × %d sessions on the %d-member store …", n, o.sessions, len(info.MemberIDs))
+		st, rss, err := burstOn(ctx, o, s, info.Password, info.RootID, info.MemberIDs[:n], progress)
+		if err != nil {
+			return fmt.Errorf("check-in burst on the store: %w", err)
+		}
+		rep.Extra["checkin_store_members"] = n
+		rep.Extra["checkin_store_per_sec"] = float64(int(st.PerSec))
+		rep.Extra["checkin_store_p50_ms"] = st.P50ms
+		rep.Extra["checkin_store_p99_ms"] = st.P99ms
+		rep.Extra["checkin_store_errors"] = st.Errors
+		rep.Extra["checkin_store_rss_mb"] = rss
 	}
-	rep.Extra["rates: records"] = info.Records
-	rep.Extra["rates: org-wide quarter, warm"] = med(org)
-	rep.Extra["rates: one member"] = med(one)
+
+	progress("rates: backup and compaction of the store …")
+	bk := filepath.Join(o.dir, "rates-backup.db")
+	f, err := os.Create(bk)
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	_, err = s.WriteTo(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	f.Close()
+	if err != nil {
+		return err
+	}
+	rep.Extra["backup_ms"] = ms(time.Since(t0))
+	rep.Extra["backup_mb"] = fileMB(bk)
+	os.Remove(bk)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	out := filepath.Join(o.dir, "rates-compact.db")
+	t0 = time.Now()
+	if err := store.Compact(filepath.Join(dir, store.FileName), out); err != nil {
+		return err
+	}
+	rep.Extra["compact_ms"] = ms(time.Since(t0))
+	rep.Extra["compact_mb"] = fileMB(out)
+	os.Remove(out)
 	return nil
+}
+
+// medMax gives the median and the maximum of d in milliseconds.
+func medMax(d []time.Duration) (float64, float64) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return ms(d[len(d)/2]), ms(d[len(d)-1])
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"studyroll/store"
 )
@@ -103,4 +104,34 @@ func backupTo(ctx context.Context, sf storeFlags, out string) (int64, error) {
 		return 0, err
 	}
 	return n, os.Rename(tmp.Name(), out)
+}
+
+func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("compact", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	out := fs.String("out", "", "new file to write the compacted copy to (required; must not exist)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError("--out FILE is required")
+	}
+	src := filepath.Join(sf.data, store.FileName)
+	before, _ := os.Stat(src)
+	t0 := time.Now()
+	if err := store.Compact(src, *out); err != nil {
+		return err
+	}
+	after, err := os.Stat(*out)
+	if err != nil {
+		return err
+	}
+	var was int64
+	if before != nil {
+		was = before.Size()
+	}
+	fmt.Fprintf(stdout, "Compacted %s (%d bytes) to %s (%d bytes) in %.1f s. To use it, stop the server and replace %s with it.\n",
+		src, was, *out, after.Size(), time.Since(t0).Seconds(), src)
+	return nil
 }

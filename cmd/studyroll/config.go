@@ -19,6 +19,7 @@ import (
 // ignored:
 //
 //	{
+//	  "security_profile": "standard" | "level3",
 //	  "policy":    { …store.Policy: weights, bands, labels … },
 //	  "schedules": {"close_sessions": "* * * * *", "rates_snapshot": "30 1 * * *",
 //	                "quarterly_reports": "0 2 1 1,4,7,10 *", "annual_reports": "0 2 1 1 *",
@@ -39,13 +40,16 @@ type config struct {
 	// FindingCategories are the categories of inspection findings; nil
 	// keeps store.DefaultFindingCategories.
 	FindingCategories []string
+	// Profile is the security profile asked for; "" keeps the store's.
+	Profile store.Profile
 }
 
 // configFile is the file's shape.
 type configFile struct {
-	Policy    json.RawMessage    `json:"policy"`
-	Schedules schedule.Schedules `json:"schedules"`
-	Backup    struct {
+	Policy          json.RawMessage    `json:"policy"`
+	SecurityProfile string             `json:"security_profile"`
+	Schedules       schedule.Schedules `json:"schedules"`
+	Backup          struct {
 		Keep int `json:"keep"`
 	} `json:"backup"`
 	Snapshots struct {
@@ -97,6 +101,13 @@ func (cfg *config) parse(data []byte) error {
 		return errors.New("trailing data after the JSON object")
 	}
 	var probs []string
+	if f.SecurityProfile != "" {
+		if p := store.Profile(f.SecurityProfile); p.Valid() {
+			cfg.Profile = p
+		} else {
+			probs = append(probs, fmt.Sprintf("security_profile: \"standard\" or \"level3\" (got %q)", f.SecurityProfile))
+		}
+	}
 	if len(f.Policy) > 0 && string(f.Policy) != "null" {
 		if bytes.HasPrefix(bytes.TrimSpace(f.Policy), []byte("{")) {
 			p, err := store.ParsePolicy(f.Policy)

@@ -26,7 +26,9 @@ Usage:
   studyroll import --data ./data roster.csv   import a roster (all or nothing)
   studyroll report --data ./data --period 2023Q3 [--group ID] [--out DIR]
   studyroll backup --data ./data --out FILE   consistent copy, safe while serving
-  studyroll bench  [--members N] [--json]     measure check-in, rates and PDFs
+  studyroll compact --data ./data --out FILE  compacted copy of a stopped store (files never shrink)
+  studyroll bench  [--scale N] [--json]       measure check-in, rates and PDFs (N × 10,000 members)
+  studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
 
 Run "studyroll COMMAND -h" for the flags of one command.
 `
@@ -34,12 +36,15 @@ Run "studyroll COMMAND -h" for the flags of one command.
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 var commands = map[string]command{
-	"serve":  runServe,
-	"demo":   runDemo,
-	"import": runImport,
-	"backup": runBackup,
-	"report": runReport,
-	"bench":  runBench,
+	"serve":   runServe,
+	"demo":    runDemo,
+	"import":  runImport,
+	"backup":  runBackup,
+	"report":  runReport,
+	"bench":   runBench,
+	"compact": runCompact,
+
+	"security-profile": runSecurityProfile,
 }
 
 func main() {

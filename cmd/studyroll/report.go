@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -233,9 +232,7 @@ func benchReports(ctx context.Context, o benchOptions, rep *benchReport, progres
 		single = append(single, time.Since(t0))
 	}
 	s.Close()
-	sort.Slice(single, func(i, j int) bool { return single[i] < single[j] })
-	rep.Extra["pdf: member PDF on request, p50 ms"] = fmt.Sprintf("%.1f", float64(single[len(single)/2].Microseconds())/1000)
-	rep.Extra["pdf: member PDF on request, max ms"] = fmt.Sprintf("%.1f", float64(single[len(single)-1].Microseconds())/1000)
+	rep.Extra["pdf_member_ms"], rep.Extra["pdf_member_max_ms"] = medMax(single)
 
 	self, err := os.Executable()
 	if err != nil {
@@ -250,10 +247,11 @@ func benchReports(ctx context.Context, o benchOptions, rep *benchReport, progres
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("studyroll report: %w\n%s", err, buf.String())
 	}
-	rep.Extra["pdf: quarterly batch, members"] = n
-	rep.Extra["pdf: quarterly batch, seconds"] = fmt.Sprintf("%.1f", time.Since(t0).Seconds())
+	rep.Extra["pdf_batch_members"] = n
+	rep.Extra["pdf_batch_s"] = float64(time.Since(t0).Milliseconds()/100) / 10
 	if m := regexp.MustCompile(`peak RSS (\d+) MB`).FindStringSubmatch(buf.String()); m != nil {
-		rep.Extra["pdf: quarterly batch, peak RSS MB"] = m[1]
+		mb, _ := strconv.Atoi(m[1])
+		rep.Extra["pdf_batch_peak_rss_mb"] = mb
 	}
 	if m := regexp.MustCompile(`(?m)^\d{4}(Q\d)?: .*$`).FindString(buf.String()); m != "" {
 		rep.Notes["pdf batch"] = m

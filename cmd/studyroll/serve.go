@@ -17,7 +17,73 @@ import (
 	"studyroll/schedule"
 	"studyroll/store"
 	"studyroll/store/demo"
+
+	"golang.org/x/net/netutil"
 )
+
+// ServerLimits bound what one client can hold of the server.
+type ServerLimits struct {
+	// ReadHeaderTimeout: the request line and headers must arrive within it.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout: the whole request, body included, must arrive within
+	// it, or the connection is closed (a slow-body client).
+	ReadTimeout time.Duration
+	// WriteTimeout: the answer must be written within it; long enough for
+	// a backup or a report bundle on a slow link.
+	WriteTimeout time.Duration
+	// IdleTimeout: a kept-alive connection with no request is closed.
+	IdleTimeout time.Duration
+	// MaxConns: connections open at once; more wait to be accepted. It
+	// fits a check-in burst of thousands of phones.
+	MaxConns int
+}
+
+var defaultLimits = ServerLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       60 * time.Second,
+	WriteTimeout:      10 * time.Minute,
+	IdleTimeout:       2 * time.Minute,
+	MaxConns:          8192,
+}
+
+func (l ServerLimits) withDefaults() ServerLimits {
+	d := defaultLimits
+	if l.ReadHeaderTimeout > 0 {
+		d.ReadHeaderTimeout = l.ReadHeaderTimeout
+	}
+	if l.ReadTimeout > 0 {
+		d.ReadTimeout = l.ReadTimeout
+	}
+	if l.WriteTimeout > 0 {
+		d.WriteTimeout = l.WriteTimeout
+	}
+	if l.IdleTimeout > 0 {
+		d.IdleTimeout = l.IdleTimeout
+	}
+	if l.MaxConns > 0 {
+		d.MaxConns = l.MaxConns
+	}
+	if d.ReadHeaderTimeout > d.ReadTimeout {
+		d.ReadHeaderTimeout = d.ReadTimeout
+	}
+	return d
+}
+
+// parseProxy reads a --trusted-proxy value: a CIDR, or one address.
+func parseProxy(v string) (*net.IPNet, error) {
+	if _, n, err := net.ParseCIDR(v); err == nil {
+		return n, nil
+	}
+	ip := net.ParseIP(v)
+	if ip == nil {
+		return nil, fmt.Errorf("--trusted-proxy %q: want a CIDR like 10.0.0.0/8 or an address", v)
+	}
+	bits := 128
+	if ip.To4() != nil {
+		ip, bits = ip.To4(), 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
+}
 
 // Main is the running service: the store, the HTTP server and the jobs.
 // The end-to-end and browser tests start it exactly as `serve` does.
@@ -34,6 +100,11 @@ type Main struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (--trusted-proxy).
+	TrustedProxies []*net.IPNet
+	// Limits of the HTTP server; zero fields take defaultLimits.
+	Limits ServerLimits
 
 	Store    *store.Store
 	sched    *schedule.Scheduler
@@ -64,6 +135,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = s
+	if err := s.SetupProfile(store.WithActor(ctx, "system"), cfg.Profile); err != nil {
+		s.Close()
+		return err
+	}
 	s.SetAttendanceRules(cfg.Attendance)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
@@ -89,7 +164,8 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
-	m.listener = ln
+	m.Limits = m.Limits.withDefaults()
+	m.listener = netutil.LimitListener(ln, m.Limits.MaxConns)
 	if err := m.listenControl(); err != nil {
 		ln.Close()
 		s.Close()
@@ -97,8 +173,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
 		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font,
-		SecureCookies: strings.HasPrefix(m.BaseURL, "https://")})
-	m.server = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+		SecureCookies: strings.HasPrefix(m.BaseURL, "https://"), TrustedProxies: m.TrustedProxies})
+	m.server = &http.Server{Handler: e, ReadHeaderTimeout: m.Limits.ReadHeaderTimeout,
+		ReadTimeout: m.Limits.ReadTimeout, WriteTimeout: m.Limits.WriteTimeout, IdleTimeout: m.Limits.IdleTimeout}
 	return nil
 }
 
@@ -107,17 +184,15 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
 func (m *Main) bootstrap(ctx context.Context) error {
 	ctx = store.WithActor(ctx, "system")
-	pw, created, err := m.Store.Bootstrap(ctx, os.Getenv("STUDYROLL_ADMIN_PASSWORD"))
+	env := map[string]string{}
+	for _, a := range store.BootstrapAccounts(m.Store.Profile()) {
+		env[a.Env] = os.Getenv(a.Env)
+	}
+	made, err := m.Store.BootstrapProfile(ctx, env)
 	if err != nil {
-		return fmt.Errorf("create the first admin: %w", err)
+		return fmt.Errorf("create the first administrators: %w", err)
 	}
-	if created {
-		if os.Getenv("STUDYROLL_ADMIN_PASSWORD") != "" {
-			fmt.Fprintf(m.Stdout, "Created account admin with the password from $STUDYROLL_ADMIN_PASSWORD.\n")
-		} else {
-			fmt.Fprintf(m.Stdout, "Created account admin with password %s (shown once: write it down).\n", pw)
-		}
-	}
+	printAccounts(m.Stdout, made)
 	if !m.Demo {
 		return nil
 	}
@@ -129,7 +204,8 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		fmt.Fprintf(m.Stdout, "Demo: the store already holds an organisation; demo logins (if it is the demo): member, lead, hr / %s\n", demo.Password)
 		return nil
 	}
-	adm, err := m.Store.MemberByUsername("admin")
+	first := store.BootstrapAccounts(m.Store.Profile())[0].Username
+	adm, err := m.Store.MemberByUsername(first)
 	if err != nil {
 		return err
 	}
@@ -139,6 +215,18 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	}
 	printDemo(m.Stdout, org)
 	return nil
+}
+
+// printAccounts prints the administrator accounts just created: the
+// password once when it was drawn, else where it came from.
+func printAccounts(w io.Writer, made []store.BootstrapAccount) {
+	for _, a := range made {
+		if a.FromEnv {
+			fmt.Fprintf(w, "Created account %s with the password from $%s.\n", a.Username, a.Env)
+		} else {
+			fmt.Fprintf(w, "Created account %s with password %s (shown once: write it down).\n", a.Username, a.Password)
+		}
+	}
 }
 
 func printDemo(w io.Writer, org *demo.Org) {
@@ -192,6 +280,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request); an https:// URL also marks cookies Secure")
 	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
 	fs.StringVar(&m.Font, "font", "", "TrueType font for the PDFs (default: the embedded WenQuanYi Micro Hei)")
+	fs.Func("trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable)", func(v string) error {
+		n, err := parseProxy(v)
+		if err == nil {
+			m.TrustedProxies = append(m.TrustedProxies, n)
+		}
+		return err
+	})
+	fs.IntVar(&m.Limits.MaxConns, "max-conns", defaultLimits.MaxConns, "most client connections open at once")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -138,8 +138,8 @@ func seedActivity(ctx context.Context, s *store.Store, org *Org, rng *rand.Rand)
 				}
 				st, mk := statusOf()
 				e := store.SheetEntry{MemberID: m.ID, Status: st}
-				if mk {
-					e.MakeupOn, e.MakeupNote = train.AddDate(0, 0, 7).Format(store.DateLayout), "观看培训录像补学"
+				if on := train.AddDate(0, 0, 7).Format(store.DateLayout); mk && on <= s.Today() {
+					e.MakeupOn, e.MakeupNote = on, "观看培训录像补学" // a make-up is recorded once made
 				}
 				sheet = append(sheet, e)
 			}
@@ -207,8 +207,8 @@ func seedSession(ctx context.Context, s *store.Store, br store.Group, members []
 		case "leave":
 			e.Note = []string{"出差", "病假", "参加上级会议", "事假"}[rng.IntN(4)]
 		}
-		if mk {
-			e.MakeupOn, e.MakeupNote = day.AddDate(0, 0, 3+rng.IntN(10)).Format(store.DateLayout), "自学原文并提交心得"
+		if on := day.AddDate(0, 0, 3+rng.IntN(10)).Format(store.DateLayout); mk && on <= s.Today() {
+			e.MakeupOn, e.MakeupNote = on, "自学原文并提交心得" // a make-up is recorded once made
 		}
 		sheet = append(sheet, e)
 	}
