@@ -37,6 +37,8 @@ var (
 	leads   = access{roles: []store.Role{store.RoleLead, store.RoleAdmin}}
 	readers = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector}}
 	hrAdmin = access{roles: []store.Role{store.RoleHR, store.RoleAdmin}}
+	// adminOnly: the business admin alone (unlocking a locked period).
+	adminOnly = access{roles: []store.Role{store.RoleAdmin}}
 	// 三员分立: admin's powers, split between the three administrator
 	// roles of the level3 profile (admin keeps them all in standard).
 	sysAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSysAdmin}} // configuration, backups, groups

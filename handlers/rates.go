@@ -104,7 +104,9 @@ func (h *Handler) handleWarnings(c echo.Context) error {
 	return c.JSON(http.StatusOK, list(ws))
 }
 
-// handleListPeriods handles GET /periods: every locked period.
+// handleListPeriods handles GET /periods: every period ever locked, with
+// its state (locked, or unlocked awaiting the next revision), revision,
+// lock time, snapshot SHA-256 and the reason of the last unlock.
 func (h *Handler) handleListPeriods(c echo.Context) error {
 	ls, err := h.store.PeriodLocks()
 	if err != nil {
@@ -114,9 +116,30 @@ func (h *Handler) handleListPeriods(c echo.Context) error {
 }
 
 // handleLockPeriod handles POST /periods/:period/lock (hr, admin): 200 with
-// the lock; a period that has not ended → 409 period_open.
+// the lock ({period, locked_at, revision, snapshot_sha256, …}); a period
+// that has not ended → 409 period_open.
 func (h *Handler) handleLockPeriod(c echo.Context) error {
 	l, err := h.store.LockPeriod(c.Request().Context(), c.Param("period"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+// unlockInput is the body of POST /periods/:period/unlock.
+type unlockInput struct {
+	Reason string `json:"reason"`
+}
+
+// handleUnlockPeriod handles POST /periods/:period/unlock (admin) with a
+// required reason: 200 with the lock, now unlocked; the next lock freezes
+// revision + 1. Not locked → 409 not_locked; no reason → 422.
+func (h *Handler) handleUnlockPeriod(c echo.Context) error {
+	var in unlockInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	l, err := h.store.UnlockPeriod(c.Request().Context(), c.Param("period"), in.Reason)
 	if err != nil {
 		return err
 	}

@@ -213,4 +213,43 @@ func TestPeriodsAPI(t *testing.T) {
 	if rec.Code != 200 || len(l.Items) != 2 || l.Items[0]["period"] != "2022" || l.Items[1]["period"] != "2023Q2" {
 		t.Errorf("GET /periods: %d %s", rec.Code, rec.Body)
 	}
+	for _, it := range l.Items {
+		if it["locked"] != true || it["revision"] != 1.0 || len(fmt.Sprint(it["snapshot_sha256"])) != 64 {
+			t.Errorf("GET /periods item %v", it)
+		}
+	}
+
+	// Unlock: admin only, a reason required; the next lock is revision 2.
+	unlock := "/api/v1/periods/2023Q2/unlock"
+	for _, c := range []struct {
+		as   string
+		body any
+		code int
+		err  string
+	}{
+		{"hr", map[string]string{"reason": "x"}, 403, "role_forbidden"},
+		{"admin", map[string]string{}, 422, "invalid"},
+		{"admin", map[string]string{"reason": "   "}, 422, "invalid"},
+		{"admin", map[string]string{"reason": "补录考试成绩"}, 200, ""},
+		{"admin", map[string]string{"reason": "again"}, 409, "not_locked"},
+	} {
+		before := auditCount(t, ts)
+		rec := ts.do("POST", unlock, c.as, c.body)
+		if rec.Code != c.code || (c.err != "" && errCode(rec) != c.err) {
+			t.Errorf("%s unlocks with %v: %d %s", c.as, c.body, rec.Code, rec.Body)
+		}
+		if c.code >= 400 && auditCount(t, ts) != before {
+			t.Error("a refused unlock wrote an audit entry")
+		}
+	}
+	var l2 map[string]any
+	decodeJSON(t, ts.do("POST", "/api/v1/periods/2023Q2/lock", "hr", nil), &l2)
+	if l2["revision"] != 2.0 || l2["reason"] != "补录考试成绩" || l2["locked"] != true {
+		t.Errorf("relock after unlock: %v", l2)
+	}
+	var rates map[string]any
+	decodeJSON(t, ts.do("GET", "/api/v1/rates?period=2023Q2", "hr", nil), &rates)
+	if rates["locked"] != true || rates["revision"] != 2.0 || rates["provisional"] != false || rates["as_of"] == nil {
+		t.Errorf("rates of the relocked period: locked %v revision %v provisional %v as_of %v", rates["locked"], rates["revision"], rates["provisional"], rates["as_of"])
+	}
 }

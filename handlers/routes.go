@@ -97,6 +97,7 @@ func (h *Handler) routes() []route {
 		{GET, "/warnings", readers, h.handleWarnings},
 		{GET, "/periods", anyone, h.handleListPeriods},
 		{POST, "/periods/:period/lock", hrAdmin, h.handleLockPeriod},
+		{POST, "/periods/:period/unlock", adminOnly, h.handleUnlockPeriod},
 		// reports.go
 		{POST, "/reports", hrAdmin, h.handleStartReports},
 		{GET, "/reports", anyone, h.handleListReportFiles},

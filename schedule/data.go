@@ -22,6 +22,13 @@ type periodData struct {
 	exams    map[string][]*examInfo    // group id → exams targeting it, by date
 	acts     map[string]*store.Activity
 	reports  map[string]store.LearningReport // learning report id → report
+
+	// frozen is the snapshot of a locked period the data comes from; nil
+	// for live data. Its files are stamped with its time, so generating
+	// them again gives the same bytes.
+	frozen *store.PeriodSnapshot
+	// auditHead is the audit chain head the data was read at.
+	auditHead string
 }
 
 type sessionInfo struct {
@@ -46,7 +53,16 @@ type examInfo struct {
 func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*periodData, error) {
 	d := &periodData{p: p, loc: s.Location(), pol: s.Policy(), members: map[string]*store.Member{},
 		sessions: map[string][]*sessionInfo{}, exams: map[string][]*examInfo{}}
-	var err error
+	ps, err := s.FrozenPeriod(p)
+	if err != nil {
+		return nil, err
+	}
+	if ps != nil {
+		return d.loadFrozen(ps, groupID, memberID)
+	}
+	if d.auditHead, err = s.AuditHead(); err != nil {
+		return nil, err
+	}
 	if d.tree, err = s.Tree(); err != nil {
 		return nil, err
 	}
@@ -127,6 +143,72 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 	if d.reports, err = s.LearningReportsFor(p); err != nil {
 		return nil, err
 	}
+	return d, nil
+}
+
+// loadFrozen fills d from the snapshot of a locked period: the figures,
+// membership, sessions, attendance, exams and reports as they were at the
+// lock.
+func (d *periodData) loadFrozen(ps *store.PeriodSnapshot, groupID, memberID string) (*periodData, error) {
+	d.frozen, d.auditHead, d.pol, d.tree = ps, ps.AuditHead, ps.Policy, ps.Tree()
+	for i := range ps.Members {
+		d.members[ps.Members[i].ID] = &ps.Members[i]
+	}
+	if memberID != "" {
+		if d.members[memberID] == nil {
+			return nil, store.NotFound("member", memberID)
+		}
+		d.rates = ps.MemberRates(memberID)
+	} else {
+		if groupID != "" {
+			if _, ok := d.tree.Group(groupID); !ok {
+				d.rates = &store.RatesReport{Period: ps.Period}
+			}
+		}
+		if d.rates == nil {
+			var err error
+			if d.rates, err = ps.Rates(groupID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.rows = make(map[string]*store.MemberRate, len(d.rates.Members))
+	reach := map[string]bool{}
+	for i := range d.rates.Members {
+		r := &d.rates.Members[i]
+		d.rows[r.MemberID] = r
+		if m := d.members[r.MemberID]; m != nil && !reach[m.GroupID] {
+			for _, g := range d.tree.Ancestors(m.GroupID) {
+				reach[g] = true
+			}
+		}
+	}
+	for _, ss := range ps.Sessions {
+		if !reach[ss.Session.GroupID] {
+			continue
+		}
+		si := &sessionInfo{s: ss.Session, date: ss.Session.StartsAt.In(d.loc).Format(store.DateLayout), att: make(map[string]attInfo, len(ss.Attendance))}
+		for _, a := range ss.Attendance {
+			if memberID != "" && a.MemberID != memberID {
+				continue
+			}
+			si.att[a.MemberID] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
+		}
+		d.sessions[ss.Session.GroupID] = append(d.sessions[ss.Session.GroupID], si)
+	}
+	for _, e := range ps.Exams {
+		if !reach[e.GroupID] {
+			continue
+		}
+		ei := &examInfo{e: e.Exam, scores: make(map[string]float64, len(e.Scores))}
+		for _, sc := range e.Scores {
+			if memberID == "" || sc.MemberID == memberID {
+				ei.scores[sc.MemberID] = sc.Score
+			}
+		}
+		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
+	}
+	d.acts, d.reports = ps.Activities, ps.Reports
 	return d, nil
 }
 

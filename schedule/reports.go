@@ -95,8 +95,23 @@ func (g *Generator) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-func (g *Generator) options(lang, hash string, at time.Time) forms.Options {
-	return forms.Options{Font: g.Font, Lang: lang, GeneratedAt: at, DataHash: hash, Location: g.Store.Location()}
+func (g *Generator) options(d *periodData, lang, hash string, at time.Time) forms.Options {
+	opt := forms.Options{Font: g.Font, Lang: lang, GeneratedAt: at, DataHash: hash, Location: g.Store.Location(),
+		AuditHead: d.auditHead}
+	if d.frozen != nil {
+		opt.Revision, opt.RevisionReason = d.frozen.Revision, d.frozen.Reason
+	}
+	return opt
+}
+
+// stamp is the generation time of a run's files: now, or for a locked
+// period the time its revision was frozen, so its files come out the same
+// byte for byte whenever they are made.
+func (g *Generator) stamp(d *periodData) time.Time {
+	if d.frozen != nil {
+		return d.frozen.TakenAt
+	}
+	return g.now()
 }
 
 // writeFile renders into Dir/rel through a temporary file and a rename.
@@ -142,7 +157,7 @@ func (g *Generator) memberFile(d *periodData, memberID, lang, jobID string, at t
 	if lang == "en" {
 		kind = store.ReportMemberPDFEn
 	}
-	return g.render(d.p, kind, memberID, lang, jobID, at, in, func(w io.Writer, opt forms.Options) error {
+	return g.render(d, kind, memberID, lang, jobID, at, in, func(w io.Writer, opt forms.Options) error {
 		return forms.MemberAppraisalPDF(w, in, opt)
 	})
 }
@@ -154,7 +169,7 @@ func (g *Generator) groupFile(d *periodData, groupID, kind, jobID string, at tim
 		return store.ReportFile{}, store.Errorf(store.KindNotFound, "not_in_rates", "nobody in group %s is in the rates of %s", groupID, d.p)
 	}
 	in.ReportedAt = at
-	return g.render(d.p, kind, groupID, "zh", jobID, at, in, func(w io.Writer, opt forms.Options) error {
+	return g.render(d, kind, groupID, "zh", jobID, at, in, func(w io.Writer, opt forms.Options) error {
 		if kind == store.ReportGroupXLSX {
 			return forms.GroupSummaryXLSX(w, in, opt)
 		}
@@ -162,7 +177,8 @@ func (g *Generator) groupFile(d *periodData, groupID, kind, jobID string, at tim
 	})
 }
 
-func (g *Generator) render(p store.Period, kind, subject, lang, jobID string, at time.Time, data any, fn func(io.Writer, forms.Options) error) (store.ReportFile, error) {
+func (g *Generator) render(d *periodData, kind, subject, lang, jobID string, at time.Time, data any, fn func(io.Writer, forms.Options) error) (store.ReportFile, error) {
+	p := d.p
 	rel, err := RelPath(kind, p, subject)
 	if err != nil {
 		return store.ReportFile{}, err
@@ -176,7 +192,7 @@ func (g *Generator) render(p store.Period, kind, subject, lang, jobID string, at
 	if err != nil {
 		return store.ReportFile{}, err
 	}
-	opt := g.options(lang, hash, at)
+	opt := g.options(d, lang, hash, at)
 	size, err := g.writeFile(rel, func(w io.Writer) error { return fn(w, opt) })
 	if err != nil {
 		return store.ReportFile{}, err
@@ -217,7 +233,7 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 		return res, err
 	}
 	res.Members = len(d.rates.Members)
-	at := g.now()
+	at := g.stamp(d)
 	type task struct {
 		kind, subject string
 		big           bool // a summary of many members: one at a time
@@ -346,7 +362,6 @@ func (g *Generator) Regenerate(ctx context.Context, p store.Period, kind, subjec
 	if !subjectRe.MatchString(subjectID) {
 		return nil, store.NotFound("report subject", subjectID)
 	}
-	at := g.now()
 	var f store.ReportFile
 	switch kind {
 	case store.ReportMemberPDF, store.ReportMemberPDFEn:
@@ -358,7 +373,7 @@ func (g *Generator) Regenerate(ctx context.Context, p store.Period, kind, subjec
 		if kind == store.ReportMemberPDFEn {
 			lang = "en"
 		}
-		if f, err = g.memberFile(d, subjectID, lang, "", at); err != nil {
+		if f, err = g.memberFile(d, subjectID, lang, "", g.stamp(d)); err != nil {
 			return nil, err
 		}
 	case store.ReportGroupPDF, store.ReportGroupXLSX:
@@ -369,7 +384,7 @@ func (g *Generator) Regenerate(ctx context.Context, p store.Period, kind, subjec
 		if err != nil {
 			return nil, err
 		}
-		if f, err = g.groupFile(d, subjectID, kind, "", at); err != nil {
+		if f, err = g.groupFile(d, subjectID, kind, "", g.stamp(d)); err != nil {
 			return nil, err
 		}
 	default:

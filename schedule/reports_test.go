@@ -1,9 +1,11 @@
 package schedule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -317,50 +319,155 @@ func TestDataHashIsStable(t *testing.T) {
 	}
 }
 
-// A locked period changed by an admin turns stale, and the files made
-// before the change with it; generating the whole organisation again makes
-// the lock fresh.
-func TestLockedPeriodStaleThenFresh(t *testing.T) {
+// TestLockedPeriodFrozenUntilRevision2 is the frozen-period promise: once
+// 2023Q3 is locked, a back-dated roster import, a move to another group
+// and an admin's make-up change neither its rates, its warnings nor a byte
+// of its report files (made again after each change); only an unlock with
+// a reason and a new lock — revision 2 — bring the changes in, and its
+// files print 第2版 and the reason.
+func TestLockedPeriodFrozenUntilRevision2(t *testing.T) {
 	f := newFixture(t)
 	gen := &Generator{Store: f.s, Dir: filepath.Join(f.dir, "reports")}
 	sys := store.WithActor(context.Background(), "system")
 	adm := store.WithActor(context.Background(), f.admin.ID)
-	if _, err := gen.Generate(sys, q3(t), "", "", nil); err != nil {
+	p := q3(t)
+	lock, err := f.s.LockPeriod(adm, "2023Q3")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.LockPeriod(adm, "2023Q3"); err != nil {
+	if lock.Revision != 1 || !lock.Locked || len(lock.SnapshotSHA256) != 64 {
+		t.Fatalf("lock %+v", lock)
+	}
+	figures := func() string {
+		t.Helper()
+		var b strings.Builder
+		for _, g := range []string{"", f.root, f.g1, f.g2} {
+			r, err := f.s.Rates(p, g, store.DefaultPolicy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := f.s.Warnings(p, g, store.DefaultPolicy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			j1, _ := json.Marshal(r)
+			j2, _ := json.Marshal(ws)
+			b.Write(j1)
+			b.Write(j2)
+		}
+		for _, name := range []string{"周组织", "李书记", "张三", "王芳", "赵六"} {
+			r, err := f.s.MemberRates(p, f.ids[name], store.DefaultPolicy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, _ := json.Marshal(r)
+			b.Write(j)
+		}
+		return b.String()
+	}
+	files := func() map[string][]byte {
+		t.Helper()
+		f.clock.Advance(time.Minute) // a later run would stamp a later time
+		if _, err := gen.Generate(sys, p, "", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]byte{}
+		err := filepath.WalkDir(gen.Dir, func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			out[path] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	wantFigures, wantFiles := figures(), files()
+	if len(wantFiles) < 6 {
+		t.Fatalf("%d files", len(wantFiles))
+	}
+	same := func(step string) {
+		t.Helper()
+		if got := figures(); got != wantFigures {
+			t.Errorf("after %s the locked figures moved", step)
+		}
+		got := files()
+		for path, data := range wantFiles {
+			if !bytes.Equal(got[path], data) {
+				t.Errorf("after %s %s changed", step, path)
+			}
+		}
+		if len(got) != len(wantFiles) {
+			t.Errorf("after %s: %d files, want %d", step, len(got), len(wantFiles))
+		}
+		for _, kind := range []string{store.ReportMemberPDF, store.ReportGroupPDF} {
+			subject := f.ids["张三"]
+			if kind == store.ReportGroupPDF {
+				subject = f.g1
+			}
+			rec, err := f.s.ReportFileOf("2023Q3", kind, subject)
+			l, _ := f.s.PeriodLock("2023Q3")
+			if err != nil || rec.Stale(p, l) {
+				t.Errorf("after %s: %s %v stale or missing (%v)", step, kind, rec, err)
+			}
+		}
+	}
+
+	// A member imported with a joined_on inside the locked quarter.
+	csv := "name,username,group,role,joined_on,password\n钱七,m7,第一支部,member,2023-07-01,password1\n"
+	if _, err := f.s.ImportRoster(adm, strings.NewReader(csv)); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := f.s.ReportFileOf("2023Q3", store.ReportMemberPDF, f.ids["张三"])
-	lock, _ := f.s.PeriodLock("2023Q3")
-	if rec.Stale(q3(t), lock) {
-		t.Fatal("stale right after locking")
+	same("a back-dated import")
+	// 张三 moves to 第二支部.
+	g2 := f.g2
+	if _, err := f.s.UpdateMember(adm, f.ids["张三"], store.MemberPatch{GroupID: &g2}); err != nil {
+		t.Fatal(err)
+	}
+	same("a move")
+	// The admin records 赵六's make-up of s1.
+	if _, err := f.s.RecordMakeup(adm, f.sessions[0], f.ids["赵六"], store.MakeupInput{On: "2023-09-28", Note: "补学"}); err != nil {
+		t.Fatal(err)
+	}
+	same("an admin's make-up")
+
+	// Unlock needs a reason; then the next lock is revision 2.
+	if _, err := f.s.UnlockPeriod(adm, "2023Q3", "  "); store.ErrorKind(err) != store.KindInvalid {
+		t.Fatalf("unlock without a reason: %v", err)
+	}
+	same("a refused unlock")
+	if _, err := f.s.UnlockPeriod(adm, "2023Q3", "补录赵六补学记录"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.UnlockPeriod(adm, "2023Q3", "again"); store.ErrorKind(err) != store.KindConflict {
+		t.Fatalf("unlock of an unlocked period: %v", err)
 	}
 	f.clock.Advance(time.Hour)
-	if _, err := f.s.SetAttendance(adm, f.sessions[0], f.ids["张三"], store.AttendanceInput{Status: "late"}); err != nil {
+	lock2, err := f.s.LockPeriod(adm, "2023Q3")
+	if err != nil {
 		t.Fatal(err)
 	}
-	lock, _ = f.s.PeriodLock("2023Q3")
-	if !lock.Stale || !rec.Stale(q3(t), lock) {
-		t.Fatalf("after an admin's change: lock %+v, file not stale", lock)
+	if lock2.Revision != 2 || lock2.Reason != "补录赵六补学记录" || lock2.SnapshotSHA256 == lock.SnapshotSHA256 {
+		t.Fatalf("relock %+v", lock2)
 	}
-	f.clock.Advance(time.Hour)
-	if _, err := gen.Generate(sys, q3(t), f.g1, "", nil); err != nil {
+	zhao, err := f.s.MemberRates(p, f.ids["赵六"], store.DefaultPolicy())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if lock, _ = f.s.PeriodLock("2023Q3"); !lock.Stale {
-		t.Fatal("a run of one branch made the whole period fresh")
+	// s1 now made up; s3 still without a record.
+	if r := zhao.Members[0].Participation; r.Num != 1 || r.Den != 2 || !zhao.Locked || zhao.Revision != 2 {
+		t.Errorf("赵六 in revision 2: %+v", zhao)
 	}
-	if _, err := gen.Generate(sys, q3(t), "", "", nil); err != nil {
-		t.Fatal(err)
+	got := files()
+	rel, _ := RelPath(store.ReportMemberPDF, p, f.ids["赵六"])
+	path := filepath.Join(gen.Dir, rel)
+	if bytes.Equal(got[path], wantFiles[path]) {
+		t.Error("revision 2 left 赵六's appraisal as it was")
 	}
-	lock, _ = f.s.PeriodLock("2023Q3")
-	rec, _ = f.s.ReportFileOf("2023Q3", store.ReportMemberPDF, f.ids["张三"])
-	if lock.Stale || rec.Stale(q3(t), lock) {
-		t.Fatalf("after regenerating: lock %+v", lock)
-	}
-	// the appraisal now shows the late arrival
-	if text := squash(pdfText(t, filepath.Join(gen.Dir, rec.Path))); !strings.Contains(text, "迟到") {
-		t.Errorf("regenerated appraisal lacks the change: %s", text)
+	if text := squash(pdfText(t, path)); !strings.Contains(text, "第2版") || !strings.Contains(text, "补录赵六补学记录") {
+		t.Errorf("revision 2's appraisal does not print 第2版 and the reason: %s", text)
 	}
 }

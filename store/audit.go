@@ -96,6 +96,17 @@ func appendAudit(tx *bolt.Tx, e *AuditEntry) error {
 	return meta.Put(keyAuditHead, []byte(h))
 }
 
+// AuditHead returns the hash of the newest audit entry: the chain head
+// every report prints.
+func (s *Store) AuditHead() (string, error) {
+	var h string
+	err := s.view(func(tx *bolt.Tx) error {
+		h = string(tx.Bucket(bucketMeta).Get(keyAuditHead))
+		return nil
+	})
+	return h, err
+}
+
 func rawJSON(v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, nil

@@ -3,24 +3,42 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// PeriodLock records that a period's appraisal is final. Once a quarter or
-// a year is locked, changes to records dated inside it need an admin, their
-// audit entries carry the flag "locked_period", and the lock turns Stale:
-// the reports generated for the period no longer match the data.
+// PeriodLock records that a period's appraisal is final. Locking a quarter
+// or a year freezes its figures in a snapshot (see PeriodSnapshot) whose
+// SHA-256 the lock holds; changes to records dated inside it then need an
+// admin, their audit entries carry the flag "locked_period", and the lock
+// turns Stale: the records no longer match the frozen figures (which do
+// not move). An admin may unlock the period with a written reason; the
+// next lock freezes revision N+1, and every report of a revision above 1
+// prints 第N版 and that reason.
 //
 // The period_locks bucket: key the period ("2023Q3" or "2023"), value this
 // record as JSON.
 type PeriodLock struct {
-	Period     string     `json:"period"`
-	LockedAt   time.Time  `json:"locked_at"`
-	LockedBy   string     `json:"locked_by"`
+	Period string `json:"period"`
+	// Locked is false between an unlock and the next lock.
+	Locked   bool      `json:"locked"`
+	Revision int       `json:"revision"`
+	LockedAt time.Time `json:"locked_at"`
+	LockedBy string    `json:"locked_by"`
+	// SnapshotSHA256 is the SHA-256 of the revision's snapshot; "" for a
+	// lock made by an older version until its snapshot is taken (see
+	// TakeMissingSnapshots).
+	SnapshotSHA256 string `json:"snapshot_sha256"`
+	// Reason is why the period was last unlocked: the reason the current
+	// revision exists (none for revision 1).
+	Reason     string     `json:"reason,omitempty"`
+	UnlockedAt *time.Time `json:"unlocked_at,omitempty"`
+	UnlockedBy string     `json:"unlocked_by,omitempty"`
 	Stale      bool       `json:"stale"`
 	StaleSince *time.Time `json:"stale_since,omitempty"`
 }
@@ -29,10 +47,15 @@ type PeriodLock struct {
 // locked period.
 const AuditFlagLockedPeriod = "locked_period"
 
-// LockPeriod locks period (a quarter or a year). Only a period that has
-// ended can be locked: locking the current one would stop members checking
-// in. Locking a locked period changes nothing and returns the existing
-// lock.
+// maxReasonLen bounds an unlock reason.
+const maxReasonLen = 500
+
+// LockPeriod locks period (a quarter or a year) and freezes its figures,
+// computed with the policy in force, as the next revision. Only a period
+// that has ended can be locked: locking the current one would stop members
+// checking in. Locking a locked period changes nothing and returns the
+// existing lock (taking its snapshot if an older version locked it
+// without one).
 func (s *Store) LockPeriod(ctx context.Context, period string) (*PeriodLock, error) {
 	p, err := ParsePeriod(period, s.loc)
 	if err != nil {
@@ -41,27 +64,105 @@ func (s *Store) LockPeriod(ctx context.Context, period string) (*PeriodLock, err
 	if s.now().Before(p.End) {
 		return nil, Conflict("period_open", "period %s has not ended yet (it ends on %s); lock it once its appraisal is final", p, p.LastDate())
 	}
+	pol := s.Policy()
 	var l *PeriodLock
 	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLocks)
 		key := []byte(p.String())
 		var old PeriodLock
-		if found, err := getJSON(b, key, &old); err != nil {
+		found, err := getJSON(b, key, &old)
+		if err != nil {
 			return err
-		} else if found {
+		}
+		if found && old.Locked && old.SnapshotSHA256 != "" {
 			l = &old
 			return nil
 		}
-		l = &PeriodLock{Period: p.String(), LockedAt: s.now().UTC(), LockedBy: ActorFrom(ctx)}
+		var before *PeriodLock
+		next := PeriodLock{Period: p.String(), Locked: true, Revision: 1, LockedAt: s.now().UTC(), LockedBy: ActorFrom(ctx)}
+		if found {
+			before = &old
+			next.Reason = old.Reason
+			if old.Locked { // locked by an older version: freeze it as it stands
+				next = old
+				next.Revision = max(old.Revision, 1)
+			} else {
+				next.Revision = old.Revision + 1
+			}
+		}
+		if next.SnapshotSHA256, err = s.takeSnapshot(tx, p, next.Revision, next.Reason, pol, s.now().UTC()); err != nil {
+			return err
+		}
+		l = &next
 		if err := putJSON(b, key, l); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "lock", "period", l.Period, nil, l)
+		return s.audit(tx, ctx, "lock", "period", l.Period, before, l)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// UnlockPeriod reopens a locked period (admin; the route checks the role)
+// with a written reason. Its figures are live again until the next lock
+// freezes them as the next revision.
+func (s *Store) UnlockPeriod(ctx context.Context, period, reason string) (*PeriodLock, error) {
+	p, err := ParsePeriod(period, s.loc)
+	if err != nil {
+		return nil, Invalid(map[string]string{"period": "a year like 2023 or a quarter like 2023Q3"})
+	}
+	fe := FieldErrors{}
+	vetText(fe, "reason", reason, maxReasonLen, true)
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var l *PeriodLock
+	err = s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLocks)
+		key := []byte(p.String())
+		var old PeriodLock
+		found, err := getJSON(b, key, &old)
+		if err != nil {
+			return err
+		}
+		if !found || !old.Locked {
+			return Conflict("not_locked", "period %s is not locked", p)
+		}
+		now := s.now().UTC()
+		next := old
+		next.Locked, next.Reason, next.UnlockedAt, next.UnlockedBy = false, strings.TrimSpace(reason), &now, ActorFrom(ctx)
+		next.Stale, next.StaleSince = false, nil
+		l = &next
+		if err := putJSON(b, key, l); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "unlock", "period", l.Period, &old, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// TakeMissingSnapshots freezes, with the policy in force, every lock an
+// older version made without a snapshot; serve and report call it once the
+// policy is configured, so such a period's figures stay those it had on
+// upgrade.
+func (s *Store) TakeMissingSnapshots(ctx context.Context) error {
+	ls, err := s.PeriodLocks()
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if l.Locked && l.SnapshotSHA256 == "" {
+			if _, err := s.LockPeriod(ctx, l.Period); err != nil {
+				return fmt.Errorf("snapshot of locked period %s: %w", l.Period, err)
+			}
+		}
+	}
+	return nil
 }
 
 // PeriodLock returns the lock of period ("2023Q3" or "2023"), nil when the
@@ -124,7 +225,7 @@ func (s *Store) locksAt(tx *bolt.Tx, at time.Time) ([]PeriodLock, error) {
 		if err != nil {
 			return nil, err
 		}
-		if found {
+		if found && l.Locked {
 			out = append(out, l)
 		}
 	}

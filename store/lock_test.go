@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestLockPeriod(t *testing.T) {
@@ -144,4 +148,60 @@ func TestLockGuardNoLocks(t *testing.T) {
 	if len(entries) != 1 || entries[0].Flag != "" || entries[0].ActorID != "system" {
 		t.Errorf("audit %+v", entries)
 	}
+}
+
+// TestMigration4 opens a store whose lock an older version wrote (no
+// locked, revision nor snapshot): it stays locked as revision 1, its
+// figures stay what they were, and TakeMissingSnapshots freezes them.
+func TestMigration4(t *testing.T) {
+	o := newOrg(t)
+	o.clock.Set(time.Date(2023, 10, 8, 9, 0, 0, 0, o.s.loc))
+	q3, _ := ParsePeriod("2023Q3", o.s.loc)
+	before, err := o.s.Rates(q3, "", DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(o.s.Path())
+	err = o.s.db.Update(func(tx *bolt.Tx) error {
+		old := `{"period":"2023Q3","locked_at":"2023-10-02T01:00:00Z","locked_by":"1","stale":false}`
+		if err := tx.Bucket(bucketLocks).Put([]byte("2023Q3"), []byte(old)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyVersion, itob(3))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.s.Close()
+	s, err := Open(dir, Options{Now: o.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, _ := s.PeriodLock("2023Q3")
+	if l == nil || !l.Locked || l.Revision != 1 || l.SnapshotSHA256 != "" || !l.LockedAt.Equal(time.Date(2023, 10, 2, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("migrated lock %+v", l)
+	}
+	same := func(when string) {
+		t.Helper()
+		got, err := s.Rates(q3, "", DefaultPolicy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Participation.Num != before.Participation.Num || got.Participation.Den != before.Participation.Den || got.Completion.Num != before.Completion.Num || len(got.Members) != len(before.Members) {
+			t.Errorf("%s: figures %+v, want %+v", when, got.Participation, before.Participation)
+		}
+	}
+	same("after the migration")
+	if err := s.TakeMissingSnapshots(WithActor(bg, "system")); err != nil {
+		t.Fatal(err)
+	}
+	l, _ = s.PeriodLock("2023Q3")
+	if !l.Locked || l.Revision != 1 || len(l.SnapshotSHA256) != 64 || !l.LockedAt.Equal(time.Date(2023, 10, 2, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("lock after TakeMissingSnapshots %+v", l)
+	}
+	same("frozen")
+	// A back-dated member no longer moves the frozen quarter.
+	mustMember(t, s, "late", o.A, RoleMember, "2023-07-01")
+	same("after a back-dated member")
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -23,7 +24,8 @@ var migrations = []migration{
 	{1, "create buckets", func(tx *bolt.Tx) error { return nil }}, // initialize does the work
 	{2, "lower-case username index", migrateLowerUsernames},
 	{3, "group positions", migrateGroupPositions},
-	{4, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
+	{4, "period locks: locked, revision 1", migrateLockRevisions},
+	{5, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 }
 
 // SchemaVersion is the version this binary writes.
@@ -131,6 +133,40 @@ func migrateGroupPositions(tx *bolt.Tx) error {
 			if err := putJSON(b, key, &g); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// migrateLockRevisions marks every lock an older version wrote as locked
+// revision 1. Their snapshots are taken by TakeMissingSnapshots once the
+// policy is known; until then their figures are computed as before.
+func migrateLockRevisions(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketLocks)
+	type kv struct{ k, v []byte }
+	var puts []kv
+	err := b.ForEach(func(k, v []byte) error {
+		var l map[string]any
+		if err := json.Unmarshal(v, &l); err != nil {
+			return err
+		}
+		if _, ok := l["revision"]; ok {
+			return nil
+		}
+		l["locked"], l["revision"] = true, 1
+		data, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, kv{copyBytes(k), data})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if err := b.Put(p.k, p.v); err != nil {
+			return err
 		}
 	}
 	return nil

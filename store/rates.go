@@ -95,6 +95,13 @@ type RatesReport struct {
 	Excellence    Ratio        `json:"excellence"`
 	Members       []MemberRate `json:"members"`
 	Policy        Policy       `json:"policy"`
+	// Provisional: the period has not ended, the figures are to date
+	// (AsOf); Locked: they come from the period's frozen snapshot of
+	// Revision, taken at AsOf.
+	Provisional bool      `json:"provisional"`
+	AsOf        time.Time `json:"as_of"`
+	Locked      bool      `json:"locked"`
+	Revision    int       `json:"revision"`
 }
 
 // MarshalJSON writes an empty group_id as null.
@@ -114,9 +121,23 @@ func (r RatesReport) MarshalJSON() ([]byte, error) {
 // any time in p, and the group's rates as sums of their numerators over
 // sums of their denominators. Accounts without a group are in no rates.
 // See docs/RATES.md for every rule.
+//
+// The rates of a locked period come from its snapshot, whatever pol says:
+// they are the figures frozen at the lock.
 func (s *Store) Rates(p Period, groupID string, pol Policy) (*RatesReport, error) {
 	var r *RatesReport
 	err := s.view(func(tx *bolt.Tx) error {
+		ps, err := s.frozenTx(tx, p)
+		if err != nil {
+			return err
+		}
+		if ps != nil {
+			if err := checkGroup(tx, ps, groupID); err != nil {
+				return err
+			}
+			r, err = ps.Rates(groupID)
+			return err
+		}
 		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, group: groupID})
 		if err != nil {
 			return err
@@ -133,6 +154,21 @@ func (s *Store) Rates(p Period, groupID string, pol Policy) (*RatesReport, error
 func (s *Store) MemberRates(p Period, memberID string, pol Policy) (*RatesReport, error) {
 	var r *RatesReport
 	err := s.view(func(tx *bolt.Tx) error {
+		ps, err := s.frozenTx(tx, p)
+		if err != nil {
+			return err
+		}
+		if ps != nil {
+			m, err := getMember(tx, memberID)
+			if err != nil {
+				return err
+			}
+			if m.GroupID == "" {
+				return Errorf(KindNotFound, "not_in_rates", "account %s has no group and is in no rates", memberID)
+			}
+			r = ps.MemberRates(memberID)
+			return nil
+		}
 		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, member: memberID})
 		if err != nil {
 			return err
@@ -645,6 +681,21 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	}
 	report.Members = sorted
 	return &ratesResult{report: report, rows: sortedRows}, nil
+}
+
+// checkGroup answers 404 for a group neither the snapshot nor the store
+// knows.
+func checkGroup(tx *bolt.Tx, ps *PeriodSnapshot, groupID string) error {
+	if groupID == "" {
+		return nil
+	}
+	if _, ok := ps.Tree().Group(groupID); ok {
+		return nil
+	}
+	if k, ok := idKey(groupID); ok && tx.Bucket(bucketGroups).Get(k) != nil {
+		return nil
+	}
+	return NotFound("group", groupID)
 }
 
 // attCode packs what the rates read from an attendance record: its status

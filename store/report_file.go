@@ -65,13 +65,22 @@ func reportFileKey(period, kind string, subject []byte) []byte {
 // EntityID is the record's id in the audit log: "2023Q3/member_pdf/42".
 func (f *ReportFile) EntityID() string { return f.Period + "/" + f.Kind + "/" + f.SubjectID }
 
-// Stale reports whether the file may no longer match the data: it was made
-// before its period ended (records of the period could still change), or
-// the period's lock turned stale after it was made (an admin changed a
-// record of the locked period). lock is the period's lock, nil when open;
-// p is the file's period.
+// Stale reports whether the file may no longer match the figures: it was
+// made before its period ended (records of the period could still
+// change); or the period is locked and frozen and the file was made before
+// the current revision's lock (files of the revision are stamped with its
+// lock time and never go stale: the snapshot does not move); or the period
+// is unlocked, or locked without a snapshot, and its lock turned stale after
+// the file was made (an admin changed a record). lock is the period's lock,
+// nil when never locked; p is the file's period.
 func (f *ReportFile) Stale(p Period, lock *PeriodLock) bool {
 	if f.GeneratedAt.Before(p.End) {
+		return true
+	}
+	if lock != nil && lock.Locked && lock.SnapshotSHA256 != "" {
+		return f.GeneratedAt.Before(lock.LockedAt)
+	}
+	if lock != nil && !lock.Locked && lock.UnlockedAt != nil && f.GeneratedAt.Before(*lock.UnlockedAt) {
 		return true
 	}
 	return lock != nil && lock.Stale && (lock.StaleSince == nil || !lock.StaleSince.Before(f.GeneratedAt))
@@ -206,18 +215,10 @@ func (s *Store) ReportFileOf(period, kind, subjectID string) (*ReportFile, error
 // (its own and, for a year, its quarters'), keyed by report id: what the
 // appraisal form quotes.
 func (s *Store) LearningReportsFor(p Period) (map[string]LearningReport, error) {
-	periods := map[string]bool{p.String(): true}
-	for _, q := range p.Quarters() {
-		periods[q.String()] = true
-	}
-	out := map[string]LearningReport{}
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEachReport(tx, func(_ []byte, r *LearningReport) bool {
-			if periods[r.Period] {
-				out[r.ID] = *r
-			}
-			return true
-		})
+	var out map[string]LearningReport
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, err = learningReportsTx(tx, p)
+		return err
 	})
 	return out, err
 }

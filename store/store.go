@@ -49,6 +49,7 @@ var (
 	bucketLocks       = []byte("period_locks")
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
+	bucketSnapshots   = []byte("period_snapshots")
 	// 督查 (inspection*.go)
 	bucketInspections    = []byte("inspections")
 	bucketBankQuestions  = []byte("bank_questions")
@@ -66,7 +67,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketAudit, bucketPlans, bucketItems, bucketItemDone,
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
-	bucketScores, bucketLocks, bucketJobs, bucketFiles,
+	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
 }
@@ -103,6 +104,8 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// snapshots caches decoded snapshots of locked periods (snapshot.go).
+	snapshots *snapshotCache
 	// loginMax is the longest username a login may send (username.go).
 	loginMax atomic.Int32
 	// dummy is a bcrypt hash at the store's cost, compared for unknown
@@ -155,7 +158,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	// 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see docs/BENCHMARKS.md.
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
-	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache()}
+	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
+		snapshots: &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()

@@ -72,6 +72,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		return err
 	}
+	if err := s.TakeMissingSnapshots(store.WithActor(ctx, "system")); err != nil {
+		return err
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join(sf.data, "reports")

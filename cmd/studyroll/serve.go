@@ -148,6 +148,12 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	// Periods locked by a version without snapshots are frozen as they
+	// stand, with the policy in force.
+	if err := s.TakeMissingSnapshots(store.WithActor(ctx, "system")); err != nil {
+		s.Close()
+		return err
+	}
 	m.sched, err = schedule.New(schedule.Config{Store: s, Logger: m.Logger, DataDir: m.Data,
 		ReportDir: filepath.Join(m.Data, "reports"), Font: font, Schedules: cfg.Schedules,
 		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now})

@@ -561,6 +561,24 @@ func (d *doc) footer(page, pages int) {
 	label := d.t("page", fmt.Sprint(page), fmt.Sprint(pages))
 	y1 := d.pageH - footerSpace + 8
 	d.text((d.pageW-d.strW(label))/2, y1, label, false)
+	half := (d.pageW-d.strW(label))/2 - d.left - 4
+	var left string
+	switch {
+	case d.opt.Provisional:
+		left = d.t("provisional", d.dateTime(d.opt.AsOf))
+	case d.opt.Revision > 1:
+		left = d.t("revision", fmt.Sprint(d.opt.Revision), d.clean(d.opt.RevisionReason, false))
+	}
+	if left != "" {
+		d.text(d.left, y1, d.fit(left, half), false)
+	}
+	if h := d.clean(d.opt.AuditHead, false); h != "" {
+		if len(h) > 16 {
+			h = h[:16]
+		}
+		hs := d.fit(d.t("audit_head", h), half)
+		d.text(d.right-d.strW(hs), y1, hs, false)
+	}
 	y2 := y1 + 4.5
 	gen := d.t("generated", d.dateTime(d.opt.GeneratedAt))
 	d.text(d.left, y2, gen, false)

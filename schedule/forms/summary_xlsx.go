@@ -1,8 +1,11 @@
 package forms
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -205,10 +208,20 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 	if title == "" {
 		title = fmt.Sprintf(lb["summary_title"], in.Period.Label(lang))
 	}
+	desc := opt.DataHash
+	if opt.AuditHead != "" {
+		desc += " · " + fmt.Sprintf(lb["audit_head"], opt.AuditHead)
+	}
+	switch {
+	case opt.Provisional:
+		desc += " · " + fmt.Sprintf(lb["provisional"], opt.AsOf.Format("2006-01-02 15:04"))
+	case opt.Revision > 1:
+		desc += " · " + fmt.Sprintf(lb["revision"], fmt.Sprint(opt.Revision), opt.RevisionReason)
+	}
 	props := &excelize.DocProperties{
 		Title:       xlsxText(title),
 		Creator:     "studyroll",
-		Description: xlsxText(opt.DataHash),
+		Description: xlsxText(desc),
 	}
 	if !opt.GeneratedAt.IsZero() {
 		props.Created = opt.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z")
@@ -217,10 +230,40 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 		return wrap(err)
 	}
 	f.SetActiveSheet(0)
-	if _, err := f.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
 		return wrap(err)
 	}
-	return nil
+	return wrap(canonicalZip(buf.Bytes(), w))
+}
+
+// canonicalZip copies a zip archive with its entries in name order. The
+// workbook library writes its parts in map order, so the same workbook
+// would otherwise come out as different bytes from run to run; a frozen
+// period's files must be the same byte for byte.
+func canonicalZip(data []byte, w io.Writer) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	files := append([]*zip.File(nil), zr.File...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	zw := zip.NewWriter(w)
+	for _, f := range files {
+		raw, err := f.OpenRaw()
+		if err != nil {
+			return err
+		}
+		h := f.FileHeader
+		out, err := zw.CreateRaw(&h)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, raw); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 func thinBorder() []excelize.Border {

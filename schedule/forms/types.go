@@ -29,6 +29,18 @@ type Options struct {
 	// DataHash identifies the data the form was built from (e.g. a SHA-256 in
 	// hex); printed in every page footer when not empty.
 	DataHash string
+	// Revision is the locked period's revision the figures come from; above
+	// 1 every page prints 第N版 and RevisionReason (why the period was
+	// unlocked).
+	Revision       int
+	RevisionReason string
+	// AuditHead is the audit chain head the data was read at; printed
+	// (shortened) in every page footer when not empty.
+	AuditHead string
+	// Provisional marks figures to date of a period that has not ended:
+	// every page prints 暂评 (provisional) with AsOf.
+	Provisional bool
+	AsOf        time.Time
 	// Location, when set, is the time zone every time is shown in (the
 	// server's zone, Asia/Shanghai by default in studyroll). Nil shows each
 	// time in its own location.
