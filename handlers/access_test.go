@@ -112,6 +112,10 @@ var wantAccess = map[string]string{
 	"GET /reports/:period.zip": "lead,hr,admin",
 	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
+	"POST /groups/:id/robots": "lead,admin", "GET /groups/:id/robots": "lead,admin",
+	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
+	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
+	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
 	// 督查
 	"POST /inspections": "inspector,hr,admin", "GET /inspections": "lead,hr,admin,inspector",
 	"GET /inspections/:id": "lead,hr,admin,inspector", "POST /inspections/:id/draws": "inspector,hr,admin",

@@ -92,7 +92,7 @@ func build(cfg Config) (*Handler, *echo.Echo) {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	api := e.Group("/api/v1")
-	for _, r := range h.routes() {
+	for _, r := range h.table() {
 		api.Add(r.Method, r.Path, r.handler, h.guard(r))
 	}
 	RegisterPages(e)

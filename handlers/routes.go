@@ -27,7 +27,7 @@ type Route struct {
 func Routes() []Route {
 	h := &Handler{}
 	var out []Route
-	for _, r := range h.routes() {
+	for _, r := range h.table() {
 		rr := Route{Method: r.Method, Path: r.Path, Public: r.access.public}
 		for _, role := range r.access.roles {
 			rr.Roles = append(rr.Roles, string(role))
@@ -37,11 +37,17 @@ func Routes() []Route {
 	return out
 }
 
+// table is every route: the core table below and each feature's own.
+func (h *Handler) table() []route {
+	return append(h.routes(), h.inspectionRoutes()...) // inspections.go
+}
+
 func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
-	return append([]route{
+	return []route{
 		// auth.go
 		{POST, "/login", public, h.handleLogin},
 		{POST, "/logout", anyone, h.handleLogout},
@@ -109,5 +115,15 @@ func (h *Handler) routes() []route {
 		// admin.go
 		{GET, "/audit", auditReaders, h.handleAudit},
 		{GET, "/backup", sysAdmin, h.handleBackup},
-	}, h.inspectionRoutes()...) // inspections.go
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", sysAdmin, h.handleOutbox},
+	}
 }

@@ -17,6 +17,8 @@ const (
 	KindQuarterlyReports = "quarterly_reports"
 	KindAnnualReports    = "annual_reports"
 	KindBackup           = "backup"
+	KindReminders        = "reminders"
+	KindWarningsDigest   = "warnings_digest"
 	KindReports          = "reports"
 )
 
@@ -29,11 +31,16 @@ type Schedules struct {
 	QuarterlyReports string `json:"quarterly_reports"`
 	AnnualReports    string `json:"annual_reports"`
 	Backup           string `json:"backup"`
+	// Reminders scans for session and rectification reminders that are
+	// due (the robots' outbox); WarningsDigest sends the weekly digest.
+	Reminders      string `json:"reminders"`
+	WarningsDigest string `json:"warnings_digest"`
 }
 
 // DefaultSchedules: close sessions every minute, the rates snapshot at
 // 01:30, the previous quarter's reports at 02:00 on the first day of each
-// quarter, the previous year's at 02:00 on 1 January, the backup at 03:00.
+// quarter, the previous year's at 02:00 on 1 January, the backup at 03:00,
+// the reminder scan every minute, the warnings digest at 08:00 on Mondays.
 func DefaultSchedules() Schedules {
 	return Schedules{
 		CloseSessions:    "* * * * *",
@@ -41,6 +48,8 @@ func DefaultSchedules() Schedules {
 		QuarterlyReports: "0 2 1 1,4,7,10 *",
 		AnnualReports:    "0 2 1 1 *",
 		Backup:           "0 3 * * *",
+		Reminders:        "* * * * *",
+		WarningsDigest:   "0 8 * * 1",
 	}
 }
 
@@ -57,6 +66,8 @@ func (s Schedules) entries() []struct{ kind, field, spec string } {
 		{KindQuarterlyReports, "quarterly_reports", s.QuarterlyReports},
 		{KindAnnualReports, "annual_reports", s.AnnualReports},
 		{KindBackup, "backup", s.Backup},
+		{KindReminders, "reminders", s.Reminders},
+		{KindWarningsDigest, "warnings_digest", s.WarningsDigest},
 	}
 }
 

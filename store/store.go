@@ -50,6 +50,12 @@ var (
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
 	bucketSnapshots   = []byte("period_snapshots")
+	// Reminders (robot.go, outbox.go).
+	bucketRobots           = []byte("robots")
+	bucketReminderSettings = []byte("reminder_settings")
+	bucketOutbox           = []byte("outbox")
+	bucketOutboxKeys       = []byte("outbox_keys")
+	bucketOutboxDue        = []byte("outbox_due")
 	// 督查 (inspection*.go)
 	bucketInspections    = []byte("inspections")
 	bucketBankQuestions  = []byte("bank_questions")
@@ -68,6 +74,7 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
 }
@@ -112,6 +119,10 @@ type Store struct {
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// reminders holds the reminder rules (reminders.go).
+	reminders reminderRulesHolder
+	// outboxKick wakes the sender after a commit that queued messages.
+	outboxKick chan struct{}
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
 }
@@ -159,7 +170,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
-		snapshots: &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+		outboxKick: make(chan struct{}, 1),
+		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
 			db.Close()

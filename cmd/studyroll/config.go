@@ -27,6 +27,7 @@ import (
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
 //	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3},
 //	  "finding_categories": ["学习制度落实", "考勤登记", …]
 //	}
 //
@@ -37,6 +38,7 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	Reminders    store.ReminderRules
 	// FindingCategories are the categories of inspection findings; nil
 	// keeps store.DefaultFindingCategories.
 	FindingCategories []string
@@ -60,6 +62,11 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	Reminders struct {
+		DayBeforeAt  string `json:"day_before_at"`
+		SoonBefore   string `json:"soon_before"`
+		DeadlineDays int    `json:"deadline_days"`
+	} `json:"reminders"`
 	FindingCategories []string `json:"finding_categories"`
 }
 
@@ -69,7 +76,7 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules}
+		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -135,6 +142,7 @@ func (cfg *config) parse(data []byte) error {
 	}{
 		{&s.CloseSessions, def.CloseSessions}, {&s.RatesSnapshot, def.RatesSnapshot},
 		{&s.QuarterlyReports, def.QuarterlyReports}, {&s.AnnualReports, def.AnnualReports}, {&s.Backup, def.Backup},
+		{&s.Reminders, def.Reminders}, {&s.WarningsDigest, def.WarningsDigest},
 	} {
 		if strings.TrimSpace(*pair.v) == "" {
 			*pair.v = pair.d
@@ -176,8 +184,41 @@ func (cfg *config) parse(data []byte) error {
 		}
 		*d.dst = v
 	}
+	probs = append(probs, cfg.parseReminders(f)...)
 	if len(probs) > 0 {
 		return errors.New(strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// parseReminders reads the "reminders" object: the time of day of the
+// day-before reminder ("18:00"), how long before a session the second goes
+// ("30m", at most 24h) and how many days before a rectification deadline
+// (1 to 30).
+func (cfg *config) parseReminders(f configFile) []string {
+	var probs []string
+	r := f.Reminders
+	if r.DayBeforeAt != "" {
+		t, err := time.Parse("15:04", r.DayBeforeAt)
+		if err != nil || (t.Hour() == 0 && t.Minute() == 0) {
+			probs = append(probs, fmt.Sprintf("reminders.day_before_at: a time of day like \"18:00\", after 00:00 (got %q)", r.DayBeforeAt))
+		} else {
+			cfg.Reminders.DayBeforeAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		}
+	}
+	if r.SoonBefore != "" {
+		d, err := time.ParseDuration(r.SoonBefore)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			probs = append(probs, fmt.Sprintf("reminders.soon_before: a duration like \"30m\" from 1m to 24h (got %q)", r.SoonBefore))
+		} else {
+			cfg.Reminders.SoonBefore = d
+		}
+	}
+	switch {
+	case r.DeadlineDays < 0 || r.DeadlineDays > 30:
+		probs = append(probs, fmt.Sprintf("reminders.deadline_days: from 1 to 30 (got %d)", r.DeadlineDays))
+	case r.DeadlineDays > 0:
+		cfg.Reminders.DeadlineDays = r.DeadlineDays
+	}
+	return probs
 }

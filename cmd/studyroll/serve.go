@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"studyroll/handlers"
+	"studyroll/remind"
 	"studyroll/schedule"
 	"studyroll/store"
 	"studyroll/store/demo"
@@ -108,6 +109,7 @@ type Main struct {
 
 	Store    *store.Store
 	sched    *schedule.Scheduler
+	sender   *remind.Sender
 	listener net.Listener
 	server   *http.Server
 	control  *http.Server
@@ -140,6 +142,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	s.SetAttendanceRules(cfg.Attendance)
+	s.SetReminderRules(cfg.Reminders)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
 		return err
@@ -161,6 +164,7 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	m.sender = remind.New(remind.Config{Store: s, Logger: m.Logger, Now: m.Now, BaseURL: m.BaseURL})
 	if err := m.bootstrap(ctx); err != nil {
 		s.Close()
 		return err
@@ -249,11 +253,18 @@ func (m *Main) Serve(ctx context.Context) error {
 		m.Store.Close()
 		return err
 	}
+	// The robots' outbox is sent in the background until shutdown; a
+	// restart resumes whatever is still queued.
+	sctxSend, stopSend := context.WithCancel(context.Background())
+	sent := make(chan struct{})
+	go func() { m.sender.Run(sctxSend); close(sent) }()
+	stopSender := func() { stopSend(); <-sent }
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
 	m.Logger.Info("serving", "url", m.URL(), "data", m.Store.Path())
 	select {
 	case err := <-errc:
+		stopSender()
 		_ = m.sched.Stop(context.Background())
 		m.Store.Close()
 		return err
@@ -267,6 +278,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	if serr := m.sched.Stop(sctx); serr != nil {
 		m.Logger.Error("shutdown", "err", serr)
 	}
+	stopSender()
 	if cerr := m.Store.Close(); err == nil {
 		err = cerr
 	}
