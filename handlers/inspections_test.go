@@ -31,11 +31,11 @@ func newInspOrg(t *testing.T) *inspOrg {
 	perUnit := []int{5, 5, 5, 5, 5, 4, 4, 4} // 37 branches
 	for u, n := range perUnit {
 		var g store.Group
-		decodeJSON(t, ts.do("POST", "/api/v1/groups", "admin", map[string]any{"name": fmt.Sprintf("第%d处党总支", u+1), "parent_id": ts.root}), &g)
+		decodeJSON(t, ts.do("POST", "/api/v1/groups", "admin", map[string]any{"name": fmt.Sprintf("第%d处党总支", u+1), "parent_id": ts.root, "type": "committee"}), &g)
 		o.units = append(o.units, g.ID)
 		for b := 0; b < n; b++ {
 			var br store.Group
-			decodeJSON(t, ts.do("POST", "/api/v1/groups", "admin", map[string]any{"name": fmt.Sprintf("第%d处第%d党支部", u+1, b+1), "parent_id": g.ID}), &br)
+			decodeJSON(t, ts.do("POST", "/api/v1/groups", "admin", map[string]any{"name": fmt.Sprintf("第%d处第%d党支部", u+1, b+1), "parent_id": g.ID, "type": "branch"}), &br)
 			o.branches = append(o.branches, br.ID)
 			o.unitOf[br.ID] = g.ID
 			for k := 0; k < 2; k++ {

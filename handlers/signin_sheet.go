@@ -54,6 +54,7 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 	sheet := forms.SignInSheet{
 		Organisation: org,
 		Group:        g.Name,
+		Kind:         d.Kind,
 		Topic:        d.Title,
 		Lead:         d.LeadName,
 		Start:        d.StartsAt,

@@ -384,7 +384,7 @@ func (d *inspectionData) summaryWithin(t *Tree, in *Inspection, ms map[string]Me
 	inside := func(g string) bool { return within == "" || (g != "" && t.Covers(within, g)) }
 	orgs := map[string]bool{}
 	for _, g := range in.TargetGroupIDs {
-		if groupType(t, g) == GroupTypeCommittee && inside(g) {
+		if groupType(t, g) == GroupCommittee && inside(g) {
 			orgs[g] = true
 		}
 	}
@@ -432,32 +432,17 @@ func (d *inspectionData) summaryWithin(t *Tree, in *Inspection, ms map[string]Me
 	return sum
 }
 
-// Group types that the inspection figures count.
-const (
-	GroupTypeCommittee = "committee" // 机关党委 / 党总支: an organ's Party body
-	GroupTypeBranch    = "branch"    // 党支部
-)
-
-// groupType is the type of group g: a name with 党小组 is a party group, a
-// name with 支部 (not 总支) a branch, any other group with groups below it
-// a committee, else other.
+// groupType is the stored type of group g (committee, branch, party_group,
+// other; see meeting.go).
 func groupType(t *Tree, g string) string {
 	gr, _ := t.Group(g)
-	switch {
-	case strings.Contains(gr.Name, "党小组"):
-		return "party_group"
-	case strings.Contains(gr.Name, "支部") && !strings.Contains(gr.Name, "总支"):
-		return GroupTypeBranch
-	case len(t.Children(g)) > 0:
-		return GroupTypeCommittee
-	}
-	return "other"
+	return gr.Type
 }
 
 // branchOf is the nearest branch at or above g, "" when none.
 func branchOf(t *Tree, g string) string {
 	for _, a := range t.Ancestors(g) {
-		if groupType(t, a) == GroupTypeBranch {
+		if groupType(t, a) == GroupBranch {
 			return a
 		}
 	}

@@ -56,6 +56,7 @@ var (
 	bucketOutbox           = []byte("outbox")
 	bucketOutboxKeys       = []byte("outbox_keys")
 	bucketOutboxDue        = []byte("outbox_due")
+	bucketMinutes          = []byte("minutes_records")
 	// 督查 (inspection*.go)
 	bucketInspections    = []byte("inspections")
 	bucketBankQuestions  = []byte("bank_questions")
@@ -74,7 +75,7 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
-	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
 }
@@ -123,8 +124,14 @@ type Store struct {
 	reminders reminderRulesHolder
 	// outboxKick wakes the sender after a commit that queued messages.
 	outboxKick chan struct{}
+	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
+	meetings atomic.Pointer[MeetingRules]
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
+	// security is the security policy in force (security_policy.go).
+	security atomic.Pointer[SecurityPolicy]
+	// idle tracks the last use of each login session (sessions.go).
+	idle idleTracker
 }
 
 // DefaultLocation is the time zone used when none is configured.
