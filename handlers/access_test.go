@@ -124,6 +124,7 @@ var wantAccess = map[string]string{
 	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
 	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
 	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
+	"GET /openapi.json": "public",
 	// 督查
 	"POST /inspections": "inspector,hr,admin", "GET /inspections": "lead,hr,admin,inspector",
 	"GET /inspections/:id": "lead,hr,admin,inspector", "POST /inspections/:id/draws": "inspector,hr,admin",

@@ -391,7 +391,7 @@ func (h *Handler) handlePatchBankQuestion(c echo.Context) error {
 func (h *Handler) handleImportBankQuestions(c echo.Context) error {
 	mt, params, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
 	if mt != store.ContentTypeCSV && mt != store.ContentTypeXLSX {
-		return store.Errorf(store.KindUnsupported, "unsupported_type", "send the question bank as text/csv or %s", store.ContentTypeXLSX)
+		return store.Errorf(store.KindUnsupported, "unsupported_media_type", "send the question bank as text/csv or %s", store.ContentTypeXLSX)
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {

@@ -375,7 +375,7 @@ func (s *Store) AddEvidence(ctx context.Context, findingID, name string, data []
 	}
 	ct := SniffEvidence(data)
 	if ct == "" {
-		return nil, Errorf(KindUnsupported, "unsupported_type", "evidence must be a JPEG, PNG or PDF file (checked by content)")
+		return nil, Errorf(KindUnsupported, "unsupported_media_type", "evidence must be a JPEG, PNG or PDF file (checked by content)")
 	}
 	name = cleanFileName(name)
 	var out *EvidenceFile

@@ -9,16 +9,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// TestMigration7 opens a version-6 store (before inspections): it migrates
-// to 7, gains the inspection buckets and keeps its members.
-func TestMigration7(t *testing.T) {
+// TestMigration8 opens a version-7 store (before inspections): it migrates
+// to 8, gains the inspection buckets and keeps its members.
+func TestMigration8(t *testing.T) {
 	dir := t.TempDir()
 	db, _ := bolt.Open(dir+"/"+FileName, 0o600, nil)
 	db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketMembers, bucketGroups} {
 			tx.CreateBucketIfNotExists(b)
 		}
-		tx.Bucket(bucketMeta).Put(keyVersion, itob(6))
+		tx.Bucket(bucketMeta).Put(keyVersion, itob(7))
 		return tx.Bucket(bucketMembers).Put(itob(1), []byte(`{"id":"1","name":"张三","username":"zs","role":"member","joined_on":"2020-01-01"}`))
 	})
 	db.Close()
@@ -27,7 +27,7 @@ func TestMigration7(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.Version(); v < 7 {
+	if v, _ := s.Version(); v < 8 {
 		t.Errorf("version %d", v)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
