@@ -140,20 +140,20 @@ func (d *doc) inspectionReport(in Inspection) {
 	if d.lang == "en" {
 		sep = ", "
 	}
-	d.paragraph(l("org")+d.clean(in.Organisation, false), 10, 2)
-	d.paragraph(l("dates", in.StartsOn, in.EndsOn), 10, 1)
+	d.paragraph(l("org")+d.clean(in.Organisation, false), 10)
+	d.paragraph(l("dates", in.StartsOn, in.EndsOn), 10)
 	if len(methods) > 0 {
-		d.paragraph(l("methods")+strings.Join(methods, sep), 10, 2)
+		d.paragraph(l("methods")+strings.Join(methods, sep), 10)
 	}
 	if len(in.Inspectors) > 0 {
-		d.paragraph(l("team")+d.clean(strings.Join(in.Inspectors, sep), false), 10, 3)
+		d.paragraph(l("team")+d.clean(strings.Join(in.Inspectors, sep), false), 10)
 	}
 	d.y += 2
 	f := in.Figures
 	d.heading(l("figures"), 14)
-	d.paragraph(l("figures_text", f.Organisations, f.Branches, f.People, f.Problems, f.Rectified, f.Overdue), 10.5, 6)
+	d.paragraph(l("figures_text", f.Organisations, f.Branches, f.People, f.Problems, f.Rectified, f.Overdue), 10.5)
 	a := in.Awareness
-	d.paragraph(l("awareness_text", a.Asked, a.Correct, a.Partial, a.Wrong, a.NoAnswer, a.Text()), 10.5, 4)
+	d.paragraph(l("awareness_text", a.Asked, a.Correct, a.Partial, a.Wrong, a.NoAnswer, a.Text()), 10.5)
 	d.y += 2
 
 	d.heading(l("units"), 20)
