@@ -124,4 +124,5 @@ var wantAccess = map[string]string{
 	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
 	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
 	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
+	"GET /openapi.json": "public",
 }

@@ -141,5 +141,7 @@ func (h *Handler) routes() []route {
 		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
 		{POST, "/robots/:id/test", leads, h.handleTestRobot},
 		{GET, "/outbox", sysAdmin, h.handleOutbox},
+		// openapi.go
+		{GET, "/openapi.json", public, h.handleOpenAPI},
 	}
 }
