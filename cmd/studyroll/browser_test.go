@@ -113,6 +113,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"LeadAddsRobot", browserRobots},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()
