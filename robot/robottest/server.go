@@ -51,14 +51,14 @@ type Server struct {
 	// Now is the vendor's clock for the signature window; default time.Now.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	mode     Mode
+	mu   sync.Mutex
+	mode Mode
 	// hangAfter > 0: once that many messages were accepted, requests hang.
 	hangAfter int
-	got      []Message
-	problems []string
-	requests int
-	release  chan struct{}
+	got       []Message
+	problems  []string
+	requests  int
+	release   chan struct{}
 }
 
 // New starts a fake robot of kind ("wecom", "dingtalk", "feishu"); a
