@@ -47,6 +47,16 @@ func (h *Handler) routes() []route {
 		{POST, "/login", public, h.handleLogin},
 		{POST, "/logout", anyone, h.handleLogout},
 		{GET, "/me", anyone, h.handleMe},
+		// security.go
+		{GET, "/me/totp", anyone, h.handleSecondFactorStatus},
+		{POST, "/me/totp", anyone, h.handleBeginSecondFactor},
+		{GET, "/me/totp/qr.png", anyone, h.handleSecondFactorQR},
+		{POST, "/me/totp/confirm", anyone, h.handleConfirmSecondFactor},
+		{POST, "/me/totp/remove", anyone, h.handleRemoveOwnSecondFactor},
+		{DELETE, "/members/:id/totp", secAdmin, h.handleResetSecondFactor},
+		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
+		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
+		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
@@ -84,6 +94,17 @@ func (h *Handler) routes() []route {
 		{POST, "/sessions/:id/reading", leads, h.handleRecordReading},
 		{POST, "/sessions/:id/shares", leads, h.handleRecordShare},
 		{POST, "/sessions/:id/questions", leads, h.handleRecordQuestion},
+		// meetings.go
+		{PUT, "/sessions/:id/shares/:share_id", leads, h.handleUpdateShare},
+		{DELETE, "/sessions/:id/shares/:share_id", leads, h.handleDeleteShare},
+		{PUT, "/sessions/:id/questions/:question_id", leads, h.handleUpdateQuestion},
+		{DELETE, "/sessions/:id/questions/:question_id", leads, h.handleDeleteQuestion},
+		{DELETE, "/sessions/:id/reading", leads, h.handleDeleteReading},
+		{PUT, "/sessions/:id/minutes", leads, h.handlePutMinutes},
+		{GET, "/sessions/:id/minutes", readers, h.handleGetMinutes},
+		{GET, "/sessions/:id/minutes.pdf", readers, h.handleMinutesPDF},
+		{GET, "/sessions/:id/four", anyone, h.handleFour},
+		{GET, "/compliance", readers, h.handleCompliance},
 		// learning_reports.go
 		{POST, "/learning-reports", anyone, h.handleWriteReport},
 		{GET, "/learning-reports", anyone, h.handleListReports},
@@ -120,5 +141,7 @@ func (h *Handler) routes() []route {
 		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
 		{POST, "/robots/:id/test", leads, h.handleTestRobot},
 		{GET, "/outbox", sysAdmin, h.handleOutbox},
+		// openapi.go
+		{GET, "/openapi.json", public, h.handleOpenAPI},
 	}
 }

@@ -54,13 +54,14 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 	sheet := forms.SignInSheet{
 		Organisation: org,
 		Group:        g.Name,
+		Kind:         d.Kind,
 		Topic:        d.Title,
 		Lead:         d.LeadName,
 		Start:        d.StartsAt,
 		End:          d.EndsAt,
 		Place:        d.Place,
 		BlankRows:    signinBlankRows,
-		QRURL:        code.URL,
+		QRURL:        code.QRURL,
 	}
 	for _, a := range d.Audience {
 		row := forms.SignInRow{Name: a.Name}

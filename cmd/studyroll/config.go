@@ -27,8 +27,14 @@ import (
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
 //	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "meetings":  {"frequencies": {"branch": {"party_congress": "quarterly", "theme_day": "off"},
+//	                                "party_group": {"group_meeting": "monthly"}},
+//	                "minutes_due_days": 3, "first_topic_required": ["branch"]},
 //	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3}
 //	}
+//
+// A meetings frequency (monthly, quarterly, yearly or off) replaces the
+// default of that group type and kind; kinds not named keep theirs.
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
 type config struct {
@@ -37,15 +43,81 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	Meetings     store.MeetingRules
 	Reminders    store.ReminderRules
 	// Profile is the security profile asked for; "" keeps the store's.
 	Profile store.Profile
+	// Security holds the file's security settings; apply them over the
+	// profile's defaults with security.apply.
+	Security securityFile
+}
+
+// securityFile is "security" in the config file: each key left out keeps
+// the profile's default (store.DefaultSecurityPolicy).
+type securityFile struct {
+	IdleTimeout        *string       `json:"idle_timeout"`
+	SecondFactorRoles  *[]store.Role `json:"second_factor_roles"`
+	AuditRetentionDays *int          `json:"audit_retention_days"`
+	Password           *struct {
+		MinLength  *int  `json:"min_length"`
+		Classes    *int  `json:"classes"`
+		NoUsername *bool `json:"no_username"`
+		History    *int  `json:"history"`
+		MaxAgeDays *int  `json:"max_age_days"`
+	} `json:"password"`
+}
+
+// apply returns the profile's defaults changed by the file, validated.
+func (f securityFile) apply(p store.Profile) (store.SecurityPolicy, error) {
+	sp := store.DefaultSecurityPolicy(p)
+	var probs []string
+	if f.IdleTimeout != nil {
+		d, err := time.ParseDuration(*f.IdleTimeout)
+		if err != nil {
+			probs = append(probs, fmt.Sprintf("security.idle_timeout: a duration like \"15m\" (got %q)", *f.IdleTimeout))
+		}
+		sp.IdleTimeout = d
+	}
+	if f.SecondFactorRoles != nil {
+		sp.SecondFactorRoles = *f.SecondFactorRoles
+	}
+	if f.AuditRetentionDays != nil {
+		sp.AuditRetention = time.Duration(*f.AuditRetentionDays) * 24 * time.Hour
+	}
+	if pw := f.Password; pw != nil {
+		for _, x := range []struct {
+			v   *int
+			dst *int
+		}{{pw.MinLength, &sp.Password.MinLength}, {pw.Classes, &sp.Password.Classes}, {pw.History, &sp.Password.History}, {pw.MaxAgeDays, &sp.Password.MaxAgeDays}} {
+			if x.v != nil {
+				*x.dst = *x.v
+			}
+		}
+		if pw.NoUsername != nil {
+			sp.Password.NoUsername = *pw.NoUsername
+		}
+	}
+	if err := sp.Validate(); err != nil {
+		var se *store.Error
+		if errors.As(err, &se) {
+			for _, k := range sortedLines(se.Fields) {
+				probs = append(probs, k+": "+se.Fields[k])
+			}
+		} else {
+			probs = append(probs, err.Error())
+		}
+	}
+	if len(probs) > 0 {
+		return sp, errors.New(strings.Join(probs, "; "))
+	}
+	return sp, nil
 }
 
 // configFile is the file's shape.
 type configFile struct {
 	Policy          json.RawMessage    `json:"policy"`
 	SecurityProfile string             `json:"security_profile"`
+	Security        securityFile       `json:"security"`
 	Schedules       schedule.Schedules `json:"schedules"`
 	Backup          struct {
 		Keep int `json:"keep"`
@@ -58,6 +130,11 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	Meetings *struct {
+		Frequencies        map[string]map[string]string `json:"frequencies"`
+		MinutesDueDays     *int                         `json:"minutes_due_days"`
+		FirstTopicRequired *[]string                    `json:"first_topic_required"`
+	} `json:"meetings"`
 	Reminders struct {
 		DayBeforeAt  string `json:"day_before_at"`
 		SoonBefore   string `json:"soon_before"`
@@ -71,7 +148,7 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules}
+		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules, Meetings: store.DefaultMeetingRules()}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -108,6 +185,15 @@ func (cfg *config) parse(data []byte) error {
 			cfg.Profile = p
 		} else {
 			probs = append(probs, fmt.Sprintf("security_profile: \"standard\" or \"level3\" (got %q)", f.SecurityProfile))
+		}
+	}
+	cfg.Security = f.Security
+	// Checked here over both profiles' defaults, so a bad value (an audit
+	// retention under 180 days) stops the start before the store opens.
+	for _, p := range []store.Profile{store.ProfileStandard, store.ProfileLevel3} {
+		if _, err := f.Security.apply(p); err != nil {
+			probs = append(probs, err.Error())
+			break
 		}
 	}
 	if len(f.Policy) > 0 && string(f.Policy) != "null" {
@@ -171,6 +257,33 @@ func (cfg *config) parse(data []byte) error {
 			continue
 		}
 		*d.dst = v
+	}
+	if m := f.Meetings; m != nil {
+		r := store.DefaultMeetingRules()
+		for gt, kinds := range m.Frequencies {
+			if r.Frequencies[gt] == nil {
+				r.Frequencies[gt] = map[string]store.Frequency{}
+			}
+			for k, v := range kinds {
+				if v == "off" {
+					v = ""
+				} else if v == "" {
+					v = "(empty)"
+				}
+				r.Frequencies[gt][k] = store.Frequency(v)
+			}
+		}
+		if m.MinutesDueDays != nil {
+			r.MinutesDueDays = *m.MinutesDueDays
+		}
+		if m.FirstTopicRequired != nil {
+			r.FirstTopicRequired = *m.FirstTopicRequired
+		}
+		if err := r.Validate("meetings"); err != nil {
+			probs = append(probs, err.Error())
+		} else {
+			cfg.Meetings = r
+		}
 	}
 	probs = append(probs, cfg.parseReminders(f)...)
 	if len(probs) > 0 {

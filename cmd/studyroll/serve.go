@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -96,9 +97,12 @@ type Main struct {
 	BaseURL  string
 	Config   string
 	// Font is a TrueType file for the PDFs; "" means the embedded font.
-	Font   string
-	Stdout io.Writer
-	Logger *slog.Logger
+	Font string
+	// TLSCert and TLSKey are PEM files: with both, serve speaks HTTPS
+	// (TLS 1.2 or later) and sends HSTS.
+	TLSCert, TLSKey string
+	Stdout          io.Writer
+	Logger          *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
@@ -108,6 +112,7 @@ type Main struct {
 	Limits ServerLimits
 
 	Store    *store.Store
+	tls      bool
 	sched    *schedule.Scheduler
 	sender   *remind.Sender
 	listener net.Listener
@@ -132,6 +137,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	tlsConfig, err := loadTLS(m.TLSCert, m.TLSKey)
+	if err != nil {
+		return err
+	}
 	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now})
 	if err != nil {
 		return err
@@ -141,7 +150,16 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	sp, err := cfg.Security.apply(s.Profile())
+	if err == nil {
+		err = s.SetSecurityPolicy(sp)
+	}
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("config %s: %w", m.Config, err)
+	}
 	s.SetAttendanceRules(cfg.Attendance)
+	s.SetMeetingRules(cfg.Meetings)
 	s.SetReminderRules(cfg.Reminders)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
@@ -171,7 +189,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	m.Limits = m.Limits.withDefaults()
-	m.listener = netutil.LimitListener(ln, m.Limits.MaxConns)
+	ln = netutil.LimitListener(ln, m.Limits.MaxConns)
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	m.listener = ln
+	m.tls = tlsConfig != nil
 	if err := m.listenControl(); err != nil {
 		ln.Close()
 		s.Close()
@@ -179,14 +202,48 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
 		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font,
-		SecureCookies: strings.HasPrefix(m.BaseURL, "https://"), TrustedProxies: m.TrustedProxies})
+		SecureCookies: strings.HasPrefix(m.BaseURL, "https://"), TrustedProxies: m.TrustedProxies, HSTS: m.tls})
 	m.server = &http.Server{Handler: e, ReadHeaderTimeout: m.Limits.ReadHeaderTimeout,
-		ReadTimeout: m.Limits.ReadTimeout, WriteTimeout: m.Limits.WriteTimeout, IdleTimeout: m.Limits.IdleTimeout}
+		ReadTimeout: m.Limits.ReadTimeout, WriteTimeout: m.Limits.WriteTimeout, IdleTimeout: m.Limits.IdleTimeout,
+		TLSConfig: tlsConfig}
 	return nil
 }
 
 // URL is where the service listens.
-func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+func (m *Main) URL() string {
+	if m.tls {
+		return "https://" + m.listener.Addr().String()
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// loadTLS reads the certificate and key for HTTPS; both empty means plain
+// HTTP (behind a reverse proxy that terminates TLS). TLS 1.2 is the
+// oldest version accepted; with 1.2 only ECDHE key exchange with AEAD
+// ciphers (forward secrecy, no CBC, no RSA key exchange); 1.3's suites are
+// all modern.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, usageError("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+		NextProtos: []string{"h2", "http/1.1"},
+	}, nil
+}
 
 func (m *Main) bootstrap(ctx context.Context) error {
 	ctx = store.WithActor(ctx, "system")
@@ -293,6 +350,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Demo, "demo", false, "fill a fresh store with the demo organisation")
 	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request); an https:// URL also marks cookies Secure")
 	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
+	fs.StringVar(&m.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS, TLS 1.2+ (with --tls-key)")
+	fs.StringVar(&m.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.StringVar(&m.Font, "font", "", "TrueType font for the PDFs (default: the embedded WenQuanYi Micro Hei)")
 	fs.Func("trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable)", func(v string) error {
 		n, err := parseProxy(v)

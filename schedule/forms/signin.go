@@ -14,7 +14,10 @@ import (
 // SignInSheet is the sign-in sheet of one session (学习签到表).
 type SignInSheet struct {
 	// Title overrides "<Group>集中学习签到表".
-	Title        string
+	Title string
+	// Kind is the session's kind (study, party_congress …); it picks the
+	// title (××党支部党员大会签到表) and the topic label. "" is study.
+	Kind         string
 	Organisation string
 	Group        string // e.g. "第一党支部"
 	Topic        string // 学习主题
@@ -87,12 +90,22 @@ func SignInSheetPDF(w io.Writer, in SignInSheet, opt Options) error {
 
 func (d *doc) signIn(in SignInSheet, qr []byte) {
 	title := in.Title
+	suffix := ""
+	if in.Kind != "" && in.Kind != "study" {
+		if _, ok := d.lb["signin_title_"+in.Kind]; ok {
+			suffix = "_" + in.Kind
+		}
+	}
 	if title == "" {
 		if g := strings.TrimSpace(in.Group); g != "" {
-			title = d.t("signin_title", g)
+			title = d.t("signin_title"+suffix, g)
 		} else {
-			title = d.t("signin_title0")
+			title = d.t("signin_title0" + suffix)
 		}
+	}
+	topic := d.t("topic")
+	if suffix != "" {
+		topic = d.t("meeting_topic")
 	}
 	d.pdf.SetTitle(d.clean(title, false), true)
 	d.addPage()
@@ -133,7 +146,7 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 			}
 		}
 	}
-	d.labelValueRow(10.5, 9, lv{label: d.t("topic"), value: in.Topic, lw: 18, vw: 162, lines: 2})
+	d.labelValueRow(10.5, 9, lv{label: topic, value: in.Topic, lw: 18, vw: 162, lines: 2})
 	d.labelValueRow(10.5, 9,
 		lv{label: d.t("time"), value: when, lw: 18, vw: 72, lines: 2},
 		lv{label: d.t("place"), value: in.Place, lw: 18, vw: 72, lines: 2})
