@@ -114,6 +114,7 @@ func TestBrowser(t *testing.T) {
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
 		{"LeadAddsRobot", browserRobots},
+		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {
