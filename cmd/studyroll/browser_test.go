@@ -116,6 +116,8 @@ func TestBrowser(t *testing.T) {
 		{"EscapingAndLanguage", browserEscaping},
 		{"LeadRecordsMinutes", browserLeadMinutes},
 		{"ComplianceCalendar", browserComplianceCalendar},
+		{"LeadAddsRobot", browserRobots},
+		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {
