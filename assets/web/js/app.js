@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as reminders from './reminders.js';
 import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
@@ -47,6 +48,8 @@ const ROUTES = [
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],
+  [/^\/app\/robots$/, reminders.robots, ['lead', 'admin']],
+  [/^\/app\/outbox$/, reminders.outbox, ['admin', 'sysadmin']],
 ];
 
 function navItems(me) {
@@ -58,14 +61,14 @@ function navItems(me) {
   ];
   if (isLeadish(me)) {
     list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
-      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
+      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
   }
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
-    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
+    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data'], ['/app/outbox', 'nav.outbox']);
   }
   return list;
 }
