@@ -120,6 +120,7 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 			}
 		}
 	}
+	assignTitles(ins)
 	err = s.Bulk(func() error {
 		ms, err := s.CreateMembers(ctx, ins)
 		if err != nil {
