@@ -15,4 +15,3 @@ func ownRecord(ctx context.Context, memberID string) error {
 	}
 	return nil
 }
-
