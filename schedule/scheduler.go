@@ -142,6 +142,7 @@ func New(cfg Config) (*Scheduler, error) {
 		KindQuarterlyReports: s.quarterlyReports,
 		KindAnnualReports:    s.annualReports,
 		KindBackup:           s.backup,
+		KindAuditVerify:      s.auditVerify,
 	}
 	return s, nil
 }

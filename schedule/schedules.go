@@ -17,6 +17,7 @@ const (
 	KindQuarterlyReports = "quarterly_reports"
 	KindAnnualReports    = "annual_reports"
 	KindBackup           = "backup"
+	KindAuditVerify      = "audit_verify"
 	KindReports          = "reports"
 )
 
@@ -29,11 +30,13 @@ type Schedules struct {
 	QuarterlyReports string `json:"quarterly_reports"`
 	AnnualReports    string `json:"annual_reports"`
 	Backup           string `json:"backup"`
+	AuditVerify      string `json:"audit_verify"`
 }
 
 // DefaultSchedules: close sessions every minute, the rates snapshot at
 // 01:30, the previous quarter's reports at 02:00 on the first day of each
-// quarter, the previous year's at 02:00 on 1 January, the backup at 03:00.
+// quarter, the previous year's at 02:00 on 1 January, the backup at 03:00,
+// the audit chain check at 03:30.
 func DefaultSchedules() Schedules {
 	return Schedules{
 		CloseSessions:    "* * * * *",
@@ -41,6 +44,7 @@ func DefaultSchedules() Schedules {
 		QuarterlyReports: "0 2 1 1,4,7,10 *",
 		AnnualReports:    "0 2 1 1 *",
 		Backup:           "0 3 * * *",
+		AuditVerify:      "30 3 * * *",
 	}
 }
 
@@ -57,6 +61,7 @@ func (s Schedules) entries() []struct{ kind, field, spec string } {
 		{KindQuarterlyReports, "quarterly_reports", s.QuarterlyReports},
 		{KindAnnualReports, "annual_reports", s.AnnualReports},
 		{KindBackup, "backup", s.Backup},
+		{KindAuditVerify, "audit_verify", s.AuditVerify},
 	}
 }
 

@@ -25,6 +25,7 @@ var migrations = []migration{
 	{2, "lower-case username index", migrateLowerUsernames},
 	{3, "group positions", migrateGroupPositions},
 	{4, "period locks: locked, revision 1", migrateLockRevisions},
+	{5, "audit chain keyed from here", migrateKeyedAudit},
 }
 
 // SchemaVersion is the version this binary writes.
