@@ -87,6 +87,9 @@ func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 // wantAccess is API.md's role column: who may call each route.
 var wantAccess = map[string]string{
 	"POST /login": "public", "POST /logout": "any", "GET /me": "any",
+	"GET /me/totp": "any", "POST /me/totp": "any", "GET /me/totp/qr.png": "any", "POST /me/totp/confirm": "any",
+	"POST /me/totp/remove": "any", "DELETE /members/:id/totp": "admin,secadmin",
+	"GET /me/sessions": "any", "DELETE /me/sessions/:id": "any", "POST /me/password": "any",
 	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
@@ -112,4 +115,8 @@ var wantAccess = map[string]string{
 	"GET /reports/:period.zip": "lead,hr,admin",
 	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
 	"GET /audit": "hr,admin,auditor", "GET /audit/verify": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
+	"POST /groups/:id/robots": "lead,admin", "GET /groups/:id/robots": "lead,admin",
+	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
+	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
+	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
 }

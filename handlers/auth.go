@@ -127,6 +127,10 @@ func me(c echo.Context) *store.Member {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// TOTP is the 6-digit code of the authenticator app, for an account
+	// with a second factor; RecoveryCode one of its recovery codes instead.
+	TOTP         string `json:"totp,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
 
 	maxUser int // the longest username the store may hold, in runes
 }
@@ -164,30 +168,44 @@ func (h *Handler) handleLogin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	var recovery []string
 	user := store.CanonicalUsername(req.Username)
 	addr := clientAddr(c)
 	res, wait := h.limiter.reserve(user, addr)
 	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		h.loginLocked(c, user)
 		return store.Errorf(store.KindTooMany, "too_many_attempts", "too many failed logins: wait %d seconds", secs)
 	}
 	m, err := h.limiter.check(r.Context(), func() (*store.Member, error) {
 		return h.store.CheckPassword(req.Username, req.Password)
 	})
+	var challenge *store.Enrolment
+	if err == nil {
+		recovery, challenge, err = h.secondFactor(c, m, &req)
+	}
 	switch {
-	case err == nil:
+	case err == nil && challenge == nil:
 		h.limiter.succeeded(res)
+	case challenge != nil || store.ErrorCode(err) == "second_factor_required":
+		h.limiter.cancel(res) // the password was right; the code is still to come
 	case store.IsKind(err, store.KindUnauthorized):
 		// the reservation stands: it was a failure
+		h.loginFailed(c, user, err)
 	default:
 		h.limiter.cancel(res)
+	}
+	if challenge != nil {
+		return c.JSON(http.StatusUnauthorized, map[string]any{"error": map[string]any{
+			"code": "second_factor_required", "message": "this account needs a second factor: add the key to an authenticator app and send its code as \"totp\"",
+			"enrol": challenge}})
 	}
 	if err != nil {
 		return err
 	}
 	ctx := store.WithActor(r.Context(), m.ID)
-	tok, exp, err := h.store.CreateToken(ctx, m.ID, h.cfg.TokenTTL)
+	tok, exp, err := h.store.CreateTokenFrom(ctx, m.ID, h.cfg.TokenTTL, addr, r.UserAgent())
 	if err != nil {
 		return err
 	}
@@ -196,7 +214,16 @@ func (h *Handler) handleLogin(c echo.Context) error {
 		Secure: secure, SameSite: http.SameSiteStrictMode})
 	c.SetCookie(&http.Cookie{Name: cookieCSRF, Value: csrfFor(tok), Path: "/", Expires: exp,
 		Secure: secure, SameSite: http.SameSiteStrictMode})
-	return c.JSON(http.StatusOK, map[string]any{"token": tok, "member": m, "expires_at": exp, "csrf_token": csrfFor(tok)})
+	out := map[string]any{"token": tok, "member": m, "expires_at": exp, "csrf_token": csrfFor(tok)}
+	if recovery != nil {
+		out["recovery_codes"] = recovery // the enrolment was just confirmed: shown once
+	}
+	if expired, err := h.store.PasswordExpired(m.ID); err != nil {
+		return err
+	} else if expired {
+		out["password_expired"] = true // the app asks for a new one; the login still works
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // handleLogout handles POST /logout.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +29,9 @@ type Config struct {
 	// URL). Without it, cookies are Secure when the request came over TLS
 	// or a trusted proxy says https.
 	SecureCookies bool
+	// HSTS sends Strict-Transport-Security on every answer (serve speaks
+	// TLS itself).
+	HSTS bool
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For (the
 	// client address) and X-Forwarded-Proto are believed. Empty: the
 	// connection's address is the client's.
@@ -47,6 +51,10 @@ type Handler struct {
 	store   *store.Store
 	log     *slog.Logger
 	limiter *loginLimiter
+	// lockSeen is when each username's last login_locked event was
+	// recorded (security.go).
+	lockMu   sync.Mutex
+	lockSeen map[string]time.Time
 }
 
 // Body limits: JSON bodies and CSV uploads.
@@ -83,6 +91,14 @@ func build(cfg Config) (*Handler, *echo.Echo) {
 		},
 	}))
 	e.Use(h.requestLog)
+	if cfg.HSTS {
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.Response().Header().Set("Strict-Transport-Security", "max-age=31536000")
+				return next(c)
+			}
+		})
+	}
 	e.Use(compress())
 	e.Use(bodyLimit)
 	e.GET("/healthz", func(c echo.Context) error {

@@ -40,12 +40,23 @@ func Routes() []Route {
 func (h *Handler) routes() []route {
 	const (
 		GET, POST, PUT, PATCH = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch
+		DELETE                = http.MethodDelete
 	)
 	return []route{
 		// auth.go
 		{POST, "/login", public, h.handleLogin},
 		{POST, "/logout", anyone, h.handleLogout},
 		{GET, "/me", anyone, h.handleMe},
+		// security.go
+		{GET, "/me/totp", anyone, h.handleSecondFactorStatus},
+		{POST, "/me/totp", anyone, h.handleBeginSecondFactor},
+		{GET, "/me/totp/qr.png", anyone, h.handleSecondFactorQR},
+		{POST, "/me/totp/confirm", anyone, h.handleConfirmSecondFactor},
+		{POST, "/me/totp/remove", anyone, h.handleRemoveOwnSecondFactor},
+		{DELETE, "/members/:id/totp", secAdmin, h.handleResetSecondFactor},
+		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
+		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
+		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
@@ -110,5 +121,15 @@ func (h *Handler) routes() []route {
 		{GET, "/audit", auditReaders, h.handleAudit},
 		{GET, "/audit/verify", auditReaders, h.handleAuditVerify},
 		{GET, "/backup", sysAdmin, h.handleBackup},
+		// robots.go
+		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},
+		{GET, "/groups/:id/robots", leads, h.handleListRobots},
+		{GET, "/groups/:id/reminders", leads, h.handleGetReminderSettings},
+		{PUT, "/groups/:id/reminders", leads, h.handlePutReminderSettings},
+		{GET, "/robots/:id", leads, h.handleGetRobot},
+		{PATCH, "/robots/:id", leads, h.handlePatchRobot},
+		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
+		{POST, "/robots/:id/test", leads, h.handleTestRobot},
+		{GET, "/outbox", sysAdmin, h.handleOutbox},
 	}
 }

@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"bytes"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"studyroll/store"
+	"studyroll/totp"
 )
 
 // TestSeparationOfDuties: an account holds one role; a combination of the
@@ -93,5 +98,218 @@ func TestAuditorAloneReadsAdministratorEvents(t *testing.T) {
 	}
 	if len(hr.Items) == 0 {
 		t.Error("hr sees nothing at all")
+	}
+}
+
+func loginBody(user string, kv ...string) map[string]string {
+	b := map[string]string{"username": user, "password": testPassword}
+	for i := 0; i < len(kv); i += 2 {
+		b[kv[i]] = kv[i+1]
+	}
+	return b
+}
+
+// TestSecondFactorLogin: in level3 the administrators must use a TOTP:
+// without "totp" → 401 second_factor_required (with the enrolment key the
+// first time), the first code enrols and hands out recovery codes, a code
+// reused within its step is refused, a recovery code works once.
+func TestSecondFactorLogin(t *testing.T) {
+	ts := newProfileTestServer(t, store.ProfileLevel3)
+	rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin"))
+	if rec.Code != 401 || errCode(rec) != "second_factor_required" {
+		t.Fatalf("no totp: %d %s", rec.Code, rec.Body)
+	}
+	key := enrolSecret(t, rec)
+	if again := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin")); !bytes.Equal(enrolSecret(t, again), key) {
+		t.Error("a second attempt changed the enrolment key")
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "totp", "000000")); rec.Code != 401 || errCode(rec) != "bad_second_factor" {
+		t.Errorf("wrong code: %d %s", rec.Code, rec.Body)
+	}
+	code := ts.totpCode(key)
+	rec = ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "totp", code))
+	var ok struct {
+		Token         string
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	decodeJSON(t, rec, &ok)
+	if rec.Code != 200 || ok.Token == "" || len(ok.RecoveryCodes) != store.RecoveryCodes {
+		t.Fatalf("enrolling login: %d %s", rec.Code, rec.Body)
+	}
+	rec = ts.do("POST", "/api/v1/login", "", loginBody("sysadmin"))
+	if rec.Code != 401 || errCode(rec) != "second_factor_required" || bytes.Contains(rec.Body.Bytes(), []byte("enrol")) {
+		t.Errorf("enrolled, no totp: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "totp", code)); rec.Code != 401 || errCode(rec) != "totp_reused" {
+		t.Errorf("same code again within its step: %d %s", rec.Code, rec.Body)
+	}
+	ts.clock.Advance(30 * time.Second)
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "totp", ts.totpCode(key))); rec.Code != 200 {
+		t.Errorf("next step's code: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "recovery_code", ok.RecoveryCodes[3])); rec.Code != 200 {
+		t.Errorf("recovery code: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin", "recovery_code", ok.RecoveryCodes[3])); rec.Code != 401 {
+		t.Errorf("recovery code twice: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("wrong", "totp", "123456")); rec.Code != 401 || errCode(rec) == "second_factor_required" {
+		t.Errorf("a wrong password must not reach the second factor: %d %s", rec.Code, rec.Body)
+	}
+	// The failures are security events for the auditor.
+	var aud struct{ Items []store.AuditEntry }
+	decodeJSON(t, ts.do("GET", "/api/v1/audit?entity=security", "auditor", nil), &aud)
+	seen := map[string]int{}
+	for _, e := range aud.Items {
+		seen[e.Action]++
+	}
+	if seen["login_failed"] < 3 || seen["second_factor_enrol"] < 1 || seen["recovery_code_used"] != 1 {
+		t.Errorf("security events %v", seen)
+	}
+	// A member needs none in level3.
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("m1")); rec.Code != 200 {
+		t.Errorf("member: %d %s", rec.Code, rec.Body)
+	}
+	// secadmin resets the lost phone; sysadmin enrols again at next login.
+	if rec := ts.do("DELETE", "/api/v1/members/"+ts.ids["sysadmin"]+"/totp", "secadmin", nil); rec.Code != 204 {
+		t.Fatalf("reset: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("sysadmin")); rec.Code != 401 || !bytes.Contains(rec.Body.Bytes(), []byte("otpauth://")) {
+		t.Errorf("after reset: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("DELETE", "/api/v1/members/"+ts.ids["secadmin"]+"/totp", "secadmin", nil); rec.Code != 403 {
+		t.Errorf("own reset: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestOptionalSecondFactor: in standard any account may add a TOTP (QR,
+// confirm, recovery codes), after which its login needs it; the policy may
+// require it for leads; a required one cannot be removed.
+func TestOptionalSecondFactor(t *testing.T) {
+	ts := newTestServer(t)
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("m1")); rec.Code != 200 {
+		t.Fatalf("standard login unchanged: %d", rec.Code)
+	}
+	var enr store.Enrolment
+	rec := ts.do("POST", "/api/v1/me/totp", "m1", nil)
+	decodeJSON(t, rec, &enr)
+	if rec.Code != 201 || !strings.HasPrefix(enr.URL, "otpauth://totp/studyroll:m1?") {
+		t.Fatalf("begin: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("GET", "/api/v1/me/totp/qr.png", "m1", nil); rec.Code != 200 || !bytes.HasPrefix(rec.Body.Bytes(), []byte("\x89PNG")) {
+		t.Errorf("qr: %d", rec.Code)
+	}
+	key, _ := totp.DecodeSecret(enr.Secret)
+	if rec := ts.do("POST", "/api/v1/me/totp/confirm", "m1", map[string]string{"code": ts.totpCode(key)}); rec.Code != 200 {
+		t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("m1")); rec.Code != 401 || errCode(rec) != "second_factor_required" {
+		t.Errorf("enrolled member without totp: %d %s", rec.Code, rec.Body)
+	}
+	ts.clock.Advance(30 * time.Second)
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("m1", "totp", ts.totpCode(key))); rec.Code != 200 {
+		t.Errorf("with totp: %d %s", rec.Code, rec.Body)
+	}
+	ts.clock.Advance(30 * time.Second)
+	if rec := ts.do("POST", "/api/v1/me/totp/remove", "m1", map[string]string{"code": ts.totpCode(key)}); rec.Code != 204 {
+		t.Errorf("remove: %d %s", rec.Code, rec.Body)
+	}
+	// Policy: leads must.
+	sp := ts.s.SecurityPolicy()
+	sp.SecondFactorRoles = []store.Role{store.RoleLead, store.RoleHR}
+	if err := ts.s.SetSecurityPolicy(sp); err != nil {
+		t.Fatal(err)
+	}
+	if rec := ts.do("POST", "/api/v1/login", "", loginBody("lead1")); rec.Code != 401 || errCode(rec) != "second_factor_required" {
+		t.Errorf("lead under policy: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/me/totp/remove", "lead1", map[string]string{"code": "123456"}); rec.Code != 403 {
+		t.Errorf("removing a required factor: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestIdleTimeout: level3 ends a session unused for 15 minutes (use keeps
+// it alive); standard keeps today's 12-hour lifetime without one.
+func TestIdleTimeout(t *testing.T) {
+	ts := newProfileTestServer(t, store.ProfileLevel3)
+	for _, step := range []time.Duration{10 * time.Minute, 14 * time.Minute, 14 * time.Minute} {
+		ts.clock.Advance(step)
+		if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 200 {
+			t.Fatalf("used within 15 min: %d %s", rec.Code, rec.Body)
+		}
+	}
+	ts.clock.Advance(16 * time.Minute)
+	if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 401 || errCode(rec) != "session_idle" {
+		t.Errorf("idle 16 min: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 401 {
+		t.Errorf("an idle session came back: %d", rec.Code)
+	}
+	std := newTestServer(t)
+	std.do("GET", "/api/v1/me", "m1", nil)
+	std.clock.Advance(11 * time.Hour)
+	if rec := std.do("GET", "/api/v1/me", "m1", nil); rec.Code != 200 {
+		t.Errorf("standard after 11 h idle: %d", rec.Code)
+	}
+	std.clock.Advance(2 * time.Hour)
+	if rec := std.do("GET", "/api/v1/me", "m1", nil); rec.Code != 401 {
+		t.Errorf("standard after 13 h: %d", rec.Code)
+	}
+}
+
+// TestOwnLoginSessions: a member sees their own sessions and ends one; the
+// ended token stops working; another account's session is 404.
+func TestOwnLoginSessions(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do("POST", "/api/v1/login", "", loginBody("m1"))
+	var other struct{ Token string }
+	decodeJSON(t, rec, &other)
+	var got struct{ Items []store.LoginSession }
+	decodeJSON(t, ts.do("GET", "/api/v1/me/sessions", "m1", nil), &got)
+	if len(got.Items) != 2 {
+		t.Fatalf("sessions %+v", got.Items)
+	}
+	var victim string
+	for _, s := range got.Items {
+		if !s.Current {
+			victim = s.ID
+		}
+	}
+	if rec := ts.do("DELETE", "/api/v1/me/sessions/"+victim, "m2", nil); rec.Code != 404 {
+		t.Errorf("ending another account's session: %d", rec.Code)
+	}
+	if rec := ts.do("DELETE", "/api/v1/me/sessions/"+victim, "m1", nil); rec.Code != 204 {
+		t.Fatalf("end: %d %s", rec.Code, rec.Body)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+other.Token)
+	w := httptest.NewRecorder()
+	ts.e.ServeHTTP(w, req)
+	if w.Code != 401 {
+		t.Errorf("ended token: %d", w.Code)
+	}
+	if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 200 {
+		t.Errorf("current session ended too: %d", rec.Code)
+	}
+}
+
+// TestChangeOwnPassword: the current password is needed, the policy
+// applies, and the change ends the account's sessions.
+func TestChangeOwnPassword(t *testing.T) {
+	ts := newProfileTestServer(t, store.ProfileLevel3)
+	if rec := ts.do("POST", "/api/v1/me/password", "m1", map[string]string{"current": "nope", "new": "Better-pass1"}); rec.Code != 422 {
+		t.Errorf("wrong current: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/me/password", "m1", map[string]string{"current": testPassword, "new": "weakweak"}); rec.Code != 422 {
+		t.Errorf("weak: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/me/password", "m1", map[string]string{"current": testPassword, "new": testPassword}); rec.Code != 422 {
+		t.Errorf("same as current: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("POST", "/api/v1/me/password", "m1", map[string]string{"current": testPassword, "new": "Better-pass1"}); rec.Code != 204 {
+		t.Fatalf("change: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 401 {
+		t.Errorf("session survived the change: %d", rec.Code)
 	}
 }

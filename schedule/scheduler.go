@@ -47,6 +47,10 @@ type Config struct {
 	CloseRunsKept int
 	// Workers build member PDFs concurrently; default GOMAXPROCS.
 	Workers int
+	// Rectifications lists the open rectification findings with their
+	// deadlines, for the deadline reminders; nil sends none. The
+	// inspections feature provides it (see docs/REMINDERS.md).
+	Rectifications func() ([]store.Rectification, error)
 	// Now is the clock of the jobs; default Store.Now. Cron itself fires on
 	// the wall clock; tests call RunNow and CatchUp with a manual clock.
 	Now func() time.Time
@@ -93,7 +97,7 @@ var ErrBusy = errors.New("a run of this job is still going")
 
 // quickKinds are written once, when they end; the others when they start
 // too, so GET /jobs shows them running.
-var quickKinds = map[string]bool{KindCloseSessions: true, KindRatesSnapshot: true}
+var quickKinds = map[string]bool{KindCloseSessions: true, KindRatesSnapshot: true, KindReminders: true}
 
 // catchUpKinds run once at start when their last activation was missed.
 var catchUpKinds = []string{KindQuarterlyReports, KindAnnualReports, KindBackup}
@@ -143,6 +147,8 @@ func New(cfg Config) (*Scheduler, error) {
 		KindAnnualReports:    s.annualReports,
 		KindBackup:           s.backup,
 		KindAuditVerify:      s.auditVerify,
+		KindReminders:        s.reminders,
+		KindWarningsDigest:   s.warningsDigest,
 	}
 	return s, nil
 }
@@ -285,6 +291,12 @@ func (s *Scheduler) run(ctx context.Context, kind, trigger string, at time.Time)
 	}
 	spec := jobSpec{kind: kind, key: kind, trigger: trigger, at: &at, quick: quickKinds[kind],
 		fn: func(ctx context.Context, lr *liveRun) (string, error) { return fn(ctx, at, lr) }}
+	switch kind {
+	case KindQuarterlyReports:
+		spec.period = previousQuarter(at, s.cfg.Store.Location()).String()
+	case KindAnnualReports:
+		spec.period = previousYear(at, s.cfg.Store.Location()).String()
+	}
 	var run *store.JobRun
 	if !spec.quick {
 		var err error
@@ -367,6 +379,11 @@ func (s *Scheduler) execute(ctx context.Context, spec jobSpec, run *store.JobRun
 			GroupID: spec.group, ScheduledFor: spec.at, StartedAt: start.UTC(), EndedAt: &end, Status: out.Status,
 			Done: out.Done, Total: out.Total, Result: out.Result, Error: out.Error}, s.keep(spec.kind))
 	} else {
+		if out.Status == store.JobSucceeded {
+			if p := reportPeriod(spec); p != "" {
+				out.Events = []store.Event{s.cfg.Store.ReportsReadyEvent(run.ID, p, spec.group, result)}
+			}
+		}
 		rec, rerr = s.cfg.Store.FinishJob(wctx, run.ID, out)
 	}
 	if rerr != nil {
@@ -379,7 +396,7 @@ func (s *Scheduler) execute(ctx context.Context, spec jobSpec, run *store.JobRun
 }
 
 func (s *Scheduler) keep(kind string) int {
-	if kind == KindCloseSessions {
+	if kind == KindCloseSessions || kind == KindReminders {
 		return s.cfg.CloseRunsKept
 	}
 	return 0

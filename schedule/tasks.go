@@ -38,6 +38,49 @@ func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) 
 	return fmt.Sprintf("audit chain intact: %d entries, head %s", r.Entries, r.Head), nil
 }
 
+// reminders queues the session reminders due now and, when the
+// inspections feature hands over its findings, the rectification ones.
+func (s *Scheduler) reminders(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	now := s.cfg.Now()
+	n, err := s.cfg.Store.QueueSessionReminders(now)
+	if err != nil {
+		return "", err
+	}
+	if s.cfg.Rectifications != nil {
+		fs, err := s.cfg.Rectifications()
+		if err != nil {
+			return "", err
+		}
+		k, err := s.cfg.Store.QueueRectificationReminders(now, fs)
+		if err != nil {
+			return "", err
+		}
+		n += k
+	}
+	lr.set(n, n)
+	if n == 0 {
+		return "no reminders due", nil
+	}
+	return fmt.Sprintf("queued %d reminders", n), nil
+}
+
+// warningsDigest queues the week's warnings digest for each group with a
+// robot that takes it.
+func (s *Scheduler) warningsDigest(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	n, err := s.cfg.Store.QueueWarningsDigest(s.cfg.Now())
+	lr.set(n, n)
+	return fmt.Sprintf("queued %d digests", n), err
+}
+
+// reportPeriod is the period a report run covers, "" for other jobs.
+func reportPeriod(spec jobSpec) string {
+	switch spec.kind {
+	case KindReports, KindQuarterlyReports, KindAnnualReports:
+		return spec.period
+	}
+	return ""
+}
+
 // previousQuarter is the quarter before the one holding at.
 func previousQuarter(at time.Time, loc *time.Location) store.Period {
 	q := store.PeriodOf(at, loc)

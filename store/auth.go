@@ -18,6 +18,12 @@ type token struct {
 	MemberID  string    `json:"member_id"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// LastSeen is when the session was last used, written at most once a
+	// minute (sessions.go); zero: not since CreatedAt.
+	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Address and Agent describe the login, for the owner's session list.
+	Address string `json:"address,omitempty"`
+	Agent   string `json:"agent,omitempty"`
 }
 
 func tokenKey(t string) []byte {
@@ -74,13 +80,22 @@ func (s *Store) CheckPassword(username, password string) (*Member, error) {
 
 // CreateToken starts a login session for the member, valid for ttl.
 func (s *Store) CreateToken(ctx context.Context, memberID string, ttl time.Duration) (string, time.Time, error) {
+	return s.CreateTokenFrom(ctx, memberID, ttl, "", "")
+}
+
+// CreateTokenFrom is CreateToken noting the client's address and user
+// agent, shown in the owner's list of sessions.
+func (s *Store) CreateTokenFrom(ctx context.Context, memberID string, ttl time.Duration, address, agent string) (string, time.Time, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", time.Time{}, err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
-	rec := token{MemberID: memberID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC()}
+	if len(agent) > 200 {
+		agent = agent[:200]
+	}
+	rec := token{MemberID: memberID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC(), Address: address, Agent: agent}
 	err := s.update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bucketTokens), tokenKey(tok), rec); err != nil {
 			return err
@@ -101,15 +116,21 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 	}
 	key := string(tokenKey(tok))
 	now := s.now()
-	if m, ok := s.auth.get(key, now); ok {
+	idle := s.SecurityPolicy().IdleTimeout
+	if m, ok := s.auth.get(key, now); ok && (idle == 0 || s.idle.known(key)) {
 		if m.LeftOn != "" && m.LeftOn <= s.Today() {
 			return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed")
+		}
+		if idle > 0 {
+			if err := s.touch(key, now, idle, time.Time{}); err != nil {
+				return nil, err
+			}
 		}
 		return m, nil
 	}
 	gen := s.auth.generation()
 	var m *Member
-	var expires time.Time
+	var expires, lastSeen time.Time
 	err := s.view(func(tx *bolt.Tx) error {
 		var rec token
 		found, err := getJSON(tx.Bucket(bucketTokens), tokenKey(tok), &rec)
@@ -123,6 +144,10 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 			return Errorf(KindUnauthorized, "token_expired", "the session expired: log in again")
 		}
 		expires = rec.ExpiresAt
+		lastSeen = rec.LastSeen
+		if lastSeen.IsZero() {
+			lastSeen = rec.CreatedAt
+		}
 		m, err = getMember(tx, rec.MemberID)
 		if IsKind(err, KindNotFound) {
 			return Errorf(KindUnauthorized, "unauthorized", "unknown account")
@@ -132,10 +157,15 @@ func (s *Store) Authenticate(tok string) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.auth.put(key, gen, authEntry{member: *m, expires: expires, cached: now})
 	if m.LeftOn != "" && m.LeftOn <= s.Today() {
 		return nil, Errorf(KindUnauthorized, "account_closed", "this account was closed")
 	}
+	if idle > 0 {
+		if err := s.touch(key, now, idle, lastSeen); err != nil {
+			return nil, err
+		}
+	}
+	s.auth.put(key, gen, authEntry{member: *m, expires: expires, cached: now})
 	return m, nil
 }
 

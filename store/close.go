@@ -82,7 +82,11 @@ func (s *Store) CloseSessions(now time.Time) (closedSessions, markedAbsent int, 
 				return err
 			}
 			closed = true
-			return s.audit(tx, ctx, "close", "session", id, &before, sess)
+			if err := s.audit(tx, ctx, "close", "session", id, &before, sess); err != nil {
+				return err
+			}
+			// The attendance message is queued with the close itself.
+			return s.notifyClosed(tx, t, sess, aud)
 		})
 		s.forgetSession(id)
 		var e *Error

@@ -1,7 +1,8 @@
 // Package store owns studyroll's bbolt file and every domain record in it:
 // the organisation tree, the roster, plans, sessions, attendance, the
 // reading-lead rotation, minutes, learning reports, exams, period locks,
-// job runs and the hash-chained audit log. It never imports echo.
+// job runs, the chat robots and their outbox, and the hash-chained audit
+// log. It never imports echo.
 //
 // Every bucket is created when the store opens; ids are NextSequence values
 // stored as 8-byte big-endian keys (itob), so cursor order is numeric order;
@@ -35,6 +36,15 @@
 //	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, stale}
 //	jobs                 id → JobRun {kind, started_at, ended_at, done, total, result, error}
 //	report_files         period + kind + subject id → generated file record
+//	robots               id → robot record {Robot, raw_url, secret} (credentials never leave
+//	                            the store but through RobotTarget)
+//	reminder_settings    group id → ReminderSettings {name_absentees}
+//	outbox               id → Message {robot_id, event, key, state, tries, last_error,
+//	                            next_at, sent_at, notice}
+//	outbox_keys          event key + 0x00 + robot id → message id: one message per robot
+//	                            and event, ever
+//	outbox_due           next_at (Unix ns, 8 bytes BE) + message id → robot id, for every
+//	                            queued message: the sender's work list in time order
 //
 // Each exported method is one transaction and adds its audit entries inside
 // that transaction; lowercase helpers take the *bolt.Tx so they compose.

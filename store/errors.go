@@ -94,3 +94,12 @@ func (f FieldErrors) Err() error {
 	}
 	return Invalid(f)
 }
+
+// ErrorCode returns the code of an *Error, "" for other errors.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

@@ -108,6 +108,9 @@ type JobOutcome struct {
 	Done, Total int
 	Result      string
 	Error       string
+	// Events are queued in the transaction that records the end (a
+	// finished report run tells HR's robot), only when it succeeded.
+	Events []Event
 }
 
 // FinishJob records the end of run id: now as its end, and the outcome.
@@ -139,6 +142,13 @@ func (s *Store) FinishJob(ctx context.Context, id string, out JobOutcome) (*JobR
 		}
 		if err := putJSON(b, key, &run); err != nil {
 			return err
+		}
+		if run.Status == JobSucceeded {
+			for _, ev := range out.Events {
+				if err := s.notifyReports(tx, ev); err != nil {
+					return err
+				}
+			}
 		}
 		return s.audit(tx, ctx, "finish", "job", id, &before, &run)
 	})

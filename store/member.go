@@ -170,6 +170,9 @@ func (s *Store) CreateMember(ctx context.Context, in MemberInput) (*Member, erro
 	}
 	var m *Member
 	err = s.update(func(tx *bolt.Tx) error {
+		if err := s.checkPasswordPolicy(tx, "", in.Username, in.Password); err != nil {
+			return err
+		}
 		var err error
 		m, err = s.createMember(tx, ctx, in, hash)
 		return err
@@ -206,6 +209,11 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 	}
 	if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 		return nil, err
+	}
+	if pp := s.SecurityPolicy().Password; pp.History > 0 || pp.MaxAgeDays > 0 {
+		if err := s.recordPassword(tx, m.ID, hash); err != nil {
+			return nil, err
+		}
 	}
 	return m, s.audit(tx, ctx, "create", "member", id, nil, m)
 }
@@ -265,6 +273,15 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 	}
 	var m *Member
 	err := s.update(func(tx *bolt.Tx) error {
+		if p.Password != nil {
+			cur, err := getMember(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := s.checkPasswordPolicy(tx, id, cur.Username, *p.Password); err != nil {
+				return err
+			}
+		}
 		var err error
 		m, err = s.patchMember(tx, ctx, id, p, hash)
 		return err
@@ -321,6 +338,9 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		return nil, err
 	}
 	if hash != nil {
+		if err := s.recordPassword(tx, m.ID, hash); err != nil {
+			return nil, err
+		}
 		if err := tx.Bucket(bucketCredentials).Put(key, hash); err != nil {
 			return nil, err
 		}

@@ -25,7 +25,8 @@ var migrations = []migration{
 	{2, "lower-case username index", migrateLowerUsernames},
 	{3, "group positions", migrateGroupPositions},
 	{4, "period locks: locked, revision 1", migrateLockRevisions},
-	{5, "audit chain keyed from here", migrateKeyedAudit},
+	{5, "reminder buckets: robots, reminder_settings, outbox, outbox_keys, outbox_due", migrateReminderBuckets},
+	{6, "audit chain keyed from here", migrateKeyedAudit},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -166,6 +167,18 @@ func migrateLockRevisions(tx *bolt.Tx) error {
 	}
 	for _, p := range puts {
 		if err := b.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateReminderBuckets makes the buckets of the reminders (robots and
+// their outbox). An older store has none of them and no record changes:
+// every old record reads as before.
+func migrateReminderBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
 	}

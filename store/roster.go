@@ -227,6 +227,9 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 		in.Username = validUsername(fe, in.Username)
 		if in.Password != "" {
 			validPassword(fe, in.Password)
+			if r := s.SecurityPolicy().Password.CheckPasswordRules(in.Username, in.Password); r != "" && fe["password"] == "" {
+				fe.Add("password", r)
+			}
 		}
 		roleGiven := in.Role != ""
 		if !roleGiven {

@@ -232,6 +232,9 @@ func (s *Store) createAdministrators(tx *bolt.Tx, ctx context.Context, want []Bo
 		if err := in.Validate(); err != nil {
 			return nil, fmt.Errorf("$%s: %w", a.Env, err)
 		}
+		if err := s.checkPasswordPolicy(tx, "", a.Username, a.Password); err != nil {
+			return nil, fmt.Errorf("$%s: %w", a.Env, err)
+		}
 		hash, err := s.hash(a.Password)
 		if err != nil {
 			return nil, err
@@ -371,4 +374,16 @@ func (s *Store) WithoutSecurityEvents(entries []AuditEntry) ([]AuditEntry, error
 		}
 	}
 	return out, nil
+}
+
+// RecordSecurityEvent appends a security event (entity "security") to the
+// audit log in its own transaction: a failed login, a lockout. subject is
+// what it concerns (a username, cut to 64 bytes).
+func (s *Store) RecordSecurityEvent(ctx context.Context, action, subject string, details map[string]any) error {
+	if len(subject) > 64 {
+		subject = subject[:64]
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		return s.audit(tx, ctx, action, "security", subject, nil, details)
+	})
 }

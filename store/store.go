@@ -50,6 +50,12 @@ var (
 	bucketJobs        = []byte("jobs")
 	bucketFiles       = []byte("report_files")
 	bucketSnapshots   = []byte("period_snapshots")
+	// Reminders (robot.go, outbox.go).
+	bucketRobots           = []byte("robots")
+	bucketReminderSettings = []byte("reminder_settings")
+	bucketOutbox           = []byte("outbox")
+	bucketOutboxKeys       = []byte("outbox_keys")
+	bucketOutboxDue        = []byte("outbox_due")
 )
 
 var allBuckets = [][]byte{
@@ -58,6 +64,7 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -107,8 +114,16 @@ type Store struct {
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// reminders holds the reminder rules (reminders.go).
+	reminders reminderRulesHolder
+	// outboxKick wakes the sender after a commit that queued messages.
+	outboxKick chan struct{}
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
+	// security is the security policy in force (security_policy.go).
+	security atomic.Pointer[SecurityPolicy]
+	// idle tracks the last use of each login session (sessions.go).
+	idle idleTracker
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -154,7 +169,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	db.MaxBatchDelay = time.Millisecond
 	db.MaxBatchSize = 32
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
-		snapshots: &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+		outboxKick: make(chan struct{}, 1),
+		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+
 	keyPath := opt.AuditKeyFile
 	if keyPath == "" {
 		keyPath = filepath.Join(dir, AuditKeyFile)
@@ -170,8 +187,8 @@ func Open(dir string, opt Options) (*Store, error) {
 		if s.auditKey, err = loadAuditKey(keyPath, create); err != nil {
 			return err
 		}
-		if tx.Bucket(bucketMeta) == nil {
-			return nil
+		if tx.Bucket(bucketMeta) == nil || opt.ReadOnly {
+			return nil // a read-only open writes nothing; without the key it cannot check the chain
 		}
 		return mustHaveKey(tx, s.auditKey, keyPath)
 	})

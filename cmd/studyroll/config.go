@@ -26,7 +26,8 @@ import (
 //	                "backup": "0 3 * * *"},
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
-//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"}
+//	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3}
 //	}
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
@@ -36,14 +37,80 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	Reminders    store.ReminderRules
 	// Profile is the security profile asked for; "" keeps the store's.
 	Profile store.Profile
+	// Security holds the file's security settings; apply them over the
+	// profile's defaults with security.apply.
+	Security securityFile
+}
+
+// securityFile is "security" in the config file: each key left out keeps
+// the profile's default (store.DefaultSecurityPolicy).
+type securityFile struct {
+	IdleTimeout        *string       `json:"idle_timeout"`
+	SecondFactorRoles  *[]store.Role `json:"second_factor_roles"`
+	AuditRetentionDays *int          `json:"audit_retention_days"`
+	Password           *struct {
+		MinLength  *int  `json:"min_length"`
+		Classes    *int  `json:"classes"`
+		NoUsername *bool `json:"no_username"`
+		History    *int  `json:"history"`
+		MaxAgeDays *int  `json:"max_age_days"`
+	} `json:"password"`
+}
+
+// apply returns the profile's defaults changed by the file, validated.
+func (f securityFile) apply(p store.Profile) (store.SecurityPolicy, error) {
+	sp := store.DefaultSecurityPolicy(p)
+	var probs []string
+	if f.IdleTimeout != nil {
+		d, err := time.ParseDuration(*f.IdleTimeout)
+		if err != nil {
+			probs = append(probs, fmt.Sprintf("security.idle_timeout: a duration like \"15m\" (got %q)", *f.IdleTimeout))
+		}
+		sp.IdleTimeout = d
+	}
+	if f.SecondFactorRoles != nil {
+		sp.SecondFactorRoles = *f.SecondFactorRoles
+	}
+	if f.AuditRetentionDays != nil {
+		sp.AuditRetention = time.Duration(*f.AuditRetentionDays) * 24 * time.Hour
+	}
+	if pw := f.Password; pw != nil {
+		for _, x := range []struct {
+			v   *int
+			dst *int
+		}{{pw.MinLength, &sp.Password.MinLength}, {pw.Classes, &sp.Password.Classes}, {pw.History, &sp.Password.History}, {pw.MaxAgeDays, &sp.Password.MaxAgeDays}} {
+			if x.v != nil {
+				*x.dst = *x.v
+			}
+		}
+		if pw.NoUsername != nil {
+			sp.Password.NoUsername = *pw.NoUsername
+		}
+	}
+	if err := sp.Validate(); err != nil {
+		var se *store.Error
+		if errors.As(err, &se) {
+			for _, k := range sortedLines(se.Fields) {
+				probs = append(probs, k+": "+se.Fields[k])
+			}
+		} else {
+			probs = append(probs, err.Error())
+		}
+	}
+	if len(probs) > 0 {
+		return sp, errors.New(strings.Join(probs, "; "))
+	}
+	return sp, nil
 }
 
 // configFile is the file's shape.
 type configFile struct {
 	Policy          json.RawMessage    `json:"policy"`
 	SecurityProfile string             `json:"security_profile"`
+	Security        securityFile       `json:"security"`
 	Schedules       schedule.Schedules `json:"schedules"`
 	Backup          struct {
 		Keep int `json:"keep"`
@@ -56,6 +123,11 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	Reminders struct {
+		DayBeforeAt  string `json:"day_before_at"`
+		SoonBefore   string `json:"soon_before"`
+		DeadlineDays int    `json:"deadline_days"`
+	} `json:"reminders"`
 }
 
 // maxKeep bounds the retention counts.
@@ -64,7 +136,7 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules}
+		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -103,6 +175,15 @@ func (cfg *config) parse(data []byte) error {
 			probs = append(probs, fmt.Sprintf("security_profile: \"standard\" or \"level3\" (got %q)", f.SecurityProfile))
 		}
 	}
+	cfg.Security = f.Security
+	// Checked here over both profiles' defaults, so a bad value (an audit
+	// retention under 180 days) stops the start before the store opens.
+	for _, p := range []store.Profile{store.ProfileStandard, store.ProfileLevel3} {
+		if _, err := f.Security.apply(p); err != nil {
+			probs = append(probs, err.Error())
+			break
+		}
+	}
 	if len(f.Policy) > 0 && string(f.Policy) != "null" {
 		if bytes.HasPrefix(bytes.TrimSpace(f.Policy), []byte("{")) {
 			p, err := store.ParsePolicy(f.Policy)
@@ -123,6 +204,7 @@ func (cfg *config) parse(data []byte) error {
 	}{
 		{&s.CloseSessions, def.CloseSessions}, {&s.RatesSnapshot, def.RatesSnapshot},
 		{&s.QuarterlyReports, def.QuarterlyReports}, {&s.AnnualReports, def.AnnualReports}, {&s.Backup, def.Backup},
+		{&s.Reminders, def.Reminders}, {&s.WarningsDigest, def.WarningsDigest},
 	} {
 		if strings.TrimSpace(*pair.v) == "" {
 			*pair.v = pair.d
@@ -164,8 +246,41 @@ func (cfg *config) parse(data []byte) error {
 		}
 		*d.dst = v
 	}
+	probs = append(probs, cfg.parseReminders(f)...)
 	if len(probs) > 0 {
 		return errors.New(strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// parseReminders reads the "reminders" object: the time of day of the
+// day-before reminder ("18:00"), how long before a session the second goes
+// ("30m", at most 24h) and how many days before a rectification deadline
+// (1 to 30).
+func (cfg *config) parseReminders(f configFile) []string {
+	var probs []string
+	r := f.Reminders
+	if r.DayBeforeAt != "" {
+		t, err := time.Parse("15:04", r.DayBeforeAt)
+		if err != nil || (t.Hour() == 0 && t.Minute() == 0) {
+			probs = append(probs, fmt.Sprintf("reminders.day_before_at: a time of day like \"18:00\", after 00:00 (got %q)", r.DayBeforeAt))
+		} else {
+			cfg.Reminders.DayBeforeAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		}
+	}
+	if r.SoonBefore != "" {
+		d, err := time.ParseDuration(r.SoonBefore)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			probs = append(probs, fmt.Sprintf("reminders.soon_before: a duration like \"30m\" from 1m to 24h (got %q)", r.SoonBefore))
+		} else {
+			cfg.Reminders.SoonBefore = d
+		}
+	}
+	switch {
+	case r.DeadlineDays < 0 || r.DeadlineDays > 30:
+		probs = append(probs, fmt.Sprintf("reminders.deadline_days: from 1 to 30 (got %d)", r.DeadlineDays))
+	case r.DeadlineDays > 0:
+		cfg.Reminders.DeadlineDays = r.DeadlineDays
+	}
+	return probs
 }

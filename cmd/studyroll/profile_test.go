@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"studyroll/store"
 )
@@ -138,5 +140,32 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSecurityConfig: "security" changes the profile's defaults; a bad
+// value, an audit retention under 180 days first of all, stops the start.
+func TestSecurityConfig(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{`{"security": {"audit_retention_days": 90}}`, "audit_retention_days: at least 180 days"},
+		{`{"security": {"audit_retention_days": 179}}`, "audit_retention_days"},
+		{`{"security": {"idle_timeout": "soon"}}`, "security.idle_timeout"},
+		{`{"security": {"second_factor_roles": ["boss"]}}`, "second_factor_roles"},
+		{`{"security": {"password": {"min_length": 6}}}`, "min_length"},
+		{`{"security": {"pasword": {}}}`, "unknown field"},
+		{`{"security_profile": "level4"}`, "security_profile"},
+	} {
+		cfg := defaultConfig()
+		if err := cfg.parse([]byte(tc.file)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.file, err, tc.want)
+		}
+	}
+	cfgFile := filepath.Join(t.TempDir(), "c.json")
+	writeFile(t, cfgFile, `{"security_profile": "level3", "security": {"idle_timeout": "30m", "audit_retention_days": 365, "second_factor_roles": ["lead"]}}`)
+	m, _ := openMain(t, t.TempDir(), cfgFile, false)
+	defer m.Serve(canceled())
+	sp := m.Store.SecurityPolicy()
+	if sp.IdleTimeout != 30*time.Minute || sp.AuditRetention != 365*24*time.Hour || sp.Password.Classes != 3 || len(sp.SecondFactorRoles) != 1 {
+		t.Errorf("policy %+v", sp)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"studyroll/handlers"
+	"studyroll/remind"
 	"studyroll/schedule"
 	"studyroll/store"
 	"studyroll/store/demo"
@@ -88,8 +90,8 @@ func parseProxy(v string) (*net.IPNet, error) {
 // Main is the running service: the store, the HTTP server and the jobs.
 // The end-to-end and browser tests start it exactly as `serve` does.
 type Main struct {
-	Addr     string
-	Data     string
+	Addr string
+	Data string
 	// AuditKey is the audit key file; "" means DATA/audit.key.
 	AuditKey string
 	Location *time.Location
@@ -97,9 +99,12 @@ type Main struct {
 	BaseURL  string
 	Config   string
 	// Font is a TrueType file for the PDFs; "" means the embedded font.
-	Font   string
-	Stdout io.Writer
-	Logger *slog.Logger
+	Font string
+	// TLSCert and TLSKey are PEM files: with both, serve speaks HTTPS
+	// (TLS 1.2 or later) and sends HSTS.
+	TLSCert, TLSKey string
+	Stdout          io.Writer
+	Logger          *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
@@ -109,7 +114,9 @@ type Main struct {
 	Limits ServerLimits
 
 	Store    *store.Store
+	tls      bool
 	sched    *schedule.Scheduler
+	sender   *remind.Sender
 	listener net.Listener
 	server   *http.Server
 	control  *http.Server
@@ -132,6 +139,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	tlsConfig, err := loadTLS(m.TLSCert, m.TLSKey)
+	if err != nil {
+		return err
+	}
 	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now, AuditKeyFile: m.AuditKey})
 	if err != nil {
 		return err
@@ -141,7 +152,16 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	sp, err := cfg.Security.apply(s.Profile())
+	if err == nil {
+		err = s.SetSecurityPolicy(sp)
+	}
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("config %s: %w", m.Config, err)
+	}
 	s.SetAttendanceRules(cfg.Attendance)
+	s.SetReminderRules(cfg.Reminders)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()
 		return err
@@ -159,6 +179,7 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	m.sender = remind.New(remind.Config{Store: s, Logger: m.Logger, Now: m.Now, BaseURL: m.BaseURL})
 	if err := m.bootstrap(ctx); err != nil {
 		s.Close()
 		return err
@@ -169,7 +190,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	m.Limits = m.Limits.withDefaults()
-	m.listener = netutil.LimitListener(ln, m.Limits.MaxConns)
+	ln = netutil.LimitListener(ln, m.Limits.MaxConns)
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	m.listener = ln
+	m.tls = tlsConfig != nil
 	if err := m.listenControl(); err != nil {
 		ln.Close()
 		s.Close()
@@ -177,14 +203,48 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	e := handlers.New(handlers.Config{Store: s, Logger: m.Logger, BaseURL: m.BaseURL,
 		ReportDir: filepath.Join(m.Data, "reports"), Jobs: m.sched, Font: font,
-		SecureCookies: strings.HasPrefix(m.BaseURL, "https://"), TrustedProxies: m.TrustedProxies})
+		SecureCookies: strings.HasPrefix(m.BaseURL, "https://"), TrustedProxies: m.TrustedProxies, HSTS: m.tls})
 	m.server = &http.Server{Handler: e, ReadHeaderTimeout: m.Limits.ReadHeaderTimeout,
-		ReadTimeout: m.Limits.ReadTimeout, WriteTimeout: m.Limits.WriteTimeout, IdleTimeout: m.Limits.IdleTimeout}
+		ReadTimeout: m.Limits.ReadTimeout, WriteTimeout: m.Limits.WriteTimeout, IdleTimeout: m.Limits.IdleTimeout,
+		TLSConfig: tlsConfig}
 	return nil
 }
 
 // URL is where the service listens.
-func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+func (m *Main) URL() string {
+	if m.tls {
+		return "https://" + m.listener.Addr().String()
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// loadTLS reads the certificate and key for HTTPS; both empty means plain
+// HTTP (behind a reverse proxy that terminates TLS). TLS 1.2 is the
+// oldest version accepted; with 1.2 only ECDHE key exchange with AEAD
+// ciphers (forward secrecy, no CBC, no RSA key exchange); 1.3's suites are
+// all modern.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, usageError("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+		NextProtos: []string{"h2", "http/1.1"},
+	}, nil
+}
 
 func (m *Main) bootstrap(ctx context.Context) error {
 	ctx = store.WithActor(ctx, "system")
@@ -247,11 +307,18 @@ func (m *Main) Serve(ctx context.Context) error {
 		m.Store.Close()
 		return err
 	}
+	// The robots' outbox is sent in the background until shutdown; a
+	// restart resumes whatever is still queued.
+	sctxSend, stopSend := context.WithCancel(context.Background())
+	sent := make(chan struct{})
+	go func() { m.sender.Run(sctxSend); close(sent) }()
+	stopSender := func() { stopSend(); <-sent }
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
 	m.Logger.Info("serving", "url", m.URL(), "data", m.Store.Path())
 	select {
 	case err := <-errc:
+		stopSender()
 		_ = m.sched.Stop(context.Background())
 		m.Store.Close()
 		return err
@@ -265,6 +332,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	if serr := m.sched.Stop(sctx); serr != nil {
 		m.Logger.Error("shutdown", "err", serr)
 	}
+	stopSender()
 	if cerr := m.Store.Close(); err == nil {
 		err = cerr
 	}
@@ -283,6 +351,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Demo, "demo", false, "fill a fresh store with the demo organisation")
 	fs.StringVar(&m.BaseURL, "base-url", "", "public URL for check-in links (default: from each request); an https:// URL also marks cookies Secure")
 	fs.StringVar(&m.Config, "config", "", "policy/schedule config file (JSON)")
+	fs.StringVar(&m.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS, TLS 1.2+ (with --tls-key)")
+	fs.StringVar(&m.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.StringVar(&m.Font, "font", "", "TrueType font for the PDFs (default: the embedded WenQuanYi Micro Hei)")
 	fs.Func("trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable)", func(v string) error {
 		n, err := parseProxy(v)
