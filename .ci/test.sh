@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README "Run every test"): installs what the tests
-# need, then runs gofmt, go vet, staticcheck, every test with the race
+# need, then runs gofmt, the OpenAPI lint, go vet, staticcheck, every test with the race
 # detector, and each fuzz target briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || need+=(chromium)
+command -v npx >/dev/null || need+=(nodejs npm)
 if ((${#need[@]})); then
 	echo "== installing ${need[*]}"
 	SUDO=""
@@ -19,8 +20,10 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 echo "== gofmt"
-bad=$(gofmt -l cmd store handlers schedule assets)
+bad=$(gofmt -l cmd store handlers schedule assets internal)
 if [ -n "$bad" ]; then echo "not gofmt'd: $bad"; exit 1; fi
+echo "== OpenAPI lint (Redocly CLI, pinned; npx installs it on first use)"
+npx --yes @redocly/cli@2.77.0 lint --format=stylish assets/openapi.json
 echo "== go vet"
 go vet ./...
 echo "== staticcheck"

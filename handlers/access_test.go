@@ -47,7 +47,7 @@ func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 			t.Errorf("%s: roles %q, want %q (API.md)", key, got, want)
 		}
 		path := "/api/v1" + r.Path
-		for _, p := range []string{":id", ":member_id", ":item_id"} {
+		for _, p := range []string{":id", ":member_id", ":item_id", ":share_id", ":question_id"} {
 			path = strings.ReplaceAll(path, p, "999")
 		}
 		path = strings.ReplaceAll(path, ":period", "2023Q3")
@@ -90,7 +90,8 @@ var wantAccess = map[string]string{
 	"GET /me/totp": "any", "POST /me/totp": "any", "GET /me/totp/qr.png": "any", "POST /me/totp/confirm": "any",
 	"POST /me/totp/remove": "any", "DELETE /members/:id/totp": "admin,secadmin",
 	"GET /me/sessions": "any", "DELETE /me/sessions/:id": "any", "POST /me/password": "any",
-	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
+	"GET /me/data.zip": "any",
+	"POST /groups":     "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
@@ -103,8 +104,13 @@ var wantAccess = map[string]string{
 	"POST /sessions/:id/leave":                        "any", "PUT /sessions/:id/leave/:member_id": "lead,admin",
 	"GET /groups/:id/rotation": "lead,hr,admin,inspector", "PUT /groups/:id/rotation": "lead,admin",
 	"POST /sessions/:id/reading": "lead,admin", "POST /sessions/:id/shares": "lead,admin",
-	"POST /sessions/:id/questions": "lead,admin",
-	"POST /learning-reports":       "any", "GET /learning-reports": "any",
+	"POST /sessions/:id/questions":       "lead,admin",
+	"PUT /sessions/:id/shares/:share_id": "lead,admin", "DELETE /sessions/:id/shares/:share_id": "lead,admin",
+	"PUT /sessions/:id/questions/:question_id": "lead,admin", "DELETE /sessions/:id/questions/:question_id": "lead,admin",
+	"DELETE /sessions/:id/reading": "lead,admin", "PUT /sessions/:id/minutes": "lead,admin",
+	"GET /sessions/:id/minutes": "lead,hr,admin,inspector", "GET /sessions/:id/minutes.pdf": "lead,hr,admin,inspector",
+	"GET /sessions/:id/four": "any", "GET /compliance": "lead,hr,admin,inspector",
+	"POST /learning-reports": "any", "GET /learning-reports": "any",
 	"PUT /learning-reports/:id/evaluation": "lead,admin",
 	"POST /exams":                          "lead,admin", "GET /exams": "any", "GET /exams/:id": "any",
 	"PUT /exams/:id/scores": "lead,admin",
@@ -119,4 +125,5 @@ var wantAccess = map[string]string{
 	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
 	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
 	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
+	"GET /openapi.json": "public",
 }

@@ -35,7 +35,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	defer s.Close()
 	ts := &testServer{t: t, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.e = New(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.e = checkedNew(t, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if _, _, err := s.Bootstrap(store.WithActor(context.Background(), "system"), testPassword); err != nil {
 		t.Fatal(err)
 	}

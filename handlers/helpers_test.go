@@ -56,7 +56,7 @@ func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
 	}
 	tb.Cleanup(func() { s.Close() })
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.h, ts.e = build(Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.h, ts.e = checkedBuild(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := store.WithActor(context.Background(), "system")
 	if err := s.SetupProfile(ctx, profile); err != nil {
 		tb.Fatal(err)

@@ -214,7 +214,7 @@ func TestLoginLimits(t *testing.T) {
 	t.Run("OKTrustedProxy", func(t *testing.T) {
 		ts := newTestServer(t)
 		_, proxy, _ := net.ParseCIDR("10.0.0.0/8")
-		ts.e = New(Config{Store: ts.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrustedProxies: []*net.IPNet{proxy}})
+		ts.e = checkedNew(t, Config{Store: ts.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrustedProxies: []*net.IPNet{proxy}})
 		for i := 0; i < pairMax; i++ {
 			ts.loginFrom("10.1.2.3", "m1", "wrong-pass", "X-Forwarded-For", "203.0.113.1")
 		}
@@ -276,7 +276,7 @@ func TestLoginBcryptSlots(t *testing.T) {
 func TestSecureCookies(t *testing.T) {
 	ts := newTestServer(t)
 	_, proxy, _ := net.ParseCIDR("10.0.0.0/8")
-	ts.e = New(Config{Store: ts.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrustedProxies: []*net.IPNet{proxy}})
+	ts.e = checkedNew(t, Config{Store: ts.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrustedProxies: []*net.IPNet{proxy}})
 	cases := []struct {
 		name   string
 		peer   string

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -83,7 +84,30 @@ func (h *Handler) handleRates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, r)
+	four, err := h.store.FourRate(p, gid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, withField(r, "four", four))
+}
+
+// withField adds one key to the JSON object v encodes to.
+func withField(v any, key string, val any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // our own answer types always encode
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		panic(err)
+	}
+	extra, err := json.Marshal(val)
+	if err != nil {
+		panic(err)
+	}
+	obj[key] = extra
+	out, _ := json.Marshal(obj)
+	return out
 }
 
 // handleWarnings handles GET /warnings?period=&group_id= (lead: their
@@ -100,6 +124,29 @@ func (h *Handler) handleWarnings(c echo.Context) error {
 	ws, err := h.store.Warnings(p, gid, h.store.Policy())
 	if err != nil {
 		return err
+	}
+	// Meeting warnings (三会一课) come once the organisation records
+	// meetings: from its first session of a kind other than study, or when
+	// asked with ?meetings=1 (?meetings=0 leaves them out).
+	with := c.QueryParam("meetings")
+	if with != "" && with != "0" && with != "1" {
+		return badParam("meetings", "0 or 1")
+	}
+	if with == "" {
+		used, err := h.store.MeetingsInUse()
+		if err != nil {
+			return err
+		}
+		if used {
+			with = "1"
+		}
+	}
+	if with == "1" {
+		mw, err := h.store.MeetingWarnings(p, gid)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, mw...)
 	}
 	return c.JSON(http.StatusOK, list(ws))
 }

@@ -45,7 +45,7 @@ func newReportsServer(tb testing.TB) *reportsServer {
 	}
 	tb.Cleanup(func() { sched.Stop(context.Background()) })
 	rs := &reportsServer{testServer: ts, sched: sched, reportDir: filepath.Join(dir, "reports"), groups: map[string]string{}}
-	ts.e = New(Config{Store: ts.s, Logger: logger, Jobs: sched, ReportDir: rs.reportDir})
+	ts.e = checkedNew(tb, Config{Store: ts.s, Logger: logger, Jobs: sched, ReportDir: rs.reportDir})
 	gs, _ := ts.s.Groups()
 	for _, g := range gs {
 		rs.groups[g.Name] = g.ID

@@ -57,6 +57,8 @@ func (h *Handler) routes() []route {
 		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
 		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
 		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
+		// personal.go
+		{GET, "/me/data.zip", anyone, h.handleMyData},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
@@ -94,6 +96,17 @@ func (h *Handler) routes() []route {
 		{POST, "/sessions/:id/reading", leads, h.handleRecordReading},
 		{POST, "/sessions/:id/shares", leads, h.handleRecordShare},
 		{POST, "/sessions/:id/questions", leads, h.handleRecordQuestion},
+		// meetings.go
+		{PUT, "/sessions/:id/shares/:share_id", leads, h.handleUpdateShare},
+		{DELETE, "/sessions/:id/shares/:share_id", leads, h.handleDeleteShare},
+		{PUT, "/sessions/:id/questions/:question_id", leads, h.handleUpdateQuestion},
+		{DELETE, "/sessions/:id/questions/:question_id", leads, h.handleDeleteQuestion},
+		{DELETE, "/sessions/:id/reading", leads, h.handleDeleteReading},
+		{PUT, "/sessions/:id/minutes", leads, h.handlePutMinutes},
+		{GET, "/sessions/:id/minutes", readers, h.handleGetMinutes},
+		{GET, "/sessions/:id/minutes.pdf", readers, h.handleMinutesPDF},
+		{GET, "/sessions/:id/four", anyone, h.handleFour},
+		{GET, "/compliance", readers, h.handleCompliance},
 		// learning_reports.go
 		{POST, "/learning-reports", anyone, h.handleWriteReport},
 		{GET, "/learning-reports", anyone, h.handleListReports},
@@ -131,5 +144,7 @@ func (h *Handler) routes() []route {
 		{DELETE, "/robots/:id", leads, h.handleDeleteRobot},
 		{POST, "/robots/:id/test", leads, h.handleTestRobot},
 		{GET, "/outbox", sysAdmin, h.handleOutbox},
+		// openapi.go
+		{GET, "/openapi.json", public, h.handleOpenAPI},
 	}
 }

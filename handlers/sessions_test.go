@@ -316,7 +316,7 @@ func TestSessionCodeAndQR(t *testing.T) {
 		t.Errorf("qr png: %v", err)
 	}
 	// With BaseURL configured, the link uses it.
-	e := New(Config{Store: ts.s, BaseURL: "https://study.example.gov.cn/", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e := checkedNew(t, Config{Store: ts.s, BaseURL: "https://study.example.gov.cn/", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	req := httptest.NewRequest("GET", "/api/v1/sessions/"+s1+"/code", nil)
 	req.Header.Set("Authorization", "Bearer "+ts.token("lead1"))
 	w := httptest.NewRecorder()

@@ -54,16 +54,18 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 	sheet := forms.SignInSheet{
 		Organisation: org,
 		Group:        g.Name,
+		Kind:         d.Kind,
 		Topic:        d.Title,
 		Lead:         d.LeadName,
 		Start:        d.StartsAt,
 		End:          d.EndsAt,
 		Place:        d.Place,
 		BlankRows:    signinBlankRows,
-		QRURL:        code.URL,
+		QRURL:        code.QRURL,
 	}
 	for _, a := range d.Audience {
-		row := forms.SignInRow{Name: a.Name}
+		ag, _ := t.Group(a.GroupID)
+		row := forms.SignInRow{Name: a.Name, Group: ag.Name}
 		if r, ok := recs[a.MemberID]; ok {
 			switch r.Status {
 			case store.StatusPresent:

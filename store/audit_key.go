@@ -82,6 +82,9 @@ func keyedFrom(tx *bolt.Tx) uint64 {
 // migrateKeyedAudit marks where the keyed chain starts: after the entries
 // already written. The store's Open then appends the "key" entry.
 func migrateKeyedAudit(tx *bolt.Tx) error {
+	if keyedFrom(tx) > 0 {
+		return nil // already keyed
+	}
 	return tx.Bucket(bucketMeta).Put(keyAuditKeyedFrom, itob(tx.Bucket(bucketAudit).Sequence()+1))
 }
 

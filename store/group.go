@@ -16,6 +16,8 @@ type Group struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// Type is committee, branch, party_group or other (meeting.go).
+	Type string `json:"type"`
 	// Position is the group's place among its siblings, 1 first (creation
 	// order until an admin sets it; see docs/ORDER.md).
 	Position int `json:"position"`
@@ -43,9 +45,18 @@ func loadTree(tx *bolt.Tx) (*Tree, error) {
 		t.children[g.ParentID] = append(t.children[g.ParentID], g.ID)
 		return nil
 	})
+	for id, g := range t.byID {
+		if g.Type == "" { // written before group types: migration 6 types it
+			g.Type = InferGroupType(g.Name, t.Depth(id))
+			t.byID[id] = g
+		}
+	}
 	t.sortChildren()
 	return t, err
 }
+
+// Depth is the number of ancestors of g (0 for a root).
+func (t *Tree) Depth(g string) int { return len(t.Ancestors(g)) - 1 }
 
 // Tree loads the organisation tree.
 func (s *Store) Tree() (*Tree, error) {
@@ -133,10 +144,12 @@ func (t *Tree) Resolve(ref string) (id string, ambiguous bool, ok bool) {
 	return "", len(hits) > 1, false
 }
 
-// GroupInput is the body of POST /groups.
+// GroupInput is the body of POST /groups. An empty Type is inferred from
+// the name and depth (InferGroupType).
 type GroupInput struct {
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	Type     string `json:"type,omitempty"`
 	// Position places the new group among its siblings (1 first); 0 or
 	// more than the siblings puts it last.
 	Position int `json:"position,omitempty"`
@@ -150,6 +163,9 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		fe.Add("name", "required")
 	} else if utf8.RuneCountInString(in.Name) > 100 {
 		fe.Add("name", "at most 100 characters")
+	}
+	if in.Type != "" && !ValidGroupType(in.Type) {
+		fe.Add("type", "one of "+strings.Join(GroupTypes, ", "))
 	}
 	if in.Position < 0 {
 		fe.Add("position", "1 or more")
@@ -178,7 +194,15 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 		if err != nil {
 			return err
 		}
-		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID, Position: len(t.Children(in.ParentID)) + 1}
+		typ := in.Type
+		if typ == "" {
+			depth := 0
+			if in.ParentID != "" {
+				depth = t.Depth(in.ParentID) + 1
+			}
+			typ = InferGroupType(in.Name, depth)
+		}
+		g = &Group{ID: id, Name: in.Name, ParentID: in.ParentID, Type: typ, Position: len(t.Children(in.ParentID)) + 1}
 		if err := putJSON(b, key, g); err != nil {
 			return err
 		}
@@ -211,6 +235,9 @@ type GroupPatch struct {
 	// Position moves the group to this place among its siblings (1
 	// first; past the last means last); the siblings are renumbered 1…n.
 	Position *int `json:"position"`
+	// Type changes the group's type (meeting.go); refused while the group
+	// holds sessions of a kind the new type may not hold.
+	Type *string `json:"type"`
 }
 
 // UpdateGroup renames a group or moves it among its siblings.
@@ -227,6 +254,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, p GroupPatch) (*Grou
 	}
 	if p.Position != nil && *p.Position < 1 {
 		fe.Add("position", "1 or more")
+	}
+	if p.Type != nil && !ValidGroupType(*p.Type) {
+		fe.Add("type", "one of "+strings.Join(GroupTypes, ", "))
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -249,6 +279,18 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, p GroupPatch) (*Grou
 				}
 			}
 			cur.Name = *p.Name
+		}
+		if p.Type != nil && *p.Type != cur.Type {
+			ss, err := sessionsTx(tx, SessionFilter{GroupIDs: []string{id}})
+			if err != nil {
+				return err
+			}
+			for _, sess := range ss {
+				if !KindAllowed(*p.Type, sess.Kind) {
+					return Conflict("kind_in_use", "the group holds %s sessions (%s), which a %s cannot hold", sess.Kind, sess.ID, *p.Type)
+				}
+			}
+			cur.Type = *p.Type
 		}
 		key, _ := idKey(id)
 		if err := putJSON(tx.Bucket(bucketGroups), key, &cur); err != nil {

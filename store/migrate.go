@@ -26,7 +26,9 @@ var migrations = []migration{
 	{3, "group positions", migrateGroupPositions},
 	{4, "period locks: locked, revision 1", migrateLockRevisions},
 	{5, "reminder buckets: robots, reminder_settings, outbox, outbox_keys, outbox_due", migrateReminderBuckets},
-	{6, "audit chain keyed from here", migrateKeyedAudit},
+	{6, "group types and session kinds", migrateMeetingKinds},
+	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
+	{8, "audit chain keyed from here", migrateKeyedAudit},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -179,6 +181,56 @@ func migrateLockRevisions(tx *bolt.Tx) error {
 func migrateReminderBuckets(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateMeetingKinds types every group written before group types (by its
+// name, else its depth: InferGroupType) and makes every session written
+// before session kinds a study session.
+func migrateMeetingKinds(tx *bolt.Tx) error {
+	t, err := loadTree(tx) // infers the missing types
+	if err != nil {
+		return err
+	}
+	gb := tx.Bucket(bucketGroups)
+	for _, g := range t.Groups() {
+		var raw map[string]any
+		if _, err := getJSON(gb, keyOrZero(g.ID), &raw); err != nil {
+			return err
+		}
+		if typ, _ := raw["type"].(string); typ != "" {
+			continue
+		}
+		if err := putJSON(gb, keyOrZero(g.ID), &g); err != nil {
+			return err
+		}
+	}
+	sb := tx.Bucket(bucketSessions)
+	type kv struct{ k, v []byte }
+	var puts []kv
+	if err := sb.ForEach(func(k, v []byte) error {
+		var sess Session
+		if err := json.Unmarshal(v, &sess); err != nil {
+			return err
+		}
+		if sess.Kind != "" {
+			return nil
+		}
+		sess.Kind = KindStudy
+		nv, err := json.Marshal(&sess)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, kv{copyBytes(k), nv})
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if err := sb.Put(p.k, p.v); err != nil {
 			return err
 		}
 	}

@@ -29,11 +29,14 @@ type ContentItem struct {
 	DueOn  string `json:"due_on,omitempty"`
 }
 
-// Session is a scheduled study meeting (集中学习). It targets a group and so
-// its whole subtree (the audience).
+// Session is a scheduled study meeting (集中学习) or another kind of
+// meeting (三会一课, see meeting.go). It targets a group and so its whole
+// subtree (the audience).
 type Session struct {
 	ID          string     `json:"id"`
 	GroupID     string     `json:"group_id"`
+	Kind        string     `json:"kind"`
+	FirstTopic  string     `json:"first_topic,omitempty"` // 第一议题
 	Title       string     `json:"title"`
 	StartsAt    time.Time  `json:"starts_at"`
 	EndsAt      time.Time  `json:"ends_at"`

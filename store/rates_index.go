@@ -145,7 +145,7 @@ func stampOf(tx *bolt.Tx) indexStamp {
 func harmlessToIndex(action, entity string) bool {
 	switch entity {
 	case "attendance", "item_done", "exam_score", "leave_request", "learning_report",
-		"question", "share", "reading_turn", "rotation", "period", "job", "report", "report_file":
+		"question", "share", "reading_turn", "rotation", "period", "job", "report", "report_file", "minutes":
 		return true
 	case "session":
 		return action == "close"
@@ -161,7 +161,7 @@ func harmlessToIndex(action, entity string) bool {
 func harmlessToActivities(action, entity string) bool {
 	switch entity {
 	case "attendance", "item_done", "exam", "exam_score", "leave_request", "rotation", "period",
-		"job", "report", "report_file", "plan", "group", "member", "members":
+		"job", "report", "report_file", "plan", "group", "member", "members", "minutes":
 		return true
 	case "session":
 		return action == "close"

@@ -287,6 +287,9 @@ func sessionRecord(tx *bolt.Tx, id string) (*Session, error) {
 	if !found {
 		return nil, NotFound("session", id)
 	}
+	if ss.Kind == "" {
+		ss.Kind = KindStudy
+	}
 	return &ss, nil
 }
 

@@ -15,6 +15,7 @@ import (
 // Limits on a session's free text and items.
 const (
 	maxPlaceLen       = 200
+	maxFirstTopicLen  = 500
 	maxSessionItems   = 200
 	sessionSecretSize = 32
 )
@@ -28,6 +29,10 @@ type SessionInput struct {
 	Place    string   `json:"place,omitempty"`
 	ItemIDs  []string `json:"item_ids,omitempty"`
 	LeadID   string   `json:"lead_id,omitempty"`
+	// Kind is the kind of meeting (meeting.go); empty means study.
+	Kind string `json:"kind,omitempty"`
+	// FirstTopic is the 第一议题.
+	FirstTopic string `json:"first_topic,omitempty"`
 
 	startsAt, endsAt time.Time // set by Validate
 }
@@ -42,6 +47,14 @@ func (in *SessionInput) Validate() error {
 	vetTitle(fe, "title", in.Title)
 	in.Place = strings.TrimSpace(in.Place)
 	vetText(fe, "place", in.Place, maxPlaceLen, false)
+	in.Kind = strings.TrimSpace(in.Kind)
+	if in.Kind == "" {
+		in.Kind = KindStudy
+	} else if !ValidSessionKind(in.Kind) {
+		fe.Add("kind", "one of "+strings.Join(SessionKinds, ", "))
+	}
+	in.FirstTopic = strings.TrimSpace(in.FirstTopic)
+	vetText(fe, "first_topic", in.FirstTopic, maxFirstTopicLen, false)
 	var err1, err2 error
 	in.startsAt, err1 = parseSessionInstant(fe, "starts_at", in.StartsAt)
 	in.endsAt, err2 = parseSessionInstant(fe, "ends_at", in.EndsAt)
@@ -98,8 +111,12 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if err != nil {
 			return err
 		}
-		if _, ok := t.Group(in.GroupID); !ok {
+		g, ok := t.Group(in.GroupID)
+		if !ok {
 			return Invalid(map[string]string{"group_id": "no such group"})
+		}
+		if !KindAllowed(g.Type, in.Kind) {
+			return Invalid(map[string]string{"kind": "a " + g.Type + " group cannot hold a " + in.Kind + " (a group_meeting needs a party_group; a party_congress or committee_meeting a branch)"})
 		}
 		for _, iid := range in.ItemIDs {
 			it, err := getItem(tx, iid)
@@ -126,7 +143,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 			return err
 		}
 		items := append([]string{}, in.ItemIDs...)
-		sess = &Session{ID: id, GroupID: in.GroupID, Title: in.Title, StartsAt: in.startsAt.In(s.loc),
+		sess = &Session{ID: id, GroupID: in.GroupID, Kind: in.Kind, FirstTopic: in.FirstTopic, Title: in.Title, StartsAt: in.startsAt.In(s.loc),
 			EndsAt: in.endsAt.In(s.loc), Place: in.Place, ItemIDs: items, CreatedAt: s.now().UTC(), CreatedBy: ActorFrom(ctx)}
 		if in.LeadID != "" {
 			if err := s.checkManualLead(tx, t, sess, in.LeadID); err != nil {
@@ -207,6 +224,9 @@ func getSession(tx *bolt.Tx, id string) (*Session, error) {
 	if sess.ItemIDs == nil {
 		sess.ItemIDs = []string{}
 	}
+	if sess.Kind == "" {
+		sess.Kind = KindStudy
+	}
 	return &sess, nil
 }
 
@@ -254,6 +274,9 @@ func sessionsTx(tx *bolt.Tx, f SessionFilter) ([]Session, error) {
 		}
 		if sess.ItemIDs == nil {
 			sess.ItemIDs = []string{}
+		}
+		if sess.Kind == "" {
+			sess.Kind = KindStudy
 		}
 		out = append(out, sess)
 		return nil
@@ -382,6 +405,9 @@ type SessionDetail struct {
 	Audience      []AudienceMember  `json:"audience"`
 	LeaveRequests []LeaveEntry      `json:"leave_requests"`
 	Counts        AttendanceCounts  `json:"counts"`
+	// CodeLocks are the members stopped from self check-in after too many
+	// wrong codes (the lead marks them by hand).
+	CodeLocks []CodeLock `json:"code_locks"`
 }
 
 // OnlyMember keeps only member memberID's own entries in the audience,
@@ -405,7 +431,13 @@ func (d *SessionDetail) OnlyMember(memberID string) {
 			lv = append(lv, l)
 		}
 	}
-	d.Audience, d.Attendance, d.LeaveRequests = aud, att, lv
+	cl := []CodeLock{}
+	for _, l := range d.CodeLocks {
+		if l.MemberID == memberID {
+			cl = append(cl, l)
+		}
+	}
+	d.Audience, d.Attendance, d.LeaveRequests, d.CodeLocks = aud, att, lv, cl
 }
 
 // SessionDetail returns a session with its audience, records, leave
@@ -466,7 +498,8 @@ func (s *Store) SessionDetail(id string) (*SessionDetail, error) {
 		for _, r := range reqs {
 			d.LeaveRequests = append(d.LeaveRequests, LeaveEntry{LeaveRequest: r, Name: names[r.MemberID]})
 		}
-		return nil
+		d.CodeLocks, err = codeLocksTx(tx, keyOrZero(id), names)
+		return err
 	})
 	return d, err
 }

@@ -56,6 +56,7 @@ var (
 	bucketOutbox           = []byte("outbox")
 	bucketOutboxKeys       = []byte("outbox_keys")
 	bucketOutboxDue        = []byte("outbox_due")
+	bucketMinutes          = []byte("minutes_records")
 )
 
 var allBuckets = [][]byte{
@@ -64,7 +65,7 @@ var allBuckets = [][]byte{
 	bucketSessions, bucketSecrets, bucketAttendance, bucketLeave, bucketRotations,
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
-	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue,
+	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -118,6 +119,8 @@ type Store struct {
 	reminders reminderRulesHolder
 	// outboxKick wakes the sender after a commit that queued messages.
 	outboxKick chan struct{}
+	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
+	meetings atomic.Pointer[MeetingRules]
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
 	// security is the security policy in force (security_policy.go).
@@ -305,7 +308,7 @@ func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 // exist.
 func idKey(id string) ([]byte, bool) {
 	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n == 0 {
+	if err != nil || n == 0 || strconv.FormatUint(n, 10) != id { // "0004" is not id 4
 		return nil, false
 	}
 	return itob(n), true

@@ -181,7 +181,7 @@ func (b *synth) groups() error {
 			if err != nil {
 				return "", err
 			}
-			return id, putJSON(gb, key, &Group{ID: id, Name: name, ParentID: parent})
+			return id, putJSON(gb, key, &Group{ID: id, Name: name, ParentID: parent, Type: GroupCommittee})
 		}
 		root, err := put("机关党委", "")
 		if err != nil {
@@ -210,7 +210,7 @@ func (b *synth) members(n int) error {
 				if err != nil {
 					return err
 				}
-				if err := putJSON(gb, key, &Group{ID: id, Name: fmt.Sprintf("第%d处", d+1), ParentID: b.info.RootID}); err != nil {
+				if err := putJSON(gb, key, &Group{ID: id, Name: fmt.Sprintf("第%d处", d+1), ParentID: b.info.RootID, Type: GroupOther}); err != nil {
 					return err
 				}
 				b.depts = append(b.depts, id)
@@ -220,7 +220,7 @@ func (b *synth) members(n int) error {
 			if err != nil {
 				return err
 			}
-			if err := putJSON(gb, key, &Group{ID: id, Name: fmt.Sprintf("第%d支部", i+1), ParentID: b.depts[d]}); err != nil {
+			if err := putJSON(gb, key, &Group{ID: id, Name: fmt.Sprintf("第%d支部", i+1), ParentID: b.depts[d], Type: GroupBranch}); err != nil {
 				return err
 			}
 			b.branches = append(b.branches, id)
@@ -342,7 +342,7 @@ func (b *synth) plansAndSessions(n int) func() error {
 					return err
 				}
 				ss.id = btoi(key)
-				sess := &Session{ID: id, GroupID: group, Title: "集中学习 " + ss.startDay, StartsAt: st, EndsAt: st.Add(2 * time.Hour),
+				sess := &Session{ID: id, GroupID: group, Kind: KindStudy, Title: "集中学习 " + ss.startDay, StartsAt: st, EndsAt: st.Add(2 * time.Hour),
 					Place: "会议室", ItemIDs: itemIDs, CreatedAt: b.p.Start.UTC(), CreatedBy: "system"}
 				if err := putJSON(sb, key, sess); err != nil {
 					return err

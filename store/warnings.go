@@ -36,6 +36,12 @@ type Warning struct {
 	Count int    `json:"count,omitempty"`
 	From  string `json:"from,omitempty"`
 	To    string `json:"to,omitempty"`
+	// GroupName names the group of a group's warning (meeting_missed,
+	// inactive_group), which has no member; MeetingKind and Slot say which
+	// meeting was missed when (compliance.go).
+	GroupName   string `json:"group_name,omitempty"`
+	MeetingKind string `json:"meeting_kind,omitempty"`
+	Slot        string `json:"slot,omitempty"`
 }
 
 // Warnings lists, for every member the rates of groupID's subtree ("" for

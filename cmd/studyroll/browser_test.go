@@ -113,12 +113,39 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"MemberOwnDataAndSessions", browserOwnData},
+		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()
 			sc.fn(t, s)
 			t.Logf("%s took %v", sc.name, time.Since(begin).Round(time.Millisecond))
 		})
+	}
+}
+
+// browserAdminAPIDoc: the admin's data screen says where the OpenAPI
+// document is, as a full address an integrator can copy.
+func browserAdminAPIDoc(t *testing.T, s *browserSuite) {
+	st := s.m.Store
+	a, err := st.MemberByUsername("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := browserPassword
+	if _, err := st.UpdateMember(store.WithActor(context.Background(), a.ID), a.ID, store.MemberPatch{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	adm := s.newTab(t, "admin", desktop)
+	adm.do(chromedp.Navigate(s.base + "/app/data"))
+	adm.login("admin")
+	adm.waitJS("the API card", `!!document.querySelector('#openapi-link')`)
+	adm.assertText("#openapi-link", s.base+"/api/v1/openapi.json")
+	if href := adm.eval(`document.querySelector('#openapi-link').href`); href != s.base+"/api/v1/openapi.json" {
+		adm.errorf("the link goes to %q", href)
+	}
+	if body := adm.eval(`document.querySelector('main')?.textContent || ''`); !strings.Contains(body, s.text("zh", "openapi.title")) {
+		adm.errorf("no %q card on the data screen", s.text("zh", "openapi.title"))
 	}
 }
 
@@ -1218,4 +1245,25 @@ func seedBrowserOrg(t *testing.T, st *store.Store) *browserOrg {
 		Place: "二楼会议室", ItemIDs: []string{plan.Items[3].ID}})
 	must(err)
 	return o
+}
+
+// ---- own data and sessions --------------------------------------------------
+
+// browserOwnData: the member's home offers their data as a zip (the link
+// downloads one), and the security screen lists their own sessions and
+// sets up a second factor by QR code.
+func browserOwnData(t *testing.T, s *browserSuite) {
+	tb := s.newTab(t, "own-data", desktop)
+	tb.do(chromedp.Navigate(s.base + "/app/home"))
+	tb.login("m2")
+	tb.waitJS("the my-data link", `document.querySelector('#my-data-download')?.getAttribute('href') === '/api/v1/me/data.zip'`)
+	if got := tb.eval(`fetch('/api/v1/me/data.zip').then(async (r) => r.status + ' ' + r.headers.get('content-type') + ' ' + new Uint8Array(await r.arrayBuffer()).slice(0, 2).join(','))`); got != "200 application/zip 80,75" {
+		t.Errorf("data.zip from the page: %s", got)
+	}
+	tb.do(chromedp.Navigate(s.base + "/app/security"))
+	tb.waitJS("own sessions with the current one", `!!document.querySelector('#my-sessions tr[data-session] .badge')`)
+	tb.do(chromedp.Click(chromedp.CSS("#totp-start")))
+	tb.waitJS("the QR image", `(() => { const i = document.querySelector('#totp-qr'); return i && i.complete && i.naturalWidth >= 100; })()`)
+	tb.assertLabelled()
+	tb.shot("security-desktop")
 }

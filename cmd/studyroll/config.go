@@ -27,8 +27,14 @@ import (
 //	  "backup":    {"keep": 7},
 //	  "snapshots": {"keep": 92},
 //	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
+//	  "meetings":  {"frequencies": {"branch": {"party_congress": "quarterly", "theme_day": "off"},
+//	                                "party_group": {"group_meeting": "monthly"}},
+//	                "minutes_due_days": 3, "first_topic_required": ["branch"]},
 //	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3}
 //	}
+//
+// A meetings frequency (monthly, quarterly, yearly or off) replaces the
+// default of that group type and kind; kinds not named keep theirs.
 //
 // Schedules are cron specs in the server's time zone (--tz), or "off".
 type config struct {
@@ -37,6 +43,7 @@ type config struct {
 	BackupKeep   int
 	SnapshotKeep int
 	Attendance   store.AttendanceRules
+	Meetings     store.MeetingRules
 	Reminders    store.ReminderRules
 	// Profile is the security profile asked for; "" keeps the store's.
 	Profile store.Profile
@@ -123,6 +130,11 @@ type configFile struct {
 		Grace       string `json:"grace"`
 		CloseAfter  string `json:"close_after"`
 	} `json:"attendance"`
+	Meetings *struct {
+		Frequencies        map[string]map[string]string `json:"frequencies"`
+		MinutesDueDays     *int                         `json:"minutes_due_days"`
+		FirstTopicRequired *[]string                    `json:"first_topic_required"`
+	} `json:"meetings"`
 	Reminders struct {
 		DayBeforeAt  string `json:"day_before_at"`
 		SoonBefore   string `json:"soon_before"`
@@ -136,7 +148,7 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules}
+		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules, Meetings: store.DefaultMeetingRules()}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -245,6 +257,33 @@ func (cfg *config) parse(data []byte) error {
 			continue
 		}
 		*d.dst = v
+	}
+	if m := f.Meetings; m != nil {
+		r := store.DefaultMeetingRules()
+		for gt, kinds := range m.Frequencies {
+			if r.Frequencies[gt] == nil {
+				r.Frequencies[gt] = map[string]store.Frequency{}
+			}
+			for k, v := range kinds {
+				if v == "off" {
+					v = ""
+				} else if v == "" {
+					v = "(empty)"
+				}
+				r.Frequencies[gt][k] = store.Frequency(v)
+			}
+		}
+		if m.MinutesDueDays != nil {
+			r.MinutesDueDays = *m.MinutesDueDays
+		}
+		if m.FirstTopicRequired != nil {
+			r.FirstTopicRequired = *m.FirstTopicRequired
+		}
+		if err := r.Validate("meetings"); err != nil {
+			probs = append(probs, err.Error())
+		} else {
+			cfg.Meetings = r
+		}
 	}
 	probs = append(probs, cfg.parseReminders(f)...)
 	if len(probs) > 0 {

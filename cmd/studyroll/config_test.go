@@ -47,6 +47,23 @@ func TestConfigParse(t *testing.T) {
 				t.Errorf("attendance %+v, want %+v", c.Attendance, want)
 			}
 		}},
+		{"meeting rules", `{"meetings": {"frequencies": {"branch": {"theme_day": "off", "life_meeting": "quarterly"}, "committee": {"party_lecture": "yearly"}}, "minutes_due_days": 5}}`, nil, func(t *testing.T, c *config) {
+			m := c.Meetings
+			if m.Frequency("branch", "theme_day") != "" || m.Frequency("branch", "life_meeting") != store.FrequencyQuarterly ||
+				m.Frequency("branch", "party_congress") != store.FrequencyQuarterly || m.Frequency("committee", "party_lecture") != store.FrequencyYearly ||
+				m.Frequency("party_group", "group_meeting") != store.FrequencyMonthly || m.MinutesDueDays != 5 || len(m.FirstTopicRequired) != 1 {
+				t.Errorf("meetings %+v", m)
+			}
+		}},
+		{"meeting defaults", `{}`, nil, func(t *testing.T, c *config) {
+			m := c.Meetings
+			if m.Frequency("branch", "committee_meeting") != store.FrequencyMonthly || m.Frequency("branch", "life_meeting") != store.FrequencyYearly || m.MinutesDueDays != 3 {
+				t.Errorf("meetings %+v", m)
+			}
+		}},
+		{"bad meeting rules", `{"meetings": {"frequencies": {"branch": {"group_meeting": "monthly", "tea": "weekly", "theme_day": "weekly"}, "club": {}}, "minutes_due_days": 0, "first_topic_required": ["unit"]}}`,
+			[]string{"meetings.frequencies.branch.group_meeting", "meetings.frequencies.branch.tea", "meetings.frequencies.branch.theme_day", "meetings.frequencies.club", "meetings.minutes_due_days", "meetings.first_topic_required"}, nil},
+		{"meeting rules typo", `{"meetings": {"frequency": {}}}`, []string{"frequency"}, nil},
 		{"bad attendance rules", `{"attendance": {"grace": "soon", "close_after": "-5m"}}`, []string{"attendance.grace", "attendance.close_after"}, nil},
 		{"not JSON", `{"schedules": `, []string{"not a valid config"}, nil},
 		{"trailing", `{} {}`, []string{"trailing"}, nil},

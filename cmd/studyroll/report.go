@@ -69,6 +69,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer s.Close()
+	s.SetMeetingRules(cfg.Meetings)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		return err
 	}

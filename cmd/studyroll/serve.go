@@ -161,6 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("config %s: %w", m.Config, err)
 	}
 	s.SetAttendanceRules(cfg.Attendance)
+	s.SetMeetingRules(cfg.Meetings)
 	s.SetReminderRules(cfg.Reminders)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		s.Close()

@@ -57,7 +57,7 @@ function memberForm(app, groups, m, done) {
         if (name.value.trim() !== m.name) body.name = name.value.trim();
         if (group.value !== String(m.group_id || '')) body.group_id = group.value;
         if (role.value !== m.role) body.role = role.value;
-        if (left.value !== (m.left_on || '')) body.left_on = left.value || null;
+        if (left.value !== (m.left_on || '')) body.left_on = left.value; // "" clears it
         if (password.value) body.password = password.value;
         res = await patch(`/members/${enc(m.id)}`, body);
       } else {
@@ -198,8 +198,13 @@ export async function data(app) {
   return h('div', {class: 'page'}, pageHead(t('data.title')),
     h('div', {class: 'grid-2 grid-wide-left'},
       card(t('import.title'), form),
-      card(t('backup.title'), h('p', {class: 'muted'}, t('backup.intro')),
-        h('a', {href: '/api/v1/backup', class: 'btn-primary', id: 'backup-download', download: ''}, t('backup.download')))));
+      h('div', null,
+        card(t('backup.title'), h('p', {class: 'muted'}, t('backup.intro')),
+          h('a', {href: '/api/v1/backup', class: 'btn-primary', id: 'backup-download', download: ''}, t('backup.download'))),
+        card(t('openapi.title'), h('p', {class: 'muted'}, t('openapi.intro')),
+          h('p', null, t('openapi.link'), colon(),
+            h('a', {href: '/api/v1/openapi.json', id: 'openapi-link', class: 'mono', target: '_blank', rel: 'noopener'},
+              `${location.origin}/api/v1/openapi.json`))))));
 }
 
 export async function audit(app) {
