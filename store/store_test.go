@@ -311,11 +311,11 @@ func TestAuthCache(t *testing.T) {
 	}
 }
 
-// TestMigration8 opens a version-7 store whose audit chain is plain
+// TestMigration9 opens a version-8 store whose audit chain is plain
 // SHA-256: it gets a key file and a "key" entry that starts the keyed
 // chain, the whole chain verifies, and the legacy part edited and
 // re-chained without the key is caught (at the key entry, which pins it).
-func TestMigration8(t *testing.T) {
+func TestMigration9(t *testing.T) {
 	dir := t.TempDir()
 	db, _ := bolt.Open(dir+"/"+FileName, 0o600, nil)
 	legacy := func(tx *bolt.Tx, actor string) error {
@@ -333,7 +333,7 @@ func TestMigration8(t *testing.T) {
 		if err := initialize(tx); err != nil {
 			return err
 		}
-		tx.Bucket(bucketMeta).Put(keyVersion, itob(7))
+		tx.Bucket(bucketMeta).Put(keyVersion, itob(8))
 		for _, a := range []string{"1", "1", "2"} {
 			if err := legacy(tx, a); err != nil {
 				return err
