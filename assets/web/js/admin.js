@@ -81,8 +81,8 @@ export async function members(app) {
   async function load() {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     try {
-      const list = items(await get(`/members${qs({group_id: filter.value})}`))
-        .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh'));
+      // the server's one order: group in tree order, roster position, pinyin
+      const list = items(await get(`/members${qs({group_id: filter.value})}`));
       const rows = list.map((m) => h('tr', {id: `member-${m.id}`, class: m.left_on ? 'is-left' : ''},
         h('th', {scope: 'row'}, m.name),
         h('td', null, m.username || ''),
