@@ -126,7 +126,10 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 			return err
 		}
 		org.Members = ms
-		return seedActivity(ctx, s, org, rng)
+		if err := seedActivity(ctx, s, org, rng); err != nil {
+			return err
+		}
+		return seedInspections(ctx, s, org, rng) // inspection.go
 	})
 	if err != nil {
 		return nil, err
