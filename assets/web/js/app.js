@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as inspect from './inspect.js';
 import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
@@ -47,6 +48,10 @@ const ROUTES = [
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],
+  [/^\/app\/inspections$/, inspect.workspace, ['inspector', 'hr', 'admin', 'lead']],
+  [/^\/app\/inspections\/([^/]+)$/, inspect.inspection, ['inspector', 'hr', 'admin', 'lead']],
+  [/^\/app\/rectifications$/, inspect.rectifications],
+  [/^\/app\/ledger$/, inspect.ledger, ['lead', 'hr', 'admin', 'inspector']],
 ];
 
 function navItems(me) {
@@ -63,6 +68,7 @@ function navItems(me) {
   if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
   }
+  list.push(...inspect.navFor(me));
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
     list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
