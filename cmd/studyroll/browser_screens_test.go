@@ -60,6 +60,14 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 		t.Errorf("%s scrolling tables without focus or a name", bad)
 	}
 
+	// HR's home lists only HR's own sessions: none of a branch's (their
+	// buttons — check in, ask for leave — would fail for someone outside it).
+	hr.do(chromedp.Navigate(s.base + "/app/home"))
+	hr.waitJS("HR's home", `!!document.querySelector('#home-sessions')`)
+	if n := hr.eval(fmt.Sprintf(`String(document.querySelectorAll('#session-%s, #session-%s').length)`, o.sessA.ID, o.sessB.ID)); n != "0" {
+		t.Errorf("HR's home lists %s sessions of 第一支部", n)
+	}
+
 	// The live screen at projector sizes, in the page and full-screen.
 	lead := s.newTab(t, "lead", desktop)
 	lead.do(chromedp.Navigate(s.base + "/app/sessions/" + o.sessB.ID + "/live"))

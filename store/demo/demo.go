@@ -120,6 +120,7 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 			}
 		}
 	}
+	assignTitles(ins)
 	err = s.Bulk(func() error {
 		ms, err := s.CreateMembers(ctx, ins)
 		if err != nil {
@@ -129,9 +130,15 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 		if err := seedActivity(ctx, s, org, rng); err != nil {
 			return err
 		}
+		if err := seedMeetings(ctx, s, org, rng); err != nil {
+			return err
+		}
 		return seedInspections(ctx, s, org, rng) // inspection.go
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := seedReminders(ctx, s, org); err != nil {
 		return nil, err
 	}
 	return org, nil

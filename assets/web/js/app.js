@@ -8,6 +8,8 @@ import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
 import * as inspect from './inspect.js';
+import * as meetings from './meetings.js';
+import * as reminders from './reminders.js';
 import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
@@ -43,6 +45,7 @@ const ROUTES = [
   [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
+  [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
   [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
   [/^\/app\/members$/, admin.members, ['admin']],
@@ -52,6 +55,8 @@ const ROUTES = [
   [/^\/app\/inspections\/([^/]+)$/, inspect.inspection, ['inspector', 'hr', 'admin', 'lead']],
   [/^\/app\/rectifications$/, inspect.rectifications],
   [/^\/app\/ledger$/, inspect.ledger, ['lead', 'hr', 'admin', 'inspector']],
+  [/^\/app\/robots$/, reminders.robots, ['lead', 'admin']],
+  [/^\/app\/outbox$/, reminders.outbox, ['admin', 'sysadmin']],
 ];
 
 function navItems(me) {
@@ -63,15 +68,15 @@ function navItems(me) {
   ];
   if (isLeadish(me)) {
     list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
-      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
+      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
-    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
+    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings'], ['/app/compliance', 'nav.compliance']);
   }
   list.push(...inspect.navFor(me));
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
-    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
+    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data'], ['/app/outbox', 'nav.outbox']);
   }
   return list;
 }
