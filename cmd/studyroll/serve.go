@@ -90,8 +90,10 @@ func parseProxy(v string) (*net.IPNet, error) {
 // Main is the running service: the store, the HTTP server and the jobs.
 // The end-to-end and browser tests start it exactly as `serve` does.
 type Main struct {
-	Addr     string
-	Data     string
+	Addr string
+	Data string
+	// AuditKey is the audit key file; "" means DATA/audit.key.
+	AuditKey string
 	Location *time.Location
 	Demo     bool
 	BaseURL  string
@@ -141,7 +143,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now})
+	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now, AuditKeyFile: m.AuditKey})
 	if err != nil {
 		return err
 	}
@@ -177,7 +179,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.sched, err = schedule.New(schedule.Config{Store: s, Logger: m.Logger, DataDir: m.Data,
 		ReportDir: filepath.Join(m.Data, "reports"), Font: font, Schedules: cfg.Schedules,
-		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now})
+		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now,
+		Rectifications: func() ([]store.Rectification, error) { return s.OpenRectifications(s.Now()) }})
 	if err != nil {
 		s.Close()
 		return err
@@ -372,7 +375,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m.Data, m.Location = sf.data, loc
+	m.Data, m.Location, m.AuditKey = sf.data, loc, sf.auditKey
 	tuneRuntime()
 	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := m.Open(ctx); err != nil {
