@@ -157,6 +157,9 @@ type codeAnswer struct {
 	Code      string    `json:"code"`
 	ExpiresAt time.Time `json:"expires_at"`
 	URL       string    `json:"url"`
+	// QRURL is what the QR code encodes: the link with the 22-character
+	// token instead of the 6 digits.
+	QRURL string `json:"qr_url"`
 }
 
 // sessionCode returns the current code of the led session and its
@@ -174,8 +177,8 @@ func (h *Handler) sessionCode(c echo.Context) (*codeAnswer, error) {
 	if base == "" {
 		base = h.scheme(c.Request()) + "://" + c.Request().Host
 	}
-	u := base + "/checkin/" + url.PathEscape(sess.ID) + "?code=" + code.Code
-	return &codeAnswer{Code: code.Code, ExpiresAt: code.ExpiresAt, URL: u}, nil
+	u := base + "/checkin/" + url.PathEscape(sess.ID) + "?code="
+	return &codeAnswer{Code: code.Code, ExpiresAt: code.ExpiresAt, URL: u + code.Code, QRURL: u + code.Token}, nil
 }
 
 // handleSessionCode handles GET /sessions/:id/code.
@@ -195,7 +198,7 @@ func (h *Handler) handleSessionQR(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	png, err := qrcode.Encode(a.URL, qrcode.Medium, 512)
+	png, err := qrcode.Encode(a.QRURL, qrcode.Medium, 512)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 		End:          d.EndsAt,
 		Place:        d.Place,
 		BlankRows:    signinBlankRows,
-		QRURL:        code.URL,
+		QRURL:        code.QRURL,
 	}
 	for _, a := range d.Audience {
 		row := forms.SignInRow{Name: a.Name}

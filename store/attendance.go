@@ -50,6 +50,9 @@ type attState struct {
 
 	mu      sync.RWMutex
 	entries map[string]*checkinEntry // by session id; ready or loading
+
+	// guard counts wrong check-in codes (checkin_guard.go).
+	guard codeGuard
 }
 
 // maxCheckinEntries bounds the check-in cache: a handful of sessions run at
@@ -268,6 +271,7 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 		return nil, false, Conflict("session_cancelled", "session %s is cancelled", sessionID)
 	}
 	akey := pairKey(e.key, mc.key)
+	entity := sessionID + "/" + memberID
 	rules := s.AttendanceRules()
 	var refuse error
 	switch {
@@ -275,10 +279,22 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 		refuse = Conflict("checkin_not_open", "check-in opens at %s", e.sess.StartsAt.Add(-rules.OpensBefore).In(s.loc).Format(time.RFC3339))
 	case !now.Before(e.sess.EndsAt):
 		refuse = Conflict("checkin_closed", "check-in closed at %s, when the session ended", e.sess.EndsAt.In(s.loc).Format(time.RFC3339))
-	case !e.codesAt(now).accepts(code):
-		err := Errorf(KindInvalid, "bad_code", "wrong or expired check-in code: scan the code on the screen again")
-		err.Fields = map[string]string{"code": "wrong or expired"}
-		refuse = err
+	}
+	// A try is reserved before the code is compared (checkin_guard.go).
+	reserved := false
+	if refuse == nil {
+		if err := s.reserveTry(sessionID, e.key, memberID, len(e.audience), now); IsKind(err, KindTooMany) {
+			refuse = err
+		} else if err != nil {
+			return nil, false, err
+		} else {
+			reserved = true
+			if !e.codesAt(now).accepts(code) {
+				err := Errorf(KindInvalid, "bad_code", "wrong or expired check-in code: scan the code on the screen again")
+				err.Fields = map[string]string{"code": "wrong or expired"}
+				refuse = err
+			}
+		}
 	}
 	if refuse != nil {
 		// A member who already has a record gets it back (a retried
@@ -289,10 +305,21 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 			return err
 		})
 		if err != nil || existing != nil {
+			if reserved {
+				s.releaseTry(sessionID, memberID, false, now)
+			}
 			return existing, false, err
+		}
+		if reserved { // a wrong code: count it
+			err := s.recordWrongCode(ctx, akey, entity)
+			s.releaseTry(sessionID, memberID, err == nil, now)
+			if err != nil {
+				return nil, false, err
+			}
 		}
 		return nil, false, refuse
 	}
+	defer s.releaseTry(sessionID, memberID, false, now)
 	at := now.UTC()
 	rec := Attendance{SessionID: sessionID, MemberID: memberID, Status: StatusPresent, CheckedInAt: &at,
 		Source: "self", UpdatedAt: at, UpdatedBy: ActorFrom(ctx)}
@@ -304,7 +331,6 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 	if err != nil {
 		return nil, false, err
 	}
-	entity := sessionID + "/" + memberID
 	var out *Attendance
 	created := false
 	err = s.batch(func(tx *bolt.Tx) error {

@@ -194,8 +194,11 @@ func TestCheckinCodeSteps(t *testing.T) {
 			t.Errorf("bad code wrote %d records, %d audit entries", r-recs, a-audits)
 		}
 	}
+	// Five malformed codes from another member (m1 has one wrong code
+	// already; a sixth would be 429 too_many_codes).
+	ctxM4 := WithActor(context.Background(), o.m4.ID)
 	for _, bad := range []string{"", "12345", "1234567", "abcdef", "12345\x00"} {
-		_, _, err := o.s.Checkin(o.ctxM1, o.sessionID, o.m1.ID, bad)
+		_, _, err := o.s.Checkin(ctxM4, o.sessionID, o.m4.ID, bad)
 		wantCode(t, err, KindInvalid, "bad_code")
 	}
 	// The previous step's code, at the last second of the next step.

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/binary"
 	"time"
 
@@ -53,25 +54,54 @@ func checkinCode(secret []byte, step int64) [CodeDigits]byte {
 	return code
 }
 
-// stepCodes are the codes accepted during one step: its own and the
-// previous step's.
+// TokenLen is the length of the check-in token the QR code carries: 128
+// bits of HMAC-SHA256 in unpadded base64url. A phone that scans the QR
+// sends it instead of the 6 digits; it cannot be guessed the way 6 digits
+// can.
+const TokenLen = 22
+
+// checkinToken is the QR token of secret at step: HMAC-SHA256(secret,
+// "studyroll qr token" || big-endian uint64(step)), its first 16 bytes in
+// base64url.
+func checkinToken(secret []byte, step int64) [TokenLen]byte {
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(step))
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("studyroll qr token"))
+	m.Write(msg[:])
+	var buf [sha256.Size]byte
+	sum := m.Sum(buf[:0])
+	var tok [TokenLen]byte
+	base64.RawURLEncoding.Encode(tok[:], sum[:16])
+	return tok
+}
+
+// stepCodes are the codes and tokens accepted during one step: its own and
+// the previous step's.
 type stepCodes struct {
-	step      int64
-	cur, prev [CodeDigits]byte
+	step            int64
+	cur, prev       [CodeDigits]byte
+	curTok, prevTok [TokenLen]byte
 }
 
 func codesAt(secret []byte, step int64) *stepCodes {
-	return &stepCodes{step: step, cur: checkinCode(secret, step), prev: checkinCode(secret, step-1)}
+	return &stepCodes{step: step, cur: checkinCode(secret, step), prev: checkinCode(secret, step-1),
+		curTok: checkinToken(secret, step), prevTok: checkinToken(secret, step-1)}
 }
 
-// accepts compares code with both accepted codes in constant time (both
-// comparisons always run). Only the length, which is public, short-cuts.
+// accepts compares code with both accepted codes (6 digits) or both
+// accepted tokens (the QR's) in constant time (both comparisons always
+// run). Only the length, which is public, short-cuts.
 func (c *stepCodes) accepts(code string) bool {
-	if len(code) != CodeDigits {
-		return false
+	var a, b int
+	switch len(code) {
+	case CodeDigits:
+		a = subtle.ConstantTimeCompare([]byte(code), c.cur[:])
+		b = subtle.ConstantTimeCompare([]byte(code), c.prev[:])
+	case TokenLen:
+		a = subtle.ConstantTimeCompare([]byte(code), c.curTok[:])
+		b = subtle.ConstantTimeCompare([]byte(code), c.prevTok[:])
 	}
-	a := subtle.ConstantTimeCompare([]byte(code), c.cur[:])
-	b := subtle.ConstantTimeCompare([]byte(code), c.prev[:])
 	return a|b == 1
 }
 
@@ -83,7 +113,9 @@ func checkCode(secret []byte, code string, now time.Time) bool {
 // CheckinCode is what the lead's screen shows: the current code and when it
 // stops being accepted (the end of the step after its own).
 type CheckinCode struct {
-	Code      string    `json:"code"`
+	Code string `json:"code"`
+	// Token is what the QR code carries instead of the digits.
+	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -115,6 +147,6 @@ func (s *Store) SessionCode(id string) (*CheckinCode, error) {
 		return nil, err
 	}
 	step := codeStep(s.now())
-	code := checkinCode(secret, step)
-	return &CheckinCode{Code: string(code[:]), ExpiresAt: stepEnd(step + 1).In(s.loc)}, nil
+	code, tok := checkinCode(secret, step), checkinToken(secret, step)
+	return &CheckinCode{Code: string(code[:]), Token: string(tok[:]), ExpiresAt: stepEnd(step + 1).In(s.loc)}, nil
 }

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{4, "period locks: locked, revision 1", migrateLockRevisions},
 	{5, "reminder buckets: robots, reminder_settings, outbox, outbox_keys, outbox_due", migrateReminderBuckets},
 	{6, "group types and session kinds", migrateMeetingKinds},
+	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
 }
 
 // SchemaVersion is the version this binary writes.

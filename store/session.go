@@ -405,6 +405,9 @@ type SessionDetail struct {
 	Audience      []AudienceMember  `json:"audience"`
 	LeaveRequests []LeaveEntry      `json:"leave_requests"`
 	Counts        AttendanceCounts  `json:"counts"`
+	// CodeLocks are the members stopped from self check-in after too many
+	// wrong codes (the lead marks them by hand).
+	CodeLocks []CodeLock `json:"code_locks"`
 }
 
 // OnlyMember keeps only member memberID's own entries in the audience,
@@ -428,7 +431,13 @@ func (d *SessionDetail) OnlyMember(memberID string) {
 			lv = append(lv, l)
 		}
 	}
-	d.Audience, d.Attendance, d.LeaveRequests = aud, att, lv
+	cl := []CodeLock{}
+	for _, l := range d.CodeLocks {
+		if l.MemberID == memberID {
+			cl = append(cl, l)
+		}
+	}
+	d.Audience, d.Attendance, d.LeaveRequests, d.CodeLocks = aud, att, lv, cl
 }
 
 // SessionDetail returns a session with its audience, records, leave
@@ -489,7 +498,8 @@ func (s *Store) SessionDetail(id string) (*SessionDetail, error) {
 		for _, r := range reqs {
 			d.LeaveRequests = append(d.LeaveRequests, LeaveEntry{LeaveRequest: r, Name: names[r.MemberID]})
 		}
-		return nil
+		d.CodeLocks, err = codeLocksTx(tx, keyOrZero(id), names)
+		return err
 	})
 	return d, err
 }

@@ -272,7 +272,7 @@ func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 // exist.
 func idKey(id string) ([]byte, bool) {
 	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n == 0 {
+	if err != nil || n == 0 || strconv.FormatUint(n, 10) != id { // "0004" is not id 4
 		return nil, false
 	}
 	return itob(n), true

@@ -81,6 +81,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     row.badge = h('span', {class: 'badge'});
     row.time = h('span', {class: 'att-time muted'});
     row.extra = h('span', {class: 'att-extra muted'});
+    row.lock = h('span', {class: 'badge badge-absent att-code-locked', hidden: true}, t('att.code_locked'));
     row.noteInput = h('input', {id: `att-note-${mid}`, name: 'note', class: 'note-input'});
     row.buttons = STATUSES.map((st) => h('button', {type: 'button', class: `btn-status btn-${st}`,
       'data-set-status': st, 'aria-pressed': 'false', 'aria-label': `${name}${colon()}${statusLabel(st)}`,
@@ -95,7 +96,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
         moreBtn.setAttribute('aria-expanded', String(!more.hidden));
       }}, t('att.more'));
     row.li = h('li', {class: 'att-row', id: `att-${mid}`, 'data-member': mid, 'data-status': 'none'},
-      h('div', {class: 'att-who'}, h('span', {class: 'att-name'}, name), row.badge, row.time, row.extra,
+      h('div', {class: 'att-who'}, h('span', {class: 'att-name'}, name), row.badge, row.lock, row.time, row.extra,
         opts.compact ? null : moreBtn),
       h('div', {class: 'att-actions', role: 'group', 'aria-label': t('att.set_for', {name})}, row.buttons),
       opts.compact ? null : more);
@@ -156,10 +157,14 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     }
     const ph = list.querySelector('.att-placeholder');
     if (ph && people.length) ph.remove();
+    const locked = new Set((sess.code_locks || []).map((l) => String(l.member_id)));
     for (const [id, name] of people) {
       let row = rows.get(id);
       if (!row) { row = makeRow(id, name || id); list.appendChild(row.li); }
       applyRecord(row, recs.get(id));
+      // too many wrong codes: only the lead can mark them now
+      row.lock.hidden = !locked.has(id) || Boolean(recs.get(id));
+      row.li.toggleAttribute('data-code-locked', !row.lock.hidden);
     }
     clear(sumWrap, summaryNode(counts(sess)));
     if (!opts.compact) renderLeaves(sess);

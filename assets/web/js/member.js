@@ -154,7 +154,10 @@ export async function checkin(app, id) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const c = codeInput.value.trim();
-    if (!/^\d{6}$/.test(c)) { setStatus(box, t('checkin.code_invalid'), 'error'); return; }
+    // 6 typed digits, or the 22-character token a scanned QR code carries
+    if (!/^\d{6}$/.test(c) && !(c === code && /^[A-Za-z0-9_-]{22}$/.test(c))) {
+      setStatus(box, t('checkin.code_invalid'), 'error'); return;
+    }
     btn.disabled = true;
     setStatus(box, t('common.working'));
     try {
@@ -167,6 +170,7 @@ export async function checkin(app, id) {
       if (err.code === 'bad_code') {
         // a stale QR: let the member type the digits shown on the screen
         codeField.hidden = false;
+        if (codeInput.value.length !== 6) codeInput.value = '';
         codeInput.select();
         codeInput.focus();
       }
