@@ -186,6 +186,39 @@ func (e CheckinAnswerStatus) Valid() bool {
 	}
 }
 
+// Defines values for ComplianceItemKind.
+const (
+	ComplianceItemKindCommitteeMeeting ComplianceItemKind = "committee_meeting"
+	ComplianceItemKindGroupMeeting     ComplianceItemKind = "group_meeting"
+	ComplianceItemKindLifeMeeting      ComplianceItemKind = "life_meeting"
+	ComplianceItemKindPartyCongress    ComplianceItemKind = "party_congress"
+	ComplianceItemKindPartyLecture     ComplianceItemKind = "party_lecture"
+	ComplianceItemKindStudy            ComplianceItemKind = "study"
+	ComplianceItemKindThemeDay         ComplianceItemKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the ComplianceItemKind enum.
+func (e ComplianceItemKind) Valid() bool {
+	switch e {
+	case ComplianceItemKindCommitteeMeeting:
+		return true
+	case ComplianceItemKindGroupMeeting:
+		return true
+	case ComplianceItemKindLifeMeeting:
+		return true
+	case ComplianceItemKindPartyCongress:
+		return true
+	case ComplianceItemKindPartyLecture:
+		return true
+	case ComplianceItemKindStudy:
+		return true
+	case ComplianceItemKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorErrorCode.
 const (
 	ErrorErrorCodeAccountClosed        ErrorErrorCode = "account_closed"
@@ -194,6 +227,7 @@ const (
 	ErrorErrorCodeBadCode              ErrorErrorCode = "bad_code"
 	ErrorErrorCodeBadCredentials       ErrorErrorCode = "bad_credentials"
 	ErrorErrorCodeBadRows              ErrorErrorCode = "bad_rows"
+	ErrorErrorCodeBadSecondFactor      ErrorErrorCode = "bad_second_factor"
 	ErrorErrorCodeBusy                 ErrorErrorCode = "busy"
 	ErrorErrorCodeCheckinClosed        ErrorErrorCode = "checkin_closed"
 	ErrorErrorCodeCheckinNotOpen       ErrorErrorCode = "checkin_not_open"
@@ -208,15 +242,18 @@ const (
 	ErrorErrorCodeInvalid              ErrorErrorCode = "invalid"
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
 	ErrorErrorCodeJobsDisabled         ErrorErrorCode = "jobs_disabled"
+	ErrorErrorCodeKindInUse            ErrorErrorCode = "kind_in_use"
 	ErrorErrorCodeLeaveExists          ErrorErrorCode = "leave_exists"
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
+	ErrorErrorCodeNoEnrolment          ErrorErrorCode = "no_enrolment"
 	ErrorErrorCodeNotCovered           ErrorErrorCode = "not_covered"
 	ErrorErrorCodeNotFound             ErrorErrorCode = "not_found"
 	ErrorErrorCodeNotInAudience        ErrorErrorCode = "not_in_audience"
 	ErrorErrorCodeNotInRates           ErrorErrorCode = "not_in_rates"
 	ErrorErrorCodeNotLeaveOrAbsent     ErrorErrorCode = "not_leave_or_absent"
 	ErrorErrorCodeNotLocked            ErrorErrorCode = "not_locked"
+	ErrorErrorCodeNotQueued            ErrorErrorCode = "not_queued"
 	ErrorErrorCodeNotSelfStudy         ErrorErrorCode = "not_self_study"
 	ErrorErrorCodeNotStarted           ErrorErrorCode = "not_started"
 	ErrorErrorCodeOwnRecord            ErrorErrorCode = "own_record"
@@ -228,8 +265,11 @@ const (
 	ErrorErrorCodeReportsStarting      ErrorErrorCode = "reports_starting"
 	ErrorErrorCodeRobotDisabled        ErrorErrorCode = "robot_disabled"
 	ErrorErrorCodeRoleForbidden        ErrorErrorCode = "role_forbidden"
+	ErrorErrorCodeSecondFactorEnrolled ErrorErrorCode = "second_factor_enrolled"
+	ErrorErrorCodeSecondFactorRequired ErrorErrorCode = "second_factor_required"
 	ErrorErrorCodeSeparationOfDuties   ErrorErrorCode = "separation_of_duties"
 	ErrorErrorCodeSessionCancelled     ErrorErrorCode = "session_cancelled"
+	ErrorErrorCodeSessionIdle          ErrorErrorCode = "session_idle"
 	ErrorErrorCodeSessionNotStarted    ErrorErrorCode = "session_not_started"
 	ErrorErrorCodeShuttingDown         ErrorErrorCode = "shutting_down"
 	ErrorErrorCodeStoreClosed          ErrorErrorCode = "store_closed"
@@ -237,7 +277,9 @@ const (
 	ErrorErrorCodeTooLarge             ErrorErrorCode = "too_large"
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
+	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
+	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
 	ErrorErrorCodeUnsupportedMediaType ErrorErrorCode = "unsupported_media_type"
 )
@@ -256,6 +298,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeBadCredentials:
 		return true
 	case ErrorErrorCodeBadRows:
+		return true
+	case ErrorErrorCodeBadSecondFactor:
 		return true
 	case ErrorErrorCodeBusy:
 		return true
@@ -285,11 +329,15 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeJobsDisabled:
 		return true
+	case ErrorErrorCodeKindInUse:
+		return true
 	case ErrorErrorCodeLeaveExists:
 		return true
 	case ErrorErrorCodeMalformed:
 		return true
 	case ErrorErrorCodeMethodNotAllowed:
+		return true
+	case ErrorErrorCodeNoEnrolment:
 		return true
 	case ErrorErrorCodeNotCovered:
 		return true
@@ -302,6 +350,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeNotLeaveOrAbsent:
 		return true
 	case ErrorErrorCodeNotLocked:
+		return true
+	case ErrorErrorCodeNotQueued:
 		return true
 	case ErrorErrorCodeNotSelfStudy:
 		return true
@@ -325,9 +375,15 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeRoleForbidden:
 		return true
+	case ErrorErrorCodeSecondFactorEnrolled:
+		return true
+	case ErrorErrorCodeSecondFactorRequired:
+		return true
 	case ErrorErrorCodeSeparationOfDuties:
 		return true
 	case ErrorErrorCodeSessionCancelled:
+		return true
+	case ErrorErrorCodeSessionIdle:
 		return true
 	case ErrorErrorCodeSessionNotStarted:
 		return true
@@ -343,11 +399,90 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeTooManyAttempts:
 		return true
+	case ErrorErrorCodeTooManyCodes:
+		return true
 	case ErrorErrorCodeTooManyRobots:
+		return true
+	case ErrorErrorCodeTotpReused:
 		return true
 	case ErrorErrorCodeUnauthorized:
 		return true
 	case ErrorErrorCodeUnsupportedMediaType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupType.
+const (
+	GroupTypeBranch     GroupType = "branch"
+	GroupTypeCommittee  GroupType = "committee"
+	GroupTypeOther      GroupType = "other"
+	GroupTypePartyGroup GroupType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupType enum.
+func (e GroupType) Valid() bool {
+	switch e {
+	case GroupTypeBranch:
+		return true
+	case GroupTypeCommittee:
+		return true
+	case GroupTypeOther:
+		return true
+	case GroupTypePartyGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupInputType.
+const (
+	GroupInputTypeBranch     GroupInputType = "branch"
+	GroupInputTypeCommittee  GroupInputType = "committee"
+	GroupInputTypeEmpty      GroupInputType = ""
+	GroupInputTypeOther      GroupInputType = "other"
+	GroupInputTypePartyGroup GroupInputType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupInputType enum.
+func (e GroupInputType) Valid() bool {
+	switch e {
+	case GroupInputTypeBranch:
+		return true
+	case GroupInputTypeCommittee:
+		return true
+	case GroupInputTypeEmpty:
+		return true
+	case GroupInputTypeOther:
+		return true
+	case GroupInputTypePartyGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupPatchType.
+const (
+	GroupPatchTypeBranch     GroupPatchType = "branch"
+	GroupPatchTypeCommittee  GroupPatchType = "committee"
+	GroupPatchTypeOther      GroupPatchType = "other"
+	GroupPatchTypePartyGroup GroupPatchType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupPatchType enum.
+func (e GroupPatchType) Valid() bool {
+	switch e {
+	case GroupPatchTypeBranch:
+		return true
+	case GroupPatchTypeCommittee:
+		return true
+	case GroupPatchTypeOther:
+		return true
+	case GroupPatchTypePartyGroup:
 		return true
 	default:
 		return false
@@ -879,6 +1014,39 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SessionKind.
+const (
+	SessionKindCommitteeMeeting SessionKind = "committee_meeting"
+	SessionKindGroupMeeting     SessionKind = "group_meeting"
+	SessionKindLifeMeeting      SessionKind = "life_meeting"
+	SessionKindPartyCongress    SessionKind = "party_congress"
+	SessionKindPartyLecture     SessionKind = "party_lecture"
+	SessionKindStudy            SessionKind = "study"
+	SessionKindThemeDay         SessionKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionKind enum.
+func (e SessionKind) Valid() bool {
+	switch e {
+	case SessionKindCommitteeMeeting:
+		return true
+	case SessionKindGroupMeeting:
+		return true
+	case SessionKindLifeMeeting:
+		return true
+	case SessionKindPartyCongress:
+		return true
+	case SessionKindPartyLecture:
+		return true
+	case SessionKindStudy:
+		return true
+	case SessionKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionLeadSource.
 const (
 	SessionLeadSourceManual   SessionLeadSource = "manual"
@@ -897,6 +1065,39 @@ func (e SessionLeadSource) Valid() bool {
 	}
 }
 
+// Defines values for SessionDetailKind.
+const (
+	SessionDetailKindCommitteeMeeting SessionDetailKind = "committee_meeting"
+	SessionDetailKindGroupMeeting     SessionDetailKind = "group_meeting"
+	SessionDetailKindLifeMeeting      SessionDetailKind = "life_meeting"
+	SessionDetailKindPartyCongress    SessionDetailKind = "party_congress"
+	SessionDetailKindPartyLecture     SessionDetailKind = "party_lecture"
+	SessionDetailKindStudy            SessionDetailKind = "study"
+	SessionDetailKindThemeDay         SessionDetailKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionDetailKind enum.
+func (e SessionDetailKind) Valid() bool {
+	switch e {
+	case SessionDetailKindCommitteeMeeting:
+		return true
+	case SessionDetailKindGroupMeeting:
+		return true
+	case SessionDetailKindLifeMeeting:
+		return true
+	case SessionDetailKindPartyCongress:
+		return true
+	case SessionDetailKindPartyLecture:
+		return true
+	case SessionDetailKindStudy:
+		return true
+	case SessionDetailKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionDetailLeadSource.
 const (
 	SessionDetailLeadSourceManual   SessionDetailLeadSource = "manual"
@@ -909,6 +1110,42 @@ func (e SessionDetailLeadSource) Valid() bool {
 	case SessionDetailLeadSourceManual:
 		return true
 	case SessionDetailLeadSourceRotation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionInputKind.
+const (
+	SessionInputKindCommitteeMeeting SessionInputKind = "committee_meeting"
+	SessionInputKindEmpty            SessionInputKind = ""
+	SessionInputKindGroupMeeting     SessionInputKind = "group_meeting"
+	SessionInputKindLifeMeeting      SessionInputKind = "life_meeting"
+	SessionInputKindPartyCongress    SessionInputKind = "party_congress"
+	SessionInputKindPartyLecture     SessionInputKind = "party_lecture"
+	SessionInputKindStudy            SessionInputKind = "study"
+	SessionInputKindThemeDay         SessionInputKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionInputKind enum.
+func (e SessionInputKind) Valid() bool {
+	switch e {
+	case SessionInputKindCommitteeMeeting:
+		return true
+	case SessionInputKindEmpty:
+		return true
+	case SessionInputKindGroupMeeting:
+		return true
+	case SessionInputKindLifeMeeting:
+		return true
+	case SessionInputKindPartyCongress:
+		return true
+	case SessionInputKindPartyLecture:
+		return true
+	case SessionInputKindStudy:
+		return true
+	case SessionInputKindThemeDay:
 		return true
 	default:
 		return false
@@ -944,6 +1181,9 @@ const (
 	BelowTarget        WarningKind = "below_target"
 	CannotReach        WarningKind = "cannot_reach"
 	ConsecutiveAbsence WarningKind = "consecutive_absence"
+	InactiveGroup      WarningKind = "inactive_group"
+	MeetingMissed      WarningKind = "meeting_missed"
+	MemberNoOrgLife    WarningKind = "member_no_org_life"
 )
 
 // Valid indicates whether the value is a known member of the WarningKind enum.
@@ -954,6 +1194,45 @@ func (e WarningKind) Valid() bool {
 	case CannotReach:
 		return true
 	case ConsecutiveAbsence:
+		return true
+	case InactiveGroup:
+		return true
+	case MeetingMissed:
+		return true
+	case MemberNoOrgLife:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WarningMeetingKind.
+const (
+	WarningMeetingKindCommitteeMeeting WarningMeetingKind = "committee_meeting"
+	WarningMeetingKindGroupMeeting     WarningMeetingKind = "group_meeting"
+	WarningMeetingKindLifeMeeting      WarningMeetingKind = "life_meeting"
+	WarningMeetingKindPartyCongress    WarningMeetingKind = "party_congress"
+	WarningMeetingKindPartyLecture     WarningMeetingKind = "party_lecture"
+	WarningMeetingKindStudy            WarningMeetingKind = "study"
+	WarningMeetingKindThemeDay         WarningMeetingKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the WarningMeetingKind enum.
+func (e WarningMeetingKind) Valid() bool {
+	switch e {
+	case WarningMeetingKindCommitteeMeeting:
+		return true
+	case WarningMeetingKindGroupMeeting:
+		return true
+	case WarningMeetingKindLifeMeeting:
+		return true
+	case WarningMeetingKindPartyCongress:
+		return true
+	case WarningMeetingKindPartyLecture:
+		return true
+	case WarningMeetingKindStudy:
+		return true
+	case WarningMeetingKindThemeDay:
 		return true
 	default:
 		return false
@@ -1017,6 +1296,24 @@ func (e GetMemberReportParamsLang) Valid() bool {
 	}
 }
 
+// Defines values for GetMinutesPDFParamsLang.
+const (
+	GetMinutesPDFParamsLangEn GetMinutesPDFParamsLang = "en"
+	GetMinutesPDFParamsLangZh GetMinutesPDFParamsLang = "zh"
+)
+
+// Valid indicates whether the value is a known member of the GetMinutesPDFParamsLang enum.
+func (e GetMinutesPDFParamsLang) Valid() bool {
+	switch e {
+	case GetMinutesPDFParamsLangEn:
+		return true
+	case GetMinutesPDFParamsLangZh:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSigninSheetParamsLang.
 const (
 	GetSigninSheetParamsLangEn GetSigninSheetParamsLang = "en"
@@ -1033,6 +1330,17 @@ func (e GetSigninSheetParamsLang) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Absentee defines model for Absentee.
+type Absentee struct {
+	MadeUp bool `json:"made_up"`
+
+	// MemberId Example: 42
+	MemberId string  `json:"member_id"`
+	Name     string  `json:"name"`
+	Reason   *string `json:"reason,omitempty"`
+	Status   string  `json:"status"`
 }
 
 // Attendance One member's attendance record at one session, with its make-up.
@@ -1161,6 +1469,12 @@ type AuditEntryList struct {
 	Items []AuditEntry `json:"items"`
 }
 
+// Check defines model for Check.
+type Check struct {
+	Ok     bool   `json:"ok"`
+	Reason string `json:"reason"`
+}
+
 // CheckinAnswer defines model for CheckinAnswer.
 type CheckinAnswer struct {
 	CheckedInAt *time.Time `json:"checked_in_at"`
@@ -1189,7 +1503,10 @@ type CheckinCode struct {
 	// ExpiresAt When this code stops being accepted.
 	ExpiresAt time.Time `json:"expires_at"`
 
-	// Url The check-in page with the code.
+	// QrUrl What the QR code encodes: the check-in page with a longer token than the 6 digits.
+	QrUrl string `json:"qr_url"`
+
+	// Url The check-in page with the 6-digit code.
 	Url string `json:"url"`
 }
 
@@ -1197,6 +1514,49 @@ type CheckinCode struct {
 type CheckinRequest struct {
 	// Code The 6-digit code shown by the lead.
 	Code string `json:"code"`
+}
+
+// CodeLock defines model for CodeLock.
+type CodeLock struct {
+	LockedAt time.Time `json:"locked_at"`
+
+	// MemberId Example: 42
+	MemberId string `json:"member_id"`
+	Name     string `json:"name"`
+	Wrong    int    `json:"wrong"`
+}
+
+// ComplianceItem defines model for ComplianceItem.
+type ComplianceItem struct {
+	// Due The slot has ended or is running.
+	Due bool `json:"due"`
+
+	// GroupId Example: 42
+	GroupId  string             `json:"group_id"`
+	Held     int                `json:"held"`
+	Kind     ComplianceItemKind `json:"kind"`
+	Missing  int                `json:"missing"`
+	Required int                `json:"required"`
+
+	// Slot `2023-07` (monthly), `2023Q3` (quarterly) or `2023` (yearly).
+	Slot string `json:"slot"`
+}
+
+// ComplianceItemKind defines model for ComplianceItem.Kind.
+type ComplianceItemKind string
+
+// ComplianceItemList defines model for ComplianceItemList.
+type ComplianceItemList struct {
+	Items []ComplianceItem `json:"items"`
+}
+
+// Enrolment defines model for Enrolment.
+type Enrolment struct {
+	// OtpauthUrl The otpauth:// URL of the key, for an authenticator app.
+	OtpauthUrl string `json:"otpauth_url"`
+
+	// Secret The key (base32).
+	Secret string `json:"secret"`
 }
 
 // Error Every error answer: `{"error": {code, message, fields?}}`.
@@ -1235,6 +1595,15 @@ type Error struct {
 		// - `not_self_study`: 409: marking done an item studied at sessions
 		// - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 		// - `period_open`: 409: locking a period that has not ended
+		// - `second_factor_enrolled`: 409: a second factor is already set up
+		// - `no_enrolment`: 409: confirming a second factor without asking for a key first
+		// - `bad_second_factor`: 401: a wrong or expired authenticator or recovery code
+		// - `totp_reused`: 401: an authenticator code that was already used
+		// - `session_idle`: 401: the login session was idle for longer than the idle timeout
+		// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
+		// - `not_queued`: 409: the outbox message is no longer queued
+		// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+		// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 		// - `too_many_robots`: 409: a group has at most 20 robots
 		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
@@ -1257,6 +1626,9 @@ type Error struct {
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
 		Code ErrorErrorCode `json:"code"`
+
+		// Enrol POST /login, `second_factor_required` for an account that must enrol: the key to add to an authenticator app.
+		Enrol *Enrolment `json:"enrol,omitempty"`
 
 		// Fields Each offending input (a body field like `items[0].due_on`, a query parameter, a CSV line like `line 4`) with the reason.
 		Fields *map[string]string `json:"fields,omitempty"`
@@ -1299,6 +1671,15 @@ type Error struct {
 // - `not_self_study`: 409: marking done an item studied at sessions
 // - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 // - `period_open`: 409: locking a period that has not ended
+// - `second_factor_enrolled`: 409: a second factor is already set up
+// - `no_enrolment`: 409: confirming a second factor without asking for a key first
+// - `bad_second_factor`: 401: a wrong or expired authenticator or recovery code
+// - `totp_reused`: 401: an authenticator code that was already used
+// - `session_idle`: 401: the login session was idle for longer than the idle timeout
+// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
+// - `not_queued`: 409: the outbox message is no longer queued
+// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 // - `too_many_robots`: 409: a group has at most 20 robots
 // - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
@@ -1384,6 +1765,18 @@ type ExamList struct {
 	Items []Exam `json:"items"`
 }
 
+// Four The 四落实 of a session: people, time, content, effect, each with its reason.
+type Four struct {
+	All     bool  `json:"all"`
+	Content Check `json:"content"`
+	Effect  Check `json:"effect"`
+	People  Check `json:"people"`
+
+	// SessionId Example: 42
+	SessionId string `json:"session_id"`
+	Time      Check  `json:"time"`
+}
+
 // Group defines model for Group.
 type Group struct {
 	// Id Example: 42
@@ -1397,7 +1790,13 @@ type Group struct {
 
 	// Position The place among its siblings, 1 first.
 	Position int `json:"position"`
+
+	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+	Type GroupType `json:"type"`
 }
+
+// GroupType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+type GroupType string
 
 // GroupInput defines model for GroupInput.
 type GroupInput struct {
@@ -1409,7 +1808,13 @@ type GroupInput struct {
 
 	// Position The place among its siblings (1 first; the siblings after it move down); absent, 0 or past the last: last.
 	Position *int `json:"position,omitempty"`
+
+	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`. Absent or empty: inferred from the name and depth.
+	Type *GroupInputType `json:"type,omitempty"`
 }
+
+// GroupInputType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`. Absent or empty: inferred from the name and depth.
+type GroupInputType string
 
 // GroupList defines model for GroupList.
 type GroupList struct {
@@ -1423,7 +1828,13 @@ type GroupPatch struct {
 
 	// Position Moves the group to that place among its siblings (past the last: last) and renumbers them 1…n.
 	Position *int `json:"position,omitempty"`
+
+	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+	Type *GroupPatchType `json:"type,omitempty"`
 }
+
+// GroupPatchType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+type GroupPatchType string
 
 // ImportResult defines model for ImportResult.
 type ImportResult struct {
@@ -1603,6 +2014,12 @@ type LoginAnswer struct {
 	// Member An account. A password or its hash is never sent.
 	Member Member `json:"member"`
 
+	// PasswordExpired Present (true) when the password has expired: the app asks for a new one; the login still works.
+	PasswordExpired *bool `json:"password_expired,omitempty"`
+
+	// RecoveryCodes Only when this login confirmed a second factor: the recovery codes, shown once.
+	RecoveryCodes *[]string `json:"recovery_codes,omitempty"`
+
 	// Token Send as `Authorization: Bearer TOKEN`.
 	Token string `json:"token"`
 }
@@ -1611,8 +2028,37 @@ type LoginAnswer struct {
 type LoginRequest struct {
 	Password string `json:"password"`
 
+	// RecoveryCode A recovery code instead of totp (each works once).
+	RecoveryCode *string `json:"recovery_code,omitempty"`
+
+	// Totp The current code of the account's authenticator app, for an account with a second factor.
+	Totp *string `json:"totp,omitempty"`
+
 	// Username Matched case-insensitively after trimming.
 	Username string `json:"username"`
+}
+
+// LoginSession defines model for LoginSession.
+type LoginSession struct {
+	// Address The client address at login.
+	Address *string `json:"address,omitempty"`
+
+	// Agent The browser or program (User-Agent).
+	Agent     *string   `json:"agent,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Current The session of this request.
+	Current   bool      `json:"current"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Id Example: 42
+	Id       string    `json:"id"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// LoginSessionList defines model for LoginSessionList.
+type LoginSessionList struct {
+	Items []LoginSession `json:"items"`
 }
 
 // MakeupInput defines model for MakeupInput.
@@ -1761,6 +2207,60 @@ type Minutes struct {
 	Shares    []Share `json:"shares"`
 }
 
+// MinutesInput defines model for MinutesInput.
+type MinutesInput struct {
+	// Decisions 决定事项
+	Decisions *string `json:"decisions,omitempty"`
+
+	// FirstTopic 第一议题
+	FirstTopic *string `json:"first_topic,omitempty"`
+
+	// HostId 主持人
+	HostId *string `json:"host_id,omitempty"`
+
+	// RecorderId 记录人
+	RecorderId *string `json:"recorder_id,omitempty"`
+
+	// Summary 会议内容摘要
+	Summary *string `json:"summary,omitempty"`
+}
+
+// MinutesRecord A session's minutes (会议记录); the counts and absentees come from attendance.
+type MinutesRecord struct {
+	Absent    int        `json:"absent"`
+	Absentees []Absentee `json:"absentees"`
+
+	// Complete Every required part is there.
+	Complete    bool       `json:"complete"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Decisions   string     `json:"decisions"`
+
+	// DueOn The last day to complete them (working days after the session).
+	DueOn      string  `json:"due_on"`
+	Expected   int     `json:"expected"`
+	FirstTopic string  `json:"first_topic"`
+	HostId     string  `json:"host_id"`
+	HostName   *string `json:"host_name,omitempty"`
+	Late       bool    `json:"late"`
+	Leave      int     `json:"leave"`
+
+	// Missing The parts still missing.
+	Missing []string `json:"missing"`
+	Present int      `json:"present"`
+
+	// Recorded Minutes have been written.
+	Recorded     bool       `json:"recorded"`
+	RecordedAt   *time.Time `json:"recorded_at,omitempty"`
+	RecorderId   string     `json:"recorder_id"`
+	RecorderName *string    `json:"recorder_name,omitempty"`
+
+	// SessionId Example: 42
+	SessionId string     `json:"session_id"`
+	Summary   string     `json:"summary"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	UpdatedBy *string    `json:"updated_by,omitempty"`
+}
+
 // OutboxMessage defines model for OutboxMessage.
 type OutboxMessage struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1809,6 +2309,14 @@ type OutboxMessageState string
 // OutboxMessageList defines model for OutboxMessageList.
 type OutboxMessageList struct {
 	Items []OutboxMessage `json:"items"`
+}
+
+// PasswordChange defines model for PasswordChange.
+type PasswordChange struct {
+	Current string `json:"current"`
+
+	// New The password policy applies.
+	New string `json:"new"`
 }
 
 // PeriodLock defines model for PeriodLock.
@@ -1965,6 +2473,9 @@ type Rates struct {
 	AsOf       time.Time `json:"as_of"`
 	Completion Ratio     `json:"completion"`
 	Excellence Ratio     `json:"excellence"`
+
+	// Four The subtree's 四落实 rate: sessions with all four fulfilments / sessions held. Left out of a member's own answer.
+	Four *Ratio `json:"four,omitempty"`
 
 	// GroupId The subtree reported; null for a member's own answer and for the whole organisation.
 	//
@@ -2240,6 +2751,23 @@ type ScoresInput struct {
 	} `json:"scores"`
 }
 
+// SecondFactorConfirmed defines model for SecondFactorConfirmed.
+type SecondFactorConfirmed struct {
+	Enrolled bool `json:"enrolled"`
+
+	// RecoveryCodes Shown once.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// SecondFactorStatus defines model for SecondFactorStatus.
+type SecondFactorStatus struct {
+	Enrolled          bool `json:"enrolled"`
+	RecoveryCodesLeft int  `json:"recovery_codes_left"`
+
+	// Required The role or policy requires a second factor.
+	Required bool `json:"required"`
+}
+
 // Session A study session (集中学习); it targets a group and so its whole subtree.
 type Session struct {
 	Cancelled bool `json:"cancelled"`
@@ -2255,12 +2783,18 @@ type Session struct {
 	// EndsAt In the server's time zone.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题; left out when empty.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId Example: 42
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
 	Id      string   `json:"id"`
 	ItemIds []string `json:"item_ids"`
+
+	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+	Kind SessionKind `json:"kind"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -2276,6 +2810,9 @@ type Session struct {
 	Title    string    `json:"title"`
 }
 
+// SessionKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+type SessionKind string
+
 // SessionLeadSource defines model for Session.LeadSource.
 type SessionLeadSource string
 
@@ -2289,7 +2826,10 @@ type SessionDetail struct {
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 
 	// ClosedAt Once the closing job has marked the missing audience absent.
-	ClosedAt  *time.Time       `json:"closed_at,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+
+	// CodeLocks Members whose self check-in is refused after 5 wrong codes; a lead may still mark them.
+	CodeLocks []CodeLock       `json:"code_locks"`
 	Counts    AttendanceCounts `json:"counts"`
 	CreatedAt time.Time        `json:"created_at"`
 	CreatedBy string           `json:"created_by"`
@@ -2297,12 +2837,18 @@ type SessionDetail struct {
 	// EndsAt In the server's time zone.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题; left out when empty.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId Example: 42
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
 	Id      string   `json:"id"`
 	ItemIds []string `json:"item_ids"`
+
+	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+	Kind SessionDetailKind `json:"kind"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -2322,6 +2868,9 @@ type SessionDetail struct {
 	Title    string    `json:"title"`
 }
 
+// SessionDetailKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+type SessionDetailKind string
+
 // SessionDetailLeadSource defines model for SessionDetail.LeadSource.
 type SessionDetailLeadSource string
 
@@ -2330,11 +2879,17 @@ type SessionInput struct {
 	// EndsAt After starts_at.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId An existing group the caller leads over.
 	GroupId string `json:"group_id"`
 
 	// ItemIds Items of plans whose group covers the session's group.
 	ItemIds *[]string `json:"item_ids,omitempty"`
+
+	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会). Default study; a group_meeting only in a party group, a party_congress or committee_meeting only in a branch.
+	Kind *SessionInputKind `json:"kind,omitempty"`
 
 	// LeadId The reading lead; omitted: the rotation picks one.
 	LeadId *string `json:"lead_id,omitempty"`
@@ -2346,6 +2901,9 @@ type SessionInput struct {
 	// Title One line.
 	Title string `json:"title"`
 }
+
+// SessionInputKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会). Default study; a group_meeting only in a party group, a party_congress or committee_meeting only in a branch.
+type SessionInputKind string
 
 // SessionList defines model for SessionList.
 type SessionList struct {
@@ -2416,6 +2974,12 @@ type Substitute struct {
 	StartsAt  time.Time `json:"starts_at"`
 }
 
+// TotpCode defines model for TotpCode.
+type TotpCode struct {
+	// Code A current code of the authenticator app.
+	Code string `json:"code"`
+}
+
 // UnlockInput defines model for UnlockInput.
 type UnlockInput struct {
 	Reason string `json:"reason"`
@@ -2434,19 +2998,33 @@ type Warning struct {
 	From *openapi_types.Date `json:"from,omitempty"`
 
 	// GroupId Example: 42
-	GroupId string      `json:"group_id"`
-	Kind    WarningKind `json:"kind"`
+	GroupId string `json:"group_id"`
+
+	// GroupName A group warning's group.
+	GroupName *string `json:"group_name,omitempty"`
+
+	// Kind Member warnings: `below_target`, `cannot_reach`, `consecutive_absence`, `member_no_org_life`; group warnings (member_id and name empty): `meeting_missed`, `inactive_group`.
+	Kind WarningKind `json:"kind"`
+
+	// MeetingKind meeting_missed: the kind missed.
+	MeetingKind *WarningMeetingKind `json:"meeting_kind,omitempty"`
 
 	// MemberId Example: 42
 	MemberId string `json:"member_id"`
 	Name     string `json:"name"`
 
+	// Slot meeting_missed: the month, quarter or year.
+	Slot *string `json:"slot,omitempty"`
+
 	// To Example: 2023-09-01
 	To *openapi_types.Date `json:"to,omitempty"`
 }
 
-// WarningKind defines model for Warning.Kind.
+// WarningKind Member warnings: `below_target`, `cannot_reach`, `consecutive_absence`, `member_no_org_life`; group warnings (member_id and name empty): `meeting_missed`, `inactive_group`.
 type WarningKind string
+
+// WarningMeetingKind meeting_missed: the kind missed.
+type WarningMeetingKind string
 
 // WarningList defines model for WarningList.
 type WarningList struct {
@@ -2476,6 +3054,9 @@ type PeriodPath = string
 
 // BadRequest Every error answer: `{"error": {code, message, fields?}}`.
 type BadRequest = Error
+
+// Conflict Every error answer: `{"error": {code, message, fields?}}`.
+type Conflict = Error
 
 // Forbidden Every error answer: `{"error": {code, message, fields?}}`.
 type Forbidden = Error
@@ -2511,6 +3092,15 @@ type ListAuditParams struct {
 
 	// EntityId Exact entity id (`3/4` for pairs).
 	EntityId *string `form:"entity_id,omitempty" json:"entity_id,omitempty"`
+}
+
+// GetComplianceParams defines parameters for GetCompliance.
+type GetComplianceParams struct {
+	// Period A year or a quarter; missing: the current quarter; malformed → 422.
+	Period *string `form:"period,omitempty" json:"period,omitempty"`
+
+	// GroupId A group id: that group's subtree; unknown → 404.
+	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
 }
 
 // ListExamsParams defines parameters for ListExams.
@@ -2603,6 +3193,15 @@ type ListSessionsParams struct {
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// GetMinutesPDFParams defines parameters for GetMinutesPDF.
+type GetMinutesPDFParams struct {
+	// Lang `zh` (default) or `en`; anything else → 422.
+	Lang *GetMinutesPDFParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetMinutesPDFParamsLang defines parameters for GetMinutesPDF.
+type GetMinutesPDFParamsLang string
+
 // GetSigninSheetParams defines parameters for GetSigninSheet.
 type GetSigninSheetParams struct {
 	// Lang `zh` (default) or `en`; anything else → 422.
@@ -2651,6 +3250,15 @@ type EvaluateLearningReportJSONRequestBody = EvaluationInput
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
+// ChangeOwnPasswordJSONRequestBody defines body for ChangeOwnPassword for application/json ContentType.
+type ChangeOwnPasswordJSONRequestBody = PasswordChange
+
+// ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
+type ConfirmSecondFactorJSONRequestBody = TotpCode
+
+// RemoveSecondFactorJSONRequestBody defines body for RemoveSecondFactor for application/json ContentType.
+type RemoveSecondFactorJSONRequestBody = TotpCode
+
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberInput
 
@@ -2690,14 +3298,23 @@ type RequestLeaveJSONRequestBody = LeaveInput
 // DecideLeaveJSONRequestBody defines body for DecideLeave for application/json ContentType.
 type DecideLeaveJSONRequestBody = LeaveDecision
 
+// PutMinutesJSONRequestBody defines body for PutMinutes for application/json ContentType.
+type PutMinutesJSONRequestBody = MinutesInput
+
 // RecordQuestionJSONRequestBody defines body for RecordQuestion for application/json ContentType.
 type RecordQuestionJSONRequestBody = QuestionInput
+
+// UpdateQuestionJSONRequestBody defines body for UpdateQuestion for application/json ContentType.
+type UpdateQuestionJSONRequestBody = QuestionInput
 
 // RecordReadingJSONRequestBody defines body for RecordReading for application/json ContentType.
 type RecordReadingJSONRequestBody = ReadingInput
 
 // RecordShareJSONRequestBody defines body for RecordShare for application/json ContentType.
 type RecordShareJSONRequestBody = ShareInput
+
+// UpdateShareJSONRequestBody defines body for UpdateShare for application/json ContentType.
+type UpdateShareJSONRequestBody = ShareInput
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2782,6 +3399,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCompliance 三会一课: required, held and missing meetings
+	//
+	// Corresponds with GET /compliance (the `GetCompliance` operationId).
+	GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListExams Exams the caller may see
 	//
@@ -2994,6 +3616,73 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ChangeOwnPasswordWithBody Change one's own password
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeOwnPassword Change one's own password
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLoginSessions The caller's open login sessions
+	//
+	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+	ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndLoginSession End one of the caller's login sessions
+	//
+	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+	EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSecondFactor The caller's second factor
+	//
+	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+	GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginSecondFactor Start enrolling a second factor (TOTP)
+	//
+	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+	BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmSecondFactorWithBody Confirm the second factor with its first code
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmSecondFactor Confirm the second factor with its first code
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSecondFactorQR QR code of the pending key
+	//
+	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+	GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveSecondFactorWithBody Remove one's own second factor
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveSecondFactor Remove one's own second factor
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMembers Accounts of a subtree
 	//
 	// Corresponds with GET /members (the `ListMembers` operationId).
@@ -3042,6 +3731,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetSecondFactor Reset an account's second factor (a lost phone)
+	//
+	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+	ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document
 	//
@@ -3284,6 +3978,13 @@ type ClientInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCode(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetFour A session's 四落实
+	//
+	// Anyone who may see the session.
+	//
+	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+	GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RequestLeaveWithBody Ask for leave from a session
 	//
 	// Takes any type of body and a specified content type.
@@ -3312,6 +4013,36 @@ type ClientInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeave(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMinutes A session's minutes
+	//
+	// A lead over the session's group, hr, admin or an inspector.
+	//
+	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+	GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMinutesWithBody Write the minutes (会议记录)
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMinutes Write the minutes (会议记录)
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutes(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMinutesPDF The minutes as a PDF (会议记录)
+	//
+	// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+	GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetSessionQR QR code of the check-in link
 	//
 	// Corresponds with GET /sessions/{id}/qr.png (the `GetSessionQR` operationId).
@@ -3330,6 +4061,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestion(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteQuestion Remove a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+	DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQuestionWithBody Correct a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithBody(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQuestion Correct a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestion(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteReading Remove the reading turn
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+	DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordReadingWithBody Record the reading turn (个人领读)
 	//
@@ -3358,6 +4121,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShare(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteShare Remove a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+	DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateShareWithBody Correct a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithBody(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateShare Correct a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShare(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSigninSheet The paper sign-in sheet
 	//
@@ -3390,6 +4178,21 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 // Corresponds with GET /backup (the `GetBackup` operationId).
 func (c *Client) GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBackupRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCompliance 三会一课: required, held and missing meetings
+//
+// Corresponds with GET /compliance (the `GetCompliance` operationId).
+func (c *Client) GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetComplianceRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3921,6 +4724,183 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ChangeOwnPasswordWithBody Change one's own password
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *Client) ChangeOwnPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeOwnPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeOwnPassword Change one's own password
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeOwnPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLoginSessions The caller's open login sessions
+//
+// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+func (c *Client) ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLoginSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndLoginSession End one of the caller's login sessions
+//
+// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+func (c *Client) EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndLoginSessionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSecondFactor The caller's second factor
+//
+// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSecondFactorRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginSecondFactor Start enrolling a second factor (TOTP)
+//
+// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginSecondFactorRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmSecondFactorWithBody Confirm the second factor with its first code
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *Client) ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmSecondFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmSecondFactor Confirm the second factor with its first code
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *Client) ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmSecondFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSecondFactorQR QR code of the pending key
+//
+// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSecondFactorQRRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveSecondFactorWithBody Remove one's own second factor
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *Client) RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveSecondFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveSecondFactor Remove one's own second factor
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *Client) RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveSecondFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMembers Accounts of a subtree
 //
 // Corresponds with GET /members (the `ListMembers` operationId).
@@ -4030,6 +5010,21 @@ func (c *Client) PatchMemberWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchMemberRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetSecondFactor Reset an account's second factor (a lost phone)
+//
+// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+func (c *Client) ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSecondFactorRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4651,6 +5646,23 @@ func (c *Client) GetSessionCode(ctx context.Context, id Id, reqEditors ...Reques
 	return c.Client.Do(req)
 }
 
+// GetFour A session's 四落实
+//
+// Anyone who may see the session.
+//
+// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+func (c *Client) GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFourRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RequestLeaveWithBody Ask for leave from a session
 //
 // Takes any type of body and a specified content type.
@@ -4719,6 +5731,76 @@ func (c *Client) DecideLeave(ctx context.Context, id Id, memberId MemberId, body
 	return c.Client.Do(req)
 }
 
+// GetMinutes A session's minutes
+//
+// A lead over the session's group, hr, admin or an inspector.
+//
+// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+func (c *Client) GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMinutesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMinutesWithBody Write the minutes (会议记录)
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *Client) PutMinutesWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMinutesRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMinutes Write the minutes (会议记录)
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *Client) PutMinutes(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMinutesRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMinutesPDF The minutes as a PDF (会议记录)
+//
+// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+func (c *Client) GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMinutesPDFRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetSessionQR QR code of the check-in link
 //
 // Corresponds with GET /sessions/{id}/qr.png (the `GetSessionQR` operationId).
@@ -4758,6 +5840,78 @@ func (c *Client) RecordQuestionWithBody(ctx context.Context, id Id, contentType 
 // Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 func (c *Client) RecordQuestion(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordQuestionRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteQuestion Remove a question
+//
+// A lead over the session's group, or an admin.
+//
+// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+func (c *Client) DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteQuestionRequest(c.Server, id, questionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQuestionWithBody Correct a question
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *Client) UpdateQuestionWithBody(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQuestionRequestWithBody(c.Server, id, questionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQuestion Correct a question
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *Client) UpdateQuestion(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQuestionRequest(c.Server, id, questionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteReading Remove the reading turn
+//
+// A lead over the session's group, or an admin.
+//
+// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+func (c *Client) DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteReadingRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4826,6 +5980,61 @@ func (c *Client) RecordShareWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 func (c *Client) RecordShare(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordShareRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteShare Remove a share
+//
+// A lead over the session's group, or an admin.
+//
+// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+func (c *Client) DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteShareRequest(c.Server, id, shareId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateShareWithBody Correct a share
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *Client) UpdateShareWithBody(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateShareRequestWithBody(c.Server, id, shareId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateShare Correct a share
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *Client) UpdateShare(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateShareRequest(c.Server, id, shareId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4973,6 +6182,72 @@ func NewGetBackupRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetComplianceRequest constructs an http.Request for the GetCompliance method
+func NewGetComplianceRequest(server string, params *GetComplianceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/compliance")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_id", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5862,6 +7137,268 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewChangeOwnPasswordRequest calls the generic ChangeOwnPassword builder with application/json body
+func NewChangeOwnPasswordRequest(server string, body ChangeOwnPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeOwnPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangeOwnPasswordRequestWithBody constructs an http.Request for the ChangeOwnPassword method, with any body, and a specified content type
+func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListLoginSessionsRequest constructs an http.Request for the ListLoginSessions method
+func NewListLoginSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEndLoginSessionRequest constructs an http.Request for the EndLoginSession method
+func NewEndLoginSessionRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSecondFactorRequest constructs an http.Request for the GetSecondFactor method
+func NewGetSecondFactorRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBeginSecondFactorRequest constructs an http.Request for the BeginSecondFactor method
+func NewBeginSecondFactorRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmSecondFactorRequest calls the generic ConfirmSecondFactor builder with application/json body
+func NewConfirmSecondFactorRequest(server string, body ConfirmSecondFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmSecondFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmSecondFactorRequestWithBody constructs an http.Request for the ConfirmSecondFactor method, with any body, and a specified content type
+func NewConfirmSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/confirm")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetSecondFactorQRRequest constructs an http.Request for the GetSecondFactorQR method
+func NewGetSecondFactorQRRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/qr.png")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRemoveSecondFactorRequest calls the generic RemoveSecondFactor builder with application/json body
+func NewRemoveSecondFactorRequest(server string, body RemoveSecondFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveSecondFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRemoveSecondFactorRequestWithBody constructs an http.Request for the RemoveSecondFactor method, with any body, and a specified content type
+func NewRemoveSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/remove")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMembersRequest constructs an http.Request for the ListMembers method
 func NewListMembersRequest(server string, params *ListMembersParams) (*http.Request, error) {
 	var err error
@@ -6062,6 +7599,40 @@ func NewPatchMemberRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
+func NewResetSecondFactorRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/members/%s/totp", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7349,6 +8920,40 @@ func NewGetSessionCodeRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetFourRequest constructs an http.Request for the GetFour method
+func NewGetFourRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/four", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRequestLeaveRequest calls the generic RequestLeave builder with application/json body
 func NewRequestLeaveRequest(server string, id Id, body RequestLeaveJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7450,6 +9055,148 @@ func NewDecideLeaveRequestWithBody(server string, id Id, memberId MemberId, cont
 	return req, nil
 }
 
+// NewGetMinutesRequest constructs an http.Request for the GetMinutes method
+func NewGetMinutesRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMinutesRequest calls the generic PutMinutes builder with application/json body
+func NewPutMinutesRequest(server string, id Id, body PutMinutesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMinutesRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutMinutesRequestWithBody constructs an http.Request for the PutMinutes method, with any body, and a specified content type
+func NewPutMinutesRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMinutesPDFRequest constructs an http.Request for the GetMinutesPDF method
+func NewGetMinutesPDFRequest(server string, id Id, params *GetMinutesPDFParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes.pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetSessionQRRequest constructs an http.Request for the GetSessionQR method
 func NewGetSessionQRRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -7527,6 +9274,135 @@ func NewRecordQuestionRequestWithBody(server string, id Id, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteQuestionRequest constructs an http.Request for the DeleteQuestion method
+func NewDeleteQuestionRequest(server string, id Id, questionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "question_id", questionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/questions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateQuestionRequest calls the generic UpdateQuestion builder with application/json body
+func NewUpdateQuestionRequest(server string, id Id, questionId string, body UpdateQuestionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateQuestionRequestWithBody(server, id, questionId, "application/json", bodyReader)
+}
+
+// NewUpdateQuestionRequestWithBody constructs an http.Request for the UpdateQuestion method, with any body, and a specified content type
+func NewUpdateQuestionRequestWithBody(server string, id Id, questionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "question_id", questionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/questions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteReadingRequest constructs an http.Request for the DeleteReading method
+func NewDeleteReadingRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/reading", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7616,6 +9492,101 @@ func NewRecordShareRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteShareRequest constructs an http.Request for the DeleteShare method
+func NewDeleteShareRequest(server string, id Id, shareId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "share_id", shareId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/shares/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateShareRequest calls the generic UpdateShare builder with application/json body
+func NewUpdateShareRequest(server string, id Id, shareId string, body UpdateShareJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateShareRequestWithBody(server, id, shareId, "application/json", bodyReader)
+}
+
+// NewUpdateShareRequestWithBody constructs an http.Request for the UpdateShare method, with any body, and a specified content type
+func NewUpdateShareRequestWithBody(server string, id Id, shareId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "share_id", shareId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/shares/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -7809,6 +9780,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupResponse, error)
+
+	// GetComplianceWithResponse 三会一课: required, held and missing meetings
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /compliance (the `GetCompliance` operationId).
+	GetComplianceWithResponse(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*GetComplianceResponse, error)
 
 	// ListExamsWithResponse Exams the caller may see
 	//
@@ -8043,6 +10021,83 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ChangeOwnPasswordWithBodyWithResponse Change one's own password
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
+
+	// ChangeOwnPasswordWithResponse Change one's own password
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
+
+	// ListLoginSessionsWithResponse The caller's open login sessions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+	ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error)
+
+	// EndLoginSessionWithResponse End one of the caller's login sessions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+	EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error)
+
+	// GetSecondFactorWithResponse The caller's second factor
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+	GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error)
+
+	// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+	BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error)
+
+	// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
+
+	// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
+
+	// GetSecondFactorQRWithResponse QR code of the pending key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+	GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error)
+
+	// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
+
+	// RemoveSecondFactorWithResponse Remove one's own second factor
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
+
 	// ListMembersWithResponse Accounts of a subtree
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8095,6 +10150,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
+
+	// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+	ResetSecondFactorWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
 
 	// GetOpenAPIWithResponse This document
 	//
@@ -8375,6 +10437,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCodeWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetSessionCodeResponse, error)
 
+	// GetFourWithResponse A session's 四落实
+	//
+	// Anyone who may see the session.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+	GetFourWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFourResponse, error)
+
 	// RequestLeaveWithBodyWithResponse Ask for leave from a session
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8403,6 +10474,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeaveWithResponse(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLeaveResponse, error)
 
+	// GetMinutesWithResponse A session's minutes
+	//
+	// A lead over the session's group, hr, admin or an inspector.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+	GetMinutesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMinutesResponse, error)
+
+	// PutMinutesWithBodyWithResponse Write the minutes (会议记录)
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
+
+	// PutMinutesWithResponse Write the minutes (会议记录)
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithResponse(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
+
+	// GetMinutesPDFWithResponse The minutes as a PDF (会议记录)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+	GetMinutesPDFWithResponse(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*GetMinutesPDFResponse, error)
+
 	// GetSessionQRWithResponse QR code of the check-in link
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8423,6 +10528,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestionWithResponse(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordQuestionResponse, error)
+
+	// DeleteQuestionWithResponse Remove a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+	DeleteQuestionWithResponse(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*DeleteQuestionResponse, error)
+
+	// UpdateQuestionWithBodyWithResponse Correct a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithBodyWithResponse(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
+
+	// UpdateQuestionWithResponse Correct a question
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithResponse(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
+
+	// DeleteReadingWithResponse Remove the reading turn
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+	DeleteReadingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteReadingResponse, error)
 
 	// RecordReadingWithBodyWithResponse Record the reading turn (个人领读)
 	//
@@ -8451,6 +10592,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShareWithResponse(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordShareResponse, error)
+
+	// DeleteShareWithResponse Remove a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+	DeleteShareWithResponse(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*DeleteShareResponse, error)
+
+	// UpdateShareWithBodyWithResponse Correct a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithBodyWithResponse(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error)
+
+	// UpdateShareWithResponse Correct a share
+	//
+	// A lead over the session's group, or an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithResponse(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error)
 
 	// GetSigninSheetWithResponse The paper sign-in sheet
 	//
@@ -8599,6 +10767,89 @@ func (r GetBackupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBackupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetComplianceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ComplianceItemList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetComplianceResponse) GetJSON200() *ComplianceItemList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetComplianceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetComplianceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetComplianceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetComplianceResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetComplianceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetComplianceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetComplianceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetComplianceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetComplianceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetComplianceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10411,6 +12662,621 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ChangeOwnPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeOwnPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeOwnPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeOwnPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeOwnPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListLoginSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LoginSessionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLoginSessionsResponse) GetJSON200() *LoginSessionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListLoginSessionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListLoginSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListLoginSessionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListLoginSessionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLoginSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLoginSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLoginSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLoginSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EndLoginSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EndLoginSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndLoginSessionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EndLoginSessionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EndLoginSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EndLoginSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r EndLoginSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndLoginSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndLoginSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndLoginSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorStatus
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSecondFactorResponse) GetJSON200() *SecondFactorStatus {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BeginSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Enrolment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON201() *Enrolment {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConfirmSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorConfirmed
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON200() *SecondFactorConfirmed {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSecondFactorQRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSecondFactorQRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSecondFactorQRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSecondFactorQRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSecondFactorQRResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemoveSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMembersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10841,6 +13707,75 @@ func (r PatchMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetSecondFactorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13019,6 +15954,8 @@ type CheckinResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -13068,6 +16005,11 @@ func (r CheckinResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r CheckinResponse) GetJSON422() *Error {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckinResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13186,6 +16128,82 @@ func (r GetSessionCodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetSessionCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetFourResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Four
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFourResponse) GetJSON200() *Four {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFourResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFourResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFourResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFourResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetFourResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFourResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFourResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFourResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFourResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13400,6 +16418,262 @@ func (r DecideLeaveResponse) ContentType() string {
 	return ""
 }
 
+type GetMinutesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MinutesRecord
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMinutesResponse) GetJSON200() *MinutesRecord {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMinutesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMinutesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMinutesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMinutesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMinutesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMinutesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMinutesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMinutesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMinutesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMinutesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MinutesRecord
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMinutesResponse) GetJSON200() *MinutesRecord {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutMinutesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutMinutesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutMinutesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutMinutesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutMinutesResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutMinutesResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutMinutesResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutMinutesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutMinutesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMinutesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMinutesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMinutesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMinutesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMinutesPDFResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMinutesPDFResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMinutesPDFResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMinutesPDFResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMinutesPDFResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetSessionQRResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13574,6 +16848,262 @@ func (r RecordQuestionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteQuestionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteQuestionResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Question
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateQuestionResponse) GetJSON200() *Question {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateQuestionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateQuestionResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateQuestionResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteReadingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteReadingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteReadingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteReadingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteReadingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteReadingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteReadingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteReadingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteReadingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteReadingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteReadingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13795,6 +17325,186 @@ func (r RecordShareResponse) ContentType() string {
 	return ""
 }
 
+type DeleteShareResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteShareResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteShareResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteShareResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteShareResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteShareResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteShareResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteShareResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteShareResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteShareResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteShareResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateShareResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Share
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateShareResponse) GetJSON200() *Share {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateShareResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateShareResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateShareResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateShareResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateShareResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateShareResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateShareResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateShareResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateShareResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateShareResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateShareResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateShareResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateShareResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetSigninSheetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13985,6 +17695,19 @@ func (c *ClientWithResponses) GetBackupWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetBackupResponse(rsp)
+}
+
+// GetComplianceWithResponse 三会一课: required, held and missing meetings
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /compliance (the `GetCompliance` operationId).
+func (c *ClientWithResponses) GetComplianceWithResponse(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*GetComplianceResponse, error) {
+	rsp, err := c.GetCompliance(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetComplianceResponse(rsp)
 }
 
 // ListExamsWithResponse Exams the caller may see
@@ -14406,6 +18129,149 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ChangeOwnPasswordWithBodyWithResponse Change one's own password
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *ClientWithResponses) ChangeOwnPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error) {
+	rsp, err := c.ChangeOwnPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeOwnPasswordResponse(rsp)
+}
+
+// ChangeOwnPasswordWithResponse Change one's own password
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error) {
+	rsp, err := c.ChangeOwnPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeOwnPasswordResponse(rsp)
+}
+
+// ListLoginSessionsWithResponse The caller's open login sessions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+func (c *ClientWithResponses) ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error) {
+	rsp, err := c.ListLoginSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLoginSessionsResponse(rsp)
+}
+
+// EndLoginSessionWithResponse End one of the caller's login sessions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+func (c *ClientWithResponses) EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error) {
+	rsp, err := c.EndLoginSession(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndLoginSessionResponse(rsp)
+}
+
+// GetSecondFactorWithResponse The caller's second factor
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error) {
+	rsp, err := c.GetSecondFactor(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSecondFactorResponse(rsp)
+}
+
+// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+func (c *ClientWithResponses) BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error) {
+	rsp, err := c.BeginSecondFactor(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginSecondFactorResponse(rsp)
+}
+
+// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *ClientWithResponses) ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error) {
+	rsp, err := c.ConfirmSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmSecondFactorResponse(rsp)
+}
+
+// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *ClientWithResponses) ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error) {
+	rsp, err := c.ConfirmSecondFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmSecondFactorResponse(rsp)
+}
+
+// GetSecondFactorQRWithResponse QR code of the pending key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+func (c *ClientWithResponses) GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error) {
+	rsp, err := c.GetSecondFactorQR(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSecondFactorQRResponse(rsp)
+}
+
+// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
+	rsp, err := c.RemoveSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveSecondFactorResponse(rsp)
+}
+
+// RemoveSecondFactorWithResponse Remove one's own second factor
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
+	rsp, err := c.RemoveSecondFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveSecondFactorResponse(rsp)
+}
+
 // ListMembersWithResponse Accounts of a subtree
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14499,6 +18365,19 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParsePatchMemberResponse(rsp)
+}
+
+// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error) {
+	rsp, err := c.ResetSecondFactor(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetSecondFactorResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This document
@@ -15002,6 +18881,21 @@ func (c *ClientWithResponses) GetSessionCodeWithResponse(ctx context.Context, id
 	return ParseGetSessionCodeResponse(rsp)
 }
 
+// GetFourWithResponse A session's 四落实
+//
+// Anyone who may see the session.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+func (c *ClientWithResponses) GetFourWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFourResponse, error) {
+	rsp, err := c.GetFour(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFourResponse(rsp)
+}
+
 // RequestLeaveWithBodyWithResponse Ask for leave from a session
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -15054,6 +18948,64 @@ func (c *ClientWithResponses) DecideLeaveWithResponse(ctx context.Context, id Id
 	return ParseDecideLeaveResponse(rsp)
 }
 
+// GetMinutesWithResponse A session's minutes
+//
+// A lead over the session's group, hr, admin or an inspector.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+func (c *ClientWithResponses) GetMinutesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMinutesResponse, error) {
+	rsp, err := c.GetMinutes(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMinutesResponse(rsp)
+}
+
+// PutMinutesWithBodyWithResponse Write the minutes (会议记录)
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *ClientWithResponses) PutMinutesWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error) {
+	rsp, err := c.PutMinutesWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMinutesResponse(rsp)
+}
+
+// PutMinutesWithResponse Write the minutes (会议记录)
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *ClientWithResponses) PutMinutesWithResponse(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error) {
+	rsp, err := c.PutMinutes(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMinutesResponse(rsp)
+}
+
+// GetMinutesPDFWithResponse The minutes as a PDF (会议记录)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+func (c *ClientWithResponses) GetMinutesPDFWithResponse(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*GetMinutesPDFResponse, error) {
+	rsp, err := c.GetMinutesPDF(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMinutesPDFResponse(rsp)
+}
+
 // GetSessionQRWithResponse QR code of the check-in link
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15091,6 +19043,66 @@ func (c *ClientWithResponses) RecordQuestionWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseRecordQuestionResponse(rsp)
+}
+
+// DeleteQuestionWithResponse Remove a question
+//
+// A lead over the session's group, or an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+func (c *ClientWithResponses) DeleteQuestionWithResponse(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*DeleteQuestionResponse, error) {
+	rsp, err := c.DeleteQuestion(ctx, id, questionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteQuestionResponse(rsp)
+}
+
+// UpdateQuestionWithBodyWithResponse Correct a question
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *ClientWithResponses) UpdateQuestionWithBodyWithResponse(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error) {
+	rsp, err := c.UpdateQuestionWithBody(ctx, id, questionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQuestionResponse(rsp)
+}
+
+// UpdateQuestionWithResponse Correct a question
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *ClientWithResponses) UpdateQuestionWithResponse(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error) {
+	rsp, err := c.UpdateQuestion(ctx, id, questionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQuestionResponse(rsp)
+}
+
+// DeleteReadingWithResponse Remove the reading turn
+//
+// A lead over the session's group, or an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+func (c *ClientWithResponses) DeleteReadingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteReadingResponse, error) {
+	rsp, err := c.DeleteReading(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteReadingResponse(rsp)
 }
 
 // RecordReadingWithBodyWithResponse Record the reading turn (个人领读)
@@ -15143,6 +19155,51 @@ func (c *ClientWithResponses) RecordShareWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParseRecordShareResponse(rsp)
+}
+
+// DeleteShareWithResponse Remove a share
+//
+// A lead over the session's group, or an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+func (c *ClientWithResponses) DeleteShareWithResponse(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*DeleteShareResponse, error) {
+	rsp, err := c.DeleteShare(ctx, id, shareId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteShareResponse(rsp)
+}
+
+// UpdateShareWithBodyWithResponse Correct a share
+//
+// A lead over the session's group, or an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *ClientWithResponses) UpdateShareWithBodyWithResponse(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error) {
+	rsp, err := c.UpdateShareWithBody(ctx, id, shareId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateShareResponse(rsp)
+}
+
+// UpdateShareWithResponse Correct a share
+//
+// A lead over the session's group, or an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *ClientWithResponses) UpdateShareWithResponse(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error) {
+	rsp, err := c.UpdateShare(ctx, id, shareId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateShareResponse(rsp)
 }
 
 // GetSigninSheetWithResponse The paper sign-in sheet
@@ -15259,6 +19316,74 @@ func ParseGetBackupResponse(rsp *http.Response) (*GetBackupResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetComplianceResponse parses an HTTP response from a GetComplianceWithResponse call
+func ParseGetComplianceResponse(rsp *http.Response) (*GetComplianceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetComplianceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ComplianceItemList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -16779,6 +20904,510 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseChangeOwnPasswordResponse parses an HTTP response from a ChangeOwnPasswordWithResponse call
+func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeOwnPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListLoginSessionsResponse parses an HTTP response from a ListLoginSessionsWithResponse call
+func ParseListLoginSessionsResponse(rsp *http.Response) (*ListLoginSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLoginSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LoginSessionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEndLoginSessionResponse parses an HTTP response from a EndLoginSessionWithResponse call
+func ParseEndLoginSessionResponse(rsp *http.Response) (*EndLoginSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndLoginSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSecondFactorResponse parses an HTTP response from a GetSecondFactorWithResponse call
+func ParseGetSecondFactorResponse(rsp *http.Response) (*GetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseBeginSecondFactorResponse parses an HTTP response from a BeginSecondFactorWithResponse call
+func ParseBeginSecondFactorResponse(rsp *http.Response) (*BeginSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Enrolment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConfirmSecondFactorResponse parses an HTTP response from a ConfirmSecondFactorWithResponse call
+func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorConfirmed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSecondFactorQRResponse parses an HTTP response from a GetSecondFactorQRWithResponse call
+func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSecondFactorQRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveSecondFactorResponse parses an HTTP response from a RemoveSecondFactorWithResponse call
+func ParseRemoveSecondFactorResponse(rsp *http.Response) (*RemoveSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
 func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17120,6 +21749,63 @@ func ParsePatchMemberResponse(rsp *http.Response) (*PatchMemberResponse, error) 
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResetSecondFactorResponse parses an HTTP response from a ResetSecondFactorWithResponse call
+func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -18981,6 +23667,13 @@ func ParseCheckinResponse(rsp *http.Response) (*CheckinResponse, error) {
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19048,6 +23741,67 @@ func ParseGetSessionCodeResponse(rsp *http.Response) (*GetSessionCodeResponse, e
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFourResponse parses an HTTP response from a GetFourWithResponse call
+func ParseGetFourResponse(rsp *http.Response) (*GetFourResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFourResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Four
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -19246,6 +24000,217 @@ func ParseDecideLeaveResponse(rsp *http.Response) (*DecideLeaveResponse, error) 
 	return response, nil
 }
 
+// ParseGetMinutesResponse parses an HTTP response from a GetMinutesWithResponse call
+func ParseGetMinutesResponse(rsp *http.Response) (*GetMinutesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMinutesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MinutesRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMinutesResponse parses an HTTP response from a PutMinutesWithResponse call
+func ParsePutMinutesResponse(rsp *http.Response) (*PutMinutesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMinutesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MinutesRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMinutesPDFResponse parses an HTTP response from a GetMinutesPDFWithResponse call
+func ParseGetMinutesPDFResponse(rsp *http.Response) (*GetMinutesPDFResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMinutesPDFResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetSessionQRResponse parses an HTTP response from a GetSessionQRWithResponse call
 func ParseGetSessionQRResponse(rsp *http.Response) (*GetSessionQRResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19396,6 +24361,223 @@ func ParseRecordQuestionResponse(rsp *http.Response) (*RecordQuestionResponse, e
 	return response, nil
 }
 
+// ParseDeleteQuestionResponse parses an HTTP response from a DeleteQuestionWithResponse call
+func ParseDeleteQuestionResponse(rsp *http.Response) (*DeleteQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateQuestionResponse parses an HTTP response from a UpdateQuestionWithResponse call
+func ParseUpdateQuestionResponse(rsp *http.Response) (*UpdateQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Question
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteReadingResponse parses an HTTP response from a DeleteReadingWithResponse call
+func ParseDeleteReadingResponse(rsp *http.Response) (*DeleteReadingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteReadingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRecordReadingResponse parses an HTTP response from a RecordReadingWithResponse call
 func ParseRecordReadingResponse(rsp *http.Response) (*RecordReadingResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19512,6 +24694,159 @@ func ParseRecordShareResponse(rsp *http.Response) (*RecordShareResponse, error) 
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteShareResponse parses an HTTP response from a DeleteShareWithResponse call
+func ParseDeleteShareResponse(rsp *http.Response) (*DeleteShareResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteShareResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateShareResponse parses an HTTP response from a UpdateShareWithResponse call
+func ParseUpdateShareResponse(rsp *http.Response) (*UpdateShareResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateShareResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Share
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
