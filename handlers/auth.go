@@ -199,7 +199,7 @@ func (h *Handler) handleLogin(c echo.Context) error {
 	if challenge != nil {
 		return c.JSON(http.StatusUnauthorized, map[string]any{"error": map[string]any{
 			"code": "second_factor_required", "message": "this account needs a second factor: add the key to an authenticator app and send its code as \"totp\"",
-			"enrol": challenge}})
+			"enrol": enrolWithQR(challenge)}})
 	}
 	if err != nil {
 		return err

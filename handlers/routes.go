@@ -57,6 +57,8 @@ func (h *Handler) routes() []route {
 		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
 		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
 		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
+		// personal.go
+		{GET, "/me/data.zip", anyone, h.handleMyData},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"net/http"
 	"time"
 
@@ -39,6 +40,16 @@ func (h *Handler) secondFactor(c echo.Context, m *store.Member, req *loginReques
 		return codes, nil, err
 	}
 	return nil, nil, nil
+}
+
+// enrolWithQR adds the QR code of the key, as a data: URL, so the login
+// page (which has no session yet to fetch /me/totp/qr.png) can show it.
+func enrolWithQR(e *store.Enrolment) map[string]string {
+	out := map[string]string{"secret": e.Secret, "otpauth_url": e.URL}
+	if png, err := qrcode.Encode(e.URL, qrcode.Medium, 256); err == nil {
+		out["qr_png"] = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	}
+	return out
 }
 
 // loginFailed records a failed login as a security event.

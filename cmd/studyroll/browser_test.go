@@ -113,6 +113,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
@@ -1244,4 +1245,25 @@ func seedBrowserOrg(t *testing.T, st *store.Store) *browserOrg {
 		Place: "二楼会议室", ItemIDs: []string{plan.Items[3].ID}})
 	must(err)
 	return o
+}
+
+// ---- own data and sessions --------------------------------------------------
+
+// browserOwnData: the member's home offers their data as a zip (the link
+// downloads one), and the security screen lists their own sessions and
+// sets up a second factor by QR code.
+func browserOwnData(t *testing.T, s *browserSuite) {
+	tb := s.newTab(t, "own-data", desktop)
+	tb.do(chromedp.Navigate(s.base + "/app/home"))
+	tb.login("m2")
+	tb.waitJS("the my-data link", `document.querySelector('#my-data-download')?.getAttribute('href') === '/api/v1/me/data.zip'`)
+	if got := tb.eval(`fetch('/api/v1/me/data.zip').then(async (r) => r.status + ' ' + r.headers.get('content-type') + ' ' + new Uint8Array(await r.arrayBuffer()).slice(0, 2).join(','))`); got != "200 application/zip 80,75" {
+		t.Errorf("data.zip from the page: %s", got)
+	}
+	tb.do(chromedp.Navigate(s.base + "/app/security"))
+	tb.waitJS("own sessions with the current one", `!!document.querySelector('#my-sessions tr[data-session] .badge')`)
+	tb.do(chromedp.Click(chromedp.CSS("#totp-start")))
+	tb.waitJS("the QR image", `(() => { const i = document.querySelector('#totp-qr'); return i && i.complete && i.naturalWidth >= 100; })()`)
+	tb.assertLabelled()
+	tb.shot("security-desktop")
 }

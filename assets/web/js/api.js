@@ -64,6 +64,7 @@ export async function api(method, path, body, opts = {}) {
   if (!res.ok) {
     const er = (data && data.error) || {};
     const err = new ApiError(res.status, er.code, er.message, er.fields);
+    err.detail = er;
     if (res.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized(err);
     throw err;
   }

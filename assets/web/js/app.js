@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
 
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^\/app\/plans$/, member.plans],
   [/^\/app\/learning-reports$/, member.learningReports],
   [/^\/app\/my-reports$/, member.myReports],
+  [/^\/app\/security$/, security.page],
   [/^\/app\/sessions$/, lead.sessions, ['lead', 'admin']],
   [/^\/app\/sessions\/new$/, lead.newSession, ['lead', 'admin']],
   [/^\/app\/sessions\/([^/]+)\/live$/, lead.live, ['lead', 'admin']],
@@ -134,9 +136,16 @@ function loginView(reason) {
     autocomplete: 'current-password', required: true});
   const box = statusBox('login-status');
   const btn = h('button', {type: 'submit', id: 'login-submit', class: 'btn-primary btn-block'}, t('login.submit'));
+  // The second step, shown when the server answers second_factor_required.
+  const totp = h('input', {id: 'login-totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code',
+    maxlength: '11', spellcheck: 'false'});
+  const enrolSlot = h('div', {id: 'login-enrol'});
+  const totpField = field(t('login.totp'), totp, {name: 'totp'});
+  totpField.hidden = true;
   const form = h('form', {id: 'login-form', class: 'login-form', novalidate: true},
     field(t('login.username'), user, {name: 'username'}),
     field(t('login.password'), pass, {name: 'password'}),
+    enrolSlot, totpField,
     box, btn);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -147,14 +156,49 @@ function loginView(reason) {
     btn.disabled = true;
     setStatus(box, t('common.working'));
     try {
-      const r = await api('POST', '/login', {username: user.value.trim(), password: pass.value}, {quiet401: true});
+      const body = {username: user.value.trim(), password: pass.value};
+      const code = totp.value.replace(/\s+/g, '');
+      if (code) { if (/^\d{6}$/.test(code)) body.totp = code; else body.recovery_code = code; }
+      const r = await api('POST', '/login', body, {quiet401: true});
       setCsrfToken(r && r.csrf_token);
+      if (r && Array.isArray(r.recovery_codes)) {
+        // Enrolled just now: the recovery codes are shown once, here.
+        state.me = asMember(r.member || await get('/me'));
+        state.groups = null;
+        totpField.hidden = true;
+        btn.hidden = true;
+        setStatus(box, '');
+        clear(enrolSlot,
+          h('p', null, t('login.recovery_intro')),
+          h('ul', {id: 'login-recovery-codes', class: 'code-list'}, r.recovery_codes.map((c) => h('li', null, h('code', null, c)))),
+          h('button', {type: 'button', class: 'btn-primary', id: 'login-continue', onclick: () => { renderHeader(); route(); }},
+            t('login.continue')));
+        return;
+      }
       state.me = asMember((r && r.member) || await get('/me'));
       state.groups = null;
       renderHeader();
       route();
     } catch (err) {
       btn.disabled = false;
+      if (err.status === 401 && err.code === 'second_factor_required') {
+        totpField.hidden = false;
+        const enrol = err.detail && err.detail.enrol;
+        if (enrol) {
+          clear(enrolSlot,
+            h('p', null, t('login.enrol_intro')),
+            enrol.qr_png ? h('img', {src: enrol.qr_png, alt: t('login.enrol_qr'), id: 'login-enrol-qr', width: '200', height: '200'}) : null,
+            h('p', {class: 'muted'}, t('login.enrol_secret'), h('code', {id: 'login-enrol-secret'}, enrol.secret)));
+        }
+        setStatus(box, t('login.totp_needed'));
+        totp.focus();
+        return;
+      }
+      if (err.status === 401 && (err.code === 'bad_second_factor' || err.code === 'totp_reused')) {
+        setStatus(box, t(err.code === 'totp_reused' ? 'login.totp_reused' : 'login.totp_wrong'), 'error');
+        totp.select();
+        return;
+      }
       if (err.status === 401) setStatus(box, t('login.failed'), 'error');
       else reportError(box, err, form);
       pass.select();

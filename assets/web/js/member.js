@@ -119,10 +119,19 @@ export async function home(app) {
   const sessCard = card(t('home.sessions_title'), list);
   sessCard.id = 'home-sessions';
 
+  const dataCard = card(t('home.my_data_title'),
+    h('p', {class: 'muted'}, t('home.my_data_intro')),
+    h('p', null,
+      h('a', {href: '/api/v1/me/data.zip', class: 'btn-secondary', id: 'my-data-download', download: ''}, t('home.my_data_download')),
+      ' ',
+      h('a', {href: '/app/security', class: 'btn-link', id: 'my-security-link'}, t('home.my_security'))));
+  dataCard.id = 'home-my-data';
+
   const g = groupMap(groups).get(String(app.me.group_id));
   return h('div', {class: 'page'},
     pageHead(t('home.hello', {name: app.me.name}), g ? h('p', {class: 'muted'}, g.name) : null),
-    h('div', {class: 'grid-2'}, sessCard, ratesCard));
+    h('div', {class: 'grid-2'}, sessCard, ratesCard),
+    dataCard);
 }
 
 // Check-in: /checkin/{id}?code=NNNNNN, one tap.
