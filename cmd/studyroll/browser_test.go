@@ -113,6 +113,8 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"LeadAddsRobot", browserRobots},
+		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {

@@ -131,6 +131,9 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := seedReminders(ctx, s, org); err != nil {
+		return nil, err
+	}
 	return org, nil
 }
 

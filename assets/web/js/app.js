@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as reminders from './reminders.js';
 import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
@@ -47,6 +48,8 @@ const ROUTES = [
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],
+  [/^\/app\/robots$/, reminders.robots, ['lead', 'admin']],
+  [/^\/app\/outbox$/, reminders.outbox, ['admin', 'sysadmin']],
 ];
 
 function navItems(me) {
@@ -58,14 +61,14 @@ function navItems(me) {
   ];
   if (isLeadish(me)) {
     list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
-      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
+      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
   }
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
-    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
+    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data'], ['/app/outbox', 'nav.outbox']);
   }
   return list;
 }
@@ -77,7 +80,7 @@ function renderHeader() {
   const me = state.me;
   const langBtn = h('button', {type: 'button', id: 'lang-switch', class: 'btn-plain lang-switch',
     lang: getLang() === 'zh' ? 'en' : 'zh',
-    'aria-label': t('lang.switch_label'),
+    title: t('lang.switch_label'),
     onclick: async () => { await loadLang(getLang() === 'zh' ? 'en' : 'zh'); renderHeader(); route(); }},
   t('lang.other'));
   const top = h('div', {class: 'header-top'},
@@ -296,6 +299,12 @@ function onClick(ev) {
   navigate(url.pathname + url.search);
 }
 
+// hasSessionCookie: the readable CSRF cookie is set with the HttpOnly
+// session cookie at login and cleared with it at logout.
+function hasSessionCookie() {
+  return document.cookie.split(';').some((c) => c.trim().startsWith('studyroll_csrf='));
+}
+
 async function start() {
   await loadLang(savedLang());
   setUnauthorizedHandler(() => {
@@ -305,7 +314,11 @@ async function start() {
       route();
     }
   });
-  try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+  // Only a browser holding a session asks who it is: a signed-out page
+  // makes no request that would answer 401 (and log it in the console).
+  if (hasSessionCookie()) {
+    try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+  }
   renderHeader();
   document.addEventListener('click', onClick);
   window.addEventListener('popstate', route);
