@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -195,6 +196,75 @@ func TestFormsOpenYearAndLabels(t *testing.T) {
 	for _, want := range []string{"Outstanding", "Solid", "Adequate", "Weak"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("English form lacks the configured label %q", want)
+		}
+	}
+}
+
+// TestBranchOfFifteenOnePageEach: a branch of 15 with a session every week
+// of the quarter (13) and an exam: every member's appraisal is one page.
+func TestBranchOfFifteenOnePageEach(t *testing.T) {
+	if _, err := exec.LookPath("pdfinfo"); err != nil {
+		t.Skip("pdfinfo not installed (poppler-utils)")
+	}
+	f := newFixture(t)
+	ctx := store.WithActor(context.Background(), f.admin.ID)
+	unit, _ := f.s.CreateGroup(ctx, store.GroupInput{Name: "综合规划处", ParentID: f.root})
+	br, err := f.s.CreateGroup(ctx, store.GroupInput{Name: "综合规划处第一党支部", ParentID: unit.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"王建国", "李秀英", "张伟", "刘洋", "陈静", "杨磊", "黄丽", "赵强", "吴敏", "周杰", "徐涛", "孙芳", "马超", "朱红", "胡明"}
+	var ids []string
+	for i, n := range names {
+		m, err := f.s.CreateMember(ctx, store.MemberInput{Name: n, Username: fmt.Sprintf("b%d", i), Password: "password1", GroupID: br.ID, JoinedOn: "2023-01-01", Title: "主任科员"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	for w := 0; w < 13; w++ {
+		st := time.Date(2023, 7, 4, 15, 0, 0, 0, shanghai).AddDate(0, 0, 7*w)
+		ss, err := f.s.CreateSession(ctx, store.SessionInput{GroupID: br.ID, Title: fmt.Sprintf("学习《习近平著作选读》第%d专题", w+1),
+			StartsAt: st.Format(time.RFC3339), EndsAt: st.Add(90 * time.Minute).Format(time.RFC3339), Place: "七楼会议室"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			status := "present"
+			if (i+w)%9 == 0 {
+				status = "leave"
+			}
+			if _, err := f.s.SetAttendance(ctx, ss.ID, id, store.AttendanceInput{Status: status}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exam, err := f.s.CreateExam(ctx, store.ExamInput{GroupID: br.ID, Title: "第三季度应知应会测试", HeldOn: "2023-09-21", MaxScore: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scores []store.ScoreEntry
+	for i, id := range ids {
+		scores = append(scores, store.ScoreEntry{MemberID: id, Score: float64(80 + i)})
+	}
+	if _, err := f.s.PutScores(ctx, exam.ID, store.ScoresInput{Scores: scores}); err != nil {
+		t.Fatal(err)
+	}
+	gen := &Generator{Store: f.s, Dir: filepath.Join(f.dir, "reports")}
+	if _, err := gen.Generate(store.WithActor(context.Background(), "system"), q3(t), br.ID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		rec, err := f.s.ReportFileOf("2023Q3", store.ReportMemberPDF, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("pdfinfo", filepath.Join(gen.Dir, rec.Path)).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "\nPages:           1\n") {
+			t.Errorf("%s's appraisal is not one page:\n%s", names[i], out)
 		}
 	}
 }

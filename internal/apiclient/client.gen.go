@@ -18,6 +18,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AbsenteeStatus.
+const (
+	AbsenteeStatusAbsent AbsenteeStatus = "absent"
+	AbsenteeStatusLeave  AbsenteeStatus = "leave"
+	AbsenteeStatusNone   AbsenteeStatus = "none"
+)
+
+// Valid indicates whether the value is a known member of the AbsenteeStatus enum.
+func (e AbsenteeStatus) Valid() bool {
+	switch e {
+	case AbsenteeStatusAbsent:
+		return true
+	case AbsenteeStatusLeave:
+		return true
+	case AbsenteeStatusNone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AnswersInputAnswersResult.
 const (
 	AnswersInputAnswersResultCorrect  AnswersInputAnswersResult = "correct"
@@ -652,7 +673,6 @@ func (e GroupType) Valid() bool {
 const (
 	GroupInputTypeBranch     GroupInputType = "branch"
 	GroupInputTypeCommittee  GroupInputType = "committee"
-	GroupInputTypeEmpty      GroupInputType = ""
 	GroupInputTypeOther      GroupInputType = "other"
 	GroupInputTypePartyGroup GroupInputType = "party_group"
 )
@@ -663,8 +683,6 @@ func (e GroupInputType) Valid() bool {
 	case GroupInputTypeBranch:
 		return true
 	case GroupInputTypeCommittee:
-		return true
-	case GroupInputTypeEmpty:
 		return true
 	case GroupInputTypeOther:
 		return true
@@ -1008,6 +1026,30 @@ func (e MemberRateGrade) Valid() bool {
 	case Good:
 		return true
 	case Pass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MinutesRecordMissing.
+const (
+	FirstTopic MinutesRecordMissing = "first_topic"
+	HostId     MinutesRecordMissing = "host_id"
+	RecorderId MinutesRecordMissing = "recorder_id"
+	Summary    MinutesRecordMissing = "summary"
+)
+
+// Valid indicates whether the value is a known member of the MinutesRecordMissing enum.
+func (e MinutesRecordMissing) Valid() bool {
+	switch e {
+	case FirstTopic:
+		return true
+	case HostId:
+		return true
+	case RecorderId:
+		return true
+	case Summary:
 		return true
 	default:
 		return false
@@ -1533,7 +1575,6 @@ func (e SessionDetailLeadSource) Valid() bool {
 // Defines values for SessionInputKind.
 const (
 	SessionInputKindCommitteeMeeting SessionInputKind = "committee_meeting"
-	SessionInputKindEmpty            SessionInputKind = ""
 	SessionInputKindGroupMeeting     SessionInputKind = "group_meeting"
 	SessionInputKindLifeMeeting      SessionInputKind = "life_meeting"
 	SessionInputKindPartyCongress    SessionInputKind = "party_congress"
@@ -1546,8 +1587,6 @@ const (
 func (e SessionInputKind) Valid() bool {
 	switch e {
 	case SessionInputKindCommitteeMeeting:
-		return true
-	case SessionInputKindEmpty:
 		return true
 	case SessionInputKindGroupMeeting:
 		return true
@@ -1836,16 +1875,37 @@ func (e GetSigninSheetParamsLang) Valid() bool {
 	}
 }
 
+// Defines values for ListWarningsParamsMeetings.
+const (
+	N0 ListWarningsParamsMeetings = "0"
+	N1 ListWarningsParamsMeetings = "1"
+)
+
+// Valid indicates whether the value is a known member of the ListWarningsParamsMeetings enum.
+func (e ListWarningsParamsMeetings) Valid() bool {
+	switch e {
+	case N0:
+		return true
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Absentee defines model for Absentee.
 type Absentee struct {
 	MadeUp bool `json:"made_up"`
 
 	// MemberId Example: 42
-	MemberId string  `json:"member_id"`
-	Name     string  `json:"name"`
-	Reason   *string `json:"reason,omitempty"`
-	Status   string  `json:"status"`
+	MemberId string         `json:"member_id"`
+	Name     string         `json:"name"`
+	Reason   *string        `json:"reason,omitempty"`
+	Status   AbsenteeStatus `json:"status"`
 }
+
+// AbsenteeStatus defines model for Absentee.Status.
+type AbsenteeStatus string
 
 // Answered defines model for Answered.
 type Answered struct {
@@ -2105,7 +2165,7 @@ type CodeLock struct {
 
 // ComplianceItem defines model for ComplianceItem.
 type ComplianceItem struct {
-	// Due The slot has ended or is running.
+	// Due The slot is over.
 	Due bool `json:"due"`
 
 	// GroupId Example: 42
@@ -2115,15 +2175,17 @@ type ComplianceItem struct {
 	Missing  int                `json:"missing"`
 	Required int                `json:"required"`
 
-	// Slot `2023-07` (monthly), `2023Q3` (quarterly) or `2023` (yearly).
+	// Slot A month (2023-07), a quarter (2023Q3) or a year (2023).
+	//
+	// Example: 2023-07
 	Slot string `json:"slot"`
 }
 
 // ComplianceItemKind defines model for ComplianceItem.Kind.
 type ComplianceItemKind string
 
-// ComplianceItemList defines model for ComplianceItemList.
-type ComplianceItemList struct {
+// ComplianceList defines model for ComplianceList.
+type ComplianceList struct {
 	Items []ComplianceItem `json:"items"`
 }
 
@@ -2521,7 +2583,7 @@ type FindingList struct {
 	Items []Finding `json:"items"`
 }
 
-// Four The 四落实 of a session: people, time, content, effect, each with its reason.
+// Four defines model for Four.
 type Four struct {
 	All     bool  `json:"all"`
 	Content Check `json:"content"`
@@ -2547,11 +2609,11 @@ type Group struct {
 	// Position The place among its siblings, 1 first.
 	Position int `json:"position"`
 
-	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+	// Type committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
 	Type GroupType `json:"type"`
 }
 
-// GroupType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+// GroupType committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
 type GroupType string
 
 // GroupAwareness defines model for GroupAwareness.
@@ -2580,11 +2642,11 @@ type GroupInput struct {
 	// Position The place among its siblings (1 first; the siblings after it move down); absent, 0 or past the last: last.
 	Position *int `json:"position,omitempty"`
 
-	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`. Absent or empty: inferred from the name and depth.
+	// Type Absent: guessed from the name, else from the depth.
 	Type *GroupInputType `json:"type,omitempty"`
 }
 
-// GroupInputType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`. Absent or empty: inferred from the name and depth.
+// GroupInputType Absent: guessed from the name, else from the depth.
 type GroupInputType string
 
 // GroupList defines model for GroupList.
@@ -2600,11 +2662,11 @@ type GroupPatch struct {
 	// Position Moves the group to that place among its siblings (past the last: last) and renumbers them 1…n.
 	Position *int `json:"position,omitempty"`
 
-	// Type `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+	// Type 409 kind_in_use while the group holds sessions of a kind the new type may not hold.
 	Type *GroupPatchType `json:"type,omitempty"`
 }
 
-// GroupPatchType `committee` (机关党委 / 党总支), `branch` (党支部), `party_group` (党小组), `other`.
+// GroupPatchType 409 kind_in_use while the group holds sessions of a kind the new type may not hold.
 type GroupPatchType string
 
 // ImportResult defines model for ImportResult.
@@ -3104,52 +3166,41 @@ type Minutes struct {
 	Shares    []Share `json:"shares"`
 }
 
-// MinutesInput defines model for MinutesInput.
+// MinutesInput Every field optional (a draft); saving again replaces the minutes.
 type MinutesInput struct {
-	// Decisions 决定事项
-	Decisions *string `json:"decisions,omitempty"`
-
-	// FirstTopic 第一议题
+	Decisions  *string `json:"decisions,omitempty"`
 	FirstTopic *string `json:"first_topic,omitempty"`
 
-	// HostId 主持人
+	// HostId 主持人: a member of the audience or a lead over the group.
 	HostId *string `json:"host_id,omitempty"`
 
-	// RecorderId 记录人
+	// RecorderId 记录人: a member of the audience or a lead over the group.
 	RecorderId *string `json:"recorder_id,omitempty"`
-
-	// Summary 会议内容摘要
-	Summary *string `json:"summary,omitempty"`
+	Summary    *string `json:"summary,omitempty"`
 }
 
-// MinutesRecord A session's minutes (会议记录); the counts and absentees come from attendance.
+// MinutesRecord defines model for MinutesRecord.
 type MinutesRecord struct {
-	Absent    int        `json:"absent"`
-	Absentees []Absentee `json:"absentees"`
-
-	// Complete Every required part is there.
+	Absent      int        `json:"absent"`
+	Absentees   []Absentee `json:"absentees"`
 	Complete    bool       `json:"complete"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	Decisions   string     `json:"decisions"`
 
-	// DueOn The last day to complete them (working days after the session).
-	DueOn      string  `json:"due_on"`
-	Expected   int     `json:"expected"`
-	FirstTopic string  `json:"first_topic"`
-	HostId     string  `json:"host_id"`
-	HostName   *string `json:"host_name,omitempty"`
-	Late       bool    `json:"late"`
-	Leave      int     `json:"leave"`
-
-	// Missing The parts still missing.
-	Missing []string `json:"missing"`
-	Present int      `json:"present"`
-
-	// Recorded Minutes have been written.
-	Recorded     bool       `json:"recorded"`
-	RecordedAt   *time.Time `json:"recorded_at,omitempty"`
-	RecorderId   string     `json:"recorder_id"`
-	RecorderName *string    `json:"recorder_name,omitempty"`
+	// DueOn Example: 2023-09-08
+	DueOn        openapi_types.Date     `json:"due_on"`
+	Expected     int                    `json:"expected"`
+	FirstTopic   string                 `json:"first_topic"`
+	HostId       string                 `json:"host_id"`
+	HostName     *string                `json:"host_name,omitempty"`
+	Late         bool                   `json:"late"`
+	Leave        int                    `json:"leave"`
+	Missing      []MinutesRecordMissing `json:"missing"`
+	Present      int                    `json:"present"`
+	Recorded     bool                   `json:"recorded"`
+	RecordedAt   *time.Time             `json:"recorded_at,omitempty"`
+	RecorderId   string                 `json:"recorder_id"`
+	RecorderName *string                `json:"recorder_name,omitempty"`
 
 	// SessionId Example: 42
 	SessionId string     `json:"session_id"`
@@ -3157,6 +3208,9 @@ type MinutesRecord struct {
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 	UpdatedBy *string    `json:"updated_by,omitempty"`
 }
+
+// MinutesRecordMissing defines model for MinutesRecord.Missing.
+type MinutesRecordMissing string
 
 // NoteInput defines model for NoteInput.
 type NoteInput struct {
@@ -3539,7 +3593,7 @@ type Rates struct {
 	Completion Ratio     `json:"completion"`
 	Excellence Ratio     `json:"excellence"`
 
-	// Four The subtree's 四落实 rate: sessions with all four fulfilments / sessions held. Left out of a member's own answer.
+	// Four The 四落实 rate: sessions with all four over sessions held (group and organisation answers only).
 	Four *Ratio `json:"four,omitempty"`
 
 	// GroupId The subtree reported; null for a member's own answer and for the whole organisation.
@@ -3855,11 +3909,9 @@ type Session struct {
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
-	Id      string   `json:"id"`
-	ItemIds []string `json:"item_ids"`
-
-	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
-	Kind SessionKind `json:"kind"`
+	Id      string      `json:"id"`
+	ItemIds []string    `json:"item_ids"`
+	Kind    SessionKind `json:"kind"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -3875,7 +3927,7 @@ type Session struct {
 	Title    string    `json:"title"`
 }
 
-// SessionKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+// SessionKind defines model for Session.Kind.
 type SessionKind string
 
 // SessionLeadSource defines model for Session.LeadSource.
@@ -3909,11 +3961,9 @@ type SessionDetail struct {
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
-	Id      string   `json:"id"`
-	ItemIds []string `json:"item_ids"`
-
-	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
-	Kind SessionDetailKind `json:"kind"`
+	Id      string            `json:"id"`
+	ItemIds []string          `json:"item_ids"`
+	Kind    SessionDetailKind `json:"kind"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -3933,7 +3983,7 @@ type SessionDetail struct {
 	Title    string    `json:"title"`
 }
 
-// SessionDetailKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会).
+// SessionDetailKind defines model for SessionDetail.Kind.
 type SessionDetailKind string
 
 // SessionDetailLeadSource defines model for SessionDetail.LeadSource.
@@ -3953,7 +4003,7 @@ type SessionInput struct {
 	// ItemIds Items of plans whose group covers the session's group.
 	ItemIds *[]string `json:"item_ids,omitempty"`
 
-	// Kind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会). Default study; a group_meeting only in a party group, a party_congress or committee_meeting only in a branch.
+	// Kind Default study; 422 when the group's type may not hold it.
 	Kind *SessionInputKind `json:"kind,omitempty"`
 
 	// LeadId The reading lead; omitted: the rotation picks one.
@@ -3967,7 +4017,7 @@ type SessionInput struct {
 	Title string `json:"title"`
 }
 
-// SessionInputKind `study` (集中学习), `party_congress` (支部党员大会), `committee_meeting` (支部委员会), `group_meeting` (党小组会), `party_lecture` (党课), `theme_day` (主题党日), `life_meeting` (组织生活会). Default study; a group_meeting only in a party group, a party_congress or committee_meeting only in a branch.
+// SessionInputKind Default study; 422 when the group's type may not hold it.
 type SessionInputKind string
 
 // SessionList defines model for SessionList.
@@ -4070,11 +4120,9 @@ type Warning struct {
 	// GroupId Example: 42
 	GroupId string `json:"group_id"`
 
-	// GroupName A group warning's group.
-	GroupName *string `json:"group_name,omitempty"`
-
-	// Kind Member warnings: `below_target`, `cannot_reach`, `consecutive_absence`, `member_no_org_life`; group warnings (member_id and name empty): `meeting_missed`, `inactive_group`. Findings: `rectification_due`, `rectification_overdue`.
-	Kind WarningKind `json:"kind"`
+	// GroupName meeting_missed, inactive_group: the group's name.
+	GroupName *string     `json:"group_name,omitempty"`
+	Kind      WarningKind `json:"kind"`
 
 	// MeetingKind meeting_missed: the kind missed.
 	MeetingKind *WarningMeetingKind `json:"meeting_kind,omitempty"`
@@ -4084,13 +4132,15 @@ type Warning struct {
 	Name     string `json:"name"`
 
 	// Slot meeting_missed: the month, quarter or year.
+	//
+	// Example: 2023-09
 	Slot *string `json:"slot,omitempty"`
 
 	// To Example: 2023-09-01
 	To *openapi_types.Date `json:"to,omitempty"`
 }
 
-// WarningKind Member warnings: `below_target`, `cannot_reach`, `consecutive_absence`, `member_no_org_life`; group warnings (member_id and name empty): `meeting_missed`, `inactive_group`. Findings: `rectification_due`, `rectification_overdue`.
+// WarningKind defines model for Warning.Kind.
 type WarningKind string
 
 // WarningMeetingKind meeting_missed: the kind missed.
@@ -4166,8 +4216,8 @@ type ListAuditParams struct {
 
 // GetComplianceParams defines parameters for GetCompliance.
 type GetComplianceParams struct {
-	// Period A year or a quarter; missing: the current quarter; malformed → 422.
-	Period *string `form:"period,omitempty" json:"period,omitempty"`
+	// Period A year (`2023`) or a quarter (`2023Q3`); malformed → 422.
+	Period *Period `form:"period,omitempty" json:"period,omitempty"`
 
 	// GroupId A group id: that group's subtree; unknown → 404.
 	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
@@ -4344,7 +4394,13 @@ type ListWarningsParams struct {
 
 	// GroupId A group id: that group's subtree; unknown → 404.
 	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
+
+	// Meetings 1: include the meeting warnings; 0: leave them out; absent: include them once any session of a kind other than study exists.
+	Meetings *ListWarningsParamsMeetings `form:"meetings,omitempty" json:"meetings,omitempty"`
 }
+
+// ListWarningsParamsMeetings defines parameters for ListWarnings.
+type ListWarningsParamsMeetings string
 
 // CreateExamJSONRequestBody defines body for CreateExam for application/json ContentType.
 type CreateExamJSONRequestBody = ExamInput
@@ -4689,7 +4745,7 @@ type ClientInterface interface {
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCompliance 三会一课: required, held and missing meetings
+	// GetCompliance 三会一课 held and missing per group, kind and month/quarter/year
 	//
 	// Corresponds with GET /compliance (the `GetCompliance` operationId).
 	GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5524,9 +5580,7 @@ type ClientInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCode(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetFour A session's 四落实
-	//
-	// Anyone who may see the session.
+	// GetFour The 四落实 of a session
 	//
 	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
 	GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5559,32 +5613,26 @@ type ClientInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeave(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMinutes A session's minutes
-	//
-	// A lead over the session's group, hr, admin or an inspector.
+	// GetMinutes The minutes (会议记录) with attendance counts
 	//
 	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
 	GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutMinutesWithBody Write the minutes (会议记录)
-	//
-	// A lead over the session's group, or an admin.
+	// PutMinutesWithBody Save the minutes (会议记录)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
 	PutMinutesWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutMinutes Write the minutes (会议记录)
-	//
-	// A lead over the session's group, or an admin.
+	// PutMinutes Save the minutes (会议记录)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
 	PutMinutes(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMinutesPDF The minutes as a PDF (会议记录)
+	// GetMinutesPDF The 会议记录 PDF
 	//
 	// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
 	GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5608,34 +5656,26 @@ type ClientInterface interface {
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestion(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteQuestion Remove a question
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteQuestion Delete a question
 	//
 	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
 	DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateQuestionWithBody Correct a question
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateQuestionWithBody Rewrite a question
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
 	UpdateQuestionWithBody(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateQuestion Correct a question
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateQuestion Rewrite a question
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
 	UpdateQuestion(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteReading Remove the reading turn
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteReading Delete the reading turn
 	//
 	// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
 	DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5668,25 +5708,19 @@ type ClientInterface interface {
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShare(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteShare Remove a share
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteShare Delete a share
 	//
 	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
 	DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateShareWithBody Correct a share
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateShareWithBody Rewrite a share
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
 	UpdateShareWithBody(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateShare Correct a share
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateShare Rewrite a share
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5734,7 +5768,7 @@ func (c *Client) GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
-// GetCompliance 三会一课: required, held and missing meetings
+// GetCompliance 三会一课 held and missing per group, kind and month/quarter/year
 //
 // Corresponds with GET /compliance (the `GetCompliance` operationId).
 func (c *Client) GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7859,9 +7893,7 @@ func (c *Client) GetSessionCode(ctx context.Context, id Id, reqEditors ...Reques
 	return c.Client.Do(req)
 }
 
-// GetFour A session's 四落实
-//
-// Anyone who may see the session.
+// GetFour The 四落实 of a session
 //
 // Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
 func (c *Client) GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7944,9 +7976,7 @@ func (c *Client) DecideLeave(ctx context.Context, id Id, memberId MemberId, body
 	return c.Client.Do(req)
 }
 
-// GetMinutes A session's minutes
-//
-// A lead over the session's group, hr, admin or an inspector.
+// GetMinutes The minutes (会议记录) with attendance counts
 //
 // Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
 func (c *Client) GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7961,9 +7991,7 @@ func (c *Client) GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// PutMinutesWithBody Write the minutes (会议记录)
-//
-// A lead over the session's group, or an admin.
+// PutMinutesWithBody Save the minutes (会议记录)
 //
 // Takes any type of body and a specified content type.
 //
@@ -7980,9 +8008,7 @@ func (c *Client) PutMinutesWithBody(ctx context.Context, id Id, contentType stri
 	return c.Client.Do(req)
 }
 
-// PutMinutes Write the minutes (会议记录)
-//
-// A lead over the session's group, or an admin.
+// PutMinutes Save the minutes (会议记录)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7999,7 +8025,7 @@ func (c *Client) PutMinutes(ctx context.Context, id Id, body PutMinutesJSONReque
 	return c.Client.Do(req)
 }
 
-// GetMinutesPDF The minutes as a PDF (会议记录)
+// GetMinutesPDF The 会议记录 PDF
 //
 // Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
 func (c *Client) GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8063,9 +8089,7 @@ func (c *Client) RecordQuestion(ctx context.Context, id Id, body RecordQuestionJ
 	return c.Client.Do(req)
 }
 
-// DeleteQuestion Remove a question
-//
-// A lead over the session's group, or an admin.
+// DeleteQuestion Delete a question
 //
 // Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
 func (c *Client) DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8080,9 +8104,7 @@ func (c *Client) DeleteQuestion(ctx context.Context, id Id, questionId string, r
 	return c.Client.Do(req)
 }
 
-// UpdateQuestionWithBody Correct a question
-//
-// A lead over the session's group, or an admin.
+// UpdateQuestionWithBody Rewrite a question
 //
 // Takes any type of body and a specified content type.
 //
@@ -8099,9 +8121,7 @@ func (c *Client) UpdateQuestionWithBody(ctx context.Context, id Id, questionId s
 	return c.Client.Do(req)
 }
 
-// UpdateQuestion Correct a question
-//
-// A lead over the session's group, or an admin.
+// UpdateQuestion Rewrite a question
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8118,9 +8138,7 @@ func (c *Client) UpdateQuestion(ctx context.Context, id Id, questionId string, b
 	return c.Client.Do(req)
 }
 
-// DeleteReading Remove the reading turn
-//
-// A lead over the session's group, or an admin.
+// DeleteReading Delete the reading turn
 //
 // Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
 func (c *Client) DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8203,9 +8221,7 @@ func (c *Client) RecordShare(ctx context.Context, id Id, body RecordShareJSONReq
 	return c.Client.Do(req)
 }
 
-// DeleteShare Remove a share
-//
-// A lead over the session's group, or an admin.
+// DeleteShare Delete a share
 //
 // Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
 func (c *Client) DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8220,9 +8236,7 @@ func (c *Client) DeleteShare(ctx context.Context, id Id, shareId string, reqEdit
 	return c.Client.Do(req)
 }
 
-// UpdateShareWithBody Correct a share
-//
-// A lead over the session's group, or an admin.
+// UpdateShareWithBody Rewrite a share
 //
 // Takes any type of body and a specified content type.
 //
@@ -8239,9 +8253,7 @@ func (c *Client) UpdateShareWithBody(ctx context.Context, id Id, shareId string,
 	return c.Client.Do(req)
 }
 
-// UpdateShare Correct a share
-//
-// A lead over the session's group, or an admin.
+// UpdateShare Rewrite a share
 //
 // Takes a body of the `application/json` content type.
 //
@@ -13183,6 +13195,18 @@ func NewListWarningsRequest(server string, params *ListWarningsParams) (*http.Re
 
 		}
 
+		if params.Meetings != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "meetings", *params.Meetings, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -13255,7 +13279,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupResponse, error)
 
-	// GetComplianceWithResponse 三会一课: required, held and missing meetings
+	// GetComplianceWithResponse 三会一课 held and missing per group, kind and month/quarter/year
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14198,9 +14222,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCodeWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetSessionCodeResponse, error)
 
-	// GetFourWithResponse A session's 四落实
-	//
-	// Anyone who may see the session.
+	// GetFourWithResponse The 四落实 of a session
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14235,34 +14257,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeaveWithResponse(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLeaveResponse, error)
 
-	// GetMinutesWithResponse A session's minutes
-	//
-	// A lead over the session's group, hr, admin or an inspector.
+	// GetMinutesWithResponse The minutes (会议记录) with attendance counts
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
 	GetMinutesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMinutesResponse, error)
 
-	// PutMinutesWithBodyWithResponse Write the minutes (会议记录)
-	//
-	// A lead over the session's group, or an admin.
+	// PutMinutesWithBodyWithResponse Save the minutes (会议记录)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
 	PutMinutesWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
 
-	// PutMinutesWithResponse Write the minutes (会议记录)
-	//
-	// A lead over the session's group, or an admin.
+	// PutMinutesWithResponse Save the minutes (会议记录)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
 	PutMinutesWithResponse(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
 
-	// GetMinutesPDFWithResponse The minutes as a PDF (会议记录)
+	// GetMinutesPDFWithResponse The 会议记录 PDF
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14290,36 +14306,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestionWithResponse(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordQuestionResponse, error)
 
-	// DeleteQuestionWithResponse Remove a question
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteQuestionWithResponse Delete a question
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
 	DeleteQuestionWithResponse(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*DeleteQuestionResponse, error)
 
-	// UpdateQuestionWithBodyWithResponse Correct a question
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateQuestionWithBodyWithResponse Rewrite a question
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
 	UpdateQuestionWithBodyWithResponse(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
 
-	// UpdateQuestionWithResponse Correct a question
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateQuestionWithResponse Rewrite a question
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
 	UpdateQuestionWithResponse(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
 
-	// DeleteReadingWithResponse Remove the reading turn
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteReadingWithResponse Delete the reading turn
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14354,27 +14362,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShareWithResponse(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordShareResponse, error)
 
-	// DeleteShareWithResponse Remove a share
-	//
-	// A lead over the session's group, or an admin.
+	// DeleteShareWithResponse Delete a share
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
 	DeleteShareWithResponse(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*DeleteShareResponse, error)
 
-	// UpdateShareWithBodyWithResponse Correct a share
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateShareWithBodyWithResponse Rewrite a share
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
 	UpdateShareWithBodyWithResponse(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error)
 
-	// UpdateShareWithResponse Correct a share
-	//
-	// A lead over the session's group, or an admin.
+	// UpdateShareWithResponse Rewrite a share
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14538,7 +14540,7 @@ type GetComplianceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ComplianceItemList
+	JSON200 *ComplianceList
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14554,7 +14556,7 @@ type GetComplianceResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetComplianceResponse) GetJSON200() *ComplianceItemList {
+func (r GetComplianceResponse) GetJSON200() *ComplianceList {
 	return r.JSON200
 }
 
@@ -22632,6 +22634,8 @@ type GetMinutesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -22656,6 +22660,11 @@ func (r GetMinutesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetMinutesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMinutesResponse) GetJSON422() *Invalid {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23068,6 +23077,8 @@ type DeleteQuestionResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -23092,6 +23103,11 @@ func (r DeleteQuestionResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteQuestionResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23248,6 +23264,8 @@ type DeleteReadingResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -23272,6 +23290,11 @@ func (r DeleteReadingResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteReadingResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteReadingResponse) GetJSON422() *Invalid {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23539,6 +23562,8 @@ type DeleteShareResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -23563,6 +23588,11 @@ func (r DeleteShareResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteShareResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteShareResponse) GetJSON422() *Invalid {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23900,7 +23930,7 @@ func (c *ClientWithResponses) GetBackupWithResponse(ctx context.Context, reqEdit
 	return ParseGetBackupResponse(rsp)
 }
 
-// GetComplianceWithResponse 三会一课: required, held and missing meetings
+// GetComplianceWithResponse 三会一课 held and missing per group, kind and month/quarter/year
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25617,9 +25647,7 @@ func (c *ClientWithResponses) GetSessionCodeWithResponse(ctx context.Context, id
 	return ParseGetSessionCodeResponse(rsp)
 }
 
-// GetFourWithResponse A session's 四落实
-//
-// Anyone who may see the session.
+// GetFourWithResponse The 四落实 of a session
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25684,9 +25712,7 @@ func (c *ClientWithResponses) DecideLeaveWithResponse(ctx context.Context, id Id
 	return ParseDecideLeaveResponse(rsp)
 }
 
-// GetMinutesWithResponse A session's minutes
-//
-// A lead over the session's group, hr, admin or an inspector.
+// GetMinutesWithResponse The minutes (会议记录) with attendance counts
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25699,9 +25725,7 @@ func (c *ClientWithResponses) GetMinutesWithResponse(ctx context.Context, id Id,
 	return ParseGetMinutesResponse(rsp)
 }
 
-// PutMinutesWithBodyWithResponse Write the minutes (会议记录)
-//
-// A lead over the session's group, or an admin.
+// PutMinutesWithBodyWithResponse Save the minutes (会议记录)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25714,9 +25738,7 @@ func (c *ClientWithResponses) PutMinutesWithBodyWithResponse(ctx context.Context
 	return ParsePutMinutesResponse(rsp)
 }
 
-// PutMinutesWithResponse Write the minutes (会议记录)
-//
-// A lead over the session's group, or an admin.
+// PutMinutesWithResponse Save the minutes (会议记录)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25729,7 +25751,7 @@ func (c *ClientWithResponses) PutMinutesWithResponse(ctx context.Context, id Id,
 	return ParsePutMinutesResponse(rsp)
 }
 
-// GetMinutesPDFWithResponse The minutes as a PDF (会议记录)
+// GetMinutesPDFWithResponse The 会议记录 PDF
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25781,9 +25803,7 @@ func (c *ClientWithResponses) RecordQuestionWithResponse(ctx context.Context, id
 	return ParseRecordQuestionResponse(rsp)
 }
 
-// DeleteQuestionWithResponse Remove a question
-//
-// A lead over the session's group, or an admin.
+// DeleteQuestionWithResponse Delete a question
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25796,9 +25816,7 @@ func (c *ClientWithResponses) DeleteQuestionWithResponse(ctx context.Context, id
 	return ParseDeleteQuestionResponse(rsp)
 }
 
-// UpdateQuestionWithBodyWithResponse Correct a question
-//
-// A lead over the session's group, or an admin.
+// UpdateQuestionWithBodyWithResponse Rewrite a question
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25811,9 +25829,7 @@ func (c *ClientWithResponses) UpdateQuestionWithBodyWithResponse(ctx context.Con
 	return ParseUpdateQuestionResponse(rsp)
 }
 
-// UpdateQuestionWithResponse Correct a question
-//
-// A lead over the session's group, or an admin.
+// UpdateQuestionWithResponse Rewrite a question
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25826,9 +25842,7 @@ func (c *ClientWithResponses) UpdateQuestionWithResponse(ctx context.Context, id
 	return ParseUpdateQuestionResponse(rsp)
 }
 
-// DeleteReadingWithResponse Remove the reading turn
-//
-// A lead over the session's group, or an admin.
+// DeleteReadingWithResponse Delete the reading turn
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25893,9 +25907,7 @@ func (c *ClientWithResponses) RecordShareWithResponse(ctx context.Context, id Id
 	return ParseRecordShareResponse(rsp)
 }
 
-// DeleteShareWithResponse Remove a share
-//
-// A lead over the session's group, or an admin.
+// DeleteShareWithResponse Delete a share
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25908,9 +25920,7 @@ func (c *ClientWithResponses) DeleteShareWithResponse(ctx context.Context, id Id
 	return ParseDeleteShareResponse(rsp)
 }
 
-// UpdateShareWithBodyWithResponse Correct a share
-//
-// A lead over the session's group, or an admin.
+// UpdateShareWithBodyWithResponse Rewrite a share
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25923,9 +25933,7 @@ func (c *ClientWithResponses) UpdateShareWithBodyWithResponse(ctx context.Contex
 	return ParseUpdateShareResponse(rsp)
 }
 
-// UpdateShareWithResponse Correct a share
-//
-// A lead over the session's group, or an admin.
+// UpdateShareWithResponse Rewrite a share
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26087,7 +26095,7 @@ func ParseGetComplianceResponse(rsp *http.Response) (*GetComplianceResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ComplianceItemList
+		var dest ComplianceList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -32785,6 +32793,13 @@ func ParseGetMinutesResponse(rsp *http.Response) (*GetMinutesResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33149,6 +33164,13 @@ func ParseDeleteQuestionResponse(rsp *http.Response) (*DeleteQuestionResponse, e
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33301,6 +33323,13 @@ func ParseDeleteReadingResponse(rsp *http.Response) (*DeleteReadingResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -33550,6 +33579,13 @@ func ParseDeleteShareResponse(rsp *http.Response) (*DeleteShareResponse, error) 
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -52,6 +52,7 @@ func TestSeed(t *testing.T) {
 	if r.Participation.Rate == nil || *r.Participation.Rate < 0.85 || *r.Participation.Rate >= 1 {
 		t.Errorf("participation %v: want a realistic 85–99%%", r.Participation.Rate)
 	}
+	checkMeetings(t, s, org)
 	if _, err := Seed(ctx, s); err == nil {
 		t.Error("a second seed into the same store succeeded")
 	}

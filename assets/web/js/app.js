@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
 
@@ -43,6 +44,7 @@ const ROUTES = [
   [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
+  [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
   [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
   [/^\/app\/members$/, admin.members, ['admin']],
@@ -64,7 +66,7 @@ function navItems(me) {
       ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
-    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
+    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings'], ['/app/compliance', 'nav.compliance']);
   }
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {

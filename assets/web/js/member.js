@@ -77,7 +77,8 @@ function sessionItem(app, s, groups) {
       (!cancelled && !started) ? leaveBtn : null,
       (app.me.role === 'lead' || app.me.role === 'admin')
         ? h('a', {class: 'btn-link', href: `/app/sessions/${encodeURIComponent(s.id)}`}, t('session.manage')) : null,
-      slot, msg));
+      msg),
+    slot); // the leave form takes the item's whole width (a phone's too)
 }
 
 export async function home(app) {
