@@ -353,6 +353,7 @@ const (
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
 	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
+	ErrorErrorCodeTooManyEdits         ErrorErrorCode = "too_many_edits"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
@@ -487,6 +488,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeTooManyAttempts:
 		return true
 	case ErrorErrorCodeTooManyCodes:
+		return true
+	case ErrorErrorCodeTooManyEdits:
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
@@ -2343,6 +2346,7 @@ type Error struct {
 		// - `already_closed`: 409: closing or returning a finding already closed
 		// - `already_answered`: 409: a second answer to a questionnaire
 		// - `questionnaire_closed`: 409: an answer to a closed questionnaire
+		// - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
 		Code ErrorErrorCode `json:"code"`
 
 		// Enrol POST /login, `second_factor_required` for an account that must enrol: the key to add to an authenticator app.
@@ -2434,6 +2438,7 @@ type Error struct {
 // - `already_closed`: 409: closing or returning a finding already closed
 // - `already_answered`: 409: a second answer to a questionnaire
 // - `questionnaire_closed`: 409: an answer to a closed questionnaire
+// - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
 type ErrorErrorCode string
 
 // EvaluationInput defines model for EvaluationInput.
@@ -17664,6 +17669,8 @@ type WriteLearningReportResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17708,6 +17715,11 @@ func (r WriteLearningReportResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r WriteLearningReportResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WriteLearningReportResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -28815,6 +28827,13 @@ func ParseWriteLearningReportResponse(rsp *http.Response) (*WriteLearningReportR
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
