@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"testing"
+)
+
+// TestEveryErrorCodeTranslated: every error code the server can answer —
+// those of the OpenAPI document's error enum and every code literal the
+// store and handlers pass to Errorf, Conflict or write into an error answer
+// — has an "err.CODE" text in both languages of the web app, so no English
+// code or sentence shows in the Chinese UI.
+func TestEveryErrorCodeTranslated(t *testing.T) {
+	codes := map[string]string{} // code → where it was found
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []string `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	data, err := os.ReadFile("../assets/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum {
+		codes[c] = "assets/openapi.json"
+	}
+	if len(codes) < 30 {
+		t.Fatalf("only %d codes in the document's enum", len(codes))
+	}
+	lit := regexp.MustCompile(`(?:Errorf\((?:store\.)?Kind[A-Za-z]+, |Conflict\(|"code": )"([a-z_]+)"`)
+	for _, dir := range []string{"../store", "../handlers"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if filepath.Ext(f) != ".go" || len(f) > 8 && f[len(f)-8:] == "_test.go" {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range lit.FindAllSubmatch(src, -1) {
+				codes[string(m[1])] = f
+			}
+		}
+	}
+	for _, lang := range []string{"zh", "en"} {
+		var tr map[string]string
+		data, err := os.ReadFile("../assets/web/i18n/" + lang + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatal(err)
+		}
+		var missing []string
+		for c, where := range codes {
+			if tr["err."+c] == "" {
+				missing = append(missing, c+" ("+where+")")
+			}
+		}
+		sort.Strings(missing)
+		for _, m := range missing {
+			t.Errorf("%s.json has no err.%s", lang, m)
+		}
+	}
+}
