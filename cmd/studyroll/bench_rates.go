@@ -111,6 +111,29 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 		rep.Extra["checkin_store_rss_mb"] = rss
 	}
 
+	progress("rates: locking the period (its snapshot) and the locked rates …")
+	t0 = time.Now()
+	if _, err := s.LockPeriod(store.WithActor(ctx, "system"), info.Period); err != nil {
+		return err
+	}
+	rep.Extra["lock_snapshot_ms"] = ms(time.Since(t0))
+	t0 = time.Now()
+	if _, err := s.Rates(p, "", pol); err != nil {
+		return err
+	}
+	rep.Extra["rates_org_locked_first_ms"] = ms(time.Since(t0))
+	var locked []time.Duration
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		if _, err := s.Rates(p, "", pol); err != nil {
+			return err
+		}
+		locked = append(locked, time.Since(t0))
+	}
+	rep.Extra["rates_org_locked_ms"], _ = medMax(locked)
+	rep.Extra["store_file_locked_mb"] = fileMB(filepath.Join(dir, store.FileName))
+	rep.Extra["rates_rss_after_lock_mb"] = procStatusMB("VmRSS")
+
 	progress("rates: backup and compaction of the store …")
 	bk := filepath.Join(o.dir, "rates-backup.db")
 	f, err := os.Create(bk)

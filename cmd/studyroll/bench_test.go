@@ -60,7 +60,8 @@ func TestBenchJSONNumbers(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, k := range []string{"rates_members", "rates_records", "rates_org_warm_ms", "rates_org_cold_ms", "rates_member_ms",
-		"store_open_ms", "store_file_mb", "backup_ms", "compact_ms", "compact_mb", "checkin_store_per_sec", "checkin_store_p99_ms"} {
+		"store_open_ms", "store_file_mb", "backup_ms", "compact_ms", "compact_mb", "checkin_store_per_sec", "checkin_store_p99_ms",
+		"lock_snapshot_ms", "rates_org_locked_ms", "store_file_locked_mb"} {
 		v, ok := rep.Extra[k]
 		if !ok {
 			t.Errorf("no %s in %v", k, rep.Extra)
