@@ -167,8 +167,7 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 func (s *Store) VerifyAudit() (int, error) {
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
-		prev := ""
-		var want uint64 = 1
+		prev, want := auditBase(tx) // after a prune (retention.go): the last pruned entry
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var e AuditEntry

@@ -30,6 +30,7 @@ Usage:
   studyroll export --data ./data --period 2023Q3 [--out FILE]   signed summary of a locked period
   studyroll bench  [--scale N] [--json]       measure check-in, rates and PDFs (N × 10,000 members)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
+  studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
 
 Run "studyroll COMMAND -h" for the flags of one command.
 `
@@ -47,6 +48,7 @@ var commands = map[string]command{
 	"export":  runExport,
 
 	"security-profile": runSecurityProfile,
+	"prune-audit":      runPruneAudit,
 }
 
 func main() {
