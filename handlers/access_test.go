@@ -47,7 +47,7 @@ func testRouteAccess(t *testing.T, ts *testServer, users map[string]string) {
 			t.Errorf("%s: roles %q, want %q (API.md)", key, got, want)
 		}
 		path := "/api/v1" + r.Path
-		for _, p := range []string{":id", ":member_id", ":item_id", ":share_id", ":question_id"} {
+		for _, p := range []string{":id", ":member_id", ":item_id", ":share_id", ":question_id", ":draw_id", ":file_id"} {
 			path = strings.ReplaceAll(path, p, "999")
 		}
 		path = strings.ReplaceAll(path, ":period", "2023Q3")
@@ -126,4 +126,18 @@ var wantAccess = map[string]string{
 	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",
 	"POST /robots/:id/test": "lead,admin", "GET /outbox": "admin,sysadmin",
 	"GET /openapi.json": "public",
+	// 督查
+	"POST /inspections": "inspector,hr,admin", "GET /inspections": "lead,hr,admin,inspector",
+	"GET /inspections/:id": "lead,hr,admin,inspector", "POST /inspections/:id/draws": "inspector,hr,admin",
+	"PUT /inspections/:id/draws/:draw_id/answers": "inspector,hr,admin", "POST /inspections/:id/interviews": "inspector,hr,admin",
+	"POST /inspections/:id/findings": "inspector,hr,admin", "GET /inspections/:id/report.pdf": "inspector,hr,admin",
+	"GET /inspections/:id/ledger.xlsx": "inspector,hr,admin",
+	"POST /questions":                  "inspector,hr,admin", "GET /questions": "inspector,hr,admin",
+	"PATCH /questions/:id": "inspector,hr,admin", "POST /questions/import": "inspector,hr,admin",
+	"GET /finding-categories": "any", "GET /findings": "any", "GET /findings/:id": "any",
+	"POST /findings/:id/progress": "any", "POST /findings/:id/evidence": "any", "GET /findings/:id/evidence/:file_id": "any",
+	"POST /findings/:id/close": "inspector,hr,admin", "POST /findings/:id/return": "inspector,hr,admin",
+	"POST /questionnaires": "inspector,hr,admin", "GET /questionnaires": "any", "GET /questionnaires/:id": "any",
+	"POST /questionnaires/:id/answers": "any", "POST /questionnaires/:id/close": "inspector,hr,admin",
+	"GET /questionnaires/:id/results": "inspector,hr,admin", "GET /questionnaires/:id/results.xlsx": "inspector,hr,admin",
 }

@@ -13,14 +13,19 @@ import (
 	"studyroll/store"
 )
 
-// bodyLimit caps request bodies: 10 MiB for CSV uploads, 1 MiB otherwise.
+// bodyLimit caps request bodies: 10 MiB for CSV and XLSX uploads, 10 MiB
+// plus 64 KiB for multipart forms (one 10 MiB evidence file and its
+// headers), 1 MiB otherwise.
 // Reading past the cap yields *http.MaxBytesError, which decode turns into 413.
 func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		limit := int64(maxJSONBody)
-		if isCSV(r) {
+		if isCSV(r) || isUpload(r) {
 			limit = maxCSVBody
+		}
+		if isMultipart(r) {
+			limit = maxMultipartBody
 		}
 		if r.ContentLength > limit {
 			return store.Errorf(store.KindTooLarge, "too_large", "request body over %d bytes", limit)
@@ -28,6 +33,18 @@ func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)
 	}
+}
+
+// isUpload: an XLSX file sent as the body (question bank import).
+func isUpload(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == store.ContentTypeXLSX
+}
+
+// isMultipart: a form with a file (evidence upload).
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
 }
 
 func isCSV(r *http.Request) bool {

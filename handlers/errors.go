@@ -20,6 +20,7 @@ var statusOf = map[store.Kind]int{
 	store.KindInvalid:      http.StatusUnprocessableEntity,
 	store.KindTooMany:      http.StatusTooManyRequests,
 	store.KindUnavailable:  http.StatusServiceUnavailable,
+	store.KindUnsupported:  http.StatusUnsupportedMediaType,
 }
 
 var codeOfStatus = map[int]string{

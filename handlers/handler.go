@@ -65,6 +65,9 @@ type Handler struct {
 const (
 	maxJSONBody = 1 << 20
 	maxCSVBody  = 10 << 20
+	// maxMultipartBody holds one evidence file of store.MaxEvidenceBytes
+	// and the form's headers.
+	maxMultipartBody = store.MaxEvidenceBytes + 64<<10
 )
 
 // New builds the echo server with every route, middleware and the error
@@ -109,7 +112,7 @@ func build(cfg Config) (*Handler, *echo.Echo) {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	api := e.Group("/api/v1")
-	for _, r := range h.routes() {
+	for _, r := range h.table() {
 		api.Add(r.Method, r.Path, r.handler, h.guard(r))
 	}
 	RegisterPages(e)

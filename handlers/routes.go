@@ -27,7 +27,7 @@ type Route struct {
 func Routes() []Route {
 	h := &Handler{}
 	var out []Route
-	for _, r := range h.routes() {
+	for _, r := range h.table() {
 		rr := Route{Method: r.Method, Path: r.Path, Public: r.access.public}
 		for _, role := range r.access.roles {
 			rr.Roles = append(rr.Roles, string(role))
@@ -35,6 +35,11 @@ func Routes() []Route {
 		out = append(out, rr)
 	}
 	return out
+}
+
+// table is every route: the core table below and each feature's own.
+func (h *Handler) table() []route {
+	return append(h.routes(), h.inspectionRoutes()...) // inspections.go
 }
 
 func (h *Handler) routes() []route {

@@ -64,7 +64,8 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 		QRURL:        code.QRURL,
 	}
 	for _, a := range d.Audience {
-		row := forms.SignInRow{Name: a.Name}
+		ag, _ := t.Group(a.GroupID)
+		row := forms.SignInRow{Name: a.Name, Group: ag.Name}
 		if r, ok := recs[a.MemberID]; ok {
 			switch r.Status {
 			case store.StatusPresent:

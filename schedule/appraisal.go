@@ -14,14 +14,16 @@ import (
 func formsPeriod(p store.Period) forms.Period { return forms.Period{Year: p.Year, Quarter: p.Quarter} }
 
 // formsPolicy is the store policy as the forms print it. English forms
-// keep the forms' English grade names unless the policy's labels are the
-// defaults (which are Chinese).
+// print the configured labels; only where a label is still the (Chinese)
+// default do they use the forms' English name for the grade.
 func formsPolicy(pol store.Policy, p store.Period, lang string) forms.Policy {
+	def := store.DefaultPolicy()
 	label := func(code string) string {
-		if lang == "en" {
+		l := pol.Label(code, p)
+		if lang == "en" && l == def.Label(code, p) {
 			return "" // the forms' English default for the code
 		}
-		return pol.Label(code, p)
+		return l
 	}
 	return forms.Policy{
 		Weights: forms.Weights{Participation: pol.Weights.Participation, Completion: pol.Weights.Completion,
@@ -47,23 +49,12 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 	in := forms.MemberAppraisal{
 		Organisation: d.organisation(m.GroupID),
 		Period:       fp,
-		Member:       forms.MemberInfo{Name: m.Name, Group: d.groupName(m.GroupID)},
-		Attendance: forms.Attendance{
-			Required: row.Participation.Den, Attended: row.Participation.Num,
-			Leave: row.Attendance.Leave, Absent: row.Attendance.Absent, MadeUp: row.Attendance.Makeup,
-		},
-		Content: forms.Content{Assigned: row.Completion.Den, Completed: row.Completion.Num},
-		Result:  forms.AppraisalResult{Score: row.Score, Grade: row.Grade},
-		Policy:  formsPolicy(d.pol, d.p, lang),
+		Member:       forms.MemberInfo{Name: m.Name, Group: d.groupName(m.GroupID), Position: m.Title, Unit: d.unit(m.GroupID)},
+		Content:      forms.Content{Assigned: row.Completion.Den, Completed: row.Completion.Num},
+		Result:       forms.AppraisalResult{Score: row.Score, Grade: row.Grade},
+		Policy:       formsPolicy(d.pol, d.p, lang),
 	}
-	for _, si := range d.requiredSessions(m) {
-		a := si.att[memberID]
-		line := forms.SessionLine{Date: si.s.StartsAt, Title: si.s.Title, Status: statusCode(a.status), MadeUp: a.makeupOn != "", Note: a.note}
-		if a.makeupOn != "" {
-			line.MadeUpOn, _ = time.ParseInLocation(store.DateLayout, a.makeupOn, d.loc)
-		}
-		in.Sessions = append(in.Sessions, line)
-	}
+	in.Attendance, in.Sessions = d.attendance(m, row)
 	for _, ei := range d.requiredExams(m) {
 		date, _ := time.ParseInLocation(store.DateLayout, ei.e.HeldOn, d.loc)
 		line := forms.ExamLine{Title: ei.e.Title, Date: date, MaxScore: ei.e.MaxScore, ExcellentScore: ei.e.ExcellentScore}
@@ -87,6 +78,63 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 		}
 	}
 	return in, true
+}
+
+// attendance lists m's required sessions and counts them so that 应参学 =
+// 实参学 + 请假 + 缺席 + 未登记: attended (present, late, or made up), leave
+// and absent without a make-up, no record. Sessions of an open period not
+// yet ended are listed as upcoming and counted nowhere, as in the rates.
+// The participation rate itself is the rates' (row.Participation).
+func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.Attendance, []forms.SessionLine) {
+	var a forms.Attendance
+	var lines []forms.SessionLine
+	for _, si := range d.requiredSessions(m) {
+		at := si.att[m.ID]
+		line := forms.SessionLine{Date: si.s.StartsAt, Title: si.s.Title, Status: statusCode(at.status), MadeUp: at.makeupOn != "", Note: at.note}
+		if at.makeupOn != "" {
+			line.MadeUpOn, _ = time.ParseInLocation(store.DateLayout, at.makeupOn, d.loc)
+		}
+		if d.rates.Provisional && si.s.EndsAt.After(d.rates.AsOf) {
+			line.Upcoming = true
+			lines = append(lines, line)
+			continue
+		}
+		switch {
+		case line.Status == forms.StatusPresent || line.Status == forms.StatusLate || line.MadeUp:
+			a.Attended++
+		case line.Status == forms.StatusLeave:
+			a.Leave++
+		case line.Status == forms.StatusAbsent:
+			a.Absent++
+		default:
+			a.Unrecorded++
+		}
+		if line.MadeUp {
+			a.MadeUp++
+		}
+		lines = append(lines, line)
+	}
+	a.Required = a.Attended + a.Leave + a.Absent + a.Unrecorded
+	if row.Participation.Den != a.Required || row.Participation.Num != a.Attended {
+		// a policy that excuses leave or does not count late arrivals: the
+		// rate is the rates' own, the counts what happened
+		a.Rate = &forms.Rate{Num: int64(row.Participation.Num), Den: int64(row.Participation.Den)}
+	}
+	return a, lines
+}
+
+// unit is the member's department (所属单位): the group right below the
+// root on the way up from g (g itself when it is directly below the root,
+// the root when g is the root).
+func (d *periodData) unit(g string) string {
+	anc := d.tree.Ancestors(g)
+	switch len(anc) {
+	case 0:
+		return ""
+	case 1:
+		return d.groupName(anc[0])
+	}
+	return d.groupName(anc[len(anc)-2])
 }
 
 func statusCode(s store.Status) string {

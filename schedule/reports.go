@@ -101,6 +101,9 @@ func (g *Generator) options(d *periodData, lang, hash string, at time.Time) form
 	if d.frozen != nil {
 		opt.Revision, opt.RevisionReason = d.frozen.Revision, d.frozen.Reason
 	}
+	if d.rates != nil && d.rates.Provisional {
+		opt.Provisional, opt.AsOf = true, d.rates.AsOf // the 暂定 mark, figures to date
+	}
 	return opt
 }
 

@@ -39,8 +39,8 @@ func (d *periodData) sessionsReaching(groups []string) int {
 	return len(seen)
 }
 
-// rowsIn lists the member rows whose group is one of groups, by group path
-// then name.
+// rowsIn lists the member rows whose group is one of groups, in the one
+// order (group in tree order, roster position, name by pinyin).
 func (d *periodData) rowsIn(groups []string) []*store.MemberRate {
 	in := make(map[string]bool, len(groups))
 	for _, g := range groups {
@@ -53,25 +53,36 @@ func (d *periodData) rowsIn(groups []string) []*store.MemberRate {
 			out = append(out, r)
 		}
 	}
-	paths := map[string]string{}
-	path := func(g string) string {
-		p, ok := paths[g]
-		if !ok {
-			p = d.tree.Path(g)
-			paths[g] = p
+	order := store.NewMemberOrder(d.tree) // one per call: workers call this concurrently
+	pos := func(r *store.MemberRate) int {
+		if m := d.members[r.MemberID]; m != nil {
+			return m.Position
 		}
-		return p
+		return 0
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if pi, pj := path(out[i].GroupID), path(out[j].GroupID); pi != pj {
-			return pi < pj
-		}
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return idLess(out[i].MemberID, out[j].MemberID)
+		a, b := out[i], out[j]
+		return order.Less(a.GroupID, pos(a), a.Name, a.MemberID, b.GroupID, pos(b), b.Name, b.MemberID)
 	})
 	return out
+}
+
+// rowHead names the roll-up rows: 单位 when every row is a group with
+// groups of its own (units), 支部 when none has, 单位/支部 when mixed.
+func (d *periodData) rowHead(groups []string) string {
+	units := 0
+	for _, g := range groups {
+		if len(d.tree.Children(g)) > 0 {
+			units++
+		}
+	}
+	switch {
+	case units == 0:
+		return "支部"
+	case units == len(groups):
+		return "单位"
+	}
+	return "单位/支部"
 }
 
 // groupSummary is the summary of group g's subtree: one roll-up row per
@@ -99,12 +110,12 @@ func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
 		if own := d.rowsIn([]string{g}); len(own) > 0 {
 			out.Groups = append(out.Groups, d.groupRow(name+"（本级）", own, d.sessionsReaching([]string{g})))
 		}
+		// every child has its row, an empty one with zeros
 		for _, c := range children {
 			cs := d.tree.Subtree(c)
-			if cr := d.rowsIn(cs); len(cr) > 0 {
-				out.Groups = append(out.Groups, d.groupRow(d.groupName(c), cr, d.sessionsReaching(cs)))
-			}
+			out.Groups = append(out.Groups, d.groupRow(d.groupName(c), d.rowsIn(cs), d.sessionsReaching(cs)))
 		}
+		out.RowHead = d.rowHead(children)
 	}
 	total := d.groupRow(name, rows, d.sessionsReaching(sub))
 	out.Total = &total
@@ -113,6 +124,9 @@ func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
 		out.Members[i] = forms.SummaryMember{Name: r.Name, Group: d.groupName(r.GroupID),
 			Participation: formsRate(r.Participation), Completion: formsRate(r.Completion),
 			Excellence: formsRate(r.Excellence), Score: r.Score, Grade: r.Grade}
+		if m := d.members[r.MemberID]; m != nil {
+			out.Members[i].Attendance, _ = d.attendance(m, r)
+		}
 	}
 	return out, true
 }

@@ -45,6 +45,19 @@
 //	                            and event, ever
 //	outbox_due           next_at (Unix ns, 8 bytes BE) + message id → robot id, for every
 //	                            queued message: the sender's work list in time order
+//	inspections          id → Inspection {title, starts_on, ends_on, inspector_ids,
+//	                            target_group_ids, methods, …}
+//	bank_questions       id → BankQuestion {question, answer, tags, item_id, retired}
+//	inspection_draws     inspection id + draw id → Draw {group_id, seed, pairs[{member_id,
+//	                            question_id, result}], …}
+//	inspection_interviews inspection id + seq → Interview {member_ids, notes, held_on}
+//	findings             id → Finding {inspection_id, group_id, category, severity,
+//	                            responsible_id, deadline, state, evidence[], history[], …}
+//	finding_evidence     finding id + file id → the file's raw bytes (JPEG, PNG, PDF)
+//	questionnaires       id → Questionnaire {title, anonymous, audience_group_ids, questions[]}
+//	questionnaire_answers questionnaire id + (member id | 16 random bytes when anonymous)
+//	                            → {member_id?, at?, choices, texts}
+//	questionnaire_takers questionnaire id + member id → 1 (who answered, not what)
 //
 // Each exported method is one transaction and adds its audit entries inside
 // that transaction; lowercase helpers take the *bolt.Tx so they compose.

@@ -20,6 +20,7 @@ const (
 	KindInvalid                  // well-formed input with invalid values (422)
 	KindTooMany                  // rate limited (429)
 	KindUnavailable              // the store is closed or the disk is full (503)
+	KindUnsupported              // a file of a type not accepted (415)
 )
 
 // Error is the one error type of studyroll. Code is the stable, machine

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{5, "reminder buckets: robots, reminder_settings, outbox, outbox_keys, outbox_due", migrateReminderBuckets},
 	{6, "group types and session kinds", migrateMeetingKinds},
 	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
+	{8, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 }
 
 // SchemaVersion is the version this binary writes.

@@ -57,6 +57,16 @@ var (
 	bucketOutboxKeys       = []byte("outbox_keys")
 	bucketOutboxDue        = []byte("outbox_due")
 	bucketMinutes          = []byte("minutes_records")
+	// 督查 (inspection*.go)
+	bucketInspections    = []byte("inspections")
+	bucketBankQuestions  = []byte("bank_questions")
+	bucketDraws          = []byte("inspection_draws")
+	bucketInterviews     = []byte("inspection_interviews")
+	bucketFindings       = []byte("findings")
+	bucketEvidence       = []byte("finding_evidence")
+	bucketQuestionnaires = []byte("questionnaires")
+	bucketQnAnswers      = []byte("questionnaire_answers")
+	bucketQnTakers       = []byte("questionnaire_takers")
 )
 
 var allBuckets = [][]byte{
@@ -66,6 +76,8 @@ var allBuckets = [][]byte{
 	bucketTurns, bucketShares, bucketQuestions, bucketReports, bucketExams,
 	bucketScores, bucketLocks, bucketJobs, bucketFiles, bucketSnapshots,
 	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
+	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
+	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
 }
 
 // Options configure a Store. The zero value is usable.

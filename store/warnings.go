@@ -46,7 +46,9 @@ type Warning struct {
 
 // Warnings lists, for every member the rates of groupID's subtree ("" for
 // everyone) cover in p, the warnings that apply, members in the rates'
-// order and, per member, below_target, cannot_reach, consecutive_absence.
+// order and, per member, below_target, cannot_reach, consecutive_absence;
+// then, when p holds today, rectification_due and rectification_overdue
+// for the findings members of the subtree answer for (inspection_finding.go).
 // "Already over" is judged by the store's clock. A locked period's
 // warnings are those frozen in its snapshot.
 func (s *Store) Warnings(p Period, groupID string, pol Policy) ([]Warning, error) {
@@ -68,7 +70,9 @@ func (s *Store) Warnings(p Period, groupID string, pol Policy) ([]Warning, error
 			return err
 		}
 		out = warningsOf(res)
-		return nil
+		rw, err := s.rectificationWarnings(tx, p, groupID)
+		out = append(out, rw...)
+		return err
 	})
 	return out, err
 }

@@ -113,6 +113,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 	} {

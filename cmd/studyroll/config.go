@@ -30,7 +30,8 @@ import (
 //	  "meetings":  {"frequencies": {"branch": {"party_congress": "quarterly", "theme_day": "off"},
 //	                                "party_group": {"group_meeting": "monthly"}},
 //	                "minutes_due_days": 3, "first_topic_required": ["branch"]},
-//	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3}
+//	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3},
+//	  "finding_categories": ["学习制度落实", "考勤登记", …]
 //	}
 //
 // A meetings frequency (monthly, quarterly, yearly or off) replaces the
@@ -45,6 +46,9 @@ type config struct {
 	Attendance   store.AttendanceRules
 	Meetings     store.MeetingRules
 	Reminders    store.ReminderRules
+	// FindingCategories are the categories of inspection findings; nil
+	// keeps store.DefaultFindingCategories.
+	FindingCategories []string
 	// Profile is the security profile asked for; "" keeps the store's.
 	Profile store.Profile
 	// Security holds the file's security settings; apply them over the
@@ -140,6 +144,7 @@ type configFile struct {
 		SoonBefore   string `json:"soon_before"`
 		DeadlineDays int    `json:"deadline_days"`
 	} `json:"reminders"`
+	FindingCategories []string `json:"finding_categories"`
 }
 
 // maxKeep bounds the retention counts.
@@ -206,6 +211,13 @@ func (cfg *config) parse(data []byte) error {
 			}
 		} else {
 			probs = append(probs, "policy: must be an object")
+		}
+	}
+	if f.FindingCategories != nil {
+		if err := store.ValidFindingCategories(f.FindingCategories); err != nil {
+			probs = append(probs, err.Error())
+		} else {
+			cfg.FindingCategories = f.FindingCategories
 		}
 	}
 	def := schedule.DefaultSchedules()

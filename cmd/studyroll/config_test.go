@@ -68,6 +68,12 @@ func TestConfigParse(t *testing.T) {
 		{"not JSON", `{"schedules": `, []string{"not a valid config"}, nil},
 		{"trailing", `{} {}`, []string{"trailing"}, nil},
 		{"unknown key", `{"schedule": {}}`, []string{"schedule"}, nil},
+		{"finding categories", `{"finding_categories": ["学习", "考勤"]}`, nil, func(t *testing.T, c *config) {
+			if len(c.FindingCategories) != 2 || c.FindingCategories[1] != "考勤" {
+				t.Errorf("finding_categories: %v", c.FindingCategories)
+			}
+		}},
+		{"bad finding categories", `{"finding_categories": ["学习", "学习"]}`, []string{"finding_categories"}, nil},
 		{"unknown schedule", `{"schedules": {"nightly": "0 1 * * *"}}`, []string{"nightly"}, nil},
 		{"bad schedule", `{"schedules": {"backup": "0 25 * * *"}}`, []string{"schedules.backup"}, nil},
 		{"bad policy", `{"policy": {"weights": {"participation": -1}}}`, []string{"weights.participation"}, nil},

@@ -173,6 +173,10 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	if err := store.SetFindingCategories(cfg.FindingCategories); err != nil {
+		s.Close()
+		return err
+	}
 	// Periods locked by a version without snapshots are frozen as they
 	// stand, with the policy in force.
 	if err := s.TakeMissingSnapshots(store.WithActor(ctx, "system")); err != nil {

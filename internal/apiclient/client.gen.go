@@ -18,6 +18,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AnswersInputAnswersResult.
+const (
+	AnswersInputAnswersResultCorrect  AnswersInputAnswersResult = "correct"
+	AnswersInputAnswersResultNoAnswer AnswersInputAnswersResult = "no_answer"
+	AnswersInputAnswersResultPartial  AnswersInputAnswersResult = "partial"
+	AnswersInputAnswersResultWrong    AnswersInputAnswersResult = "wrong"
+)
+
+// Valid indicates whether the value is a known member of the AnswersInputAnswersResult enum.
+func (e AnswersInputAnswersResult) Valid() bool {
+	switch e {
+	case AnswersInputAnswersResultCorrect:
+		return true
+	case AnswersInputAnswersResultNoAnswer:
+		return true
+	case AnswersInputAnswersResultPartial:
+		return true
+	case AnswersInputAnswersResultWrong:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttendanceSource.
 const (
 	AttendanceSourceClose AttendanceSource = "close"
@@ -186,19 +210,48 @@ func (e CheckinAnswerStatus) Valid() bool {
 	}
 }
 
+// Defines values for DrawPairResult.
+const (
+	DrawPairResultCorrect  DrawPairResult = "correct"
+	DrawPairResultNoAnswer DrawPairResult = "no_answer"
+	DrawPairResultPartial  DrawPairResult = "partial"
+	DrawPairResultWrong    DrawPairResult = "wrong"
+)
+
+// Valid indicates whether the value is a known member of the DrawPairResult enum.
+func (e DrawPairResult) Valid() bool {
+	switch e {
+	case DrawPairResultCorrect:
+		return true
+	case DrawPairResultNoAnswer:
+		return true
+	case DrawPairResultPartial:
+		return true
+	case DrawPairResultWrong:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorErrorCode.
 const (
 	ErrorErrorCodeAccountClosed        ErrorErrorCode = "account_closed"
+	ErrorErrorCodeAlreadyAnswered      ErrorErrorCode = "already_answered"
 	ErrorErrorCodeAlreadyCancelled     ErrorErrorCode = "already_cancelled"
+	ErrorErrorCodeAlreadyClosed        ErrorErrorCode = "already_closed"
 	ErrorErrorCodeAlreadyEvaluated     ErrorErrorCode = "already_evaluated"
 	ErrorErrorCodeBadCode              ErrorErrorCode = "bad_code"
 	ErrorErrorCodeBadCredentials       ErrorErrorCode = "bad_credentials"
 	ErrorErrorCodeBadRows              ErrorErrorCode = "bad_rows"
+	ErrorErrorCodeBadSecondFactor      ErrorErrorCode = "bad_second_factor"
+	ErrorErrorCodeBadTransition        ErrorErrorCode = "bad_transition"
 	ErrorErrorCodeBusy                 ErrorErrorCode = "busy"
 	ErrorErrorCodeCheckinClosed        ErrorErrorCode = "checkin_closed"
 	ErrorErrorCodeCheckinNotOpen       ErrorErrorCode = "checkin_not_open"
 	ErrorErrorCodeCsrf                 ErrorErrorCode = "csrf"
 	ErrorErrorCodeDiskFull             ErrorErrorCode = "disk_full"
+	ErrorErrorCodeDrawTooLarge         ErrorErrorCode = "draw_too_large"
 	ErrorErrorCodeDuplicate            ErrorErrorCode = "duplicate"
 	ErrorErrorCodeDuplicateUsername    ErrorErrorCode = "duplicate_username"
 	ErrorErrorCodeError                ErrorErrorCode = "error"
@@ -211,6 +264,7 @@ const (
 	ErrorErrorCodeLeaveExists          ErrorErrorCode = "leave_exists"
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
+	ErrorErrorCodeNoEnrolment          ErrorErrorCode = "no_enrolment"
 	ErrorErrorCodeNotCovered           ErrorErrorCode = "not_covered"
 	ErrorErrorCodeNotFound             ErrorErrorCode = "not_found"
 	ErrorErrorCodeNotInAudience        ErrorErrorCode = "not_in_audience"
@@ -219,17 +273,22 @@ const (
 	ErrorErrorCodeNotLocked            ErrorErrorCode = "not_locked"
 	ErrorErrorCodeNotSelfStudy         ErrorErrorCode = "not_self_study"
 	ErrorErrorCodeNotStarted           ErrorErrorCode = "not_started"
+	ErrorErrorCodeNotSubmitted         ErrorErrorCode = "not_submitted"
 	ErrorErrorCodeOwnRecord            ErrorErrorCode = "own_record"
 	ErrorErrorCodePeriodLocked         ErrorErrorCode = "period_locked"
 	ErrorErrorCodePeriodOpen           ErrorErrorCode = "period_open"
+	ErrorErrorCodeQuestionnaireClosed  ErrorErrorCode = "questionnaire_closed"
 	ErrorErrorCodeReadOnly             ErrorErrorCode = "read_only"
 	ErrorErrorCodeReportFileMissing    ErrorErrorCode = "report_file_missing"
 	ErrorErrorCodeReportNotGenerated   ErrorErrorCode = "report_not_generated"
 	ErrorErrorCodeReportsStarting      ErrorErrorCode = "reports_starting"
 	ErrorErrorCodeRobotDisabled        ErrorErrorCode = "robot_disabled"
 	ErrorErrorCodeRoleForbidden        ErrorErrorCode = "role_forbidden"
+	ErrorErrorCodeSecondFactorEnrolled ErrorErrorCode = "second_factor_enrolled"
+	ErrorErrorCodeSecondFactorRequired ErrorErrorCode = "second_factor_required"
 	ErrorErrorCodeSeparationOfDuties   ErrorErrorCode = "separation_of_duties"
 	ErrorErrorCodeSessionCancelled     ErrorErrorCode = "session_cancelled"
+	ErrorErrorCodeSessionIdle          ErrorErrorCode = "session_idle"
 	ErrorErrorCodeSessionNotStarted    ErrorErrorCode = "session_not_started"
 	ErrorErrorCodeShuttingDown         ErrorErrorCode = "shutting_down"
 	ErrorErrorCodeStoreClosed          ErrorErrorCode = "store_closed"
@@ -238,6 +297,7 @@ const (
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
+	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
 	ErrorErrorCodeUnsupportedMediaType ErrorErrorCode = "unsupported_media_type"
 )
@@ -247,7 +307,11 @@ func (e ErrorErrorCode) Valid() bool {
 	switch e {
 	case ErrorErrorCodeAccountClosed:
 		return true
+	case ErrorErrorCodeAlreadyAnswered:
+		return true
 	case ErrorErrorCodeAlreadyCancelled:
+		return true
+	case ErrorErrorCodeAlreadyClosed:
 		return true
 	case ErrorErrorCodeAlreadyEvaluated:
 		return true
@@ -256,6 +320,10 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeBadCredentials:
 		return true
 	case ErrorErrorCodeBadRows:
+		return true
+	case ErrorErrorCodeBadSecondFactor:
+		return true
+	case ErrorErrorCodeBadTransition:
 		return true
 	case ErrorErrorCodeBusy:
 		return true
@@ -266,6 +334,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeCsrf:
 		return true
 	case ErrorErrorCodeDiskFull:
+		return true
+	case ErrorErrorCodeDrawTooLarge:
 		return true
 	case ErrorErrorCodeDuplicate:
 		return true
@@ -291,6 +361,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeMethodNotAllowed:
 		return true
+	case ErrorErrorCodeNoEnrolment:
+		return true
 	case ErrorErrorCodeNotCovered:
 		return true
 	case ErrorErrorCodeNotFound:
@@ -307,11 +379,15 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeNotStarted:
 		return true
+	case ErrorErrorCodeNotSubmitted:
+		return true
 	case ErrorErrorCodeOwnRecord:
 		return true
 	case ErrorErrorCodePeriodLocked:
 		return true
 	case ErrorErrorCodePeriodOpen:
+		return true
+	case ErrorErrorCodeQuestionnaireClosed:
 		return true
 	case ErrorErrorCodeReadOnly:
 		return true
@@ -325,9 +401,15 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeRoleForbidden:
 		return true
+	case ErrorErrorCodeSecondFactorEnrolled:
+		return true
+	case ErrorErrorCodeSecondFactorRequired:
+		return true
 	case ErrorErrorCodeSeparationOfDuties:
 		return true
 	case ErrorErrorCodeSessionCancelled:
+		return true
+	case ErrorErrorCodeSessionIdle:
 		return true
 	case ErrorErrorCodeSessionNotStarted:
 		return true
@@ -345,9 +427,278 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
+	case ErrorErrorCodeTotpReused:
+		return true
 	case ErrorErrorCodeUnauthorized:
 		return true
 	case ErrorErrorCodeUnsupportedMediaType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceFileContentType.
+const (
+	Applicationpdf EvidenceFileContentType = "application/pdf"
+	Imagejpeg      EvidenceFileContentType = "image/jpeg"
+	Imagepng       EvidenceFileContentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceFileContentType enum.
+func (e EvidenceFileContentType) Valid() bool {
+	switch e {
+	case Applicationpdf:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingSeverity.
+const (
+	FindingSeverityGrave   FindingSeverity = "grave"
+	FindingSeverityMinor   FindingSeverity = "minor"
+	FindingSeveritySerious FindingSeverity = "serious"
+)
+
+// Valid indicates whether the value is a known member of the FindingSeverity enum.
+func (e FindingSeverity) Valid() bool {
+	switch e {
+	case FindingSeverityGrave:
+		return true
+	case FindingSeverityMinor:
+		return true
+	case FindingSeveritySerious:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingState.
+const (
+	FindingStateClosed     FindingState = "closed"
+	FindingStateInProgress FindingState = "in_progress"
+	FindingStateOpen       FindingState = "open"
+	FindingStateReturned   FindingState = "returned"
+	FindingStateSubmitted  FindingState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the FindingState enum.
+func (e FindingState) Valid() bool {
+	switch e {
+	case FindingStateClosed:
+		return true
+	case FindingStateInProgress:
+		return true
+	case FindingStateOpen:
+		return true
+	case FindingStateReturned:
+		return true
+	case FindingStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingChangeFrom.
+const (
+	FindingChangeFromClosed     FindingChangeFrom = "closed"
+	FindingChangeFromInProgress FindingChangeFrom = "in_progress"
+	FindingChangeFromOpen       FindingChangeFrom = "open"
+	FindingChangeFromReturned   FindingChangeFrom = "returned"
+	FindingChangeFromSubmitted  FindingChangeFrom = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the FindingChangeFrom enum.
+func (e FindingChangeFrom) Valid() bool {
+	switch e {
+	case FindingChangeFromClosed:
+		return true
+	case FindingChangeFromInProgress:
+		return true
+	case FindingChangeFromOpen:
+		return true
+	case FindingChangeFromReturned:
+		return true
+	case FindingChangeFromSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingChangeTo.
+const (
+	FindingChangeToClosed     FindingChangeTo = "closed"
+	FindingChangeToInProgress FindingChangeTo = "in_progress"
+	FindingChangeToOpen       FindingChangeTo = "open"
+	FindingChangeToReturned   FindingChangeTo = "returned"
+	FindingChangeToSubmitted  FindingChangeTo = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the FindingChangeTo enum.
+func (e FindingChangeTo) Valid() bool {
+	switch e {
+	case FindingChangeToClosed:
+		return true
+	case FindingChangeToInProgress:
+		return true
+	case FindingChangeToOpen:
+		return true
+	case FindingChangeToReturned:
+		return true
+	case FindingChangeToSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingInputSeverity.
+const (
+	FindingInputSeverityGrave   FindingInputSeverity = "grave"
+	FindingInputSeverityMinor   FindingInputSeverity = "minor"
+	FindingInputSeveritySerious FindingInputSeverity = "serious"
+)
+
+// Valid indicates whether the value is a known member of the FindingInputSeverity enum.
+func (e FindingInputSeverity) Valid() bool {
+	switch e {
+	case FindingInputSeverityGrave:
+		return true
+	case FindingInputSeverityMinor:
+		return true
+	case FindingInputSeveritySerious:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InspectionMethods.
+const (
+	InspectionMethodsInterview     InspectionMethods = "interview"
+	InspectionMethodsQuestionnaire InspectionMethods = "questionnaire"
+	InspectionMethodsRecordsReview InspectionMethods = "records_review"
+	InspectionMethodsSiteVisit     InspectionMethods = "site_visit"
+	InspectionMethodsSpotCheck     InspectionMethods = "spot_check"
+)
+
+// Valid indicates whether the value is a known member of the InspectionMethods enum.
+func (e InspectionMethods) Valid() bool {
+	switch e {
+	case InspectionMethodsInterview:
+		return true
+	case InspectionMethodsQuestionnaire:
+		return true
+	case InspectionMethodsRecordsReview:
+		return true
+	case InspectionMethodsSiteVisit:
+		return true
+	case InspectionMethodsSpotCheck:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InspectionStatus.
+const (
+	InspectionStatusFinished   InspectionStatus = "finished"
+	InspectionStatusInProgress InspectionStatus = "in_progress"
+	InspectionStatusPlanned    InspectionStatus = "planned"
+)
+
+// Valid indicates whether the value is a known member of the InspectionStatus enum.
+func (e InspectionStatus) Valid() bool {
+	switch e {
+	case InspectionStatusFinished:
+		return true
+	case InspectionStatusInProgress:
+		return true
+	case InspectionStatusPlanned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InspectionDetailMethods.
+const (
+	InspectionDetailMethodsInterview     InspectionDetailMethods = "interview"
+	InspectionDetailMethodsQuestionnaire InspectionDetailMethods = "questionnaire"
+	InspectionDetailMethodsRecordsReview InspectionDetailMethods = "records_review"
+	InspectionDetailMethodsSiteVisit     InspectionDetailMethods = "site_visit"
+	InspectionDetailMethodsSpotCheck     InspectionDetailMethods = "spot_check"
+)
+
+// Valid indicates whether the value is a known member of the InspectionDetailMethods enum.
+func (e InspectionDetailMethods) Valid() bool {
+	switch e {
+	case InspectionDetailMethodsInterview:
+		return true
+	case InspectionDetailMethodsQuestionnaire:
+		return true
+	case InspectionDetailMethodsRecordsReview:
+		return true
+	case InspectionDetailMethodsSiteVisit:
+		return true
+	case InspectionDetailMethodsSpotCheck:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InspectionDetailStatus.
+const (
+	InspectionDetailStatusFinished   InspectionDetailStatus = "finished"
+	InspectionDetailStatusInProgress InspectionDetailStatus = "in_progress"
+	InspectionDetailStatusPlanned    InspectionDetailStatus = "planned"
+)
+
+// Valid indicates whether the value is a known member of the InspectionDetailStatus enum.
+func (e InspectionDetailStatus) Valid() bool {
+	switch e {
+	case InspectionDetailStatusFinished:
+		return true
+	case InspectionDetailStatusInProgress:
+		return true
+	case InspectionDetailStatusPlanned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InspectionInputMethods.
+const (
+	InspectionInputMethodsInterview     InspectionInputMethods = "interview"
+	InspectionInputMethodsQuestionnaire InspectionInputMethods = "questionnaire"
+	InspectionInputMethodsRecordsReview InspectionInputMethods = "records_review"
+	InspectionInputMethodsSiteVisit     InspectionInputMethods = "site_visit"
+	InspectionInputMethodsSpotCheck     InspectionInputMethods = "spot_check"
+)
+
+// Valid indicates whether the value is a known member of the InspectionInputMethods enum.
+func (e InspectionInputMethods) Valid() bool {
+	switch e {
+	case InspectionInputMethodsInterview:
+		return true
+	case InspectionInputMethodsQuestionnaire:
+		return true
+	case InspectionInputMethodsRecordsReview:
+		return true
+	case InspectionInputMethodsSiteVisit:
+		return true
+	case InspectionInputMethodsSpotCheck:
 		return true
 	default:
 		return false
@@ -597,6 +948,87 @@ func (e OutboxMessageState) Valid() bool {
 	case OutboxMessageStateQueued:
 		return true
 	case OutboxMessageStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProgressInputState.
+const (
+	ProgressInputStateInProgress ProgressInputState = "in_progress"
+	ProgressInputStateSubmitted  ProgressInputState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ProgressInputState enum.
+func (e ProgressInputState) Valid() bool {
+	switch e {
+	case ProgressInputStateInProgress:
+		return true
+	case ProgressInputStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QnQuestionKind.
+const (
+	QnQuestionKindMulti  QnQuestionKind = "multi"
+	QnQuestionKindSingle QnQuestionKind = "single"
+	QnQuestionKindText   QnQuestionKind = "text"
+)
+
+// Valid indicates whether the value is a known member of the QnQuestionKind enum.
+func (e QnQuestionKind) Valid() bool {
+	switch e {
+	case QnQuestionKindMulti:
+		return true
+	case QnQuestionKindSingle:
+		return true
+	case QnQuestionKindText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QnResultKind.
+const (
+	QnResultKindMulti  QnResultKind = "multi"
+	QnResultKindSingle QnResultKind = "single"
+	QnResultKindText   QnResultKind = "text"
+)
+
+// Valid indicates whether the value is a known member of the QnResultKind enum.
+func (e QnResultKind) Valid() bool {
+	switch e {
+	case QnResultKindMulti:
+		return true
+	case QnResultKindSingle:
+		return true
+	case QnResultKindText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuestionnaireInputQuestionsKind.
+const (
+	QuestionnaireInputQuestionsKindMulti  QuestionnaireInputQuestionsKind = "multi"
+	QuestionnaireInputQuestionsKindSingle QuestionnaireInputQuestionsKind = "single"
+	QuestionnaireInputQuestionsKindText   QuestionnaireInputQuestionsKind = "text"
+)
+
+// Valid indicates whether the value is a known member of the QuestionnaireInputQuestionsKind enum.
+func (e QuestionnaireInputQuestionsKind) Valid() bool {
+	switch e {
+	case QuestionnaireInputQuestionsKindMulti:
+		return true
+	case QuestionnaireInputQuestionsKindSingle:
+		return true
+	case QuestionnaireInputQuestionsKindText:
 		return true
 	default:
 		return false
@@ -941,19 +1373,25 @@ func (e SheetEntryStatus) Valid() bool {
 
 // Defines values for WarningKind.
 const (
-	BelowTarget        WarningKind = "below_target"
-	CannotReach        WarningKind = "cannot_reach"
-	ConsecutiveAbsence WarningKind = "consecutive_absence"
+	WarningKindBelowTarget          WarningKind = "below_target"
+	WarningKindCannotReach          WarningKind = "cannot_reach"
+	WarningKindConsecutiveAbsence   WarningKind = "consecutive_absence"
+	WarningKindRectificationDue     WarningKind = "rectification_due"
+	WarningKindRectificationOverdue WarningKind = "rectification_overdue"
 )
 
 // Valid indicates whether the value is a known member of the WarningKind enum.
 func (e WarningKind) Valid() bool {
 	switch e {
-	case BelowTarget:
+	case WarningKindBelowTarget:
 		return true
-	case CannotReach:
+	case WarningKindCannotReach:
 		return true
-	case ConsecutiveAbsence:
+	case WarningKindConsecutiveAbsence:
+		return true
+	case WarningKindRectificationDue:
+		return true
+	case WarningKindRectificationOverdue:
 		return true
 	default:
 		return false
@@ -978,6 +1416,72 @@ func (e Lang) Valid() bool {
 	}
 }
 
+// Defines values for ListFindingsParamsState.
+const (
+	ListFindingsParamsStateClosed     ListFindingsParamsState = "closed"
+	ListFindingsParamsStateInProgress ListFindingsParamsState = "in_progress"
+	ListFindingsParamsStateOpen       ListFindingsParamsState = "open"
+	ListFindingsParamsStateOverdue    ListFindingsParamsState = "overdue"
+	ListFindingsParamsStateReturned   ListFindingsParamsState = "returned"
+	ListFindingsParamsStateSubmitted  ListFindingsParamsState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ListFindingsParamsState enum.
+func (e ListFindingsParamsState) Valid() bool {
+	switch e {
+	case ListFindingsParamsStateClosed:
+		return true
+	case ListFindingsParamsStateInProgress:
+		return true
+	case ListFindingsParamsStateOpen:
+		return true
+	case ListFindingsParamsStateOverdue:
+		return true
+	case ListFindingsParamsStateReturned:
+		return true
+	case ListFindingsParamsStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInspectionLedgerParamsLang.
+const (
+	GetInspectionLedgerParamsLangEn GetInspectionLedgerParamsLang = "en"
+	GetInspectionLedgerParamsLangZh GetInspectionLedgerParamsLang = "zh"
+)
+
+// Valid indicates whether the value is a known member of the GetInspectionLedgerParamsLang enum.
+func (e GetInspectionLedgerParamsLang) Valid() bool {
+	switch e {
+	case GetInspectionLedgerParamsLangEn:
+		return true
+	case GetInspectionLedgerParamsLangZh:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInspectionReportParamsLang.
+const (
+	GetInspectionReportParamsLangEn GetInspectionReportParamsLang = "en"
+	GetInspectionReportParamsLangZh GetInspectionReportParamsLang = "zh"
+)
+
+// Valid indicates whether the value is a known member of the GetInspectionReportParamsLang enum.
+func (e GetInspectionReportParamsLang) Valid() bool {
+	switch e {
+	case GetInspectionReportParamsLangEn:
+		return true
+	case GetInspectionReportParamsLangZh:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOutboxParamsState.
 const (
 	ListOutboxParamsStateFailed ListOutboxParamsState = "failed"
@@ -993,6 +1497,24 @@ func (e ListOutboxParamsState) Valid() bool {
 	case ListOutboxParamsStateQueued:
 		return true
 	case ListOutboxParamsStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetQuestionnaireResultsXLSXParamsLang.
+const (
+	GetQuestionnaireResultsXLSXParamsLangEn GetQuestionnaireResultsXLSXParamsLang = "en"
+	GetQuestionnaireResultsXLSXParamsLangZh GetQuestionnaireResultsXLSXParamsLang = "zh"
+)
+
+// Valid indicates whether the value is a known member of the GetQuestionnaireResultsXLSXParamsLang enum.
+func (e GetQuestionnaireResultsXLSXParamsLang) Valid() bool {
+	switch e {
+	case GetQuestionnaireResultsXLSXParamsLangEn:
+		return true
+	case GetQuestionnaireResultsXLSXParamsLangZh:
 		return true
 	default:
 		return false
@@ -1034,6 +1556,26 @@ func (e GetSigninSheetParamsLang) Valid() bool {
 		return false
 	}
 }
+
+// Answered defines model for Answered.
+type Answered struct {
+	Answered bool `json:"answered"`
+}
+
+// AnswersInput defines model for AnswersInput.
+type AnswersInput struct {
+	Answers []struct {
+		// MemberId Example: 42
+		MemberId string `json:"member_id"`
+
+		// QuestionId Example: 42
+		QuestionId string                    `json:"question_id"`
+		Result     AnswersInputAnswersResult `json:"result"`
+	} `json:"answers"`
+}
+
+// AnswersInputAnswersResult defines model for AnswersInput.Answers.Result.
+type AnswersInputAnswersResult string
 
 // Attendance One member's attendance record at one session, with its make-up.
 type Attendance struct {
@@ -1161,6 +1703,59 @@ type AuditEntryList struct {
 	Items []AuditEntry `json:"items"`
 }
 
+// Awareness defines model for Awareness.
+type Awareness struct {
+	Asked    int `json:"asked"`
+	Correct  int `json:"correct"`
+	NoAnswer int `json:"no_answer"`
+	Partial  int `json:"partial"`
+
+	// Rate 知晓率 = (correct + ½ partial) / asked; null when nothing was asked.
+	Rate  *float32 `json:"rate"`
+	Wrong int      `json:"wrong"`
+}
+
+// BankQuestion defines model for BankQuestion.
+type BankQuestion struct {
+	Answer    string    `json:"answer"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// ItemId Example: 42
+	ItemId   *string  `json:"item_id,omitempty"`
+	Question string   `json:"question"`
+	Retired  bool     `json:"retired"`
+	Tags     []string `json:"tags"`
+}
+
+// BankQuestionInput defines model for BankQuestionInput.
+type BankQuestionInput struct {
+	Answer *string `json:"answer,omitempty"`
+
+	// ItemId Example: 42
+	ItemId   *string   `json:"item_id,omitempty"`
+	Question string    `json:"question"`
+	Tags     *[]string `json:"tags,omitempty"`
+}
+
+// BankQuestionList defines model for BankQuestionList.
+type BankQuestionList struct {
+	Items []BankQuestion `json:"items"`
+}
+
+// BankQuestionPatch defines model for BankQuestionPatch.
+type BankQuestionPatch struct {
+	Answer *string `json:"answer,omitempty"`
+
+	// ItemId Example: 42
+	ItemId   *string   `json:"item_id,omitempty"`
+	Question *string   `json:"question,omitempty"`
+	Retired  *bool     `json:"retired,omitempty"`
+	Tags     *[]string `json:"tags,omitempty"`
+}
+
 // CheckinAnswer defines model for CheckinAnswer.
 type CheckinAnswer struct {
 	CheckedInAt *time.Time `json:"checked_in_at"`
@@ -1197,6 +1792,72 @@ type CheckinCode struct {
 type CheckinRequest struct {
 	// Code The 6-digit code shown by the lead.
 	Code string `json:"code"`
+}
+
+// CreatedCount defines model for CreatedCount.
+type CreatedCount struct {
+	Created int `json:"created"`
+}
+
+// Draw defines model for Draw.
+type Draw struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// GroupId Example: 42
+	GroupId string `json:"group_id"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// InspectionId Example: 42
+	InspectionId string     `json:"inspection_id"`
+	Members      int        `json:"members"`
+	Pairs        []DrawPair `json:"pairs"`
+	Questions    int        `json:"questions"`
+	Seed         int        `json:"seed"`
+}
+
+// DrawInput defines model for DrawInput.
+type DrawInput struct {
+	// GroupId Example: 42
+	GroupId   string `json:"group_id"`
+	Members   int    `json:"members"`
+	Questions int    `json:"questions"`
+
+	// Seed Left out: one is drawn and stored.
+	Seed *int `json:"seed,omitempty"`
+}
+
+// DrawPair defines model for DrawPair.
+type DrawPair struct {
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+
+	// MemberId Example: 42
+	MemberId string `json:"member_id"`
+
+	// QuestionId Example: 42
+	QuestionId string          `json:"question_id"`
+	Result     *DrawPairResult `json:"result,omitempty"`
+}
+
+// DrawPairResult defines model for DrawPair.Result.
+type DrawPairResult string
+
+// Enrolment defines model for Enrolment.
+type Enrolment struct {
+	OtpauthUrl string `json:"otpauth_url"`
+
+	// Secret Base32 TOTP key (SHA-1, 6 digits, 30 s).
+	Secret string `json:"secret"`
+}
+
+// EnrolmentDone defines model for EnrolmentDone.
+type EnrolmentDone struct {
+	Enrolled      bool     `json:"enrolled"`
+	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // Error Every error answer: `{"error": {code, message, fields?}}`.
@@ -1256,7 +1917,30 @@ type Error struct {
 		// - `shutting_down`: 503: POST /reports while the server stops
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
+		// - `second_factor_required`: 401: POST /login for an account with a second factor without `totp` (with `enrol` when it has none yet); 403: removing a second factor the role must have
+		// - `bad_second_factor`: 401: a wrong or expired TOTP code or recovery code
+		// - `totp_reused`: 401: a TOTP code of a 30-second step this account already used
+		// - `second_factor_enrolled`: 409: POST /me/totp when a second factor is set up
+		// - `no_enrolment`: 409: POST /me/totp/confirm before POST /me/totp
+		// - `session_idle`: 401: the login session was unused longer than security.idle_timeout
+		// - `draw_too_large`: 422: a draw asks for more members or questions than there are (fields name both sizes)
+		// - `bad_transition`: 409: a finding cannot move to that state from its state (or take evidence now)
+		// - `not_submitted`: 409: closing or returning a finding that was never submitted
+		// - `already_closed`: 409: closing or returning a finding already closed
+		// - `already_answered`: 409: a second answer to a questionnaire
+		// - `questionnaire_closed`: 409: an answer to a closed questionnaire
 		Code ErrorErrorCode `json:"code"`
+
+		// Enrol Only with 401 second_factor_required for an account that must have a second factor and has none yet: the key to enrol; the next login with a code of it enrols.
+		Enrol *struct {
+			OtpauthUrl string `json:"otpauth_url"`
+
+			// QrPng The QR code of otpauth_url as a data: URL.
+			QrPng *string `json:"qr_png,omitempty"`
+
+			// Secret The TOTP key, base32.
+			Secret string `json:"secret"`
+		} `json:"enrol,omitempty"`
 
 		// Fields Each offending input (a body field like `items[0].due_on`, a query parameter, a CSV line like `line 4`) with the reason.
 		Fields *map[string]string `json:"fields,omitempty"`
@@ -1320,6 +2004,18 @@ type Error struct {
 // - `shutting_down`: 503: POST /reports while the server stops
 // - `jobs_disabled`: 503: POST /reports in a process without the job runner
 // - `error`: any other status without a code of its own
+// - `second_factor_required`: 401: POST /login for an account with a second factor without `totp` (with `enrol` when it has none yet); 403: removing a second factor the role must have
+// - `bad_second_factor`: 401: a wrong or expired TOTP code or recovery code
+// - `totp_reused`: 401: a TOTP code of a 30-second step this account already used
+// - `second_factor_enrolled`: 409: POST /me/totp when a second factor is set up
+// - `no_enrolment`: 409: POST /me/totp/confirm before POST /me/totp
+// - `session_idle`: 401: the login session was unused longer than security.idle_timeout
+// - `draw_too_large`: 422: a draw asks for more members or questions than there are (fields name both sizes)
+// - `bad_transition`: 409: a finding cannot move to that state from its state (or take evidence now)
+// - `not_submitted`: 409: closing or returning a finding that was never submitted
+// - `already_closed`: 409: closing or returning a finding already closed
+// - `already_answered`: 409: a second answer to a questionnaire
+// - `questionnaire_closed`: 409: an answer to a closed questionnaire
 type ErrorErrorCode string
 
 // EvaluationInput defines model for EvaluationInput.
@@ -1327,6 +2023,24 @@ type EvaluationInput struct {
 	Comment *string `json:"comment,omitempty"`
 	Grade   int     `json:"grade"`
 }
+
+// EvidenceFile defines model for EvidenceFile.
+type EvidenceFile struct {
+	At time.Time `json:"at"`
+
+	// By Example: 42
+	By          string                  `json:"by"`
+	ContentType EvidenceFileContentType `json:"content_type"`
+
+	// Id Example: 42
+	Id     string `json:"id"`
+	Name   string `json:"name"`
+	Sha256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// EvidenceFileContentType defines model for EvidenceFile.ContentType.
+type EvidenceFileContentType string
 
 // Exam An exam (考学) held on a date for a group's subtree.
 type Exam struct {
@@ -1384,6 +2098,94 @@ type ExamList struct {
 	Items []Exam `json:"items"`
 }
 
+// Finding defines model for Finding.
+type Finding struct {
+	Category string `json:"category"`
+
+	// ClosedBy Example: 42
+	ClosedBy *string `json:"closed_by,omitempty"`
+
+	// ClosedOn Example: 2023-09-01
+	ClosedOn  *openapi_types.Date `json:"closed_on,omitempty"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// Deadline Example: 2023-09-01
+	Deadline     openapi_types.Date `json:"deadline"`
+	Description  string             `json:"description"`
+	Evidence     []EvidenceFile     `json:"evidence"`
+	EvidenceText *string            `json:"evidence_text,omitempty"`
+
+	// GroupId Example: 42
+	GroupId string          `json:"group_id"`
+	History []FindingChange `json:"history"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// InspectionId Example: 42
+	InspectionId string `json:"inspection_id"`
+	Measures     string `json:"measures"`
+	Overdue      bool   `json:"overdue"`
+
+	// ResponsibleId Example: 42
+	ResponsibleId string          `json:"responsible_id"`
+	Severity      FindingSeverity `json:"severity"`
+	State         FindingState    `json:"state"`
+	VerifyNote    *string         `json:"verify_note,omitempty"`
+}
+
+// FindingSeverity defines model for Finding.Severity.
+type FindingSeverity string
+
+// FindingState defines model for Finding.State.
+type FindingState string
+
+// FindingChange defines model for FindingChange.
+type FindingChange struct {
+	At time.Time `json:"at"`
+
+	// By Example: 42
+	By   string             `json:"by"`
+	From *FindingChangeFrom `json:"from,omitempty"`
+	Note *string            `json:"note,omitempty"`
+	To   FindingChangeTo    `json:"to"`
+}
+
+// FindingChangeFrom defines model for FindingChange.From.
+type FindingChangeFrom string
+
+// FindingChangeTo defines model for FindingChange.To.
+type FindingChangeTo string
+
+// FindingInput defines model for FindingInput.
+type FindingInput struct {
+	// Category One of GET /finding-categories.
+	Category string `json:"category"`
+
+	// Deadline Example: 2023-09-01
+	Deadline    openapi_types.Date `json:"deadline"`
+	Description string             `json:"description"`
+
+	// GroupId Example: 42
+	GroupId  string  `json:"group_id"`
+	Measures *string `json:"measures,omitempty"`
+
+	// ResponsibleId Example: 42
+	ResponsibleId string                `json:"responsible_id"`
+	Severity      *FindingInputSeverity `json:"severity,omitempty"`
+}
+
+// FindingInputSeverity defines model for FindingInput.Severity.
+type FindingInputSeverity string
+
+// FindingList defines model for FindingList.
+type FindingList struct {
+	Items []Finding `json:"items"`
+}
+
 // Group defines model for Group.
 type Group struct {
 	// Id Example: 42
@@ -1397,6 +2199,21 @@ type Group struct {
 
 	// Position The place among its siblings, 1 first.
 	Position int `json:"position"`
+}
+
+// GroupAwareness defines model for GroupAwareness.
+type GroupAwareness struct {
+	Asked   int `json:"asked"`
+	Correct int `json:"correct"`
+
+	// GroupId Example: 42
+	GroupId  string `json:"group_id"`
+	NoAnswer int    `json:"no_answer"`
+	Partial  int    `json:"partial"`
+
+	// Rate 知晓率 = (correct + ½ partial) / asked; null when nothing was asked.
+	Rate  *float32 `json:"rate"`
+	Wrong int      `json:"wrong"`
 }
 
 // GroupInput defines model for GroupInput.
@@ -1429,6 +2246,132 @@ type GroupPatch struct {
 type ImportResult struct {
 	Created int `json:"created"`
 	Updated int `json:"updated"`
+}
+
+// Inspection defines model for Inspection.
+type Inspection struct {
+	Awareness Awareness `json:"awareness"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// EndsOn Example: 2023-09-01
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Id Example: 42
+	Id           string              `json:"id"`
+	InspectorIds []string            `json:"inspector_ids"`
+	Methods      []InspectionMethods `json:"methods"`
+
+	// StartsOn Example: 2023-09-01
+	StartsOn openapi_types.Date `json:"starts_on"`
+	Status   InspectionStatus   `json:"status"`
+
+	// Summary The figures as the press reports them (docs/INSPECTIONS.md).
+	Summary        InspectionSummary `json:"summary"`
+	TargetGroupIds []string          `json:"target_group_ids"`
+	Title          string            `json:"title"`
+}
+
+// InspectionMethods defines model for Inspection.Methods.
+type InspectionMethods string
+
+// InspectionStatus defines model for Inspection.Status.
+type InspectionStatus string
+
+// InspectionDetail defines model for InspectionDetail.
+type InspectionDetail struct {
+	Awareness         Awareness        `json:"awareness"`
+	AwarenessByBranch []GroupAwareness `json:"awareness_by_branch"`
+	AwarenessByTarget []GroupAwareness `json:"awareness_by_target"`
+	CreatedAt         time.Time        `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+	Draws     []Draw `json:"draws"`
+
+	// EndsOn Example: 2023-09-01
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Id Example: 42
+	Id           string                    `json:"id"`
+	InspectorIds []string                  `json:"inspector_ids"`
+	Interviews   []Interview               `json:"interviews"`
+	Methods      []InspectionDetailMethods `json:"methods"`
+
+	// StartsOn Example: 2023-09-01
+	StartsOn openapi_types.Date     `json:"starts_on"`
+	Status   InspectionDetailStatus `json:"status"`
+
+	// Summary The figures as the press reports them (docs/INSPECTIONS.md).
+	Summary        InspectionSummary `json:"summary"`
+	TargetGroupIds []string          `json:"target_group_ids"`
+	Title          string            `json:"title"`
+}
+
+// InspectionDetailMethods defines model for InspectionDetail.Methods.
+type InspectionDetailMethods string
+
+// InspectionDetailStatus defines model for InspectionDetail.Status.
+type InspectionDetailStatus string
+
+// InspectionInput defines model for InspectionInput.
+type InspectionInput struct {
+	// EndsOn Example: 2023-09-01
+	EndsOn       openapi_types.Date        `json:"ends_on"`
+	InspectorIds *[]string                 `json:"inspector_ids,omitempty"`
+	Methods      *[]InspectionInputMethods `json:"methods,omitempty"`
+
+	// StartsOn Example: 2023-09-01
+	StartsOn       openapi_types.Date `json:"starts_on"`
+	TargetGroupIds []string           `json:"target_group_ids"`
+	Title          string             `json:"title"`
+}
+
+// InspectionInputMethods defines model for InspectionInput.Methods.
+type InspectionInputMethods string
+
+// InspectionList defines model for InspectionList.
+type InspectionList struct {
+	Items []Inspection `json:"items"`
+}
+
+// InspectionSummary The figures as the press reports them (docs/INSPECTIONS.md).
+type InspectionSummary struct {
+	Branches      int `json:"branches"`
+	Organisations int `json:"organisations"`
+	Overdue       int `json:"overdue"`
+	People        int `json:"people"`
+	Problems      int `json:"problems"`
+	Rectified     int `json:"rectified"`
+}
+
+// Interview defines model for Interview.
+type Interview struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// HeldOn Example: 2023-09-01
+	HeldOn openapi_types.Date `json:"held_on"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// InspectionId Example: 42
+	InspectionId string   `json:"inspection_id"`
+	MemberIds    []string `json:"member_ids"`
+	Notes        string   `json:"notes"`
+}
+
+// InterviewInput defines model for InterviewInput.
+type InterviewInput struct {
+	// HeldOn Example: 2023-09-01
+	HeldOn    *openapi_types.Date `json:"held_on,omitempty"`
+	MemberIds []string            `json:"member_ids"`
+	Notes     *string             `json:"notes,omitempty"`
 }
 
 // ItemDone defines model for ItemDone.
@@ -1603,6 +2546,12 @@ type LoginAnswer struct {
 	// Member An account. A password or its hash is never sent.
 	Member Member `json:"member"`
 
+	// PasswordExpired True when the password is older than security.password.max_age_days; the login still works.
+	PasswordExpired *bool `json:"password_expired,omitempty"`
+
+	// RecoveryCodes Only on the login that confirmed a second-factor enrolment: 10 codes, shown once.
+	RecoveryCodes *[]string `json:"recovery_codes,omitempty"`
+
 	// Token Send as `Authorization: Bearer TOKEN`.
 	Token string `json:"token"`
 }
@@ -1611,8 +2560,30 @@ type LoginAnswer struct {
 type LoginRequest struct {
 	Password string `json:"password"`
 
+	// RecoveryCode One of the account's recovery codes, instead of totp; works once.
+	RecoveryCode *string `json:"recovery_code,omitempty"`
+
+	// Totp The 6-digit code of the authenticator app, for an account with a second factor.
+	Totp *string `json:"totp,omitempty"`
+
 	// Username Matched case-insensitively after trimming.
 	Username string `json:"username"`
+}
+
+// LoginSession defines model for LoginSession.
+type LoginSession struct {
+	Address   *string   `json:"address,omitempty"`
+	Agent     *string   `json:"agent,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Current   bool      `json:"current"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Id        string    `json:"id"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// LoginSessionList defines model for LoginSessionList.
+type LoginSessionList struct {
+	Items []LoginSession `json:"items"`
 }
 
 // MakeupInput defines model for MakeupInput.
@@ -1761,6 +2732,20 @@ type Minutes struct {
 	Shares    []Share `json:"shares"`
 }
 
+// NoteInput defines model for NoteInput.
+type NoteInput struct {
+	Note string `json:"note"`
+}
+
+// OptionCount defines model for OptionCount.
+type OptionCount struct {
+	Count  int    `json:"count"`
+	Option string `json:"option"`
+
+	// Percent count / respondents; null with no respondents.
+	Percent *float32 `json:"percent"`
+}
+
 // OutboxMessage defines model for OutboxMessage.
 type OutboxMessage struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1809,6 +2794,12 @@ type OutboxMessageState string
 // OutboxMessageList defines model for OutboxMessageList.
 type OutboxMessageList struct {
 	Items []OutboxMessage `json:"items"`
+}
+
+// PasswordChange defines model for PasswordChange.
+type PasswordChange struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
 }
 
 // PeriodLock defines model for PeriodLock.
@@ -1930,6 +2921,78 @@ type Policy struct {
 	} `json:"weights"`
 }
 
+// ProgressInput defines model for ProgressInput.
+type ProgressInput struct {
+	Note  *string            `json:"note,omitempty"`
+	State ProgressInputState `json:"state"`
+}
+
+// ProgressInputState defines model for ProgressInput.State.
+type ProgressInputState string
+
+// QnAnswersInput defines model for QnAnswersInput.
+type QnAnswersInput struct {
+	Answers []struct {
+		// Choice An option: its index (0 first) or its text.
+		Choice  *QnAnswersInput_Answers_Choice         `json:"choice,omitempty"`
+		Choices *[]QnAnswersInput_Answers_Choices_Item `json:"choices,omitempty"`
+
+		// QuestionId Example: 42
+		QuestionId *string `json:"question_id,omitempty"`
+		Text       *string `json:"text,omitempty"`
+	} `json:"answers"`
+}
+
+// QnAnswersInputAnswersChoice0 defines model for QnAnswersInput.Answers.Choice.0.
+type QnAnswersInputAnswersChoice0 = int
+
+// QnAnswersInputAnswersChoice1 defines model for QnAnswersInput.Answers.Choice.1.
+type QnAnswersInputAnswersChoice1 = string
+
+// QnAnswersInput_Answers_Choice An option: its index (0 first) or its text.
+type QnAnswersInput_Answers_Choice struct {
+	union json.RawMessage
+}
+
+// QnAnswersInputAnswersChoices0 defines model for QnAnswersInput.Answers.Choices.0.
+type QnAnswersInputAnswersChoices0 = int
+
+// QnAnswersInputAnswersChoices1 defines model for QnAnswersInput.Answers.Choices.1.
+type QnAnswersInputAnswersChoices1 = string
+
+// QnAnswersInput_Answers_Choices_Item An option: its index (0 first) or its text.
+type QnAnswersInput_Answers_Choices_Item struct {
+	union json.RawMessage
+}
+
+// QnQuestion defines model for QnQuestion.
+type QnQuestion struct {
+	// Id Example: 42
+	Id      string         `json:"id"`
+	Kind    QnQuestionKind `json:"kind"`
+	Options *[]string      `json:"options,omitempty"`
+	Text    string         `json:"text"`
+}
+
+// QnQuestionKind defines model for QnQuestion.Kind.
+type QnQuestionKind string
+
+// QnResult defines model for QnResult.
+type QnResult struct {
+	Answered int            `json:"answered"`
+	Counts   *[]OptionCount `json:"counts,omitempty"`
+
+	// Id Example: 42
+	Id      string       `json:"id"`
+	Kind    QnResultKind `json:"kind"`
+	Options *[]string    `json:"options,omitempty"`
+	Text    string       `json:"text"`
+	Texts   *[]string    `json:"texts,omitempty"`
+}
+
+// QnResultKind defines model for QnResult.Kind.
+type QnResultKind string
+
 // Question defines model for Question.
 type Question struct {
 	// AnswererId Example: 42
@@ -1957,6 +3020,88 @@ type QuestionInput struct {
 
 	// Rating How well it was answered.
 	Rating int `json:"rating"`
+}
+
+// Questionnaire defines model for Questionnaire.
+type Questionnaire struct {
+	Anonymous        bool     `json:"anonymous"`
+	AudienceGroupIds []string `json:"audience_group_ids"`
+	Closed           bool     `json:"closed"`
+
+	// ClosesOn Example: 2023-09-01
+	ClosesOn  *openapi_types.Date `json:"closes_on,omitempty"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// InspectionId Example: 42
+	InspectionId *string      `json:"inspection_id,omitempty"`
+	Questions    []QnQuestion `json:"questions"`
+	Title        string       `json:"title"`
+}
+
+// QuestionnaireInput defines model for QuestionnaireInput.
+type QuestionnaireInput struct {
+	Anonymous        *bool    `json:"anonymous,omitempty"`
+	AudienceGroupIds []string `json:"audience_group_ids"`
+
+	// ClosesOn Example: 2023-09-01
+	ClosesOn *openapi_types.Date `json:"closes_on,omitempty"`
+
+	// InspectionId Example: 42
+	InspectionId *string `json:"inspection_id,omitempty"`
+	Questions    []struct {
+		// Id Example: 42
+		Id      *string                         `json:"id,omitempty"`
+		Kind    QuestionnaireInputQuestionsKind `json:"kind"`
+		Options *[]string                       `json:"options,omitempty"`
+		Text    string                          `json:"text"`
+	} `json:"questions"`
+	Title string `json:"title"`
+}
+
+// QuestionnaireInputQuestionsKind defines model for QuestionnaireInput.Questions.Kind.
+type QuestionnaireInputQuestionsKind string
+
+// QuestionnaireResults defines model for QuestionnaireResults.
+type QuestionnaireResults struct {
+	Audience      int           `json:"audience"`
+	Questionnaire Questionnaire `json:"questionnaire"`
+	Questions     []QnResult    `json:"questions"`
+	Respondents   int           `json:"respondents"`
+}
+
+// QuestionnaireView defines model for QuestionnaireView.
+type QuestionnaireView struct {
+	Anonymous        bool     `json:"anonymous"`
+	Answered         bool     `json:"answered"`
+	AudienceGroupIds []string `json:"audience_group_ids"`
+	Closed           bool     `json:"closed"`
+
+	// ClosesOn Example: 2023-09-01
+	ClosesOn  *openapi_types.Date `json:"closes_on,omitempty"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// CreatedBy Example: 42
+	CreatedBy string `json:"created_by"`
+
+	// Id Example: 42
+	Id string `json:"id"`
+
+	// InspectionId Example: 42
+	InspectionId *string      `json:"inspection_id,omitempty"`
+	Open         bool         `json:"open"`
+	Questions    []QnQuestion `json:"questions"`
+	Title        string       `json:"title"`
+}
+
+// QuestionnaireViewList defines model for QuestionnaireViewList.
+type QuestionnaireViewList struct {
+	Items []QuestionnaireView `json:"items"`
 }
 
 // Rates The three rates (三个100%), evaluation, score and grade.
@@ -2240,6 +3385,15 @@ type ScoresInput struct {
 	} `json:"scores"`
 }
 
+// SecondFactorStatus defines model for SecondFactorStatus.
+type SecondFactorStatus struct {
+	Enrolled          bool `json:"enrolled"`
+	RecoveryCodesLeft int  `json:"recovery_codes_left"`
+
+	// Required The profile or the policy requires one for this role.
+	Required bool `json:"required"`
+}
+
 // Session A study session (集中学习); it targets a group and so its whole subtree.
 type Session struct {
 	Cancelled bool `json:"cancelled"`
@@ -2404,6 +3558,11 @@ type SimilarReport struct {
 	Similarity float32 `json:"similarity"`
 }
 
+// StringList defines model for StringList.
+type StringList struct {
+	Items []string `json:"items"`
+}
+
 // Substitute defines model for Substitute.
 type Substitute struct {
 	LeadId string `json:"lead_id"`
@@ -2414,6 +3573,11 @@ type Substitute struct {
 	// SessionId Example: 42
 	SessionId string    `json:"session_id"`
 	StartsAt  time.Time `json:"starts_at"`
+}
+
+// TOTPCode defines model for TOTPCode.
+type TOTPCode struct {
+	Code string `json:"code"`
 }
 
 // UnlockInput defines model for UnlockInput.
@@ -2522,6 +3686,47 @@ type ListExamsParams struct {
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
 }
 
+// ListFindingsParams defines parameters for ListFindings.
+type ListFindingsParams struct {
+	// InspectionId One inspection's.
+	InspectionId *string `form:"inspection_id,omitempty" json:"inspection_id,omitempty"`
+
+	// GroupId That group's subtree.
+	GroupId *string `form:"group_id,omitempty" json:"group_id,omitempty"`
+
+	// State A state or overdue.
+	State *ListFindingsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Mine 1: only those the caller answers for.
+	Mine *string `form:"mine,omitempty" json:"mine,omitempty"`
+}
+
+// ListFindingsParamsState defines parameters for ListFindings.
+type ListFindingsParamsState string
+
+// AddEvidenceMultipartBody defines parameters for AddEvidence.
+type AddEvidenceMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// GetInspectionLedgerParams defines parameters for GetInspectionLedger.
+type GetInspectionLedgerParams struct {
+	// Lang `zh` (default) or `en`; anything else → 422.
+	Lang *GetInspectionLedgerParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetInspectionLedgerParamsLang defines parameters for GetInspectionLedger.
+type GetInspectionLedgerParamsLang string
+
+// GetInspectionReportParams defines parameters for GetInspectionReport.
+type GetInspectionReportParams struct {
+	// Lang `zh` (default) or `en`; anything else → 422.
+	Lang *GetInspectionReportParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetInspectionReportParamsLang defines parameters for GetInspectionReport.
+type GetInspectionReportParamsLang string
+
 // ListJobsParams defines parameters for ListJobs.
 type ListJobsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2559,6 +3764,21 @@ type ListPlansParams struct {
 
 	// Period Plans whose period overlaps it; malformed → 422.
 	Period *string `form:"period,omitempty" json:"period,omitempty"`
+}
+
+// GetQuestionnaireResultsXLSXParams defines parameters for GetQuestionnaireResultsXLSX.
+type GetQuestionnaireResultsXLSXParams struct {
+	// Lang `zh` (default) or `en`; anything else → 422.
+	Lang *GetQuestionnaireResultsXLSXParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetQuestionnaireResultsXLSXParamsLang defines parameters for GetQuestionnaireResultsXLSX.
+type GetQuestionnaireResultsXLSXParamsLang string
+
+// ListBankQuestionsParams defines parameters for ListBankQuestions.
+type ListBankQuestionsParams struct {
+	// Retired 1: retired questions too
+	Retired *string `form:"retired,omitempty" json:"retired,omitempty"`
 }
 
 // GetRatesParams defines parameters for GetRates.
@@ -2627,6 +3847,18 @@ type CreateExamJSONRequestBody = ExamInput
 // PutScoresJSONRequestBody defines body for PutScores for application/json ContentType.
 type PutScoresJSONRequestBody = ScoresInput
 
+// CloseFindingJSONRequestBody defines body for CloseFinding for application/json ContentType.
+type CloseFindingJSONRequestBody = NoteInput
+
+// AddEvidenceMultipartRequestBody defines body for AddEvidence for multipart/form-data ContentType.
+type AddEvidenceMultipartRequestBody AddEvidenceMultipartBody
+
+// ProgressFindingJSONRequestBody defines body for ProgressFinding for application/json ContentType.
+type ProgressFindingJSONRequestBody = ProgressInput
+
+// ReturnFindingJSONRequestBody defines body for ReturnFinding for application/json ContentType.
+type ReturnFindingJSONRequestBody = NoteInput
+
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = GroupInput
 
@@ -2642,6 +3874,21 @@ type CreateRobotJSONRequestBody = RobotInput
 // PutRotationJSONRequestBody defines body for PutRotation for application/json ContentType.
 type PutRotationJSONRequestBody = RotationInput
 
+// CreateInspectionJSONRequestBody defines body for CreateInspection for application/json ContentType.
+type CreateInspectionJSONRequestBody = InspectionInput
+
+// CreateDrawJSONRequestBody defines body for CreateDraw for application/json ContentType.
+type CreateDrawJSONRequestBody = DrawInput
+
+// RecordAnswersJSONRequestBody defines body for RecordAnswers for application/json ContentType.
+type RecordAnswersJSONRequestBody = AnswersInput
+
+// CreateFindingJSONRequestBody defines body for CreateFinding for application/json ContentType.
+type CreateFindingJSONRequestBody = FindingInput
+
+// CreateInterviewJSONRequestBody defines body for CreateInterview for application/json ContentType.
+type CreateInterviewJSONRequestBody = InterviewInput
+
 // WriteLearningReportJSONRequestBody defines body for WriteLearningReport for application/json ContentType.
 type WriteLearningReportJSONRequestBody = ReportInput
 
@@ -2650,6 +3897,15 @@ type EvaluateLearningReportJSONRequestBody = EvaluationInput
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
+
+// ChangeOwnPasswordJSONRequestBody defines body for ChangeOwnPassword for application/json ContentType.
+type ChangeOwnPasswordJSONRequestBody = PasswordChange
+
+// ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
+type ConfirmSecondFactorJSONRequestBody = TOTPCode
+
+// RemoveOwnSecondFactorJSONRequestBody defines body for RemoveOwnSecondFactor for application/json ContentType.
+type RemoveOwnSecondFactorJSONRequestBody = TOTPCode
 
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberInput
@@ -2662,6 +3918,18 @@ type UnlockPeriodJSONRequestBody = UnlockInput
 
 // CreatePlanJSONRequestBody defines body for CreatePlan for application/json ContentType.
 type CreatePlanJSONRequestBody = PlanInput
+
+// CreateQuestionnaireJSONRequestBody defines body for CreateQuestionnaire for application/json ContentType.
+type CreateQuestionnaireJSONRequestBody = QuestionnaireInput
+
+// AnswerQuestionnaireJSONRequestBody defines body for AnswerQuestionnaire for application/json ContentType.
+type AnswerQuestionnaireJSONRequestBody = QnAnswersInput
+
+// CreateBankQuestionJSONRequestBody defines body for CreateBankQuestion for application/json ContentType.
+type CreateBankQuestionJSONRequestBody = BankQuestionInput
+
+// PatchBankQuestionJSONRequestBody defines body for PatchBankQuestion for application/json ContentType.
+type PatchBankQuestionJSONRequestBody = BankQuestionPatch
 
 // StartReportsJSONRequestBody defines body for StartReports for application/json ContentType.
 type StartReportsJSONRequestBody = ReportsRequest
@@ -2698,6 +3966,130 @@ type RecordReadingJSONRequestBody = ReadingInput
 
 // RecordShareJSONRequestBody defines body for RecordShare for application/json ContentType.
 type RecordShareJSONRequestBody = ShareInput
+
+// AsQnAnswersInputAnswersChoice0 returns the union data inside the QnAnswersInput_Answers_Choice as a QnAnswersInputAnswersChoice0
+func (t QnAnswersInput_Answers_Choice) AsQnAnswersInputAnswersChoice0() (QnAnswersInputAnswersChoice0, error) {
+	var body QnAnswersInputAnswersChoice0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQnAnswersInputAnswersChoice0 overwrites any union data inside the QnAnswersInput_Answers_Choice as the provided QnAnswersInputAnswersChoice0
+func (t *QnAnswersInput_Answers_Choice) FromQnAnswersInputAnswersChoice0(v QnAnswersInputAnswersChoice0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQnAnswersInputAnswersChoice0 performs a merge with any union data inside the QnAnswersInput_Answers_Choice, using the provided QnAnswersInputAnswersChoice0
+func (t *QnAnswersInput_Answers_Choice) MergeQnAnswersInputAnswersChoice0(v QnAnswersInputAnswersChoice0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQnAnswersInputAnswersChoice1 returns the union data inside the QnAnswersInput_Answers_Choice as a QnAnswersInputAnswersChoice1
+func (t QnAnswersInput_Answers_Choice) AsQnAnswersInputAnswersChoice1() (QnAnswersInputAnswersChoice1, error) {
+	var body QnAnswersInputAnswersChoice1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQnAnswersInputAnswersChoice1 overwrites any union data inside the QnAnswersInput_Answers_Choice as the provided QnAnswersInputAnswersChoice1
+func (t *QnAnswersInput_Answers_Choice) FromQnAnswersInputAnswersChoice1(v QnAnswersInputAnswersChoice1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQnAnswersInputAnswersChoice1 performs a merge with any union data inside the QnAnswersInput_Answers_Choice, using the provided QnAnswersInputAnswersChoice1
+func (t *QnAnswersInput_Answers_Choice) MergeQnAnswersInputAnswersChoice1(v QnAnswersInputAnswersChoice1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t QnAnswersInput_Answers_Choice) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *QnAnswersInput_Answers_Choice) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsQnAnswersInputAnswersChoices0 returns the union data inside the QnAnswersInput_Answers_Choices_Item as a QnAnswersInputAnswersChoices0
+func (t QnAnswersInput_Answers_Choices_Item) AsQnAnswersInputAnswersChoices0() (QnAnswersInputAnswersChoices0, error) {
+	var body QnAnswersInputAnswersChoices0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQnAnswersInputAnswersChoices0 overwrites any union data inside the QnAnswersInput_Answers_Choices_Item as the provided QnAnswersInputAnswersChoices0
+func (t *QnAnswersInput_Answers_Choices_Item) FromQnAnswersInputAnswersChoices0(v QnAnswersInputAnswersChoices0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQnAnswersInputAnswersChoices0 performs a merge with any union data inside the QnAnswersInput_Answers_Choices_Item, using the provided QnAnswersInputAnswersChoices0
+func (t *QnAnswersInput_Answers_Choices_Item) MergeQnAnswersInputAnswersChoices0(v QnAnswersInputAnswersChoices0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQnAnswersInputAnswersChoices1 returns the union data inside the QnAnswersInput_Answers_Choices_Item as a QnAnswersInputAnswersChoices1
+func (t QnAnswersInput_Answers_Choices_Item) AsQnAnswersInputAnswersChoices1() (QnAnswersInputAnswersChoices1, error) {
+	var body QnAnswersInputAnswersChoices1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQnAnswersInputAnswersChoices1 overwrites any union data inside the QnAnswersInput_Answers_Choices_Item as the provided QnAnswersInputAnswersChoices1
+func (t *QnAnswersInput_Answers_Choices_Item) FromQnAnswersInputAnswersChoices1(v QnAnswersInputAnswersChoices1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQnAnswersInputAnswersChoices1 performs a merge with any union data inside the QnAnswersInput_Answers_Choices_Item, using the provided QnAnswersInputAnswersChoices1
+func (t *QnAnswersInput_Answers_Choices_Item) MergeQnAnswersInputAnswersChoices1(v QnAnswersInputAnswersChoices1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t QnAnswersInput_Answers_Choices_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *QnAnswersInput_Answers_Choices_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2821,6 +4213,75 @@ type ClientInterface interface {
 	// Corresponds with PUT /exams/{id}/scores (the `PutScores` operationId).
 	PutScores(ctx context.Context, id Id, body PutScoresJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListFindingCategories The configured finding categories
+	//
+	// Corresponds with GET /finding-categories (the `ListFindingCategories` operationId).
+	ListFindingCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFindings Findings (the ledger), scoped
+	//
+	// Corresponds with GET /findings (the `ListFindings` operationId).
+	ListFindings(ctx context.Context, params *ListFindingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFinding One finding
+	//
+	// Corresponds with GET /findings/{id} (the `GetFinding` operationId).
+	GetFinding(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseFindingWithBody Close a finding (销号) after verification
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+	CloseFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseFinding Close a finding (销号) after verification
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+	CloseFinding(ctx context.Context, id Id, body CloseFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddEvidenceWithBody Upload an evidence file
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /findings/{id}/evidence (the `AddEvidence` operationId).
+	AddEvidenceWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvidence Download an evidence file
+	//
+	// Corresponds with GET /findings/{id}/evidence/{file_id} (the `GetEvidence` operationId).
+	GetEvidence(ctx context.Context, id Id, fileId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProgressFindingWithBody Report rectification progress
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+	ProgressFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProgressFinding Report rectification progress
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+	ProgressFinding(ctx context.Context, id Id, body ProgressFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReturnFindingWithBody Return a submitted finding
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+	ReturnFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReturnFinding Return a submitted finding
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+	ReturnFinding(ctx context.Context, id Id, body ReturnFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListGroups Every group, depth first, siblings by position
 	//
 	// Corresponds with GET /groups (the `ListGroups` operationId).
@@ -2923,6 +4384,96 @@ type ClientInterface interface {
 	// Corresponds with PUT /groups/{id}/rotation (the `PutRotation` operationId).
 	PutRotation(ctx context.Context, id Id, body PutRotationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListInspections Inspections with their figures
+	//
+	// Corresponds with GET /inspections (the `ListInspections` operationId).
+	ListInspections(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInspectionWithBody Create an inspection (督查)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /inspections (the `CreateInspection` operationId).
+	CreateInspectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInspection Create an inspection (督查)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /inspections (the `CreateInspection` operationId).
+	CreateInspection(ctx context.Context, body CreateInspectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInspection One inspection: figures, draws, interviews, 知晓率
+	//
+	// Corresponds with GET /inspections/{id} (the `GetInspection` operationId).
+	GetInspection(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDrawWithBody Draw members and questions at random
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+	CreateDrawWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDraw Draw members and questions at random
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+	CreateDraw(ctx context.Context, id Id, body CreateDrawJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordAnswersWithBody Record answers of a draw
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+	RecordAnswersWithBody(ctx context.Context, id Id, drawId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordAnswers Record answers of a draw
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+	RecordAnswers(ctx context.Context, id Id, drawId string, body RecordAnswersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFindingWithBody Record a finding (问题)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+	CreateFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFinding Record a finding (问题)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+	CreateFinding(ctx context.Context, id Id, body CreateFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInterviewWithBody Record an interview (座谈)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+	CreateInterviewWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInterview Record an interview (座谈)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+	CreateInterview(ctx context.Context, id Id, body CreateInterviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInspectionLedger 整改台账 XLSX
+	//
+	// Corresponds with GET /inspections/{id}/ledger.xlsx (the `GetInspectionLedger` operationId).
+	GetInspectionLedger(ctx context.Context, id Id, params *GetInspectionLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInspectionReport 督查情况报告 PDF
+	//
+	// Corresponds with GET /inspections/{id}/report.pdf (the `GetInspectionReport` operationId).
+	GetInspectionReport(ctx context.Context, id Id, params *GetInspectionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListJobs Job runs, newest first
 	//
 	// Corresponds with GET /jobs (the `ListJobs` operationId).
@@ -2994,6 +4545,78 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOwnData The caller's own personal data as a zip
+	//
+	// Corresponds with GET /me/data.zip (the `GetOwnData` operationId).
+	GetOwnData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeOwnPasswordWithBody Change one's own password
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeOwnPassword Change one's own password
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOwnSessions The caller's open login sessions
+	//
+	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+	ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndOwnSession End one of the caller's login sessions
+	//
+	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+	EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSecondFactor The caller's second-factor status
+	//
+	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+	GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginSecondFactor A TOTP key to enrol
+	//
+	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+	BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmSecondFactorWithBody Confirm the enrolment with a code
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmSecondFactor Confirm the enrolment with a code
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSecondFactorQR QR code of the key to enrol
+	//
+	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+	GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveOwnSecondFactorWithBody Remove one's own second factor
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveOwnSecondFactor Remove one's own second factor
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMembers Accounts of a subtree
 	//
 	// Corresponds with GET /members (the `ListMembers` operationId).
@@ -3042,6 +4665,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetSecondFactor Reset an account's second factor (lost phone)
+	//
+	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+	ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document
 	//
@@ -3105,6 +4733,99 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /plans/{id}/items/{item_id}/done (the `MarkItemDone` operationId).
 	MarkItemDone(ctx context.Context, id Id, itemId ItemId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQuestionnaires Questionnaires, scoped
+	//
+	// Corresponds with GET /questionnaires (the `ListQuestionnaires` operationId).
+	ListQuestionnaires(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQuestionnaireWithBody Create a questionnaire (调研问卷)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+	CreateQuestionnaireWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQuestionnaire Create a questionnaire (调研问卷)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+	CreateQuestionnaire(ctx context.Context, body CreateQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQuestionnaire One questionnaire
+	//
+	// Corresponds with GET /questionnaires/{id} (the `GetQuestionnaire` operationId).
+	GetQuestionnaire(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerQuestionnaireWithBody Answer a questionnaire (once)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+	AnswerQuestionnaireWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerQuestionnaire Answer a questionnaire (once)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+	AnswerQuestionnaire(ctx context.Context, id Id, body AnswerQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseQuestionnaire Stop taking answers
+	//
+	// Corresponds with POST /questionnaires/{id}/close (the `CloseQuestionnaire` operationId).
+	CloseQuestionnaire(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQuestionnaireResults Aggregated results
+	//
+	// Corresponds with GET /questionnaires/{id}/results (the `GetQuestionnaireResults` operationId).
+	GetQuestionnaireResults(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQuestionnaireResultsXLSX Results as XLSX
+	//
+	// Corresponds with GET /questionnaires/{id}/results.xlsx (the `GetQuestionnaireResultsXLSX` operationId).
+	GetQuestionnaireResultsXLSX(ctx context.Context, id Id, params *GetQuestionnaireResultsXLSXParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBankQuestions The question bank
+	//
+	// Corresponds with GET /questions (the `ListBankQuestions` operationId).
+	ListBankQuestions(ctx context.Context, params *ListBankQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBankQuestionWithBody Add a question to the bank (应知应会)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+	CreateBankQuestionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBankQuestion Add a question to the bank (应知应会)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+	CreateBankQuestion(ctx context.Context, body CreateBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportBankQuestionsWithBody Import questions from CSV or XLSX
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /questions/import (the `ImportBankQuestions` operationId).
+	ImportBankQuestionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchBankQuestionWithBody Edit or retire a question
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+	PatchBankQuestionWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchBankQuestion Edit or retire a question
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+	PatchBankQuestion(ctx context.Context, id Id, body PatchBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRates The three rates, evaluation, score and grade
 	//
@@ -3498,6 +5219,185 @@ func (c *Client) PutScores(ctx context.Context, id Id, body PutScoresJSONRequest
 	return c.Client.Do(req)
 }
 
+// ListFindingCategories The configured finding categories
+//
+// Corresponds with GET /finding-categories (the `ListFindingCategories` operationId).
+func (c *Client) ListFindingCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFindingCategoriesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListFindings Findings (the ledger), scoped
+//
+// Corresponds with GET /findings (the `ListFindings` operationId).
+func (c *Client) ListFindings(ctx context.Context, params *ListFindingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFindingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFinding One finding
+//
+// Corresponds with GET /findings/{id} (the `GetFinding` operationId).
+func (c *Client) GetFinding(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFindingRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseFindingWithBody Close a finding (销号) after verification
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+func (c *Client) CloseFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseFindingRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseFinding Close a finding (销号) after verification
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+func (c *Client) CloseFinding(ctx context.Context, id Id, body CloseFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseFindingRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddEvidenceWithBody Upload an evidence file
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /findings/{id}/evidence (the `AddEvidence` operationId).
+func (c *Client) AddEvidenceWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddEvidenceRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvidence Download an evidence file
+//
+// Corresponds with GET /findings/{id}/evidence/{file_id} (the `GetEvidence` operationId).
+func (c *Client) GetEvidence(ctx context.Context, id Id, fileId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvidenceRequest(c.Server, id, fileId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProgressFindingWithBody Report rectification progress
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+func (c *Client) ProgressFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProgressFindingRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProgressFinding Report rectification progress
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+func (c *Client) ProgressFinding(ctx context.Context, id Id, body ProgressFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProgressFindingRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReturnFindingWithBody Return a submitted finding
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+func (c *Client) ReturnFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReturnFindingRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReturnFinding Return a submitted finding
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+func (c *Client) ReturnFinding(ctx context.Context, id Id, body ReturnFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReturnFindingRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListGroups Every group, depth first, siblings by position
 //
 // Corresponds with GET /groups (the `ListGroups` operationId).
@@ -3740,6 +5640,236 @@ func (c *Client) PutRotation(ctx context.Context, id Id, body PutRotationJSONReq
 	return c.Client.Do(req)
 }
 
+// ListInspections Inspections with their figures
+//
+// Corresponds with GET /inspections (the `ListInspections` operationId).
+func (c *Client) ListInspections(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInspectionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInspectionWithBody Create an inspection (督查)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /inspections (the `CreateInspection` operationId).
+func (c *Client) CreateInspectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInspectionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInspection Create an inspection (督查)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /inspections (the `CreateInspection` operationId).
+func (c *Client) CreateInspection(ctx context.Context, body CreateInspectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInspectionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInspection One inspection: figures, draws, interviews, 知晓率
+//
+// Corresponds with GET /inspections/{id} (the `GetInspection` operationId).
+func (c *Client) GetInspection(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInspectionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDrawWithBody Draw members and questions at random
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+func (c *Client) CreateDrawWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDrawRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDraw Draw members and questions at random
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+func (c *Client) CreateDraw(ctx context.Context, id Id, body CreateDrawJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDrawRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordAnswersWithBody Record answers of a draw
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+func (c *Client) RecordAnswersWithBody(ctx context.Context, id Id, drawId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAnswersRequestWithBody(c.Server, id, drawId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordAnswers Record answers of a draw
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+func (c *Client) RecordAnswers(ctx context.Context, id Id, drawId string, body RecordAnswersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAnswersRequest(c.Server, id, drawId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFindingWithBody Record a finding (问题)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+func (c *Client) CreateFindingWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFindingRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFinding Record a finding (问题)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+func (c *Client) CreateFinding(ctx context.Context, id Id, body CreateFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFindingRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInterviewWithBody Record an interview (座谈)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+func (c *Client) CreateInterviewWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInterviewRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInterview Record an interview (座谈)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+func (c *Client) CreateInterview(ctx context.Context, id Id, body CreateInterviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInterviewRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInspectionLedger 整改台账 XLSX
+//
+// Corresponds with GET /inspections/{id}/ledger.xlsx (the `GetInspectionLedger` operationId).
+func (c *Client) GetInspectionLedger(ctx context.Context, id Id, params *GetInspectionLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInspectionLedgerRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInspectionReport 督查情况报告 PDF
+//
+// Corresponds with GET /inspections/{id}/report.pdf (the `GetInspectionReport` operationId).
+func (c *Client) GetInspectionReport(ctx context.Context, id Id, params *GetInspectionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInspectionReportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListJobs Job runs, newest first
 //
 // Corresponds with GET /jobs (the `ListJobs` operationId).
@@ -3921,6 +6051,198 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// GetOwnData The caller's own personal data as a zip
+//
+// Corresponds with GET /me/data.zip (the `GetOwnData` operationId).
+func (c *Client) GetOwnData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOwnDataRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeOwnPasswordWithBody Change one's own password
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *Client) ChangeOwnPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeOwnPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeOwnPassword Change one's own password
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeOwnPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOwnSessions The caller's open login sessions
+//
+// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+func (c *Client) ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOwnSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndOwnSession End one of the caller's login sessions
+//
+// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+func (c *Client) EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndOwnSessionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSecondFactor The caller's second-factor status
+//
+// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSecondFactorRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginSecondFactor A TOTP key to enrol
+//
+// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginSecondFactorRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmSecondFactorWithBody Confirm the enrolment with a code
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *Client) ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmSecondFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmSecondFactor Confirm the enrolment with a code
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *Client) ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmSecondFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSecondFactorQR QR code of the key to enrol
+//
+// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSecondFactorQRRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveOwnSecondFactorWithBody Remove one's own second factor
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *Client) RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveOwnSecondFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveOwnSecondFactor Remove one's own second factor
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *Client) RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveOwnSecondFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMembers Accounts of a subtree
 //
 // Corresponds with GET /members (the `ListMembers` operationId).
@@ -4030,6 +6352,21 @@ func (c *Client) PatchMemberWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchMemberRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetSecondFactor Reset an account's second factor (lost phone)
+//
+// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+func (c *Client) ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSecondFactorRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4203,6 +6540,249 @@ func (c *Client) GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditor
 // Corresponds with POST /plans/{id}/items/{item_id}/done (the `MarkItemDone` operationId).
 func (c *Client) MarkItemDone(ctx context.Context, id Id, itemId ItemId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkItemDoneRequest(c.Server, id, itemId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQuestionnaires Questionnaires, scoped
+//
+// Corresponds with GET /questionnaires (the `ListQuestionnaires` operationId).
+func (c *Client) ListQuestionnaires(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQuestionnairesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQuestionnaireWithBody Create a questionnaire (调研问卷)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+func (c *Client) CreateQuestionnaireWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQuestionnaireRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQuestionnaire Create a questionnaire (调研问卷)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+func (c *Client) CreateQuestionnaire(ctx context.Context, body CreateQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQuestionnaireRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQuestionnaire One questionnaire
+//
+// Corresponds with GET /questionnaires/{id} (the `GetQuestionnaire` operationId).
+func (c *Client) GetQuestionnaire(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQuestionnaireRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerQuestionnaireWithBody Answer a questionnaire (once)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+func (c *Client) AnswerQuestionnaireWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerQuestionnaireRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerQuestionnaire Answer a questionnaire (once)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+func (c *Client) AnswerQuestionnaire(ctx context.Context, id Id, body AnswerQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerQuestionnaireRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseQuestionnaire Stop taking answers
+//
+// Corresponds with POST /questionnaires/{id}/close (the `CloseQuestionnaire` operationId).
+func (c *Client) CloseQuestionnaire(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseQuestionnaireRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQuestionnaireResults Aggregated results
+//
+// Corresponds with GET /questionnaires/{id}/results (the `GetQuestionnaireResults` operationId).
+func (c *Client) GetQuestionnaireResults(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQuestionnaireResultsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQuestionnaireResultsXLSX Results as XLSX
+//
+// Corresponds with GET /questionnaires/{id}/results.xlsx (the `GetQuestionnaireResultsXLSX` operationId).
+func (c *Client) GetQuestionnaireResultsXLSX(ctx context.Context, id Id, params *GetQuestionnaireResultsXLSXParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQuestionnaireResultsXLSXRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBankQuestions The question bank
+//
+// Corresponds with GET /questions (the `ListBankQuestions` operationId).
+func (c *Client) ListBankQuestions(ctx context.Context, params *ListBankQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBankQuestionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBankQuestionWithBody Add a question to the bank (应知应会)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+func (c *Client) CreateBankQuestionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBankQuestionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBankQuestion Add a question to the bank (应知应会)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+func (c *Client) CreateBankQuestion(ctx context.Context, body CreateBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBankQuestionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportBankQuestionsWithBody Import questions from CSV or XLSX
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /questions/import (the `ImportBankQuestions` operationId).
+func (c *Client) ImportBankQuestionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportBankQuestionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchBankQuestionWithBody Edit or retire a question
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+func (c *Client) PatchBankQuestionWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchBankQuestionRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchBankQuestion Edit or retire a question
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+func (c *Client) PatchBankQuestion(ctx context.Context, id Id, body PatchBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchBankQuestionRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5170,6 +7750,375 @@ func NewPutScoresRequestWithBody(server string, id Id, contentType string, body 
 	return req, nil
 }
 
+// NewListFindingCategoriesRequest constructs an http.Request for the ListFindingCategories method
+func NewListFindingCategoriesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/finding-categories")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListFindingsRequest constructs an http.Request for the ListFindings method
+func NewListFindingsRequest(server string, params *ListFindingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.InspectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "inspection_id", *params.InspectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_id", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Mine != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "mine", *params.Mine, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetFindingRequest constructs an http.Request for the GetFinding method
+func NewGetFindingRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCloseFindingRequest calls the generic CloseFinding builder with application/json body
+func NewCloseFindingRequest(server string, id Id, body CloseFindingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCloseFindingRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCloseFindingRequestWithBody constructs an http.Request for the CloseFinding method, with any body, and a specified content type
+func NewCloseFindingRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s/close", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddEvidenceRequestWithBody constructs an http.Request for the AddEvidence method, with any body, and a specified content type
+func NewAddEvidenceRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s/evidence", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetEvidenceRequest constructs an http.Request for the GetEvidence method
+func NewGetEvidenceRequest(server string, id Id, fileId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "file_id", fileId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s/evidence/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewProgressFindingRequest calls the generic ProgressFinding builder with application/json body
+func NewProgressFindingRequest(server string, id Id, body ProgressFindingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProgressFindingRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewProgressFindingRequestWithBody constructs an http.Request for the ProgressFinding method, with any body, and a specified content type
+func NewProgressFindingRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s/progress", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReturnFindingRequest calls the generic ReturnFinding builder with application/json body
+func NewReturnFindingRequest(server string, id Id, body ReturnFindingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReturnFindingRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewReturnFindingRequestWithBody constructs an http.Request for the ReturnFinding method, with any body, and a specified content type
+func NewReturnFindingRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/findings/%s/return", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupsRequest constructs an http.Request for the ListGroups method
 func NewListGroupsRequest(server string) (*http.Request, error) {
 	var err error
@@ -5527,6 +8476,424 @@ func NewPutRotationRequestWithBody(server string, id Id, contentType string, bod
 	return req, nil
 }
 
+// NewListInspectionsRequest constructs an http.Request for the ListInspections method
+func NewListInspectionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateInspectionRequest calls the generic CreateInspection builder with application/json body
+func NewCreateInspectionRequest(server string, body CreateInspectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInspectionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateInspectionRequestWithBody constructs an http.Request for the CreateInspection method, with any body, and a specified content type
+func NewCreateInspectionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetInspectionRequest constructs an http.Request for the GetInspection method
+func NewGetInspectionRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDrawRequest calls the generic CreateDraw builder with application/json body
+func NewCreateDrawRequest(server string, id Id, body CreateDrawJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDrawRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCreateDrawRequestWithBody constructs an http.Request for the CreateDraw method, with any body, and a specified content type
+func NewCreateDrawRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/draws", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRecordAnswersRequest calls the generic RecordAnswers builder with application/json body
+func NewRecordAnswersRequest(server string, id Id, drawId string, body RecordAnswersJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordAnswersRequestWithBody(server, id, drawId, "application/json", bodyReader)
+}
+
+// NewRecordAnswersRequestWithBody constructs an http.Request for the RecordAnswers method, with any body, and a specified content type
+func NewRecordAnswersRequestWithBody(server string, id Id, drawId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "draw_id", drawId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/draws/%s/answers", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateFindingRequest calls the generic CreateFinding builder with application/json body
+func NewCreateFindingRequest(server string, id Id, body CreateFindingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFindingRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCreateFindingRequestWithBody constructs an http.Request for the CreateFinding method, with any body, and a specified content type
+func NewCreateFindingRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/findings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateInterviewRequest calls the generic CreateInterview builder with application/json body
+func NewCreateInterviewRequest(server string, id Id, body CreateInterviewJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInterviewRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCreateInterviewRequestWithBody constructs an http.Request for the CreateInterview method, with any body, and a specified content type
+func NewCreateInterviewRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/interviews", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetInspectionLedgerRequest constructs an http.Request for the GetInspectionLedger method
+func NewGetInspectionLedgerRequest(server string, id Id, params *GetInspectionLedgerParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/ledger.xlsx", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInspectionReportRequest constructs an http.Request for the GetInspectionReport method
+func NewGetInspectionReportRequest(server string, id Id, params *GetInspectionReportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/inspections/%s/report.pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListJobsRequest constructs an http.Request for the ListJobs method
 func NewListJobsRequest(server string, params *ListJobsParams) (*http.Request, error) {
 	var err error
@@ -5862,6 +9229,295 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetOwnDataRequest constructs an http.Request for the GetOwnData method
+func NewGetOwnDataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/data.zip")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangeOwnPasswordRequest calls the generic ChangeOwnPassword builder with application/json body
+func NewChangeOwnPasswordRequest(server string, body ChangeOwnPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeOwnPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangeOwnPasswordRequestWithBody constructs an http.Request for the ChangeOwnPassword method, with any body, and a specified content type
+func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListOwnSessionsRequest constructs an http.Request for the ListOwnSessions method
+func NewListOwnSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEndOwnSessionRequest constructs an http.Request for the EndOwnSession method
+func NewEndOwnSessionRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSecondFactorRequest constructs an http.Request for the GetSecondFactor method
+func NewGetSecondFactorRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBeginSecondFactorRequest constructs an http.Request for the BeginSecondFactor method
+func NewBeginSecondFactorRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmSecondFactorRequest calls the generic ConfirmSecondFactor builder with application/json body
+func NewConfirmSecondFactorRequest(server string, body ConfirmSecondFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmSecondFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmSecondFactorRequestWithBody constructs an http.Request for the ConfirmSecondFactor method, with any body, and a specified content type
+func NewConfirmSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/confirm")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetSecondFactorQRRequest constructs an http.Request for the GetSecondFactorQR method
+func NewGetSecondFactorQRRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/qr.png")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRemoveOwnSecondFactorRequest calls the generic RemoveOwnSecondFactor builder with application/json body
+func NewRemoveOwnSecondFactorRequest(server string, body RemoveOwnSecondFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveOwnSecondFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRemoveOwnSecondFactorRequestWithBody constructs an http.Request for the RemoveOwnSecondFactor method, with any body, and a specified content type
+func NewRemoveOwnSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/totp/remove")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMembersRequest constructs an http.Request for the ListMembers method
 func NewListMembersRequest(server string, params *ListMembersParams) (*http.Request, error) {
 	var err error
@@ -6062,6 +9718,40 @@ func NewPatchMemberRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
+func NewResetSecondFactorRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/members/%s/totp", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -6444,6 +10134,453 @@ func NewMarkItemDoneRequest(server string, id Id, itemId ItemId) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListQuestionnairesRequest constructs an http.Request for the ListQuestionnaires method
+func NewListQuestionnairesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateQuestionnaireRequest calls the generic CreateQuestionnaire builder with application/json body
+func NewCreateQuestionnaireRequest(server string, body CreateQuestionnaireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateQuestionnaireRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateQuestionnaireRequestWithBody constructs an http.Request for the CreateQuestionnaire method, with any body, and a specified content type
+func NewCreateQuestionnaireRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetQuestionnaireRequest constructs an http.Request for the GetQuestionnaire method
+func NewGetQuestionnaireRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAnswerQuestionnaireRequest calls the generic AnswerQuestionnaire builder with application/json body
+func NewAnswerQuestionnaireRequest(server string, id Id, body AnswerQuestionnaireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerQuestionnaireRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAnswerQuestionnaireRequestWithBody constructs an http.Request for the AnswerQuestionnaire method, with any body, and a specified content type
+func NewAnswerQuestionnaireRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires/%s/answers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCloseQuestionnaireRequest constructs an http.Request for the CloseQuestionnaire method
+func NewCloseQuestionnaireRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires/%s/close", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetQuestionnaireResultsRequest constructs an http.Request for the GetQuestionnaireResults method
+func NewGetQuestionnaireResultsRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires/%s/results", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetQuestionnaireResultsXLSXRequest constructs an http.Request for the GetQuestionnaireResultsXLSX method
+func NewGetQuestionnaireResultsXLSXRequest(server string, id Id, params *GetQuestionnaireResultsXLSXParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questionnaires/%s/results.xlsx", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListBankQuestionsRequest constructs an http.Request for the ListBankQuestions method
+func NewListBankQuestionsRequest(server string, params *ListBankQuestionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Retired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "retired", *params.Retired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBankQuestionRequest calls the generic CreateBankQuestion builder with application/json body
+func NewCreateBankQuestionRequest(server string, body CreateBankQuestionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBankQuestionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateBankQuestionRequestWithBody constructs an http.Request for the CreateBankQuestion method, with any body, and a specified content type
+func NewCreateBankQuestionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewImportBankQuestionsRequestWithBody constructs an http.Request for the ImportBankQuestions method, with any body, and a specified content type
+func NewImportBankQuestionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questions/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPatchBankQuestionRequest calls the generic PatchBankQuestion builder with application/json body
+func NewPatchBankQuestionRequest(server string, id Id, body PatchBankQuestionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchBankQuestionRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchBankQuestionRequestWithBody constructs an http.Request for the PatchBankQuestion method, with any body, and a specified content type
+func NewPatchBankQuestionRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/questions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7852,6 +11989,83 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /exams/{id}/scores (the `PutScores` operationId).
 	PutScoresWithResponse(ctx context.Context, id Id, body PutScoresJSONRequestBody, reqEditors ...RequestEditorFn) (*PutScoresResponse, error)
 
+	// ListFindingCategoriesWithResponse The configured finding categories
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /finding-categories (the `ListFindingCategories` operationId).
+	ListFindingCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFindingCategoriesResponse, error)
+
+	// ListFindingsWithResponse Findings (the ledger), scoped
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /findings (the `ListFindings` operationId).
+	ListFindingsWithResponse(ctx context.Context, params *ListFindingsParams, reqEditors ...RequestEditorFn) (*ListFindingsResponse, error)
+
+	// GetFindingWithResponse One finding
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /findings/{id} (the `GetFinding` operationId).
+	GetFindingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFindingResponse, error)
+
+	// CloseFindingWithBodyWithResponse Close a finding (销号) after verification
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+	CloseFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseFindingResponse, error)
+
+	// CloseFindingWithResponse Close a finding (销号) after verification
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+	CloseFindingWithResponse(ctx context.Context, id Id, body CloseFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseFindingResponse, error)
+
+	// AddEvidenceWithBodyWithResponse Upload an evidence file
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/evidence (the `AddEvidence` operationId).
+	AddEvidenceWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddEvidenceResponse, error)
+
+	// GetEvidenceWithResponse Download an evidence file
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /findings/{id}/evidence/{file_id} (the `GetEvidence` operationId).
+	GetEvidenceWithResponse(ctx context.Context, id Id, fileId string, reqEditors ...RequestEditorFn) (*GetEvidenceResponse, error)
+
+	// ProgressFindingWithBodyWithResponse Report rectification progress
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+	ProgressFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProgressFindingResponse, error)
+
+	// ProgressFindingWithResponse Report rectification progress
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+	ProgressFindingWithResponse(ctx context.Context, id Id, body ProgressFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*ProgressFindingResponse, error)
+
+	// ReturnFindingWithBodyWithResponse Return a submitted finding
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+	ReturnFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReturnFindingResponse, error)
+
+	// ReturnFindingWithResponse Return a submitted finding
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+	ReturnFindingWithResponse(ctx context.Context, id Id, body ReturnFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReturnFindingResponse, error)
+
 	// ListGroupsWithResponse Every group, depth first, siblings by position
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7962,6 +12176,104 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /groups/{id}/rotation (the `PutRotation` operationId).
 	PutRotationWithResponse(ctx context.Context, id Id, body PutRotationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutRotationResponse, error)
 
+	// ListInspectionsWithResponse Inspections with their figures
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /inspections (the `ListInspections` operationId).
+	ListInspectionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInspectionsResponse, error)
+
+	// CreateInspectionWithBodyWithResponse Create an inspection (督查)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections (the `CreateInspection` operationId).
+	CreateInspectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInspectionResponse, error)
+
+	// CreateInspectionWithResponse Create an inspection (督查)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections (the `CreateInspection` operationId).
+	CreateInspectionWithResponse(ctx context.Context, body CreateInspectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInspectionResponse, error)
+
+	// GetInspectionWithResponse One inspection: figures, draws, interviews, 知晓率
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /inspections/{id} (the `GetInspection` operationId).
+	GetInspectionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetInspectionResponse, error)
+
+	// CreateDrawWithBodyWithResponse Draw members and questions at random
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+	CreateDrawWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDrawResponse, error)
+
+	// CreateDrawWithResponse Draw members and questions at random
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+	CreateDrawWithResponse(ctx context.Context, id Id, body CreateDrawJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDrawResponse, error)
+
+	// RecordAnswersWithBodyWithResponse Record answers of a draw
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+	RecordAnswersWithBodyWithResponse(ctx context.Context, id Id, drawId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAnswersResponse, error)
+
+	// RecordAnswersWithResponse Record answers of a draw
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+	RecordAnswersWithResponse(ctx context.Context, id Id, drawId string, body RecordAnswersJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAnswersResponse, error)
+
+	// CreateFindingWithBodyWithResponse Record a finding (问题)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+	CreateFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFindingResponse, error)
+
+	// CreateFindingWithResponse Record a finding (问题)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+	CreateFindingWithResponse(ctx context.Context, id Id, body CreateFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFindingResponse, error)
+
+	// CreateInterviewWithBodyWithResponse Record an interview (座谈)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+	CreateInterviewWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInterviewResponse, error)
+
+	// CreateInterviewWithResponse Record an interview (座谈)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+	CreateInterviewWithResponse(ctx context.Context, id Id, body CreateInterviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInterviewResponse, error)
+
+	// GetInspectionLedgerWithResponse 整改台账 XLSX
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /inspections/{id}/ledger.xlsx (the `GetInspectionLedger` operationId).
+	GetInspectionLedgerWithResponse(ctx context.Context, id Id, params *GetInspectionLedgerParams, reqEditors ...RequestEditorFn) (*GetInspectionLedgerResponse, error)
+
+	// GetInspectionReportWithResponse 督查情况报告 PDF
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /inspections/{id}/report.pdf (the `GetInspectionReport` operationId).
+	GetInspectionReportWithResponse(ctx context.Context, id Id, params *GetInspectionReportParams, reqEditors ...RequestEditorFn) (*GetInspectionReportResponse, error)
+
 	// ListJobsWithResponse Job runs, newest first
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8043,6 +12355,90 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// GetOwnDataWithResponse The caller's own personal data as a zip
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/data.zip (the `GetOwnData` operationId).
+	GetOwnDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOwnDataResponse, error)
+
+	// ChangeOwnPasswordWithBodyWithResponse Change one's own password
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
+
+	// ChangeOwnPasswordWithResponse Change one's own password
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
+
+	// ListOwnSessionsWithResponse The caller's open login sessions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+	ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error)
+
+	// EndOwnSessionWithResponse End one of the caller's login sessions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+	EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error)
+
+	// GetSecondFactorWithResponse The caller's second-factor status
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+	GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error)
+
+	// BeginSecondFactorWithResponse A TOTP key to enrol
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+	BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error)
+
+	// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
+
+	// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+	ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
+
+	// GetSecondFactorQRWithResponse QR code of the key to enrol
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+	GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error)
+
+	// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
+
+	// RemoveOwnSecondFactorWithResponse Remove one's own second factor
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
+
 	// ListMembersWithResponse Accounts of a subtree
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8095,6 +12491,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
+
+	// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+	ResetSecondFactorWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
 
 	// GetOpenAPIWithResponse This document
 	//
@@ -8172,6 +12575,111 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /plans/{id}/items/{item_id}/done (the `MarkItemDone` operationId).
 	MarkItemDoneWithResponse(ctx context.Context, id Id, itemId ItemId, reqEditors ...RequestEditorFn) (*MarkItemDoneResponse, error)
+
+	// ListQuestionnairesWithResponse Questionnaires, scoped
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /questionnaires (the `ListQuestionnaires` operationId).
+	ListQuestionnairesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListQuestionnairesResponse, error)
+
+	// CreateQuestionnaireWithBodyWithResponse Create a questionnaire (调研问卷)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+	CreateQuestionnaireWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQuestionnaireResponse, error)
+
+	// CreateQuestionnaireWithResponse Create a questionnaire (调研问卷)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+	CreateQuestionnaireWithResponse(ctx context.Context, body CreateQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQuestionnaireResponse, error)
+
+	// GetQuestionnaireWithResponse One questionnaire
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /questionnaires/{id} (the `GetQuestionnaire` operationId).
+	GetQuestionnaireWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetQuestionnaireResponse, error)
+
+	// AnswerQuestionnaireWithBodyWithResponse Answer a questionnaire (once)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+	AnswerQuestionnaireWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerQuestionnaireResponse, error)
+
+	// AnswerQuestionnaireWithResponse Answer a questionnaire (once)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+	AnswerQuestionnaireWithResponse(ctx context.Context, id Id, body AnswerQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerQuestionnaireResponse, error)
+
+	// CloseQuestionnaireWithResponse Stop taking answers
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questionnaires/{id}/close (the `CloseQuestionnaire` operationId).
+	CloseQuestionnaireWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*CloseQuestionnaireResponse, error)
+
+	// GetQuestionnaireResultsWithResponse Aggregated results
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /questionnaires/{id}/results (the `GetQuestionnaireResults` operationId).
+	GetQuestionnaireResultsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetQuestionnaireResultsResponse, error)
+
+	// GetQuestionnaireResultsXLSXWithResponse Results as XLSX
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /questionnaires/{id}/results.xlsx (the `GetQuestionnaireResultsXLSX` operationId).
+	GetQuestionnaireResultsXLSXWithResponse(ctx context.Context, id Id, params *GetQuestionnaireResultsXLSXParams, reqEditors ...RequestEditorFn) (*GetQuestionnaireResultsXLSXResponse, error)
+
+	// ListBankQuestionsWithResponse The question bank
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /questions (the `ListBankQuestions` operationId).
+	ListBankQuestionsWithResponse(ctx context.Context, params *ListBankQuestionsParams, reqEditors ...RequestEditorFn) (*ListBankQuestionsResponse, error)
+
+	// CreateBankQuestionWithBodyWithResponse Add a question to the bank (应知应会)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+	CreateBankQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBankQuestionResponse, error)
+
+	// CreateBankQuestionWithResponse Add a question to the bank (应知应会)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+	CreateBankQuestionWithResponse(ctx context.Context, body CreateBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBankQuestionResponse, error)
+
+	// ImportBankQuestionsWithBodyWithResponse Import questions from CSV or XLSX
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /questions/import (the `ImportBankQuestions` operationId).
+	ImportBankQuestionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportBankQuestionsResponse, error)
+
+	// PatchBankQuestionWithBodyWithResponse Edit or retire a question
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+	PatchBankQuestionWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchBankQuestionResponse, error)
+
+	// PatchBankQuestionWithResponse Edit or retire a question
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+	PatchBankQuestionWithResponse(ctx context.Context, id Id, body PatchBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBankQuestionResponse, error)
 
 	// GetRatesWithResponse The three rates, evaluation, score and grade
 	//
@@ -8945,6 +13453,705 @@ func (r PutScoresResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutScoresResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListFindingCategoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StringList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFindingCategoriesResponse) GetJSON200() *StringList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListFindingCategoriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListFindingCategoriesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListFindingCategoriesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFindingCategoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFindingCategoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFindingCategoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFindingCategoriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListFindingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FindingList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFindingsResponse) GetJSON200() *FindingList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListFindingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListFindingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListFindingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListFindingsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListFindingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFindingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFindingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFindingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFindingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetFindingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Finding
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFindingResponse) GetJSON200() *Finding {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFindingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFindingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFindingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFindingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetFindingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFindingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFindingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFindingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFindingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CloseFindingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Finding
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CloseFindingResponse) GetJSON200() *Finding {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CloseFindingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CloseFindingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CloseFindingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CloseFindingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CloseFindingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CloseFindingResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CloseFindingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CloseFindingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CloseFindingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseFindingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseFindingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseFindingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseFindingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddEvidenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *EvidenceFile
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddEvidenceResponse) GetJSON201() *EvidenceFile {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddEvidenceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddEvidenceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddEvidenceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddEvidenceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddEvidenceResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddEvidenceResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddEvidenceResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddEvidenceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddEvidenceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddEvidenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddEvidenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddEvidenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddEvidenceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetEvidenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetEvidenceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetEvidenceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetEvidenceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetEvidenceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetEvidenceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvidenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvidenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvidenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvidenceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProgressFindingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Finding
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProgressFindingResponse) GetJSON200() *Finding {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ProgressFindingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ProgressFindingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ProgressFindingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ProgressFindingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ProgressFindingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ProgressFindingResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ProgressFindingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ProgressFindingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ProgressFindingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ProgressFindingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProgressFindingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProgressFindingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProgressFindingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReturnFindingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Finding
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReturnFindingResponse) GetJSON200() *Finding {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReturnFindingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReturnFindingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReturnFindingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReturnFindingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReturnFindingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReturnFindingResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ReturnFindingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReturnFindingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReturnFindingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReturnFindingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReturnFindingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReturnFindingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReturnFindingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9747,6 +14954,781 @@ func (r PutRotationResponse) ContentType() string {
 	return ""
 }
 
+type ListInspectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InspectionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInspectionsResponse) GetJSON200() *InspectionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInspectionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListInspectionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInspectionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListInspectionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInspectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInspectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInspectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInspectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateInspectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Inspection
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInspectionResponse) GetJSON201() *Inspection {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInspectionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInspectionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInspectionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInspectionResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateInspectionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInspectionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInspectionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInspectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInspectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInspectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInspectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetInspectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InspectionDetail
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInspectionResponse) GetJSON200() *InspectionDetail {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInspectionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInspectionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInspectionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInspectionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInspectionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInspectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInspectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInspectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInspectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDrawResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Draw
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDrawResponse) GetJSON201() *Draw {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDrawResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDrawResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateDrawResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDrawResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateDrawResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateDrawResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDrawResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateDrawResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDrawResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDrawResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDrawResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDrawResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RecordAnswersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Draw
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecordAnswersResponse) GetJSON200() *Draw {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RecordAnswersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RecordAnswersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RecordAnswersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RecordAnswersResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RecordAnswersResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RecordAnswersResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RecordAnswersResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordAnswersResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordAnswersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordAnswersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordAnswersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordAnswersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateFindingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Finding
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateFindingResponse) GetJSON201() *Finding {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateFindingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateFindingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateFindingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateFindingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateFindingResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateFindingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateFindingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateFindingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFindingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFindingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFindingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFindingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateInterviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Interview
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInterviewResponse) GetJSON201() *Interview {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInterviewResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInterviewResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInterviewResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateInterviewResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInterviewResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateInterviewResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInterviewResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInterviewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInterviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInterviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInterviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInterviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetInspectionLedgerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInspectionLedgerResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInspectionLedgerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInspectionLedgerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInspectionLedgerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInspectionLedgerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetInspectionReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInspectionReportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInspectionReportResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInspectionReportResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetInspectionReportResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInspectionReportResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetInspectionReportResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInspectionReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInspectionReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInspectionReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInspectionReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListJobsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10411,6 +16393,662 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type GetOwnDataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOwnDataResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOwnDataResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetOwnDataResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOwnDataResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOwnDataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOwnDataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOwnDataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOwnDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ChangeOwnPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeOwnPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeOwnPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeOwnPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeOwnPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListOwnSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LoginSessionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOwnSessionsResponse) GetJSON200() *LoginSessionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOwnSessionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOwnSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOwnSessionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListOwnSessionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOwnSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOwnSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOwnSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOwnSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EndOwnSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EndOwnSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndOwnSessionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EndOwnSessionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EndOwnSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EndOwnSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r EndOwnSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndOwnSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndOwnSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndOwnSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorStatus
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSecondFactorResponse) GetJSON200() *SecondFactorStatus {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type BeginSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Enrolment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON201() *Enrolment {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r BeginSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConfirmSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EnrolmentDone
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON200() *EnrolmentDone {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSecondFactorQRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSecondFactorQRResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSecondFactorQRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSecondFactorQRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSecondFactorQRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSecondFactorQRResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemoveOwnSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RemoveOwnSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveOwnSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveOwnSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveOwnSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveOwnSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMembersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10841,6 +17479,75 @@ func (r PatchMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetSecondFactorResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetSecondFactorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11553,6 +18260,912 @@ func (r MarkItemDoneResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r MarkItemDoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListQuestionnairesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuestionnaireViewList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON200() *QuestionnaireViewList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListQuestionnairesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQuestionnairesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQuestionnairesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQuestionnairesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQuestionnairesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateQuestionnaireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Questionnaire
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON201() *Questionnaire {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateQuestionnaireResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateQuestionnaireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateQuestionnaireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateQuestionnaireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateQuestionnaireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetQuestionnaireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuestionnaireView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQuestionnaireResponse) GetJSON200() *QuestionnaireView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetQuestionnaireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetQuestionnaireResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetQuestionnaireResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetQuestionnaireResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQuestionnaireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQuestionnaireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQuestionnaireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQuestionnaireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AnswerQuestionnaireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Answered
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON201() *Answered {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AnswerQuestionnaireResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerQuestionnaireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerQuestionnaireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerQuestionnaireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerQuestionnaireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CloseQuestionnaireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Questionnaire
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON200() *Questionnaire {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CloseQuestionnaireResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseQuestionnaireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseQuestionnaireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseQuestionnaireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseQuestionnaireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetQuestionnaireResultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuestionnaireResults
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON200() *QuestionnaireResults {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetQuestionnaireResultsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQuestionnaireResultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQuestionnaireResultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQuestionnaireResultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQuestionnaireResultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetQuestionnaireResultsXLSXResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetQuestionnaireResultsXLSXResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQuestionnaireResultsXLSXResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQuestionnaireResultsXLSXResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQuestionnaireResultsXLSXResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQuestionnaireResultsXLSXResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListBankQuestionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankQuestionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBankQuestionsResponse) GetJSON200() *BankQuestionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListBankQuestionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListBankQuestionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListBankQuestionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListBankQuestionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBankQuestionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBankQuestionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBankQuestionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBankQuestionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateBankQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BankQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON201() *BankQuestion {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateBankQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBankQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBankQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBankQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBankQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ImportBankQuestionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedCount
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON200() *CreatedCount {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ImportBankQuestionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportBankQuestionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportBankQuestionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportBankQuestionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportBankQuestionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchBankQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON200() *BankQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatchBankQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchBankQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchBankQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchBankQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchBankQuestionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14065,6 +21678,149 @@ func (c *ClientWithResponses) PutScoresWithResponse(ctx context.Context, id Id, 
 	return ParsePutScoresResponse(rsp)
 }
 
+// ListFindingCategoriesWithResponse The configured finding categories
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /finding-categories (the `ListFindingCategories` operationId).
+func (c *ClientWithResponses) ListFindingCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFindingCategoriesResponse, error) {
+	rsp, err := c.ListFindingCategories(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFindingCategoriesResponse(rsp)
+}
+
+// ListFindingsWithResponse Findings (the ledger), scoped
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /findings (the `ListFindings` operationId).
+func (c *ClientWithResponses) ListFindingsWithResponse(ctx context.Context, params *ListFindingsParams, reqEditors ...RequestEditorFn) (*ListFindingsResponse, error) {
+	rsp, err := c.ListFindings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFindingsResponse(rsp)
+}
+
+// GetFindingWithResponse One finding
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /findings/{id} (the `GetFinding` operationId).
+func (c *ClientWithResponses) GetFindingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFindingResponse, error) {
+	rsp, err := c.GetFinding(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFindingResponse(rsp)
+}
+
+// CloseFindingWithBodyWithResponse Close a finding (销号) after verification
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+func (c *ClientWithResponses) CloseFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseFindingResponse, error) {
+	rsp, err := c.CloseFindingWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseFindingResponse(rsp)
+}
+
+// CloseFindingWithResponse Close a finding (销号) after verification
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/close (the `CloseFinding` operationId).
+func (c *ClientWithResponses) CloseFindingWithResponse(ctx context.Context, id Id, body CloseFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseFindingResponse, error) {
+	rsp, err := c.CloseFinding(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseFindingResponse(rsp)
+}
+
+// AddEvidenceWithBodyWithResponse Upload an evidence file
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/evidence (the `AddEvidence` operationId).
+func (c *ClientWithResponses) AddEvidenceWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddEvidenceResponse, error) {
+	rsp, err := c.AddEvidenceWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddEvidenceResponse(rsp)
+}
+
+// GetEvidenceWithResponse Download an evidence file
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /findings/{id}/evidence/{file_id} (the `GetEvidence` operationId).
+func (c *ClientWithResponses) GetEvidenceWithResponse(ctx context.Context, id Id, fileId string, reqEditors ...RequestEditorFn) (*GetEvidenceResponse, error) {
+	rsp, err := c.GetEvidence(ctx, id, fileId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvidenceResponse(rsp)
+}
+
+// ProgressFindingWithBodyWithResponse Report rectification progress
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+func (c *ClientWithResponses) ProgressFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProgressFindingResponse, error) {
+	rsp, err := c.ProgressFindingWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProgressFindingResponse(rsp)
+}
+
+// ProgressFindingWithResponse Report rectification progress
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/progress (the `ProgressFinding` operationId).
+func (c *ClientWithResponses) ProgressFindingWithResponse(ctx context.Context, id Id, body ProgressFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*ProgressFindingResponse, error) {
+	rsp, err := c.ProgressFinding(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProgressFindingResponse(rsp)
+}
+
+// ReturnFindingWithBodyWithResponse Return a submitted finding
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+func (c *ClientWithResponses) ReturnFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReturnFindingResponse, error) {
+	rsp, err := c.ReturnFindingWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReturnFindingResponse(rsp)
+}
+
+// ReturnFindingWithResponse Return a submitted finding
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /findings/{id}/return (the `ReturnFinding` operationId).
+func (c *ClientWithResponses) ReturnFindingWithResponse(ctx context.Context, id Id, body ReturnFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReturnFindingResponse, error) {
+	rsp, err := c.ReturnFinding(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReturnFindingResponse(rsp)
+}
+
 // ListGroupsWithResponse Every group, depth first, siblings by position
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14259,6 +22015,188 @@ func (c *ClientWithResponses) PutRotationWithResponse(ctx context.Context, id Id
 	return ParsePutRotationResponse(rsp)
 }
 
+// ListInspectionsWithResponse Inspections with their figures
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /inspections (the `ListInspections` operationId).
+func (c *ClientWithResponses) ListInspectionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInspectionsResponse, error) {
+	rsp, err := c.ListInspections(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInspectionsResponse(rsp)
+}
+
+// CreateInspectionWithBodyWithResponse Create an inspection (督查)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections (the `CreateInspection` operationId).
+func (c *ClientWithResponses) CreateInspectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInspectionResponse, error) {
+	rsp, err := c.CreateInspectionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInspectionResponse(rsp)
+}
+
+// CreateInspectionWithResponse Create an inspection (督查)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections (the `CreateInspection` operationId).
+func (c *ClientWithResponses) CreateInspectionWithResponse(ctx context.Context, body CreateInspectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInspectionResponse, error) {
+	rsp, err := c.CreateInspection(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInspectionResponse(rsp)
+}
+
+// GetInspectionWithResponse One inspection: figures, draws, interviews, 知晓率
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /inspections/{id} (the `GetInspection` operationId).
+func (c *ClientWithResponses) GetInspectionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetInspectionResponse, error) {
+	rsp, err := c.GetInspection(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInspectionResponse(rsp)
+}
+
+// CreateDrawWithBodyWithResponse Draw members and questions at random
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+func (c *ClientWithResponses) CreateDrawWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDrawResponse, error) {
+	rsp, err := c.CreateDrawWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDrawResponse(rsp)
+}
+
+// CreateDrawWithResponse Draw members and questions at random
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/draws (the `CreateDraw` operationId).
+func (c *ClientWithResponses) CreateDrawWithResponse(ctx context.Context, id Id, body CreateDrawJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDrawResponse, error) {
+	rsp, err := c.CreateDraw(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDrawResponse(rsp)
+}
+
+// RecordAnswersWithBodyWithResponse Record answers of a draw
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+func (c *ClientWithResponses) RecordAnswersWithBodyWithResponse(ctx context.Context, id Id, drawId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAnswersResponse, error) {
+	rsp, err := c.RecordAnswersWithBody(ctx, id, drawId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordAnswersResponse(rsp)
+}
+
+// RecordAnswersWithResponse Record answers of a draw
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /inspections/{id}/draws/{draw_id}/answers (the `RecordAnswers` operationId).
+func (c *ClientWithResponses) RecordAnswersWithResponse(ctx context.Context, id Id, drawId string, body RecordAnswersJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAnswersResponse, error) {
+	rsp, err := c.RecordAnswers(ctx, id, drawId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordAnswersResponse(rsp)
+}
+
+// CreateFindingWithBodyWithResponse Record a finding (问题)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+func (c *ClientWithResponses) CreateFindingWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFindingResponse, error) {
+	rsp, err := c.CreateFindingWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFindingResponse(rsp)
+}
+
+// CreateFindingWithResponse Record a finding (问题)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/findings (the `CreateFinding` operationId).
+func (c *ClientWithResponses) CreateFindingWithResponse(ctx context.Context, id Id, body CreateFindingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFindingResponse, error) {
+	rsp, err := c.CreateFinding(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFindingResponse(rsp)
+}
+
+// CreateInterviewWithBodyWithResponse Record an interview (座谈)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+func (c *ClientWithResponses) CreateInterviewWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInterviewResponse, error) {
+	rsp, err := c.CreateInterviewWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInterviewResponse(rsp)
+}
+
+// CreateInterviewWithResponse Record an interview (座谈)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /inspections/{id}/interviews (the `CreateInterview` operationId).
+func (c *ClientWithResponses) CreateInterviewWithResponse(ctx context.Context, id Id, body CreateInterviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInterviewResponse, error) {
+	rsp, err := c.CreateInterview(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInterviewResponse(rsp)
+}
+
+// GetInspectionLedgerWithResponse 整改台账 XLSX
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /inspections/{id}/ledger.xlsx (the `GetInspectionLedger` operationId).
+func (c *ClientWithResponses) GetInspectionLedgerWithResponse(ctx context.Context, id Id, params *GetInspectionLedgerParams, reqEditors ...RequestEditorFn) (*GetInspectionLedgerResponse, error) {
+	rsp, err := c.GetInspectionLedger(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInspectionLedgerResponse(rsp)
+}
+
+// GetInspectionReportWithResponse 督查情况报告 PDF
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /inspections/{id}/report.pdf (the `GetInspectionReport` operationId).
+func (c *ClientWithResponses) GetInspectionReportWithResponse(ctx context.Context, id Id, params *GetInspectionReportParams, reqEditors ...RequestEditorFn) (*GetInspectionReportResponse, error) {
+	rsp, err := c.GetInspectionReport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInspectionReportResponse(rsp)
+}
+
 // ListJobsWithResponse Job runs, newest first
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14406,6 +22344,162 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// GetOwnDataWithResponse The caller's own personal data as a zip
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/data.zip (the `GetOwnData` operationId).
+func (c *ClientWithResponses) GetOwnDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOwnDataResponse, error) {
+	rsp, err := c.GetOwnData(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOwnDataResponse(rsp)
+}
+
+// ChangeOwnPasswordWithBodyWithResponse Change one's own password
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *ClientWithResponses) ChangeOwnPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error) {
+	rsp, err := c.ChangeOwnPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeOwnPasswordResponse(rsp)
+}
+
+// ChangeOwnPasswordWithResponse Change one's own password
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
+func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error) {
+	rsp, err := c.ChangeOwnPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeOwnPasswordResponse(rsp)
+}
+
+// ListOwnSessionsWithResponse The caller's open login sessions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+func (c *ClientWithResponses) ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error) {
+	rsp, err := c.ListOwnSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOwnSessionsResponse(rsp)
+}
+
+// EndOwnSessionWithResponse End one of the caller's login sessions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+func (c *ClientWithResponses) EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error) {
+	rsp, err := c.EndOwnSession(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndOwnSessionResponse(rsp)
+}
+
+// GetSecondFactorWithResponse The caller's second-factor status
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
+func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error) {
+	rsp, err := c.GetSecondFactor(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSecondFactorResponse(rsp)
+}
+
+// BeginSecondFactorWithResponse A TOTP key to enrol
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
+func (c *ClientWithResponses) BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error) {
+	rsp, err := c.BeginSecondFactor(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginSecondFactorResponse(rsp)
+}
+
+// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *ClientWithResponses) ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error) {
+	rsp, err := c.ConfirmSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmSecondFactorResponse(rsp)
+}
+
+// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
+func (c *ClientWithResponses) ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error) {
+	rsp, err := c.ConfirmSecondFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmSecondFactorResponse(rsp)
+}
+
+// GetSecondFactorQRWithResponse QR code of the key to enrol
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
+func (c *ClientWithResponses) GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error) {
+	rsp, err := c.GetSecondFactorQR(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSecondFactorQRResponse(rsp)
+}
+
+// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
+	rsp, err := c.RemoveOwnSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveOwnSecondFactorResponse(rsp)
+}
+
+// RemoveOwnSecondFactorWithResponse Remove one's own second factor
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
+	rsp, err := c.RemoveOwnSecondFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveOwnSecondFactorResponse(rsp)
+}
+
 // ListMembersWithResponse Accounts of a subtree
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14499,6 +22593,19 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParsePatchMemberResponse(rsp)
+}
+
+// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
+func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error) {
+	rsp, err := c.ResetSecondFactor(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetSecondFactorResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This document
@@ -14642,6 +22749,201 @@ func (c *ClientWithResponses) MarkItemDoneWithResponse(ctx context.Context, id I
 		return nil, err
 	}
 	return ParseMarkItemDoneResponse(rsp)
+}
+
+// ListQuestionnairesWithResponse Questionnaires, scoped
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /questionnaires (the `ListQuestionnaires` operationId).
+func (c *ClientWithResponses) ListQuestionnairesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListQuestionnairesResponse, error) {
+	rsp, err := c.ListQuestionnaires(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQuestionnairesResponse(rsp)
+}
+
+// CreateQuestionnaireWithBodyWithResponse Create a questionnaire (调研问卷)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+func (c *ClientWithResponses) CreateQuestionnaireWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQuestionnaireResponse, error) {
+	rsp, err := c.CreateQuestionnaireWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQuestionnaireResponse(rsp)
+}
+
+// CreateQuestionnaireWithResponse Create a questionnaire (调研问卷)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questionnaires (the `CreateQuestionnaire` operationId).
+func (c *ClientWithResponses) CreateQuestionnaireWithResponse(ctx context.Context, body CreateQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQuestionnaireResponse, error) {
+	rsp, err := c.CreateQuestionnaire(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQuestionnaireResponse(rsp)
+}
+
+// GetQuestionnaireWithResponse One questionnaire
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /questionnaires/{id} (the `GetQuestionnaire` operationId).
+func (c *ClientWithResponses) GetQuestionnaireWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetQuestionnaireResponse, error) {
+	rsp, err := c.GetQuestionnaire(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQuestionnaireResponse(rsp)
+}
+
+// AnswerQuestionnaireWithBodyWithResponse Answer a questionnaire (once)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+func (c *ClientWithResponses) AnswerQuestionnaireWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerQuestionnaireResponse, error) {
+	rsp, err := c.AnswerQuestionnaireWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerQuestionnaireResponse(rsp)
+}
+
+// AnswerQuestionnaireWithResponse Answer a questionnaire (once)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questionnaires/{id}/answers (the `AnswerQuestionnaire` operationId).
+func (c *ClientWithResponses) AnswerQuestionnaireWithResponse(ctx context.Context, id Id, body AnswerQuestionnaireJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerQuestionnaireResponse, error) {
+	rsp, err := c.AnswerQuestionnaire(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerQuestionnaireResponse(rsp)
+}
+
+// CloseQuestionnaireWithResponse Stop taking answers
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questionnaires/{id}/close (the `CloseQuestionnaire` operationId).
+func (c *ClientWithResponses) CloseQuestionnaireWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*CloseQuestionnaireResponse, error) {
+	rsp, err := c.CloseQuestionnaire(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseQuestionnaireResponse(rsp)
+}
+
+// GetQuestionnaireResultsWithResponse Aggregated results
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /questionnaires/{id}/results (the `GetQuestionnaireResults` operationId).
+func (c *ClientWithResponses) GetQuestionnaireResultsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetQuestionnaireResultsResponse, error) {
+	rsp, err := c.GetQuestionnaireResults(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQuestionnaireResultsResponse(rsp)
+}
+
+// GetQuestionnaireResultsXLSXWithResponse Results as XLSX
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /questionnaires/{id}/results.xlsx (the `GetQuestionnaireResultsXLSX` operationId).
+func (c *ClientWithResponses) GetQuestionnaireResultsXLSXWithResponse(ctx context.Context, id Id, params *GetQuestionnaireResultsXLSXParams, reqEditors ...RequestEditorFn) (*GetQuestionnaireResultsXLSXResponse, error) {
+	rsp, err := c.GetQuestionnaireResultsXLSX(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQuestionnaireResultsXLSXResponse(rsp)
+}
+
+// ListBankQuestionsWithResponse The question bank
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /questions (the `ListBankQuestions` operationId).
+func (c *ClientWithResponses) ListBankQuestionsWithResponse(ctx context.Context, params *ListBankQuestionsParams, reqEditors ...RequestEditorFn) (*ListBankQuestionsResponse, error) {
+	rsp, err := c.ListBankQuestions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBankQuestionsResponse(rsp)
+}
+
+// CreateBankQuestionWithBodyWithResponse Add a question to the bank (应知应会)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+func (c *ClientWithResponses) CreateBankQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBankQuestionResponse, error) {
+	rsp, err := c.CreateBankQuestionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBankQuestionResponse(rsp)
+}
+
+// CreateBankQuestionWithResponse Add a question to the bank (应知应会)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questions (the `CreateBankQuestion` operationId).
+func (c *ClientWithResponses) CreateBankQuestionWithResponse(ctx context.Context, body CreateBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBankQuestionResponse, error) {
+	rsp, err := c.CreateBankQuestion(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBankQuestionResponse(rsp)
+}
+
+// ImportBankQuestionsWithBodyWithResponse Import questions from CSV or XLSX
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /questions/import (the `ImportBankQuestions` operationId).
+func (c *ClientWithResponses) ImportBankQuestionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportBankQuestionsResponse, error) {
+	rsp, err := c.ImportBankQuestionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportBankQuestionsResponse(rsp)
+}
+
+// PatchBankQuestionWithBodyWithResponse Edit or retire a question
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+func (c *ClientWithResponses) PatchBankQuestionWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchBankQuestionResponse, error) {
+	rsp, err := c.PatchBankQuestionWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchBankQuestionResponse(rsp)
+}
+
+// PatchBankQuestionWithResponse Edit or retire a question
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /questions/{id} (the `PatchBankQuestion` operationId).
+func (c *ClientWithResponses) PatchBankQuestionWithResponse(ctx context.Context, id Id, body PatchBankQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBankQuestionResponse, error) {
+	rsp, err := c.PatchBankQuestion(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchBankQuestionResponse(rsp)
 }
 
 // GetRatesWithResponse The three rates, evaluation, score and grade
@@ -15565,6 +23867,585 @@ func ParsePutScoresResponse(rsp *http.Response) (*PutScoresResponse, error) {
 	return response, nil
 }
 
+// ParseListFindingCategoriesResponse parses an HTTP response from a ListFindingCategoriesWithResponse call
+func ParseListFindingCategoriesResponse(rsp *http.Response) (*ListFindingCategoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFindingCategoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StringList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListFindingsResponse parses an HTTP response from a ListFindingsWithResponse call
+func ParseListFindingsResponse(rsp *http.Response) (*ListFindingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFindingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FindingList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFindingResponse parses an HTTP response from a GetFindingWithResponse call
+func ParseGetFindingResponse(rsp *http.Response) (*GetFindingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFindingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Finding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCloseFindingResponse parses an HTTP response from a CloseFindingWithResponse call
+func ParseCloseFindingResponse(rsp *http.Response) (*CloseFindingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseFindingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Finding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddEvidenceResponse parses an HTTP response from a AddEvidenceWithResponse call
+func ParseAddEvidenceResponse(rsp *http.Response) (*AddEvidenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddEvidenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest EvidenceFile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetEvidenceResponse parses an HTTP response from a GetEvidenceWithResponse call
+func ParseGetEvidenceResponse(rsp *http.Response) (*GetEvidenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvidenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProgressFindingResponse parses an HTTP response from a ProgressFindingWithResponse call
+func ParseProgressFindingResponse(rsp *http.Response) (*ProgressFindingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProgressFindingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Finding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReturnFindingResponse parses an HTTP response from a ReturnFindingWithResponse call
+func ParseReturnFindingResponse(rsp *http.Response) (*ReturnFindingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReturnFindingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Finding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupsResponse parses an HTTP response from a ListGroupsWithResponse call
 func ParseListGroupsResponse(rsp *http.Response) (*ListGroupsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16226,6 +25107,646 @@ func ParsePutRotationResponse(rsp *http.Response) (*PutRotationResponse, error) 
 	return response, nil
 }
 
+// ParseListInspectionsResponse parses an HTTP response from a ListInspectionsWithResponse call
+func ParseListInspectionsResponse(rsp *http.Response) (*ListInspectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInspectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InspectionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateInspectionResponse parses an HTTP response from a CreateInspectionWithResponse call
+func ParseCreateInspectionResponse(rsp *http.Response) (*CreateInspectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInspectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Inspection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInspectionResponse parses an HTTP response from a GetInspectionWithResponse call
+func ParseGetInspectionResponse(rsp *http.Response) (*GetInspectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInspectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InspectionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDrawResponse parses an HTTP response from a CreateDrawWithResponse call
+func ParseCreateDrawResponse(rsp *http.Response) (*CreateDrawResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDrawResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Draw
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRecordAnswersResponse parses an HTTP response from a RecordAnswersWithResponse call
+func ParseRecordAnswersResponse(rsp *http.Response) (*RecordAnswersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordAnswersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Draw
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateFindingResponse parses an HTTP response from a CreateFindingWithResponse call
+func ParseCreateFindingResponse(rsp *http.Response) (*CreateFindingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFindingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Finding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateInterviewResponse parses an HTTP response from a CreateInterviewWithResponse call
+func ParseCreateInterviewResponse(rsp *http.Response) (*CreateInterviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInterviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Interview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInspectionLedgerResponse parses an HTTP response from a GetInspectionLedgerWithResponse call
+func ParseGetInspectionLedgerResponse(rsp *http.Response) (*GetInspectionLedgerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInspectionLedgerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInspectionReportResponse parses an HTTP response from a GetInspectionReportWithResponse call
+func ParseGetInspectionReportResponse(rsp *http.Response) (*GetInspectionReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInspectionReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListJobsResponse parses an HTTP response from a ListJobsWithResponse call
 func ParseListJobsResponse(rsp *http.Response) (*ListJobsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16779,6 +26300,536 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseGetOwnDataResponse parses an HTTP response from a GetOwnDataWithResponse call
+func ParseGetOwnDataResponse(rsp *http.Response) (*GetOwnDataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOwnDataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseChangeOwnPasswordResponse parses an HTTP response from a ChangeOwnPasswordWithResponse call
+func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeOwnPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOwnSessionsResponse parses an HTTP response from a ListOwnSessionsWithResponse call
+func ParseListOwnSessionsResponse(rsp *http.Response) (*ListOwnSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOwnSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LoginSessionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEndOwnSessionResponse parses an HTTP response from a EndOwnSessionWithResponse call
+func ParseEndOwnSessionResponse(rsp *http.Response) (*EndOwnSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndOwnSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSecondFactorResponse parses an HTTP response from a GetSecondFactorWithResponse call
+func ParseGetSecondFactorResponse(rsp *http.Response) (*GetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseBeginSecondFactorResponse parses an HTTP response from a BeginSecondFactorWithResponse call
+func ParseBeginSecondFactorResponse(rsp *http.Response) (*BeginSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Enrolment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConfirmSecondFactorResponse parses an HTTP response from a ConfirmSecondFactorWithResponse call
+func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EnrolmentDone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSecondFactorQRResponse parses an HTTP response from a GetSecondFactorQRWithResponse call
+func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSecondFactorQRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveOwnSecondFactorResponse parses an HTTP response from a RemoveOwnSecondFactorWithResponse call
+func ParseRemoveOwnSecondFactorResponse(rsp *http.Response) (*RemoveOwnSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveOwnSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
 func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17120,6 +27171,63 @@ func ParsePatchMemberResponse(rsp *http.Response) (*PatchMemberResponse, error) 
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResetSecondFactorResponse parses an HTTP response from a ResetSecondFactorWithResponse call
+func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -17697,6 +27805,747 @@ func ParseMarkItemDoneResponse(rsp *http.Response) (*MarkItemDoneResponse, error
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListQuestionnairesResponse parses an HTTP response from a ListQuestionnairesWithResponse call
+func ParseListQuestionnairesResponse(rsp *http.Response) (*ListQuestionnairesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQuestionnairesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuestionnaireViewList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateQuestionnaireResponse parses an HTTP response from a CreateQuestionnaireWithResponse call
+func ParseCreateQuestionnaireResponse(rsp *http.Response) (*CreateQuestionnaireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateQuestionnaireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Questionnaire
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetQuestionnaireResponse parses an HTTP response from a GetQuestionnaireWithResponse call
+func ParseGetQuestionnaireResponse(rsp *http.Response) (*GetQuestionnaireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQuestionnaireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuestionnaireView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAnswerQuestionnaireResponse parses an HTTP response from a AnswerQuestionnaireWithResponse call
+func ParseAnswerQuestionnaireResponse(rsp *http.Response) (*AnswerQuestionnaireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerQuestionnaireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Answered
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCloseQuestionnaireResponse parses an HTTP response from a CloseQuestionnaireWithResponse call
+func ParseCloseQuestionnaireResponse(rsp *http.Response) (*CloseQuestionnaireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseQuestionnaireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Questionnaire
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetQuestionnaireResultsResponse parses an HTTP response from a GetQuestionnaireResultsWithResponse call
+func ParseGetQuestionnaireResultsResponse(rsp *http.Response) (*GetQuestionnaireResultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQuestionnaireResultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuestionnaireResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetQuestionnaireResultsXLSXResponse parses an HTTP response from a GetQuestionnaireResultsXLSXWithResponse call
+func ParseGetQuestionnaireResultsXLSXResponse(rsp *http.Response) (*GetQuestionnaireResultsXLSXResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQuestionnaireResultsXLSXResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListBankQuestionsResponse parses an HTTP response from a ListBankQuestionsWithResponse call
+func ParseListBankQuestionsResponse(rsp *http.Response) (*ListBankQuestionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBankQuestionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankQuestionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateBankQuestionResponse parses an HTTP response from a CreateBankQuestionWithResponse call
+func ParseCreateBankQuestionResponse(rsp *http.Response) (*CreateBankQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBankQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BankQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseImportBankQuestionsResponse parses an HTTP response from a ImportBankQuestionsWithResponse call
+func ParseImportBankQuestionsResponse(rsp *http.Response) (*ImportBankQuestionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportBankQuestionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedCount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchBankQuestionResponse parses an HTTP response from a PatchBankQuestionWithResponse call
+func ParsePatchBankQuestionResponse(rsp *http.Response) (*PatchBankQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchBankQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -46,20 +46,32 @@ type MemberAppraisal struct {
 type MemberInfo struct {
 	Name     string // 姓名
 	Group    string // 所在支部, e.g. "第一党支部"
-	Position string // 职务
+	Position string // 职务 (the member's title, e.g. 副处长)
+	Unit     string // 所属单位: the member's department, e.g. 办公室
 }
 
 // Attendance counts the member's required sessions (一、学习出勤).
 type Attendance struct {
 	Required int // 应参学
 	Attended int // 实参学: present or late, or leave/absent with a make-up
-	Leave    int // 请假
-	Absent   int // 缺席
-	MadeUp   int // 补学
+	Leave    int // 请假 without a make-up
+	Absent   int // 缺席 without a make-up
+	// Unrecorded counts required sessions with no record (未登记), so that
+	// 应参学 = 实参学 + 请假 + 缺席 + 未登记.
+	Unrecorded int
+	MadeUp     int // 补学 (part of 实参学)
+	// Rate, when set, is the participation rate as the policy computes it
+	// (one that excuses approved leave, say); nil means Attended / Required.
+	Rate *Rate `json:",omitempty"`
 }
 
-// Rate is the participation rate, Attended / Required.
-func (a Attendance) Rate() Rate { return Rate{Num: int64(a.Attended), Den: int64(a.Required)} }
+// ParticipationRate is the participation rate: Rate, or Attended / Required.
+func (a Attendance) ParticipationRate() Rate {
+	if a.Rate != nil {
+		return *a.Rate
+	}
+	return Rate{Num: int64(a.Attended), Den: int64(a.Required)}
+}
 
 // Session attendance status codes.
 const (
@@ -78,6 +90,9 @@ type SessionLine struct {
 	// MadeUpOn is the make-up date, printed when not zero.
 	MadeUpOn time.Time
 	Note     string
+	// Upcoming marks a session of an open period not yet held: listed,
+	// counted nowhere, never 未补学.
+	Upcoming bool
 }
 
 // Content counts distinct content items (二、学习内容完成).
@@ -166,6 +181,11 @@ func MemberAppraisalPDF(w io.Writer, in MemberAppraisal, opt Options) error {
 	return render(w, opt, "P", func(d *doc) { d.appraisal(in) })
 }
 
+// ReportExcerpt is how many characters of a learning report the
+// appraisal prints; a longer report is printed up to there and marked as an
+// excerpt with its full length (the whole text is in the system).
+const ReportExcerpt = 100
+
 func (d *doc) appraisal(in MemberAppraisal) {
 	pol := in.Policy.withDefaults(in.Period, d.lang)
 	period := in.Period.Label(d.lang)
@@ -177,81 +197,93 @@ func (d *doc) appraisal(in MemberAppraisal) {
 			title = d.t("appraisal_title_ng", period)
 		}
 	}
-	d.pdf.SetTitle(d.clean(title, false), true)
+	d.meta(title, in.Organisation, d.t("subject_appraisal", in.Member.Name, period))
+	d.padY = 0.45
 	d.addPage()
 	full := d.right - d.left
 
 	// title block
-	d.title(title, 16, full-10)
-	d.y += 1
-	d.setFont(10)
+	d.title(title, 15, full-30)
+	d.setFont(9.5)
 	first, last := in.Period.Bounds()
 	lh := d.lineH()
 	unit := ""
 	if in.Organisation != "" {
 		unit = d.t("unit_org", d.clean(in.Organisation, false))
 	}
+	rng := d.t("period_range", d.dateUTC(first), d.dateUTC(last))
+	if d.opt.Provisional && !d.opt.AsOf.IsZero() {
+		rng += d.t("as_of", d.date(d.opt.AsOf))
+	}
 	d.textIn(d.left-cellPadX, d.y, full*0.45, lh, unit, "L", false)
-	d.textIn(d.left+full*0.45, d.y, full*0.55+cellPadX, lh,
-		d.t("period_range", d.dateUTC(first), d.dateUTC(last)), "R", false)
-	d.y += lh + 2
+	d.textIn(d.left+full*0.45, d.y, full*0.55+cellPadX, lh, rng, "R", false)
+	d.y += lh + 1
 
 	// 基本信息
-	d.heading(d.t("basic"), 20)
-	d.labelValueRow(10, 9,
-		lv{label: d.t("name"), value: in.Member.Name, lw: 16, vw: 34, lines: 2},
-		lv{label: d.t("group"), value: in.Member.Group, lw: 16, vw: 34, lines: 2})
-	d.labelValueRow(10, 9,
-		lv{label: d.t("position"), value: in.Member.Position, lw: 16, vw: 34, lines: 2},
-		lv{label: d.t("organisation"), value: in.Organisation, lw: 16, vw: 34, lines: 2})
+	d.heading(d.t("basic"), 8)
+	d.labelValueRow(9, 5.5,
+		lv{label: d.t("name"), value: in.Member.Name, lw: 12, vw: 22, lines: 2},
+		lv{label: d.t("group"), value: in.Member.Group, lw: 14, vw: 28, lines: 2},
+		lv{label: d.t("position"), value: in.Member.Position, lw: 10, vw: 22, lines: 2},
+		lv{label: d.t("organisation"), value: in.Member.Unit, lw: 14, vw: 28, lines: 2})
 
 	// 一、学习出勤
-	d.heading(d.t("sec1"), 30)
+	d.heading(d.t("sec1"), 14)
 	a := in.Attendance
-	d.summaryGrid(10, []string{d.t("required_sessions"), d.t("attended_sessions"), d.t("leave_sessions"),
-		d.t("absent_sessions"), d.t("makeup_sessions"), d.t("participation_rate")},
+	d.summaryGrid(8, []string{d.t("required_sessions"), d.t("attended_sessions"), d.t("leave_sessions"),
+		d.t("absent_sessions"), d.t("unrecorded_sessions"), d.t("makeup_sessions"), d.t("participation_rate")},
 		[]string{fmt.Sprint(a.Required), fmt.Sprint(a.Attended), fmt.Sprint(a.Leave), fmt.Sprint(a.Absent),
-			fmt.Sprint(a.MadeUp), d.rateTarget(a.Rate())},
-		[]float64{1, 1, 1, 1, 1, 2.2})
-	d.y += 2
+			fmt.Sprint(a.Unrecorded), fmt.Sprint(a.MadeUp), d.rateTarget(a.ParticipationRate())},
+		[]float64{1, 1, 1, 1, 1, 1.1, 2.6})
+	d.y += 1
 	if len(in.Sessions) == 0 {
-		d.paragraph(d.t("no_sessions"), 9.5, 1)
+		d.paragraph(d.t("no_sessions"), 9)
 	} else {
 		t := d.newTable([]column{
-			{title: d.t("idx"), w: 10, align: "C"},
-			{title: d.t("date"), w: 28, align: "C"},
-			{title: d.t("topic"), w: 74, lines: 2},
-			{title: d.t("attendance"), w: 22, align: "C"},
-			{title: d.t("makeup"), w: 46, lines: 2},
-		}, 9.5, 7)
+			{title: d.t("idx"), w: 9.5, align: "C"},
+			{title: d.t("date"), w: 25, align: "C"},
+			{title: d.t("topic"), w: 93, lines: 2},
+			{title: d.t("attendance"), w: 18, align: "C"},
+			{title: d.t("makeup"), w: 36, lines: 2},
+		}, 8, 4.6)
+		rows := make([][]string, len(in.Sessions))
 		for i, s := range in.Sessions {
-			t.add([]string{fmt.Sprint(i + 1), d.date(s.Date), s.Title, d.status(s.Status), d.makeUp(s)}, nil, false)
+			st := d.status(s.Status)
+			if s.Upcoming {
+				st = d.t("upcoming")
+				if s.Status == StatusLeave {
+					st = d.t("leave_approved")
+				}
+			}
+			rows[i] = []string{fmt.Sprint(i + 1), d.date(s.Date), s.Title, st, d.makeUp(s)}
 		}
+		t.addRows(rows, nil, 2, 0)
 		t.end()
 	}
 
 	// 二、学习内容完成
-	d.heading(d.t("sec2"), 20)
+	d.heading(d.t("sec2"), 7)
 	c := in.Content
-	d.summaryGrid(10, []string{d.t("assigned"), d.t("completed"), d.t("completion_rate")},
-		[]string{fmt.Sprint(c.Assigned), fmt.Sprint(c.Completed), d.rateTarget(c.Rate())},
-		[]float64{1, 1, 2.2})
+	d.labelValueRow(9, 5.5,
+		lv{label: d.t("assigned"), value: fmt.Sprint(c.Assigned), lw: 14, vw: 12, align: "C"},
+		lv{label: d.t("completed"), value: fmt.Sprint(c.Completed), lw: 14, vw: 12, align: "C"},
+		lv{label: d.t("completion_rate"), value: d.rateTarget(c.Rate()), lw: 20, vw: 48, align: "C"})
 
 	// 三、考试成绩
 	exRate := ExcellenceRate(in.Exams)
 	if len(in.Exams) == 0 {
-		d.heading(d.t("sec3"), 20)
-		d.paragraph(d.t("no_exams"), 9.5, 1)
+		d.heading(d.t("sec3"), 12)
+		d.paragraph(d.t("no_exams"), 9)
 	} else {
 		t := d.newTable([]column{
-			{title: d.t("idx"), w: 10, align: "C"},
-			{title: d.t("exam"), w: 66, lines: 2},
-			{title: d.t("date"), w: 28, align: "C"},
-			{title: d.t("exam_score"), w: 20, align: "C"},
-			{title: d.t("max_score"), w: 18, align: "C"},
+			{title: d.t("idx"), w: 9.5, align: "C"},
+			{title: d.t("exam"), w: 71, lines: 2},
+			{title: d.t("date"), w: 26, align: "C"},
+			{title: d.t("exam_score"), w: 18, align: "C"},
+			{title: d.t("max_score"), w: 17, align: "C"},
 			{title: d.t("excellent_line"), w: 20, align: "C"},
-			{title: d.t("is_excellent"), w: 18, align: "C"},
-		}, 9.5, 7)
+			{title: d.t("is_excellent"), w: 20, align: "C"},
+		}, 8, 4.6)
 		rows := make([][]string, len(in.Exams))
 		for i, e := range in.Exams {
 			score := d.t("no_score")
@@ -265,35 +297,34 @@ func (d *doc) appraisal(in MemberAppraisal) {
 			rows[i] = []string{fmt.Sprint(i + 1), e.Title, d.date(e.Date), score, numShort(e.MaxScore), numShort(e.Line()), ex}
 		}
 		d.heading(d.t("sec3"), t.startH(rows[0]))
-		for _, r := range rows {
-			t.add(r, nil, false)
-		}
+		t.addRows(rows, nil, 2, 0)
 		t.end()
 	}
-	d.labelValueRow(10, 8, lv{label: d.t("excellence_rate"), value: d.rateTarget(exRate), lw: 34, vw: 146})
+	d.labelValueRow(9, 5.5, lv{label: d.t("excellence_rate"), value: d.rateTarget(exRate), lw: 34, vw: 146})
 
 	// 四、领学与交流
-	d.heading(d.t("sec4"), 20)
+	d.heading(d.t("sec4"), 7)
 	e := in.Engagement
-	d.summaryGrid(10, []string{d.t("lead_count"), d.t("shares"), d.t("questions")},
-		[]string{fmt.Sprint(e.LeadCount), fmt.Sprint(e.Shares), fmt.Sprintf("%d / %d", e.QuestionsAsked, e.QuestionsAnswered)},
-		[]float64{1, 1, 1})
+	d.labelValueRow(9, 5.5,
+		lv{label: d.t("lead_count"), value: fmt.Sprint(e.LeadCount), lw: 18, vw: 12, align: "C"},
+		lv{label: d.t("shares"), value: fmt.Sprint(e.Shares), lw: 20, vw: 12, align: "C"},
+		lv{label: d.t("questions"), value: fmt.Sprintf("%d / %d", e.QuestionsAsked, e.QuestionsAnswered), lw: 22, vw: 16, align: "C"})
 
 	// 五、述学与评学
 	if len(in.Reports) == 0 {
-		d.heading(d.t("sec5"), 20)
-		d.paragraph(d.t("no_reports"), 9.5, 1)
+		d.heading(d.t("sec5"), 12)
+		d.paragraph(d.t("no_reports"), 9)
 	} else {
 		t := d.newTable([]column{
-			{title: d.t("idx"), w: 10, align: "C"},
-			{title: d.t("date"), w: 26, align: "C"},
-			{title: d.t("report"), w: 84, lines: 6},
-			{title: d.t("report_grade"), w: 18, align: "C", lines: 2},
-			{title: d.t("comment"), w: 42, lines: 6},
-		}, 9.5, 7)
+			{title: d.t("idx"), w: 9.5, align: "C"},
+			{title: d.t("date"), w: 25, align: "C"},
+			{title: d.t("report"), w: 99, lines: 2},
+			{title: d.t("report_grade"), w: 14, align: "C", lines: 2},
+			{title: d.t("comment"), w: 34, lines: 2},
+		}, 8, 4.6)
 		rows := make([][]string, len(in.Reports))
 		for i, r := range in.Reports {
-			text := d.clean(r.Text, true)
+			text := d.excerpt(d.clean(r.Text, true))
 			if r.Title != "" {
 				text = "【" + d.clean(r.Title, false) + "】" + text
 			}
@@ -304,70 +335,88 @@ func (d *doc) appraisal(in MemberAppraisal) {
 			rows[i] = []string{fmt.Sprint(i + 1), d.date(r.Date), text, g, r.Comment}
 		}
 		d.heading(d.t("sec5"), t.startH(rows[0]))
-		for _, r := range rows {
-			t.add(r, nil, false)
-		}
+		t.addRows(rows, nil, 2, 0)
 		t.end()
 	}
 
-	// 六、考核结果
-	d.heading(d.t("sec6"), 60)
+	// 六、考核结果, kept together with the signatures
+	d.result(in, pol, a, c, exRate)
+}
+
+// excerpt shortens a learning report to ReportExcerpt characters, saying
+// so and how long the whole text is.
+func (d *doc) excerpt(s string) string {
+	rs := []rune(strings.TrimSpace(s))
+	if len(rs) <= ReportExcerpt {
+		return string(rs)
+	}
+	return string(rs[:ReportExcerpt]) + d.t("excerpt_of", len(rs))
+}
+
+// result prints 六、考核结果 — score, grade boxes, the rates against their
+// targets, the policy — and the signature lines, all on one page: when
+// they do not fit below the cursor they start a new page together.
+func (d *doc) result(in MemberAppraisal, pol Policy, a Attendance, c Content, exRate Rate) {
 	score := d.t("no_score_total")
 	if in.Result.Score != nil {
 		score = num1(*in.Result.Score)
 	}
-	d.setFont(10.5)
-	boxes := d.gradeBoxes(pol, in.Result.Grade, 146-2*cellPadX)
-	d.labelValueRow(10.5, 10, lv{label: d.t("total_score"), value: score, lw: 34, vw: 146})
-	d.labelValueRow(10.5, 10, lv{label: d.t("final_grade"), lw: 34, vw: 146, draw: boxes.draw, minH: boxes.h})
-	d.y += 3
-
-	// the three rates against the 100% target, and the score parts
-	t := d.newTable([]column{
-		{title: d.t("indicator"), w: 40},
-		{title: d.t("done_required"), w: 34, align: "C", lines: 2},
-		{title: d.t("rate"), w: 34, align: "C"},
-		{title: d.t("target"), w: 20, align: "C"},
-		{title: d.t("result"), w: 26, align: "C"},
-		{title: d.t("weight"), w: 20, align: "C"},
-	}, 9.5, 7)
+	d.setFont(9.5)
+	boxes := d.gradeBoxes(pol, in.Result.Grade, 120-2*cellPadX)
+	scoreRow := []lv{
+		{label: d.t("total_score"), value: score, lw: 20, vw: 22, align: "C"},
+		{label: d.t("final_grade"), lw: 20, vw: 118, draw: boxes.draw, minH: boxes.h},
+	}
+	// the three rates against their 100% target, and the evaluation, with
+	// the weights of the score
+	var heads, vals []string
 	for _, r := range []struct {
 		label string
 		rate  Rate
 		wt    float64
 	}{
-		{d.t("participation_rate"), a.Rate(), pol.Weights.Participation},
+		{d.t("participation_rate"), a.ParticipationRate(), pol.Weights.Participation},
 		{d.t("completion_rate"), c.Rate(), pol.Weights.Completion},
 		{d.t("excellence_rate"), exRate, pol.Weights.Excellence},
 	} {
-		frac, res := d.t("none"), d.t("none")
+		heads = append(heads, d.t("rate_weight", r.label, numShort(r.wt)))
+		v := d.pct(r.rate)
 		if !r.rate.Null() {
-			frac = fmt.Sprintf("%d/%d", r.rate.Num, r.rate.Den)
-			res = d.t("met")
+			res := d.t("met")
 			if r.rate.BelowTarget() {
 				res = d.t("not_met")
 			}
+			v = d.t("rate_result", r.rate.Num, r.rate.Den, r.rate.Percent(), res)
 		}
-		var fill *rgb
-		if r.rate.BelowTarget() {
-			fill = &lightRed
-		}
-		t.add([]string{r.label, frac, d.pct(r.rate), "100%", res, numShort(r.wt)}, fill, false)
+		vals = append(vals, v)
 	}
-	evFrac, evVal := d.t("none"), d.t("none")
+	ev := d.t("none")
 	if avg, ok := EvaluationAverage(in.Reports); ok {
-		evFrac = d.t("eval_avg") + " " + num1(avg) + " / 5"
-		evVal = num1((avg-1)/4*100) + "%"
+		ev = d.t("eval_result", num1(avg), num1((avg-1)/4*100))
 	}
-	t.add([]string{d.t("evaluation"), evFrac, evVal, d.t("none"), d.t("none"), numShort(pol.Weights.Evaluation)}, nil, false)
-	t.end()
-	d.y += 2
+	heads = append(heads, d.t("rate_weight", d.t("evaluation"), numShort(pol.Weights.Evaluation)))
+	vals = append(vals, ev)
+	rel := []float64{1, 1, 1, 1}
+	policy := d.t("policy") + d.t("colon") + d.policyText(pol)
 
-	// the policy used
-	d.paragraph(d.t("policy")+d.t("colon")+d.policyText(pol), 9, 8)
-	d.y += 5
-
-	// signatures
+	// the height of the whole section, to keep it on one page
+	d.setFont(10.5)
+	h := d.lineH() + 2 // heading
+	d.setFont(9.5)
+	h += d.prepareRow(d.lvCells(scoreRow...), 6.5).h + 1
+	h += d.summaryGridH(8.5, heads, vals, rel) + 1
+	h += d.paragraphH(policy, 7) + 1.5
+	h += d.signaturesH()
+	if h < d.bottom-d.top {
+		d.need(h)
+	}
+	d.heading(d.t("sec6"), 0)
+	d.labelValueRow(9.5, 6.5, scoreRow...)
+	d.y += 1
+	d.summaryGrid(8.5, heads, vals, rel)
+	d.y += 1
+	d.paragraph(policy, 7)
+	d.y += 1.5
 	d.signatures()
 }
 
@@ -402,6 +451,7 @@ func (d *doc) makeUp(s SessionLine) string {
 		parts = append(parts, d.t("made_up_on", d.date(s.MadeUpOn)))
 	case s.MadeUp:
 		parts = append(parts, d.t("made_up"))
+	case s.Upcoming:
 	case s.Status == StatusLeave || s.Status == StatusAbsent:
 		parts = append(parts, d.t("not_made_up"))
 	}
@@ -409,6 +459,31 @@ func (d *doc) makeUp(s SessionLine) string {
 		parts = append(parts, n)
 	}
 	return strings.Join(parts, d.t("list_sep"))
+}
+
+// summaryGridH is the height summaryGrid takes.
+func (d *doc) summaryGridH(sizePt float64, heads, vals []string, rel []float64) float64 {
+	hc, vc := d.gridCells(heads, vals, rel)
+	save := d.size
+	defer d.setFont(save)
+	d.setFont(sizePt)
+	return d.prepareRow(hc, 5.5).h + d.prepareRow(vc, 5.5).h
+}
+
+func (d *doc) gridCells(heads, vals []string, rel []float64) (hc, vc []cell) {
+	total := 0.0
+	for _, r := range rel {
+		total += r
+	}
+	avail := d.right - d.left
+	hc = make([]cell, len(heads))
+	vc = make([]cell, len(heads))
+	for i := range heads {
+		w := rel[i] / total * avail
+		hc[i] = cell{w: w, text: heads[i], align: "C", shade: true, lines: 2}
+		vc[i] = cell{w: w, text: vals[i], align: "C", lines: 2}
+	}
+	return hc, vc
 }
 
 // summaryGrid draws a header row of labels over a row of values.
@@ -426,8 +501,8 @@ func (d *doc) summaryGrid(sizePt float64, heads, vals []string, rel []float64) {
 		vc[i] = cell{w: w, text: vals[i], align: "C", lines: 2}
 	}
 	d.setFont(sizePt)
-	hp := d.prepareRow(hc, 8)
-	vp := d.prepareRow(vc, 8)
+	hp := d.prepareRow(hc, 5.5)
+	vp := d.prepareRow(vc, 5.5)
 	d.need(hp.h + vp.h)
 	d.drawRow(hc, hp)
 	d.drawRow(vc, vp)
@@ -452,7 +527,7 @@ func (d *doc) gradeBoxes(pol Policy, grade string, w float64) boxLayout {
 	var items []item
 	x, line := 0.0, 0.0
 	for _, g := range pol.Grades {
-		label := d.fit(d.clean(g.Label, false), w-box-2)
+		label := d.clean(g.Label, false)
 		iw := box + 1.5 + d.strW(label)
 		if x > 0 && x+iw > w {
 			x, line = 0, line+1
@@ -507,21 +582,31 @@ func (d *doc) policyText(pol Policy) string {
 	return d.t("policy_score", strings.Join(ws, sep)) + gap + d.t("policy_grades", strings.Join(bands, d.t("list_sep")))
 }
 
-// signatures prints 本人签字 / 支部书记签字 with date lines.
+// signaturesH is the height signatures takes.
+func (d *doc) signaturesH() float64 {
+	save := d.size
+	d.setFont(9.5)
+	defer d.setFont(save)
+	return d.lineH() * 2.2
+}
+
+// signatures prints 本人签字 / 支部书记签字, each with its date line.
 func (d *doc) signatures() {
-	d.setFont(10.5)
+	d.setFont(9.5)
 	lh := d.lineH()
-	d.need(lh * 3)
+	d.need(lh * 2.2)
 	half := (d.right - d.left) / 2
+	date := d.t("sign_date")
 	for i, key := range []string{"sign_member", "sign_secretary"} {
 		x := d.left + float64(i)*half
 		label := d.t(key)
-		d.text(x, d.baseline(d.y, lh), label, false)
+		y := d.baseline(d.y, lh)
+		d.text(x, y, label, false)
 		lx := x + d.strW(label) + 1
+		dx := x + half - 4 - d.strW(date)
 		d.pdf.SetDrawColor(0, 0, 0)
-		d.pdf.Line(lx, d.y+lh-0.5, x+half-6, d.y+lh-0.5)
-		date := d.t("sign_date")
-		d.text(x+half-6-d.strW(date), d.baseline(d.y+lh*2, lh), date, false)
+		d.pdf.Line(lx, y+1.2, dx-3, y+1.2)
+		d.text(dx, y, date, false)
 	}
-	d.y += lh * 3
+	d.y += lh * 2.2
 }

@@ -128,7 +128,7 @@ func (d *doc) minutes(in Minutes) {
 		}
 		d.heading(head, 12)
 		for _, b := range body {
-			d.paragraph(b, 10.5, 40)
+			d.paragraph(b, 10.5)
 		}
 		d.y += 2
 	}

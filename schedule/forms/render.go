@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -15,8 +16,8 @@ import (
 // Layout constants, in mm.
 const (
 	marginX     = 15.0
-	marginTop   = 14.0
-	footerSpace = 20.0 // content stops this far above the page bottom
+	marginTop   = 12.0
+	footerSpace = 15.0 // content stops this far above the page bottom
 	cellPadX    = 1.4
 	cellPadY    = 1.1
 	lineFactor  = 1.32 // line height = font size × lineFactor
@@ -53,6 +54,9 @@ type doc struct {
 	widths       map[rune]float64
 
 	onNewPage func() // repeats a table header after a page break
+
+	padY   float64 // vertical cell padding, mm
+	author string  // the organisation, for the document information
 }
 
 // render builds a document with body and writes it to w. It tries the fonts
@@ -85,10 +89,16 @@ func render(w io.Writer, opt Options, orientation string, body func(d *doc)) err
 		if err := d.pdf.Error(); err != nil {
 			return fmt.Errorf("forms: %w", err)
 		}
-		if err := d.pdf.Output(w); err != nil {
+		var buf bytes.Buffer
+		if err := d.pdf.Output(&buf); err != nil {
 			return fmt.Errorf("forms: %w", err)
 		}
-		return nil
+		out, err := finishPDF(buf.Bytes(), d.inZone(opt.GeneratedAt))
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(out)
+		return err
 	}
 	return nil
 }
@@ -112,12 +122,17 @@ func newDoc(opt Options, orientation string, font fontVariant, full *runeSet) (*
 	pdf.SetAutoPageBreak(false, 0) // page breaks are managed by doc.need
 	pdf.SetMargins(marginX, marginTop, marginX)
 	pdf.SetCreator("studyroll", true)
-	pdf.SetCreationDate(opt.GeneratedAt)
-	pdf.SetModificationDate(opt.GeneratedAt)
+	pdf.SetProducer("studyroll (gofpdf)", true)
+	at := opt.GeneratedAt
+	if opt.Location != nil {
+		at = at.In(opt.Location)
+	}
+	pdf.SetCreationDate(at) // the zone is added by finishPDF
+	pdf.SetModificationDate(at)
 	fb := make([]byte, len(font.bytes)) // gofpdf writes into font bytes: own copy
 	copy(fb, font.bytes)
-	pdf.AddUTF8FontFromBytes("cjk", "", fb)
-	pdf.SetFont("cjk", "", 10)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", fb)
+	pdf.SetFont(fontFamily, "", 10)
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("forms: loading font: %w", err)
 	}
@@ -125,11 +140,23 @@ func newDoc(opt Options, orientation string, font fontVariant, full *runeSet) (*
 	d := &doc{
 		pdf: pdf, opt: opt, lang: normLang(opt.Lang), cover: font.cover, full: full,
 		pageW: w, pageH: h, left: marginX, right: w - marginX, top: marginTop, bottom: h - footerSpace,
-		size: 10, widths: make(map[rune]float64, 512),
+		size: 10, widths: make(map[rune]float64, 512), padY: cellPadY,
 	}
 	d.lb = labelTables[d.lang]
 	pdf.SetLineWidth(0.2)
 	return d, nil
+}
+
+// meta sets the document information: title, author (the organisation)
+// and subject.
+func (d *doc) meta(title, author, subject string) {
+	d.pdf.SetTitle(d.clean(title, false), true)
+	if a := d.clean(author, false); a != "" {
+		d.author = a
+		d.pdf.SetAuthor(a, true)
+	}
+	d.pdf.SetSubject(d.clean(subject, false), true)
+	d.pdf.SetKeywords("studyroll", true)
 }
 
 // t returns a label, formatted with args when given.
@@ -312,52 +339,38 @@ func (d *doc) strW(s string) float64 {
 	return w
 }
 
-// fit cuts s to width w, ending it with "…" when cut.
-func (d *doc) fit(s string, w float64) string {
-	if d.strW(s) <= w {
-		return s
+// minPt is the smallest font size text is shrunk to; below it, text wraps.
+const minPt = 5.5
+
+// shrinkTo returns the font size, from the current one down to minPt, at
+// which s fits width w on one line (minPt when it never does).
+func (d *doc) shrinkTo(s string, w float64) float64 {
+	base := d.size
+	wd := d.strW(s)
+	if wd <= w || wd == 0 {
+		return base
 	}
-	ell := d.runeW('…')
-	acc := 0.0
-	for i, r := range s {
-		rw := d.runeW(r)
-		if acc+rw+ell > w {
-			return s[:i] + "…"
-		}
-		acc += rw
+	size := base * w / wd
+	size = math.Floor(size*4) / 4 // a quarter point below the exact fit
+	if size < minPt {
+		return minPt
 	}
-	return s
+	return size
 }
 
 // wrap breaks s into lines no wider than w: at spaces between Latin words,
-// anywhere between CJK characters, and inside over-long words. At most
-// maxLines lines come back (0 = no limit); the last one ends in "…" when text
-// was dropped.
-func (d *doc) wrap(s string, w float64, maxLines int) []string {
+// anywhere between CJK characters (keeping closing punctuation off a line
+// start and opening punctuation off a line end), and inside over-long
+// words. Nothing is ever dropped: callers make room for every line.
+func (d *doc) wrap(s string, w float64) []string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		for _, l := range d.wrapPara(para, w) {
-			if maxLines > 0 && len(out) == maxLines {
-				out[maxLines-1] = d.ellipsize(out[maxLines-1], w)
-				return out
-			}
-			out = append(out, l)
-		}
+		out = append(out, d.wrapPara(para, w)...)
 	}
 	if len(out) == 0 {
 		out = []string{""}
 	}
 	return out
-}
-
-// ellipsize ends s with "…", dropping characters until it fits w.
-func (d *doc) ellipsize(s string, w float64) string {
-	rs := []rune(s)
-	ell := d.runeW('…')
-	for len(rs) > 0 && d.strW(string(rs))+ell > w {
-		rs = rs[:len(rs)-1]
-	}
-	return string(rs) + "…"
 }
 
 func (d *doc) wrapPara(s string, w float64) []string {
@@ -387,14 +400,7 @@ func (d *doc) wrapPara(s string, w float64) []string {
 		if lastBreak >= start && rs[end] != ' ' && !isCJK(rs[end]) {
 			cut = lastBreak + 1
 		}
-		// keep closing punctuation off the start of a line (simple 避头)
-		if cut > start+1 && cut < len(rs) && isNoStart(rs[cut]) {
-			cut--
-		}
-		// and opening brackets off the end of one (simple 避尾)
-		if cut > start+1 && isNoEnd(rs[cut-1]) {
-			cut--
-		}
+		cut = kinsoku(rs, start, cut)
 		lines = append(lines, strings.TrimRight(string(rs[start:cut]), " "))
 		start = cut
 		for start < len(rs) && rs[start] == ' ' {
@@ -407,17 +413,39 @@ func (d *doc) wrapPara(s string, w float64) []string {
 	return lines
 }
 
+// kinsoku moves a line break at cut (the next line starts with rs[cut])
+// back so that no line starts with closing punctuation (避头: ，。）》…) and
+// none ends with opening punctuation (避尾: （《“…), the Chinese line-breaking
+// rule. A line keeps at least one character.
+func kinsoku(rs []rune, start, cut int) int {
+	c := cut
+	for i := 0; i < 8 && c > start+1 && c < len(rs); i++ {
+		switch {
+		case isNoStart(rs[c]):
+			c--
+		case isNoEnd(rs[c-1]):
+			c--
+		default:
+			return c
+		}
+	}
+	if c < len(rs) && (isNoStart(rs[c]) || isNoEnd(rs[c-1])) {
+		return cut // nothing better within reach: break where it fits
+	}
+	return c
+}
+
 func isCJK(r rune) bool {
 	return unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) ||
 		unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 
 func isNoEnd(r rune) bool {
-	return strings.ContainsRune("（【《「『〔“‘([", r)
+	return strings.ContainsRune("（【《「『〔〈“‘([{", r)
 }
 
 func isNoStart(r rune) bool {
-	return strings.ContainsRune("，。、；：？！）】》」』”’,.;:?!)%", r)
+	return strings.ContainsRune("，。、；：？！）】》」』〕〉”’…—·,.;:?!)]}%", r)
 }
 
 // ---- drawing primitives ----
@@ -467,9 +495,13 @@ func (d *doc) baseline(y, h float64) float64 {
 }
 
 // textIn prints one line in the box (x, y, w, h), aligned "L", "C" or "R",
-// cut to fit.
+// shrunk to fit (never cut).
 func (d *doc) textIn(x, y, w, h float64, s, align string, bold bool) {
-	s = d.fit(s, w-2*cellPadX)
+	if size := d.shrinkTo(s, w-2*cellPadX); size < d.size {
+		save := d.size
+		d.setFont(size)
+		defer d.setFont(save)
+	}
 	tw := d.strW(s)
 	tx := x + cellPadX
 	switch align {
@@ -556,10 +588,13 @@ func (d *doc) footers() {
 func (d *doc) footer(page, pages int) {
 	d.pdf.SetFontSize(8.5) // SetPage does not restore a page's font state:
 	d.setFont(8)           // emit it afresh
-	d.textColor(gray)
 	d.pdf.SetTextRenderingMode(0)
+	if d.opt.Provisional {
+		d.provisionalMark() // every page of an open period's form
+	}
+	d.textColor(gray)
 	label := d.t("page", fmt.Sprint(page), fmt.Sprint(pages))
-	y1 := d.pageH - footerSpace + 8
+	y1 := d.pageH - footerSpace + 5
 	d.text((d.pageW-d.strW(label))/2, y1, label, false)
 	half := (d.pageW-d.strW(label))/2 - d.left - 4
 	var left string
@@ -570,32 +605,68 @@ func (d *doc) footer(page, pages int) {
 		left = d.t("revision", fmt.Sprint(d.opt.Revision), d.clean(d.opt.RevisionReason, false))
 	}
 	if left != "" {
-		d.text(d.left, y1, d.fit(left, half), false)
+		save := d.size
+		d.setFont(d.shrinkTo(left, half))
+		d.text(d.left, y1, left, false)
+		d.setFont(save)
 	}
 	if h := d.clean(d.opt.AuditHead, false); h != "" {
 		if len(h) > 16 {
 			h = h[:16]
 		}
-		hs := d.fit(d.t("audit_head", h), half)
+		hs := d.t("audit_head", h)
+		save := d.size
+		d.setFont(d.shrinkTo(hs, half))
 		d.text(d.right-d.strW(hs), y1, hs, false)
+		d.setFont(save)
 	}
 	y2 := y1 + 4.5
 	gen := d.t("generated", d.dateTime(d.opt.GeneratedAt))
 	d.text(d.left, y2, gen, false)
 	if h := d.clean(d.opt.DataHash, false); h != "" {
 		avail := d.right - d.left - d.strW(gen) - 8
-		hs := d.fit(d.t("hash", h), avail)
+		hs := d.t("hash", h)
+		if sz := d.shrinkTo(hs, avail); sz < d.size {
+			d.setFont(sz)
+		}
 		d.text(d.right-d.strW(hs), y2, hs, false)
 	}
 	d.textColor(black)
 }
 
+// provisionalMark draws the 暂定 stamp in the top-right corner of a page:
+// the figures of a period that has not ended.
+func (d *doc) provisionalMark() {
+	save := d.size
+	d.setFont(12)
+	label := d.t("provisional_mark")
+	w := d.strW(label) + 5
+	h := 7.0
+	x, y := d.pageW-marginX-w, 4.0
+	d.pdf.SetDrawColor(200, 0, 0)
+	lw := d.pdf.GetLineWidth()
+	d.pdf.SetLineWidth(0.5)
+	d.pdf.Rect(x, y, w, h, "D")
+	d.pdf.SetLineWidth(lw)
+	d.textColor(rgb{200, 0, 0})
+	d.text(x+2.5, d.baseline(y, h), label, true)
+	d.textColor(black)
+	d.pdf.SetDrawColor(0, 0, 0)
+	d.setFont(save)
+}
+
 // ---- block helpers ----
 
-// title prints a bold, centred title of up to two lines.
+// title prints a bold, centred title: on one line when it fits, else
+// wrapped (shrunk down to 12 pt first, so it takes at most two lines when
+// it can).
 func (d *doc) title(s string, sizePt, maxW float64) {
+	s = d.clean(s, false)
 	d.setFont(sizePt)
-	lines := d.wrap(d.clean(s, false), maxW, 2)
+	for d.size > 12 && d.strW(s) > 2*maxW*0.97 {
+		d.setFont(d.size - 0.5)
+	}
+	lines := d.wrap(s, maxW)
 	lh := d.lineH() * 1.05
 	for _, l := range lines {
 		d.textIn((d.pageW-maxW)/2-cellPadX, d.y, maxW+2*cellPadX, lh, l, "C", true)
@@ -605,8 +676,8 @@ func (d *doc) title(s string, sizePt, maxW float64) {
 
 // heading prints a section heading and keeps keep mm of room after it.
 func (d *doc) heading(s string, keep float64) {
-	d.setFont(12)
-	h := d.lineH() + 3
+	d.setFont(10.5)
+	h := d.lineH() + 2
 	d.need(h + keep)
 	d.textIn(d.left-cellPadX, d.y+1.5, d.right-d.left, h-1.5, s, "L", true)
 	d.y += h
@@ -614,15 +685,31 @@ func (d *doc) heading(s string, keep float64) {
 
 // paragraph prints wrapped text across the content width, breaking pages
 // between lines.
-func (d *doc) paragraph(s string, sizePt float64, maxLines int) {
+func (d *doc) paragraph(s string, sizePt float64) {
 	d.setFont(sizePt)
 	w := d.right - d.left
-	for _, l := range d.wrap(d.clean(s, true), w, maxLines) {
+	for _, l := range d.paraLines(s, sizePt) {
 		lh := d.lineH()
 		d.need(lh)
 		d.textIn(d.left-cellPadX, d.y, w+2*cellPadX, lh, l, "L", false)
 		d.y += lh
 	}
+}
+
+// paraLines are the lines paragraph prints.
+func (d *doc) paraLines(s string, sizePt float64) []string {
+	save := d.size
+	d.setFont(sizePt)
+	defer d.setFont(save)
+	return d.wrap(d.clean(s, true), d.right-d.left)
+}
+
+// paragraphH is the height paragraph takes.
+func (d *doc) paragraphH(s string, sizePt float64) float64 {
+	save := d.size
+	d.setFont(sizePt)
+	defer d.setFont(save)
+	return float64(len(d.paraLines(s, sizePt))) * d.lineH()
 }
 
 // cell is one cell of a grid row.
@@ -632,21 +719,22 @@ type cell struct {
 	align string // "L" (default), "C", "R"
 	shade bool   // grey label background
 	bold  bool
-	lines int // maximum lines (0 = 1)
+	lines int // >1: wrap onto as many lines as it takes; 0 or 1: one line, shrunk to fit (wrapped when even minPt is too big)
 	fill  *rgb
 	draw  func(x, y, w, h float64) // custom content instead of text
 	minH  float64                  // minimum height for custom content
 	size  float64                  // font size, pt (0 = the current one)
 }
 
-// prepared holds the wrapped lines of a row.
+// prepared holds the wrapped lines of a row and each cell's font size.
 type prepared struct {
 	lines [][]string
+	sizes []float64
 	h     float64
 }
 
 func (d *doc) prepareRow(cells []cell, minH float64) prepared {
-	p := prepared{lines: make([][]string, len(cells))}
+	p := prepared{lines: make([][]string, len(cells)), sizes: make([]float64, len(cells))}
 	base := d.size
 	defer d.setFont(base)
 	textH := d.lineH()
@@ -657,28 +745,27 @@ func (d *doc) prepareRow(cells []cell, minH float64) prepared {
 			}
 			continue
 		}
-		if c.size > 0 && c.size != d.size {
-			d.setFont(c.size)
-		} else if c.size == 0 && d.size != base {
-			d.setFont(base)
+		size := base
+		if c.size > 0 {
+			size = c.size
 		}
-		n := c.lines
-		if n <= 0 {
-			n = 1
-		}
-		txt := d.clean(c.text, n > 1)
+		d.setFont(size)
+		w := c.w - 2*cellPadX
+		txt := d.clean(c.text, c.lines > 1)
 		var ls []string
-		if n == 1 {
-			ls = []string{d.fit(txt, c.w-2*cellPadX)}
+		if c.lines > 1 {
+			ls = d.wrap(txt, w)
 		} else {
-			ls = d.wrap(txt, c.w-2*cellPadX, n)
+			size = d.shrinkTo(txt, w)
+			d.setFont(size)
+			ls = d.wrap(txt, w)
 		}
-		p.lines[i] = ls
+		p.lines[i], p.sizes[i] = ls, size
 		if th := float64(len(ls)) * d.lineH(); th > textH {
 			textH = th
 		}
 	}
-	h := textH + 2*cellPadY
+	h := textH + 2*d.padY
 	if h < minH {
 		h = minH
 	}
@@ -713,14 +800,10 @@ func (d *doc) drawRow(cells []cell, p prepared) {
 			if align == "" {
 				align = "L"
 			}
-			if c.size > 0 {
-				save := d.size
-				d.setFont(c.size)
-				d.linesIn(x, d.y, c.w, p.h, p.lines[i], align, c.bold)
-				d.setFont(save)
-			} else {
-				d.linesIn(x, d.y, c.w, p.h, p.lines[i], align, c.bold)
-			}
+			save := d.size
+			d.setFont(p.sizes[i])
+			d.linesIn(x, d.y, c.w, p.h, p.lines[i], align, c.bold)
+			d.setFont(save)
 		}
 		x += c.w
 	}
@@ -733,6 +816,7 @@ type column struct {
 	w     float64
 	align string
 	lines int
+	head  int // the header's most lines (0 = 3): a smaller size keeps it within
 }
 
 // table draws rows under a header that repeats after every page break. The
@@ -762,8 +846,12 @@ func (d *doc) newTable(cols []column, sizePt float64, minH float64) *table {
 func (t *table) headerCells() []cell {
 	cells := make([]cell, len(t.cols))
 	for i, c := range t.cols {
+		maxLines := c.head
+		if maxLines == 0 {
+			maxLines = 3
+		}
 		cells[i] = cell{w: t.widths[i], text: c.title, align: "C", shade: true, bold: true, lines: 3,
-			size: t.d.fitWords(c.title, t.widths[i]-2*cellPadX, t.size, 6.5)}
+			size: t.d.headSize(c.title, t.widths[i]-2*cellPadX, t.size, maxLines)}
 	}
 	return cells
 }
@@ -826,6 +914,116 @@ func (t *table) add(vals []string, fill *rgb, bold bool) {
 	d.drawRow(cells, p)
 }
 
+// need starts a new page (with the header) unless h mm fit; before the
+// first row it makes room for the header too.
+func (t *table) need(h float64) {
+	if !t.started {
+		h += t.headerH()
+	}
+	if h < t.d.bottom-t.d.top {
+		t.d.need(h)
+	}
+}
+
+// bodyH is the height rows take, without the header.
+func (t *table) bodyH(rows [][]string) float64 {
+	h := 0.0
+	for _, r := range rows {
+		h += t.d.prepareRowH(t, r)
+	}
+	return h
+}
+
+// spanCells is one cell across the whole table.
+func (t *table) spanCells(text string, fill *rgb, bold bool) []cell {
+	w := 0.0
+	for _, x := range t.widths {
+		w += x
+	}
+	return []cell{{w: w, text: text, lines: 2, fill: fill, bold: bold}}
+}
+
+func (t *table) spanH(text string) float64 {
+	save := t.d.size
+	defer t.d.setFont(save)
+	t.d.setFont(t.size)
+	return t.d.prepareRow(t.spanCells(text, nil, false), t.minH*0.8).h
+}
+
+// span draws a row of one cell across the table (a section head or a
+// subtotal).
+func (t *table) span(text string, fill *rgb, bold bool) {
+	d := t.d
+	d.setFont(t.size)
+	cells := t.spanCells(text, fill, bold)
+	p := d.prepareRow(cells, t.minH*0.8)
+	if !t.started {
+		t.started = true
+		d.need(t.headerH() + p.h)
+		t.header()
+		d.onNewPage = t.header
+	}
+	d.need(p.h)
+	d.setFont(t.size)
+	d.drawRow(cells, p)
+}
+
+// addRows draws rows (fills[i] shades row i when fills is not nil) so that
+// a page never ends up with fewer than tail of the last rows alone (no
+// orphan rows on a last page), and the last rows keep with the after mm
+// that follow them (keep-with-next: a signature block).
+func (t *table) addRows(rows [][]string, fills []*rgb, tail int, after float64) {
+	d := t.d
+	if tail > len(rows) {
+		tail = len(rows)
+	}
+	start := len(rows) - tail
+	for i, r := range rows {
+		var fill *rgb
+		if fills != nil {
+			fill = fills[i]
+		}
+		if i == start && i > 0 {
+			// the tail and what follows go together
+			h := after
+			for _, tr := range rows[start:] {
+				d.setFont(t.size)
+				h += d.prepareRow(t.rowCells(tr, nil, false), t.minH).h
+			}
+			if h+t.headerH() < d.bottom-d.top {
+				d.need(h)
+			}
+		}
+		if i == 0 && tail == len(rows) && len(rows) > 0 {
+			h := after + t.headerH()
+			for _, tr := range rows {
+				d.setFont(t.size)
+				h += d.prepareRow(t.rowCells(tr, nil, false), t.minH).h
+			}
+			if h < d.bottom-d.top {
+				d.need(h)
+			}
+		}
+		t.add(r, fill, false)
+	}
+}
+
+// headSize is the largest size from sizePt down to 6 at which every word
+// of a column title fits w and the title takes at most maxLines lines
+// ("基本合格（人）" on two lines, not three).
+func (d *doc) headSize(s string, w, sizePt float64, maxLines int) float64 {
+	size := d.fitWords(s, w, sizePt, 6)
+	save := d.size
+	defer d.setFont(save)
+	for ; size > 6; size -= 0.5 {
+		d.setFont(size)
+		if len(d.wrap(s, w)) <= maxLines {
+			return size
+		}
+	}
+	return 6
+}
+
 // fitWords returns the largest size from sizePt down to minPt at which
 // every word of s (split at spaces; CJK text breaks anywhere) fits w.
 func (d *doc) fitWords(s string, w, sizePt, minPt float64) float64 {
@@ -851,6 +1049,11 @@ func (d *doc) fitWords(s string, w, sizePt, minPt float64) float64 {
 // value cells, with the given relative widths.
 func (d *doc) labelValueRow(sizePt float64, minH float64, pairs ...lv) {
 	d.setFont(sizePt)
+	d.row(d.lvCells(pairs...), minH)
+}
+
+// lvCells are the cells of labelValueRow.
+func (d *doc) lvCells(pairs ...lv) []cell {
 	total := 0.0
 	for _, p := range pairs {
 		total += p.lw + p.vw
@@ -862,7 +1065,7 @@ func (d *doc) labelValueRow(sizePt float64, minH float64, pairs ...lv) {
 			cell{w: p.lw / total * avail, text: p.label, align: "C", shade: true, lines: 2},
 			cell{w: p.vw / total * avail, text: p.value, align: p.align, lines: p.lines, draw: p.draw, minH: p.minH})
 	}
-	d.row(cells, minH)
+	return cells
 }
 
 // lv is one label/value pair of labelValueRow.

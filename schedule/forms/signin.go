@@ -41,10 +41,16 @@ type SignInSheet struct {
 // SignInRow is one person on the sheet. The 签到 column is always left blank
 // for a handwritten signature.
 type SignInRow struct {
-	Name        string
-	Status      string    // StatusPresent, StatusLate, StatusLeave, StatusAbsent or ""
-	CheckedInAt time.Time // printed as 签到时间 when not zero
-	MadeUp      bool      // 补学 recorded
+	Name string
+	// Group is the person's branch; a sheet whose rows name more than one
+	// group (an organisation-wide session) is printed in sections, one per
+	// group in row order, each with a subtotal.
+	Group  string
+	Status string // StatusPresent, StatusLate, StatusLeave, StatusAbsent or ""
+	// CheckedInAt is the self check-in time, printed as 签到时间; a present
+	// or late status without it was entered by a lead (负责人登记).
+	CheckedInAt time.Time
+	MadeUp      bool // 补学 recorded
 	Note        string
 }
 
@@ -57,8 +63,12 @@ func (s SignInSheet) counts() (c SignInCounts, known bool) {
 	if s.Counts != nil {
 		return *s.Counts, true
 	}
-	c.Expected = len(s.Rows)
-	for _, r := range s.Rows {
+	return countRows(s.Rows)
+}
+
+func countRows(rows []SignInRow) (c SignInCounts, known bool) {
+	c.Expected = len(rows)
+	for _, r := range rows {
 		switch r.Status {
 		case StatusPresent, StatusLate:
 			c.Present++
@@ -107,7 +117,7 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 	if suffix != "" {
 		topic = d.t("meeting_topic")
 	}
-	d.pdf.SetTitle(d.clean(title, false), true)
+	d.meta(title, in.Organisation, title+" "+d.date(in.Start))
 	d.addPage()
 	full := d.right - d.left
 
@@ -123,8 +133,8 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 		qrBottom = qy + qrSize + 5
 	}
 
-	d.y += 2
-	d.title(title, 18, full-2*(qrSize+4))
+	d.y += 1
+	d.title(title, 17, full-2*(qrSize+4))
 	d.setFont(10)
 	lh := d.lineH()
 	if in.Organisation != "" {
@@ -146,14 +156,14 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 			}
 		}
 	}
-	d.labelValueRow(10.5, 9, lv{label: topic, value: in.Topic, lw: 18, vw: 162, lines: 2})
-	d.labelValueRow(10.5, 9,
+	d.labelValueRow(10.5, 8, lv{label: topic, value: in.Topic, lw: 18, vw: 162, lines: 2})
+	d.labelValueRow(10.5, 8,
 		lv{label: d.t("time"), value: when, lw: 18, vw: 72, lines: 2},
 		lv{label: d.t("place"), value: in.Place, lw: 18, vw: 72, lines: 2})
-	d.labelValueRow(10.5, 9,
-		lv{label: d.t("reading_lead"), value: in.Lead, lw: 18, vw: 42},
-		lv{label: d.t("host"), value: in.Host, lw: 18, vw: 42},
-		lv{label: d.t("recorder"), value: in.Recorder, lw: 18, vw: 42})
+	d.labelValueRow(10.5, 8,
+		lv{label: d.t("reading_lead"), value: in.Lead, lw: 18, vw: 42, lines: 2},
+		lv{label: d.t("host"), value: in.Host, lw: 18, vw: 42, lines: 2},
+		lv{label: d.t("recorder"), value: in.Recorder, lw: 18, vw: 42, lines: 2})
 	c, known := in.counts()
 	n := func(v int, show bool) string {
 		if !show {
@@ -161,12 +171,12 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 		}
 		return d.t("persons", fmt.Sprint(v))
 	}
-	d.labelValueRow(10.5, 9,
+	d.labelValueRow(10.5, 8,
 		lv{label: d.t("expected"), value: n(c.Expected, true), lw: 18, vw: 27, align: "C"},
 		lv{label: d.t("present_n"), value: n(c.Present, known), lw: 18, vw: 27, align: "C"},
 		lv{label: d.t("leave_n"), value: n(c.Leave, known), lw: 18, vw: 27, align: "C"},
 		lv{label: d.t("absent_n"), value: n(c.Absent, known), lw: 18, vw: 27, align: "C"})
-	d.y += 4
+	d.y += 3
 
 	t := d.newTable([]column{
 		{title: d.t("idx"), w: 12, align: "C"},
@@ -174,11 +184,14 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 		{title: d.t("signature"), w: 50},
 		{title: d.t("signin_time"), w: 28, align: "C"},
 		{title: d.t("remarks"), w: 52, lines: 2},
-	}, 10.5, 10)
-	for i, r := range in.Rows {
+	}, 10.5, 9)
+	row := func(i int, r SignInRow) []string {
 		at := ""
-		if r.Status == StatusPresent || r.Status == StatusLate || r.Status == "" {
+		switch {
+		case !r.CheckedInAt.IsZero() && (r.Status == StatusPresent || r.Status == StatusLate || r.Status == ""):
 			at = d.clock(r.CheckedInAt)
+		case r.Status == StatusPresent || r.Status == StatusLate:
+			at = d.t("lead_marked")
 		}
 		var notes []string
 		switch r.Status {
@@ -186,20 +199,64 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 			notes = append(notes, d.t(r.Status))
 		}
 		if r.MadeUp {
-			notes = append(notes, d.t("made_up"))
+			notes = append(notes, d.t("makeup_note"))
 		}
 		if s := strings.TrimSpace(d.clean(r.Note, false)); s != "" {
 			notes = append(notes, s)
 		}
-		t.add([]string{fmt.Sprint(i + 1), r.Name, "", at, strings.Join(notes, d.t("list_sep"))}, nil, false)
+		return []string{fmt.Sprint(i + 1), r.Name, "", at, strings.Join(notes, d.t("list_sep"))}
 	}
+	d.setFont(10.5)
+	signH := 6 + d.lineH() + 4
+	var blank [][]string
 	for i := 0; i < in.BlankRows && i < 500; i++ {
-		t.add([]string{fmt.Sprint(len(in.Rows) + i + 1), "", "", "", ""}, nil, false)
+		blank = append(blank, []string{fmt.Sprint(len(in.Rows) + i + 1), "", "", "", ""})
+	}
+	sections := signInSections(in.Rows)
+	if len(sections) <= 1 {
+		rows := make([][]string, 0, len(in.Rows)+len(blank))
+		for i, r := range in.Rows {
+			rows = append(rows, row(i, r))
+		}
+		rows = append(rows, blank...)
+		// the last rows keep with the signature lines
+		t.addRows(rows, nil, 2, signH)
+	} else {
+		n := 0
+		for si, sec := range sections {
+			c, known := countRows(sec.rows)
+			head := sec.name + d.t("section_count", c.Expected)
+			sub := d.t("subtotal") + d.t("colon") + d.t("subtotal_counts", c.Expected)
+			if known {
+				sub = d.t("subtotal") + d.t("colon") + d.t("subtotal_known", c.Expected, c.Present, c.Leave, c.Absent)
+			}
+			rows := make([][]string, len(sec.rows))
+			for i, r := range sec.rows {
+				rows[i] = row(n+i, r)
+			}
+			n += len(sec.rows)
+			// a section's head keeps with its first rows
+			first := rows
+			if len(first) > 2 {
+				first = first[:2]
+			}
+			t.need(t.spanH(head) + t.bodyH(first))
+			t.span(head, &shadeGray, true)
+			after := t.spanH(sub)
+			if si == len(sections)-1 && len(blank) == 0 {
+				after += signH
+			}
+			t.addRows(rows, nil, 2, after)
+			t.span(sub, nil, false)
+		}
+		if len(blank) > 0 {
+			t.addRows(blank, nil, 2, signH)
+		}
 	}
 	t.end()
 
 	// 主持人(签字) 记录人(签字)
-	d.y += 8
+	d.y += 6
 	d.setFont(10.5)
 	lh = d.lineH()
 	d.need(lh + 4)
@@ -213,4 +270,23 @@ func (d *doc) signIn(in SignInSheet, qr []byte) {
 		d.pdf.Line(x+d.strW(label)+1, y+1.2, x+half-8, y+1.2)
 	}
 	d.y += lh + 4
+}
+
+// signInSection is one group's rows of an organisation-wide sheet.
+type signInSection struct {
+	name string
+	rows []SignInRow
+}
+
+// signInSections splits rows into runs of the same group (the rows come in
+// the one order, so each group is one run). One section means no sections.
+func signInSections(rows []SignInRow) []signInSection {
+	var out []signInSection
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].name != r.Group {
+			out = append(out, signInSection{name: r.Group})
+		}
+		out[len(out)-1].rows = append(out[len(out)-1].rows, r)
+	}
+	return out
 }

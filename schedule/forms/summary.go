@@ -29,6 +29,9 @@ type GroupSummary struct {
 	Policy Policy
 	// ReportedAt is 报出时间; zero leaves a blank to fill in by hand.
 	ReportedAt time.Time
+	// RowHead heads the roll-up rows' name column: "支部" (default),
+	// "单位" or "单位/支部", as fits the rows.
+	RowHead string
 }
 
 // SummaryGroup is one roll-up row. Its rates are sums of numerators over sums
@@ -48,8 +51,11 @@ type SummaryGroup struct {
 
 // SummaryMember is one member row.
 type SummaryMember struct {
-	Name          string
-	Group         string
+	Name  string
+	Group string
+	// Attendance counts the member's required sessions (应参学, 实参学,
+	// 请假, 缺席, 未登记) as on the appraisal form.
+	Attendance    Attendance
 	Participation Rate
 	Completion    Rate
 	Excellence    Rate
@@ -96,23 +102,26 @@ func (d *doc) summary(in GroupSummary) {
 	if title == "" {
 		title = d.t("summary_title", period)
 	}
-	d.pdf.SetTitle(d.clean(title, false), true)
+	d.meta(title, in.Organisation, title)
 	d.addPage()
 	full := d.right - d.left
-	d.title(title, 16, full-20)
+	d.title(title, 16, full-40)
 	d.y += 1
 	d.setFont(10)
 	first, last := in.Period.Bounds()
 	lh := d.lineH()
 	d.textIn(d.left-cellPadX, d.y, full*0.5, lh, d.withColon("reporting_unit")+d.clean(in.Organisation, false), "L", false)
-	d.textIn(d.left+full*0.5, d.y, full*0.5+cellPadX, lh,
-		d.t("period_is", period, d.dateUTC(first), d.dateUTC(last)), "R", false)
+	rng := d.t("period_is", period, d.dateUTC(first), d.dateUTC(last))
+	if d.opt.Provisional && !d.opt.AsOf.IsZero() {
+		rng += d.t("as_of", d.date(d.opt.AsOf))
+	}
+	d.textIn(d.left+full*0.5, d.y, full*0.5+cellPadX, lh, rng, "R", false)
 	d.y += lh + 2
 
 	// roll-up table
 	cols := []column{
 		{title: d.t("idx"), w: 9, align: "C"},
-		{title: d.t("branch"), w: 34, lines: 2},
+		{title: d.rowHead(in.RowHead), w: 34, lines: 2},
 		{title: d.t("members_n"), w: 13, align: "C"},
 		{title: d.t("sessions_n"), w: 15, align: "C"},
 		{title: d.t("required_n"), w: 18, align: "C"},
@@ -122,7 +131,7 @@ func (d *doc) summary(in GroupSummary) {
 		{title: d.t("excellence"), w: 18, align: "C", lines: 3},
 	}
 	for _, g := range pol.Grades {
-		cols = append(cols, column{title: d.t("count_of", d.clean(g.Label, false)), w: 14, align: "C"})
+		cols = append(cols, column{title: d.t("count_of", d.clean(g.Label, false)), w: 14, align: "C", head: 2})
 	}
 	cols = append(cols, column{title: d.t("remarks"), w: 34, lines: 3})
 	t := d.newTable(cols, 9, 7)
@@ -135,11 +144,14 @@ func (d *doc) summary(in GroupSummary) {
 		}
 		return append(v, g.Note)
 	}
+	rows := make([][]string, 0, len(in.Groups))
 	for i, g := range in.Groups {
-		t.add(d.nullBreak(t, groupRow(fmt.Sprint(i+1), g)), nil, false)
+		rows = append(rows, d.nullBreak(t, groupRow(fmt.Sprint(i+1), g)))
 	}
 	tot := in.total()
 	tot.Name = d.t("total")
+	// the last rows, the 合计 row and the signature lines stay together
+	t.addRows(rows, nil, 2, d.prepareRowH(t, groupRow("", tot))+4+d.summarySignaturesH())
 	t.add(d.nullBreak(t, groupRow("", tot)), &shadeGray, true)
 	t.end()
 
@@ -156,33 +168,52 @@ func (d *doc) summary(in GroupSummary) {
 	if len(in.Members) > 0 {
 		d.addPage()
 		d.heading(d.t("members_title", period), 20)
-		d.paragraph(d.t("below_target_note"), 9, 2)
+		d.paragraph(d.t("below_target_note"), 9)
 		d.y += 1
 		mt := d.newTable([]column{
 			{title: d.t("idx"), w: 12, align: "C"},
 			{title: d.t("name"), w: 36},
-			{title: d.t("branch"), w: 56},
+			{title: d.t("group"), w: 56},
 			{title: d.t("participation"), w: 34, align: "C"},
 			{title: d.t("completion"), w: 34, align: "C"},
 			{title: d.t("excellence"), w: 34, align: "C"},
 			{title: d.t("score"), w: 18, align: "C"},
 			{title: d.t("grade"), w: 24, align: "C"},
 		}, 9, 6.2)
+		rows := make([][]string, len(in.Members))
+		fills := make([]*rgb, len(in.Members))
 		for i, m := range in.Members {
-			var fill *rgb
 			if m.BelowTarget() {
-				fill = &lightRed
+				fills[i] = &lightRed
 			}
 			score := d.t("none")
 			if m.Score != nil {
 				score = num1(*m.Score)
 			}
-			mt.add([]string{fmt.Sprint(i + 1), m.Name, m.Group,
+			rows[i] = []string{fmt.Sprint(i + 1), m.Name, m.Group,
 				d.pctFrac(m.Participation), d.pctFrac(m.Completion), d.pctFrac(m.Excellence),
-				score, pol.label(m.Grade)}, fill, false)
+				score, pol.label(m.Grade)}
 		}
+		// no last page with a row or two alone
+		mt.addRows(rows, fills, 4, 0)
 		mt.end()
 	}
+}
+
+// rowHead is the head of the roll-up rows' name column.
+func (d *doc) rowHead(h string) string {
+	if h == "" {
+		return d.t("branch")
+	}
+	return h
+}
+
+// prepareRowH is the height of one row of vals in table t.
+func (d *doc) prepareRowH(t *table, vals []string) float64 {
+	save := d.size
+	defer d.setFont(save)
+	d.setFont(t.size)
+	return d.prepareRow(t.rowCells(vals, nil, false), t.minH).h
 }
 
 // pctFrac prints "91.7% (11/12)" or the null text.
@@ -206,6 +237,14 @@ func (d *doc) nullBreak(t *table, vals []string) []string {
 		}
 	}
 	return vals
+}
+
+// summarySignaturesH is the height summarySignatures takes.
+func (d *doc) summarySignaturesH() float64 {
+	save := d.size
+	d.setFont(10.5)
+	defer d.setFont(save)
+	return d.lineH()*2 + 2
 }
 
 func (d *doc) summarySignatures(in GroupSummary) {
@@ -246,7 +285,10 @@ func (d *doc) summarySignatures(in GroupSummary) {
 		d.pdf.SetDrawColor(0, 0, 0)
 		d.pdf.Line(lx, y+1.2, lx+lw, y+1.2)
 		if it.value != "" {
-			d.text(lx+1, y, d.fit(it.value, lw-1), false)
+			save := d.size
+			d.setFont(d.shrinkTo(it.value, lw-1))
+			d.text(lx+1, y, it.value, false)
+			d.setFont(save)
 		}
 		x = lx + lw + gap
 	}
@@ -363,7 +405,7 @@ func (d *doc) drawChart(title string, groups []SummaryGroup, slots int, x, y, w,
 			}
 		}
 		d.setFont(8)
-		lines := d.wrap(d.clean(g.Name, false), slot-1, 2)
+		lines := d.wrap(d.clean(g.Name, false), slot-1)
 		for li, l := range lines {
 			d.textIn(sx, plotB+1.2+3.6*float64(li), slot, 3.6, l, "C", false)
 		}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -96,57 +98,140 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 
 	rate := func(r Rate, style int) excelize.Cell {
 		if v, ok := r.Value(); ok {
-			return excelize.Cell{StyleID: style, Value: v}
+			return excelize.Cell{StyleID: style, Value: round15(v)}
 		}
 		return excelize.Cell{StyleID: style}
 	}
 	text := func(s string, style int) excelize.Cell {
 		return excelize.Cell{StyleID: style, Value: xlsxText(s)}
 	}
-	frozen := &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}
+	title := in.Title
+	if title == "" {
+		title = fmt.Sprintf(lb["summary_title"], in.Period.Label(lang))
+	}
+	first, last := in.Period.Bounds()
+	dateOf := func(t time.Time) string {
+		return fmt.Sprintf(lb["date_fmt"], t.Year(), int(t.Month()), t.Day())
+	}
+	info := fmt.Sprintf(lb["reporting_unit_is"], xlsxText(in.Organisation)) + "    " +
+		fmt.Sprintf(lb["period_is"], in.Period.Label(lang), dateOf(first), dateOf(last))
+	if opt.Provisional && !opt.AsOf.IsZero() {
+		at := opt.AsOf
+		if opt.Location != nil {
+			at = at.In(opt.Location)
+		}
+		info += fmt.Sprintf(lb["as_of"], dateOf(at))
+	}
+	titleStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
+	if err != nil {
+		return wrap(err)
+	}
+	infoStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center"}})
+	if err != nil {
+		return wrap(err)
+	}
+	// Rows 1–2: title and reporting unit/period; row 3: the header (frozen,
+	// repeated on every printed page); data from row 4.
+	const headRow = 3
+	frozen := &excelize.Panes{Freeze: true, YSplit: headRow, TopLeftCell: "A4", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A4", ActiveCell: "A4", Pane: "bottomLeft"}}}
+	// sheet writes one streamed sheet: its size, print setup, title rows,
+	// header and rows.
+	sheet := func(name string, widths []float64, heads []string, rows int, body func(sw *excelize.StreamWriter) error) error {
+		lastCol, _ := excelize.ColumnNumberToName(len(heads))
+		lastRow := headRow + rows
+		if err := f.SetSheetDimension(name, fmt.Sprintf("A1:%s%d", lastCol, lastRow)); err != nil {
+			return err
+		}
+		fit, one, zero, orient, a4 := true, 1, 0, "landscape", 9
+		if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+			return err
+		}
+		if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &orient, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+			return err
+		}
+		m := 0.4
+		if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &m, Right: &m, Top: &m, Bottom: &m}); err != nil {
+			return err
+		}
+		quoted := "'" + strings.ReplaceAll(name, "'", "''") + "'"
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: name,
+			RefersTo: fmt.Sprintf("%s!$A$1:$%s$%d", quoted, lastCol, lastRow)}); err != nil {
+			return err
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
+			RefersTo: fmt.Sprintf("%s!$%d:$%d", quoted, headRow, headRow)}); err != nil {
+			return err
+		}
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return err
+		}
+		for i, wd := range widths {
+			if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+				return err
+			}
+		}
+		if err := sw.SetPanes(frozen); err != nil {
+			return err
+		}
+		if err := sw.SetRow("A1", []interface{}{excelize.Cell{StyleID: titleStyle, Value: xlsxText(title)}}, excelize.RowOpts{Height: 24}); err != nil {
+			return err
+		}
+		if err := sw.SetRow("A2", []interface{}{excelize.Cell{StyleID: infoStyle, Value: info}}); err != nil {
+			return err
+		}
+		if err := sw.MergeCell("A1", lastCol+"1"); err != nil {
+			return err
+		}
+		if err := sw.MergeCell("A2", lastCol+"2"); err != nil {
+			return err
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", headRow), headerCells(head, heads...), excelize.RowOpts{Height: 30}); err != nil {
+			return err
+		}
+		if err := body(sw); err != nil {
+			return err
+		}
+		return sw.Flush()
+	}
 
 	// members sheet
 	membersSheet, groupsSheet := lb["sheet_members"], lb["sheet_groups"]
 	if err := f.SetSheetName("Sheet1", membersSheet); err != nil {
 		return wrap(err)
 	}
-	sw, err := f.NewStreamWriter(membersSheet)
+	mheads := []string{lb["idx"], lb["name"], lb["branch"], lb["participation"], lb["completion"], lb["excellence"],
+		lb["score"], lb["grade"], lb["x_required"], lb["x_attended"], lb["x_leave"], lb["x_absent"], lb["x_unrecorded"]}
+	mwidths := []float64{6, 12, 24, 9, 9, 9, 7, 9, 8, 8, 7, 7, 8}
+	err = sheet(membersSheet, mwidths, mheads, len(in.Members), func(sw *excelize.StreamWriter) error {
+		for i, m := range in.Members {
+			ps, rs, ss := plain, pct, score
+			if m.BelowTarget() {
+				ps, rs, ss = red, redPct, redScore
+			}
+			sc := excelize.Cell{StyleID: ss}
+			if m.Score != nil {
+				sc.Value = *m.Score
+			}
+			a := m.Attendance
+			row := []interface{}{
+				excelize.Cell{StyleID: ps, Value: i + 1},
+				text(m.Name, ps), text(m.Group, ps),
+				rate(m.Participation, rs), rate(m.Completion, rs), rate(m.Excellence, rs),
+				sc, text(pol.label(m.Grade), ps),
+				excelize.Cell{StyleID: ps, Value: a.Required}, excelize.Cell{StyleID: ps, Value: a.Attended},
+				excelize.Cell{StyleID: ps, Value: a.Leave}, excelize.Cell{StyleID: ps, Value: a.Absent},
+				excelize.Cell{StyleID: ps, Value: a.Unrecorded},
+			}
+			if err := sw.SetRow(fmt.Sprintf("A%d", headRow+1+i), row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return wrap(err)
-	}
-	for i, wd := range []float64{7, 14, 22, 11, 11, 11, 9, 10} {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return wrap(err)
-		}
-	}
-	if err := sw.SetPanes(frozen); err != nil {
-		return wrap(err)
-	}
-	if err := sw.SetRow("A1", headerCells(head, lb["idx"], lb["name"], lb["branch"], lb["participation"],
-		lb["completion"], lb["excellence"], lb["score"], lb["grade"])); err != nil {
-		return wrap(err)
-	}
-	for i, m := range in.Members {
-		ps, rs, ss := plain, pct, score
-		if m.BelowTarget() {
-			ps, rs, ss = red, redPct, redScore
-		}
-		sc := excelize.Cell{StyleID: ss}
-		if m.Score != nil {
-			sc.Value = *m.Score
-		}
-		row := []interface{}{
-			excelize.Cell{StyleID: ps, Value: i + 1},
-			text(m.Name, ps), text(m.Group, ps),
-			rate(m.Participation, rs), rate(m.Completion, rs), rate(m.Excellence, rs),
-			sc, text(pol.label(m.Grade), ps),
-		}
-		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), row); err != nil {
-			return wrap(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
 		return wrap(err)
 	}
 
@@ -154,30 +239,19 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 	if _, err := f.NewSheet(groupsSheet); err != nil {
 		return wrap(err)
 	}
-	sw, err = f.NewStreamWriter(groupsSheet)
-	if err != nil {
-		return wrap(err)
+	rowHead := in.RowHead
+	if rowHead == "" || lang == "en" {
+		rowHead = lb["branch"]
 	}
-	heads := []string{lb["idx"], lb["branch"], lb["members_n"], lb["sessions_n"], lb["required_n"], lb["attended_n"],
+	heads := []string{lb["idx"], rowHead, lb["members_n"], lb["sessions_n"], lb["required_n"], lb["attended_n"],
 		lb["participation"], lb["completion"], lb["excellence"]}
-	widths := []float64{7, 22, 9, 12, 12, 12, 10, 10, 10}
+	widths := []float64{6, 24, 8, 10, 10, 10, 9, 9, 9}
 	for _, g := range pol.Grades {
 		heads = append(heads, fmt.Sprintf(lb["count_of"], xlsxText(g.Label)))
-		widths = append(widths, 10)
+		widths = append(widths, 9)
 	}
 	heads = append(heads, lb["remarks"])
 	widths = append(widths, 30)
-	for i, wd := range widths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return wrap(err)
-		}
-	}
-	if err := sw.SetPanes(frozen); err != nil {
-		return wrap(err)
-	}
-	if err := sw.SetRow("A1", headerCells(head, heads...)); err != nil {
-		return wrap(err)
-	}
 	groupRow := func(idx interface{}, g SummaryGroup, ps, rs int) []interface{} {
 		row := []interface{}{
 			excelize.Cell{StyleID: ps, Value: idx}, text(g.Name, ps),
@@ -190,24 +264,20 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 		}
 		return append(row, text(g.Note, ps))
 	}
-	for i, g := range in.Groups {
-		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), groupRow(i+1, g, plain, pct)); err != nil {
-			return wrap(err)
+	err = sheet(groupsSheet, widths, heads, len(in.Groups)+1, func(sw *excelize.StreamWriter) error {
+		for i, g := range in.Groups {
+			if err := sw.SetRow(fmt.Sprintf("A%d", headRow+1+i), groupRow(i+1, g, plain, pct)); err != nil {
+				return err
+			}
 		}
-	}
-	tot := in.total()
-	tot.Name = lb["total"]
-	if err := sw.SetRow(fmt.Sprintf("A%d", len(in.Groups)+2), groupRow(nil, tot, boldPlain, boldPct)); err != nil {
-		return wrap(err)
-	}
-	if err := sw.Flush(); err != nil {
+		tot := in.total()
+		tot.Name = lb["total"]
+		return sw.SetRow(fmt.Sprintf("A%d", headRow+1+len(in.Groups)), groupRow(nil, tot, boldPlain, boldPct))
+	})
+	if err != nil {
 		return wrap(err)
 	}
 
-	title := in.Title
-	if title == "" {
-		title = fmt.Sprintf(lb["summary_title"], in.Period.Label(lang))
-	}
 	desc := opt.DataHash
 	if opt.AuditHead != "" {
 		desc += " · " + fmt.Sprintf(lb["audit_head"], opt.AuditHead)
@@ -218,15 +288,31 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 	case opt.Revision > 1:
 		desc += " · " + fmt.Sprintf(lb["revision"], fmt.Sprint(opt.Revision), opt.RevisionReason)
 	}
-	props := &excelize.DocProperties{
-		Title:       xlsxText(title),
-		Creator:     "studyroll",
-		Description: xlsxText(desc),
+	creator := xlsxText(in.Organisation)
+	if creator == "" {
+		creator = "studyroll"
 	}
-	if !opt.GeneratedAt.IsZero() {
-		props.Created = opt.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z")
+	gen := opt.GeneratedAt
+	if gen.IsZero() {
+		gen = time.Now()
+	}
+	stamp := gen.UTC().Format("2006-01-02T15:04:05Z")
+	props := &excelize.DocProperties{
+		Title:          xlsxText(title),
+		Subject:        xlsxText(title),
+		Creator:        creator,
+		LastModifiedBy: "studyroll",
+		Keywords:       "studyroll",
+		Category:       in.Period.String(),
+		Description:    xlsxText(desc),
+		Created:        stamp,
+		Modified:       stamp,
+		Language:       map[string]string{"zh": "zh-CN", "en": "en"}[lang],
 	}
 	if err := f.SetDocProps(props); err != nil {
+		return wrap(err)
+	}
+	if err := f.SetAppProps(&excelize.AppProperties{Application: "studyroll", Company: xlsxText(in.Organisation)}); err != nil {
 		return wrap(err)
 	}
 	f.SetActiveSheet(0)
@@ -308,4 +394,15 @@ func xlsxText(s string) string {
 		n++
 	}
 	return b.String()
+}
+
+// round15 rounds v to 15 significant digits, the precision of a number in
+// Excel. (Left to itself the XLSX writer cuts the 16th and 17th digit off
+// instead: 2/3 became 0.666666666666666.)
+func round15(v float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
 }

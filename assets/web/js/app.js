@@ -77,7 +77,7 @@ function renderHeader() {
   const me = state.me;
   const langBtn = h('button', {type: 'button', id: 'lang-switch', class: 'btn-plain lang-switch',
     lang: getLang() === 'zh' ? 'en' : 'zh',
-    'aria-label': t('lang.switch_label'),
+    title: t('lang.switch_label'),
     onclick: async () => { await loadLang(getLang() === 'zh' ? 'en' : 'zh'); renderHeader(); route(); }},
   t('lang.other'));
   const top = h('div', {class: 'header-top'},
@@ -296,6 +296,12 @@ function onClick(ev) {
   navigate(url.pathname + url.search);
 }
 
+// hasSessionCookie: the readable CSRF cookie is set with the HttpOnly
+// session cookie at login and cleared with it at logout.
+function hasSessionCookie() {
+  return document.cookie.split(';').some((c) => c.trim().startsWith('studyroll_csrf='));
+}
+
 async function start() {
   await loadLang(savedLang());
   setUnauthorizedHandler(() => {
@@ -305,7 +311,11 @@ async function start() {
       route();
     }
   });
-  try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+  // Only a browser holding a session asks who it is: a signed-out page
+  // makes no request that would answer 401 (and log it in the console).
+  if (hasSessionCookie()) {
+    try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+  }
   renderHeader();
   document.addEventListener('click', onClick);
   window.addEventListener('popstate', route);

@@ -3,7 +3,7 @@ import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
 import {currentPeriod, periodSelect, reportError, card, pageHead, table, emptyRow, groupMap,
-  childrenOf, ancestorsOf, manageableGroups, groupOptions, gradeLabel, readsAll} from './util.js';
+  childrenOf, subtreeIds, ancestorsOf, manageableGroups, groupOptions, gradeLabel, readsAll} from './util.js';
 import {rateBars, reportLink, RATE_KEYS} from './widgets.js';
 
 const enc = encodeURIComponent;
@@ -24,7 +24,7 @@ export function ratesChart(entries, onPick) {
   const top = narrow ? 58 : 34;
   const H = top + entries.length * rowH + 26;
   const plotW = W - left - right;
-  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', id: 'rates-chart',
+  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: onPick ? 'group' : 'img', id: 'rates-chart',
     'aria-label': t('overview.chart_label')});
   svg.appendChild(s('title', {}, t('overview.chart_label')));
   // legend
@@ -70,6 +70,20 @@ export function ratesChart(entries, onPick) {
   return h('div', {class: 'chart-wrap'}, svg);
 }
 
+// subtreeRates sums the members' numerators and denominators of the groups
+// in ids, giving each rate as the API gives a group's ({num, den, rate}).
+function subtreeRates(members, ids) {
+  const out = {};
+  for (const k of RATE_KEYS) {
+    let num = 0, den = 0;
+    for (const m of members) {
+      if (ids.has(String(m.group_id)) && m[k]) { num += m[k].num; den += m[k].den; }
+    }
+    out[k] = {num, den, rate: den > 0 ? num / den : null};
+  }
+  return out;
+}
+
 export async function overview(app) {
   const groups = await app.groups();
   const gm = groupMap(groups);
@@ -102,17 +116,17 @@ export async function overview(app) {
     clear(panel, h('p', {class: 'muted'}, t('common.loading')));
     const kids = childrenOf(groups, current);
     try {
-      const [rates, kidRates] = await Promise.all([
-        get(`/rates${qs({period, group_id: current})}`),
-        Promise.all(kids.map((k) => get(`/rates${qs({period, group_id: k.id})}`).catch(() => null))),
-      ]);
+      // One request: each subgroup's rates are the sums of its members'
+      // numerators and denominators, as the server sums a group's.
+      const rates = await get(`/rates${qs({period, group_id: current})}`);
       if (my !== seq) return;
+      const kidRates = kids.map((k) => subtreeRates(rates.members || [], new Set(subtreeIds(groups, k.id))));
       const crumbs = h('ol', {class: 'crumbs', 'aria-label': t('overview.path')},
         ancestorsOf(groups, current).map((g) => h('li', null,
           String(g.id) === String(current) ? h('span', {'aria-current': 'page'}, g.name)
             : h('button', {type: 'button', class: 'btn-link', onclick: () => pick(g.id)}, g.name))));
       const g = gm.get(String(current));
-      const members = (rates.members || []).slice().sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh'));
+      const members = rates.members || []; // in the organisation's one order, as the server sends them
       const memberRows = members.map((m) => h('tr', {id: `rate-member-${m.member_id}`},
         h('th', {scope: 'row'}, m.name),
         RATE_KEYS.map((k) => h('td', {class: ['num', m[k] && m[k].rate !== null && m[k].rate < 1 ? 'below' : '']}, pct(m[k] ? m[k].rate : null))),

@@ -111,7 +111,9 @@ export function table(headers, rows, attrs = {}) {
       if (!cell.hasAttribute('colspan') && headers[i] !== undefined) cell.setAttribute('data-label', headers[i]);
     });
   }
-  return h('div', {class: 'table-wrap'},
+  // The wrapper scrolls sideways on narrow screens: it takes the focus so a
+  // keyboard user can scroll it too.
+  return h('div', {class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': attrs['aria-label'] || t('common.table')},
     h('table', rest,
       h('thead', null, h('tr', null, headers.map((x) => h('th', {scope: 'col'}, x)))),
       body));

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserScreensFit: the projector screen shows the whole 6-digit code from
+// 1280×720 to 3840×2160 full-screen (in the page from 1920×1080), and
+// within a phone's width; the
+// phone menu's log-out is readable; the language button's accessible name
+// holds its visible text (WCAG 2.5.3); HR's chart exposes its clickable
+// rows (not hidden in role=img); scrolling tables take the keyboard focus;
+// a signed-out page asks the API nothing that answers 401.
+func browserScreensFit(t *testing.T, s *browserSuite) {
+	o := s.org
+	// Signed out: no request to /api/v1/me (it would answer 401 and log it).
+	anon := s.newTab(t, "anonymous", phone)
+	anon.do(chromedp.Navigate(s.base + "/app/home"))
+	anon.waitJS("the login form", `!!document.querySelector('#login-form')`)
+	if n := anon.eval(`String(performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/me')).length)`); n != "0" {
+		t.Errorf("the signed-out page asked /api/v1/me %s times", n)
+	}
+	// The language button's name contains its text.
+	if bad := anon.eval(`(() => { const b = document.querySelector('#lang-switch');
+		const name = b.getAttribute('aria-label') || b.textContent;
+		return name.includes(b.textContent.trim()) ? '' : name + ' / ' + b.textContent; })()`); bad != "" {
+		t.Errorf("language button: accessible name and text differ: %s", bad)
+	}
+
+	// Phone menu: the log-out button is visible and not white on white.
+	anon.login("m1")
+	anon.do(chromedp.Click(chromedp.CSS("#nav-toggle")))
+	anon.waitJS("the open menu", `document.querySelector('#main-nav')?.classList.contains('open')`)
+	var c struct{ Fg, Bg string }
+	anon.evalJSON(`(() => { const b = document.querySelector('#nav-logout');
+		let e = b, bg = 'rgba(0, 0, 0, 0)';
+		while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }
+		return {fg: getComputedStyle(b).color, bg}; })()`, &c)
+	if c.Fg == c.Bg || c.Fg == "rgb(255, 255, 255)" {
+		t.Errorf("phone menu log-out: text %s on %s", c.Fg, c.Bg)
+	}
+
+	// HR: the chart's rows are reachable; every scrolling table takes focus.
+	hr := s.newTab(t, "hr", desktop)
+	hr.do(chromedp.Navigate(s.base + "/app/overview"))
+	hr.login("hr")
+	hr.waitJS("the chart", `document.querySelectorAll('#rates-chart g[role=button]').length > 0`)
+	// One rates request for the group and its subgroups (it was 1 + one per subgroup).
+	if n := hr.eval(`String(performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/rates')).length)`); n != "1" {
+		t.Errorf("the overview made %s rates requests, want 1", n)
+	}
+	if r := hr.eval(`document.querySelector('#rates-chart').getAttribute('role')`); r == "img" {
+		t.Error("the chart with clickable rows is role=img (its buttons are hidden from assistive technology)")
+	}
+	hr.waitJS("members' table", fmt.Sprintf(`!!document.querySelector('#rate-member-%s')`, o.m1.ID))
+	if bad := hr.eval(`[...document.querySelectorAll('.table-wrap')].filter((w) => w.tabIndex !== 0 || !w.getAttribute('aria-label')).length + ''`); bad != "0" {
+		t.Errorf("%s scrolling tables without focus or a name", bad)
+	}
+
+	// The live screen at projector sizes, in the page and full-screen.
+	lead := s.newTab(t, "lead", desktop)
+	lead.do(chromedp.Navigate(s.base + "/app/sessions/" + o.sessB.ID + "/live"))
+	lead.login("lead1")
+	lead.waitJS("the code digits", `/^\d{6}$/.test(document.querySelector('#code-digits')?.dataset.code || '')`)
+	fits := `(() => { const r = document.querySelector('#code-digits').getBoundingClientRect();
+		return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; })()`
+	for _, v := range []viewport{{w: 1280, h: 720, scale: 1}, {w: 1920, h: 1080, scale: 1}, {w: 3840, h: 2160, scale: 1}} {
+		lead.do(chromedp.EmulateViewport(v.w, v.h, chromedp.EmulateScale(v.scale)))
+		if v.h >= 1080 { // below that the page scrolls; full screen must fit
+			lead.waitJS(fmt.Sprintf("the whole code in view at %d×%d", v.w, v.h), `(() => { window.scrollTo(0, 0); return true; })() && `+fits)
+		}
+		lead.do(chromedp.Click(chromedp.CSS("#fullscreen-button")))
+		lead.waitJS("full screen", `!!document.fullscreenElement`)
+		lead.waitJS(fmt.Sprintf("the whole code in view full-screen at %d×%d", v.w, v.h), fits)
+		lead.eval(`document.exitFullscreen().then(() => '')`)
+		lead.waitJS("full screen left", `!document.fullscreenElement`)
+	}
+	lead.do(chromedp.EmulateViewport(phone.w, phone.h, chromedp.EmulateMobile, chromedp.EmulateScale(phone.scale)))
+	lead.waitJS("the code digits within the phone's width", `(() => { const r = document.querySelector('#code-digits').getBoundingClientRect();
+		return r.width > 0 && r.left >= 0 && r.right <= innerWidth; })()`)
+}
