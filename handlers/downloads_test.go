@@ -130,3 +130,20 @@ func TestGroupPositionRoutes(t *testing.T) {
 		t.Errorf("GET /members: %v", got)
 	}
 }
+
+// TestSigninSheetLeadMarks: members a lead marked present show 负责人登记
+// in 签到时间 (not a blank that looks like no record); 缺席 shows in 备注;
+// rows follow the one order (李, 王, 张 by pinyin).
+func TestSigninSheetLeadMarks(t *testing.T) {
+	rs := newReportsServer(t)
+	rec := rs.do("GET", "/api/v1/sessions/"+rs.session+"/signin-sheet.pdf", "admin", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("sheet: %d %s", rec.Code, rec.Body)
+	}
+	txt := pdftotext(t, rec.Body.Bytes())
+	for _, want := range []string{"1李书记负责人登记", "2王芳缺席", "3张三负责人登记"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("sheet lacks %q:\n%s", want, txt)
+		}
+	}
+}

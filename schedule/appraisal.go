@@ -83,7 +83,8 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 // attendance lists m's required sessions and counts them so that 应参学 =
 // 实参学 + 请假 + 缺席 + 未登记: attended (present, late, or made up), leave
 // and absent without a make-up, no record. Sessions of an open period not
-// yet ended are listed as upcoming and counted nowhere, as in the rates.
+// yet ended are listed as upcoming (never 未补学) and counted as the rates
+// count them (nowhere once the rates count open periods to date).
 // The participation rate itself is the rates' (row.Participation).
 func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.Attendance, []forms.SessionLine) {
 	var a forms.Attendance
@@ -94,10 +95,12 @@ func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.A
 		if at.makeupOn != "" {
 			line.MadeUpOn, _ = time.ParseInLocation(store.DateLayout, at.makeupOn, d.loc)
 		}
-		if d.rates.Provisional && si.s.EndsAt.After(d.rates.AsOf) {
-			line.Upcoming = true
-			lines = append(lines, line)
-			continue
+		if d.frozen == nil && si.s.EndsAt.After(d.now) {
+			line.Upcoming = true // never 未补学
+			if d.rates.Provisional {
+				lines = append(lines, line)
+				continue // the rates count only what has fallen due
+			}
 		}
 		switch {
 		case line.Status == forms.StatusPresent || line.Status == forms.StatusLate || line.MadeUp:

@@ -29,6 +29,8 @@ type periodData struct {
 	frozen *store.PeriodSnapshot
 	// auditHead is the audit chain head the data was read at.
 	auditHead string
+	// now is when the data was read (the store's clock).
+	now time.Time
 }
 
 type sessionInfo struct {
@@ -51,7 +53,7 @@ type examInfo struct {
 // loadPeriod reads the data of period p for the members of groupID's
 // subtree ("" for everyone), or for one member when memberID is set.
 func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*periodData, error) {
-	d := &periodData{p: p, loc: s.Location(), pol: s.Policy(), members: map[string]*store.Member{},
+	d := &periodData{p: p, loc: s.Location(), pol: s.Policy(), now: s.Now(), members: map[string]*store.Member{},
 		sessions: map[string][]*sessionInfo{}, exams: map[string][]*examInfo{}}
 	ps, err := s.FrozenPeriod(p)
 	if err != nil {

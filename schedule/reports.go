@@ -101,8 +101,11 @@ func (g *Generator) options(d *periodData, lang, hash string, at time.Time) form
 	if d.frozen != nil {
 		opt.Revision, opt.RevisionReason = d.frozen.Revision, d.frozen.Reason
 	}
-	if d.rates != nil && d.rates.Provisional {
+	switch {
+	case d.rates != nil && d.rates.Provisional:
 		opt.Provisional, opt.AsOf = true, d.rates.AsOf // the 暂定 mark, figures to date
+	case d.frozen == nil && d.now.Before(d.p.End):
+		opt.Provisional, opt.AsOf = true, d.now // the period has not ended
 	}
 	return opt
 }

@@ -134,6 +134,13 @@ func missingOf(in MinutesInput, topicRequired bool) []string {
 // started and not be cancelled (409); host and recorder must be in its
 // audience or lead over its group (422); a locked period needs an admin.
 func (s *Store) SaveMinutes(ctx context.Context, by *Member, sessionID string, in MinutesInput) (*MinutesRecord, error) {
+	return s.SaveMinutesAt(ctx, by, sessionID, in, time.Time{})
+}
+
+// SaveMinutesAt is SaveMinutes for minutes kept on paper and entered
+// later (the demo, an import): at is when they were written, and so when
+// they were complete; zero means now. It is not reachable over HTTP.
+func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string, in MinutesInput, at time.Time) (*MinutesRecord, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -163,6 +170,9 @@ func (s *Store) SaveMinutes(ctx context.Context, by *Member, sessionID string, i
 			return err
 		}
 		now := s.now().UTC()
+		if !at.IsZero() {
+			now = at.UTC()
+		}
 		g, _ := t.Group(sess.GroupID)
 		st := minutesStored{MinutesInput: in, RecordedAt: now, UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
 		if found {

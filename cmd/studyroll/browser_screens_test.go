@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"studyroll/store"
 )
 
 // browserScreensFit: the projector screen shows the whole 6-digit code from
@@ -43,6 +46,16 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 		t.Errorf("phone menu log-out: text %s on %s", c.Fg, c.Bg)
 	}
 
+	// The phone's leave form uses the screen's width (it was 12 characters).
+	anon.do(chromedp.Navigate(s.base + "/app/home"))
+	leave := fmt.Sprintf(`#session-%s [data-action=leave]`, o.sessB.ID)
+	anon.waitJS("the leave button", `!!document.querySelector('`+leave+`')`)
+	anon.do(chromedp.Click(chromedp.CSS(leave)))
+	anon.waitJS("the leave form", `!!document.querySelector('#leave-reason-`+o.sessB.ID+`')`)
+	if w := anon.eval(`String(document.querySelector('#leave-reason-` + o.sessB.ID + `').getBoundingClientRect().width / innerWidth)`); w < "0.7" {
+		t.Errorf("the leave reason box is %s of the phone's width", w)
+	}
+
 	// HR: the chart's rows are reachable; every scrolling table takes focus.
 	hr := s.newTab(t, "hr", desktop)
 	hr.do(chromedp.Navigate(s.base + "/app/overview"))
@@ -58,6 +71,53 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 	hr.waitJS("members' table", fmt.Sprintf(`!!document.querySelector('#rate-member-%s')`, o.m1.ID))
 	if bad := hr.eval(`[...document.querySelectorAll('.table-wrap')].filter((w) => w.tabIndex !== 0 || !w.getAttribute('aria-label')).length + ''`); bad != "0" {
 		t.Errorf("%s scrolling tables without focus or a name", bad)
+	}
+
+	// HR's home lists only HR's own sessions: none of a branch's (their
+	// buttons — check in, ask for leave — would fail for someone outside it).
+	hr.do(chromedp.Navigate(s.base + "/app/home"))
+	hr.waitJS("HR's home", `!!document.querySelector('#home-sessions')`)
+	if n := hr.eval(fmt.Sprintf(`String(document.querySelectorAll('#session-%s, #session-%s').length)`, o.sessA.ID, o.sessB.ID)); n != "0" {
+		t.Errorf("HR's home lists %s sessions of 第一支部", n)
+	}
+
+	// 人员管理: a name search; 组织管理: rename and reorder groups.
+	st := s.m.Store
+	a, err := st.MemberByUsername("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := browserPassword
+	if _, err := st.UpdateMember(store.WithActor(context.Background(), a.ID), a.ID, store.MemberPatch{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	adm := s.newTab(t, "admin", desktop)
+	adm.do(chromedp.Navigate(s.base + "/app/members"))
+	adm.login("admin")
+	adm.waitJS("the member list", fmt.Sprintf(`!!document.querySelector('#member-%s')`, o.m4.ID))
+	adm.do(chromedp.SendKeys(chromedp.CSS("#members-search"), "张三"))
+	adm.waitJS("the search result", fmt.Sprintf(`!document.querySelector('#member-%s') && !!document.querySelector('#member-%s')`, o.m4.ID, o.m1.ID))
+	adm.do(chromedp.Navigate(s.base + "/app/groups"))
+	adm.waitJS("the tree", fmt.Sprintf(`!!document.querySelector('[data-rename="%s"]')`, o.b2.ID))
+	adm.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-rename="%s"]`, o.b2.ID))))
+	adm.do(chromedp.SetValue(chromedp.CSS("#rename-"+o.b2.ID), "办公室第二党支部（改）"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#group-%s .inline-rename button[type=submit]`, o.b2.ID))))
+	adm.waitJS("the new name", fmt.Sprintf(`(document.querySelector('#group-%s > span')?.textContent || '') === '办公室第二党支部（改）'`, o.b2.ID))
+	adm.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-up="%s"]`, o.b2.ID))))
+	adm.waitJS("b2 before b1", fmt.Sprintf(`(() => { const a = document.querySelector('#group-%s'), b = document.querySelector('#group-%s');
+		return a && b && (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING); })()`, o.b2.ID, o.b1.ID))
+	if g, err := st.Group(o.b2.ID); err != nil || g.Name != "办公室第二党支部（改）" || g.Position != 1 {
+		t.Errorf("after rename and move up, the store has %+v (%v)", g, err)
+	}
+	// put them back for the scenarios after this one
+	one, two := 1, 2
+	name := o.b2.Name
+	ctx := store.WithActor(context.Background(), a.ID)
+	if _, err := st.UpdateGroup(ctx, o.b2.ID, store.GroupPatch{Name: &name, Position: &two}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateGroup(ctx, o.b1.ID, store.GroupPatch{Position: &one}); err != nil {
+		t.Fatal(err)
 	}
 
 	// The live screen at projector sizes, in the page and full-screen.

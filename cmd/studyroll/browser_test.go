@@ -19,6 +19,7 @@ package main
 //	EscapingAndLanguage     hostile names and report text show as text in
 //	                        the lead's pages, no dialog opens, and the
 //	                        language switch flips the UI to English and back
+//	LeadRecordsMinutes, ComplianceCalendar: see browser_meetings_test.go
 //
 // Environment: STUDYROLL_SCREENSHOTS=docs/screenshots writes the README's
 // screenshots (a relative path is taken from the repository root);
@@ -113,6 +114,9 @@ func TestBrowser(t *testing.T) {
 		{"LeadWatchesLiveAndMarks", browserLeadLive},
 		{"HRReportsAndPDF", browserHRReports},
 		{"EscapingAndLanguage", browserEscaping},
+		{"LeadRecordsMinutes", browserLeadMinutes},
+		{"ComplianceCalendar", browserComplianceCalendar},
+		{"LeadAddsRobot", browserRobots},
 		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
@@ -638,6 +642,13 @@ func (s *browserSuite) token(t *testing.T, user string) string {
 // apiJSON calls the API as user ("" for none) and decodes a 200 answer.
 func (s *browserSuite) apiJSON(t *testing.T, method, path, user string, body, out any) {
 	t.Helper()
+	s.apiStatus(t, method, path, user, body, out, http.StatusOK)
+}
+
+// apiStatus calls the API as user ("" for none) and decodes the answer,
+// which must have status want.
+func (s *browserSuite) apiStatus(t *testing.T, method, path, user string, body, out any, want int) {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -659,7 +670,7 @@ func (s *browserSuite) apiJSON(t *testing.T, method, path, user string, body, ou
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != want {
 		t.Fatalf("%s %s as %q: %s %s", method, path, user, resp.Status, data)
 	}
 	if out != nil {

@@ -65,6 +65,20 @@ func TestConfigParse(t *testing.T) {
 			[]string{"meetings.frequencies.branch.group_meeting", "meetings.frequencies.branch.tea", "meetings.frequencies.branch.theme_day", "meetings.frequencies.club", "meetings.minutes_due_days", "meetings.first_topic_required"}, nil},
 		{"meeting rules typo", `{"meetings": {"frequency": {}}}`, []string{"frequency"}, nil},
 		{"bad attendance rules", `{"attendance": {"grace": "soon", "close_after": "-5m"}}`, []string{"attendance.grace", "attendance.close_after"}, nil},
+		{"reminder rules", `{"reminders": {"day_before_at": "17:30", "soon_before": "1h", "deadline_days": 5},
+			"schedules": {"warnings_digest": "0 9 * * 5", "reminders": "*/5 * * * *"}}`, nil, func(t *testing.T, c *config) {
+			want := store.ReminderRules{DayBeforeAt: 17*time.Hour + 30*time.Minute, SoonBefore: time.Hour, DeadlineDays: 5}
+			if c.Reminders != want || c.Schedules.WarningsDigest != "0 9 * * 5" || c.Schedules.Reminders != "*/5 * * * *" {
+				t.Errorf("reminders %+v, schedules %+v", c.Reminders, c.Schedules)
+			}
+		}},
+		{"reminder defaults", `{}`, nil, func(t *testing.T, c *config) {
+			if c.Reminders != store.DefaultReminderRules || c.Schedules.Reminders != "* * * * *" || c.Schedules.WarningsDigest != "0 8 * * 1" {
+				t.Errorf("reminders %+v, schedules %+v", c.Reminders, c.Schedules)
+			}
+		}},
+		{"bad reminder rules", `{"reminders": {"day_before_at": "25:00", "soon_before": "10s", "deadline_days": 90}}`,
+			[]string{"reminders.day_before_at", "reminders.soon_before", "reminders.deadline_days"}, nil},
 		{"not JSON", `{"schedules": `, []string{"not a valid config"}, nil},
 		{"trailing", `{} {}`, []string{"trailing"}, nil},
 		{"unknown key", `{"schedule": {}}`, []string{"schedule"}, nil},

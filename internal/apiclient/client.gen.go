@@ -18,6 +18,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AbsenteeStatus.
+const (
+	AbsenteeStatusAbsent AbsenteeStatus = "absent"
+	AbsenteeStatusLeave  AbsenteeStatus = "leave"
+	AbsenteeStatusNone   AbsenteeStatus = "none"
+)
+
+// Valid indicates whether the value is a known member of the AbsenteeStatus enum.
+func (e AbsenteeStatus) Valid() bool {
+	switch e {
+	case AbsenteeStatusAbsent:
+		return true
+	case AbsenteeStatusLeave:
+		return true
+	case AbsenteeStatusNone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AnswersInputAnswersResult.
 const (
 	AnswersInputAnswersResultCorrect  AnswersInputAnswersResult = "correct"
@@ -210,6 +231,39 @@ func (e CheckinAnswerStatus) Valid() bool {
 	}
 }
 
+// Defines values for ComplianceItemKind.
+const (
+	ComplianceItemKindCommitteeMeeting ComplianceItemKind = "committee_meeting"
+	ComplianceItemKindGroupMeeting     ComplianceItemKind = "group_meeting"
+	ComplianceItemKindLifeMeeting      ComplianceItemKind = "life_meeting"
+	ComplianceItemKindPartyCongress    ComplianceItemKind = "party_congress"
+	ComplianceItemKindPartyLecture     ComplianceItemKind = "party_lecture"
+	ComplianceItemKindStudy            ComplianceItemKind = "study"
+	ComplianceItemKindThemeDay         ComplianceItemKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the ComplianceItemKind enum.
+func (e ComplianceItemKind) Valid() bool {
+	switch e {
+	case ComplianceItemKindCommitteeMeeting:
+		return true
+	case ComplianceItemKindGroupMeeting:
+		return true
+	case ComplianceItemKindLifeMeeting:
+		return true
+	case ComplianceItemKindPartyCongress:
+		return true
+	case ComplianceItemKindPartyLecture:
+		return true
+	case ComplianceItemKindStudy:
+		return true
+	case ComplianceItemKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DrawPairResult.
 const (
 	DrawPairResultCorrect  DrawPairResult = "correct"
@@ -261,6 +315,7 @@ const (
 	ErrorErrorCodeInvalid              ErrorErrorCode = "invalid"
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
 	ErrorErrorCodeJobsDisabled         ErrorErrorCode = "jobs_disabled"
+	ErrorErrorCodeKindInUse            ErrorErrorCode = "kind_in_use"
 	ErrorErrorCodeLeaveExists          ErrorErrorCode = "leave_exists"
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
@@ -354,6 +409,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeJobEnded:
 		return true
 	case ErrorErrorCodeJobsDisabled:
+		return true
+	case ErrorErrorCodeKindInUse:
 		return true
 	case ErrorErrorCodeLeaveExists:
 		return true
@@ -576,6 +633,78 @@ func (e FindingInputSeverity) Valid() bool {
 	case FindingInputSeverityMinor:
 		return true
 	case FindingInputSeveritySerious:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupType.
+const (
+	GroupTypeBranch     GroupType = "branch"
+	GroupTypeCommittee  GroupType = "committee"
+	GroupTypeOther      GroupType = "other"
+	GroupTypePartyGroup GroupType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupType enum.
+func (e GroupType) Valid() bool {
+	switch e {
+	case GroupTypeBranch:
+		return true
+	case GroupTypeCommittee:
+		return true
+	case GroupTypeOther:
+		return true
+	case GroupTypePartyGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupInputType.
+const (
+	GroupInputTypeBranch     GroupInputType = "branch"
+	GroupInputTypeCommittee  GroupInputType = "committee"
+	GroupInputTypeOther      GroupInputType = "other"
+	GroupInputTypePartyGroup GroupInputType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupInputType enum.
+func (e GroupInputType) Valid() bool {
+	switch e {
+	case GroupInputTypeBranch:
+		return true
+	case GroupInputTypeCommittee:
+		return true
+	case GroupInputTypeOther:
+		return true
+	case GroupInputTypePartyGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupPatchType.
+const (
+	GroupPatchTypeBranch     GroupPatchType = "branch"
+	GroupPatchTypeCommittee  GroupPatchType = "committee"
+	GroupPatchTypeOther      GroupPatchType = "other"
+	GroupPatchTypePartyGroup GroupPatchType = "party_group"
+)
+
+// Valid indicates whether the value is a known member of the GroupPatchType enum.
+func (e GroupPatchType) Valid() bool {
+	switch e {
+	case GroupPatchTypeBranch:
+		return true
+	case GroupPatchTypeCommittee:
+		return true
+	case GroupPatchTypeOther:
+		return true
+	case GroupPatchTypePartyGroup:
 		return true
 	default:
 		return false
@@ -891,6 +1020,30 @@ func (e MemberRateGrade) Valid() bool {
 	case Good:
 		return true
 	case Pass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MinutesRecordMissing.
+const (
+	FirstTopic MinutesRecordMissing = "first_topic"
+	HostId     MinutesRecordMissing = "host_id"
+	RecorderId MinutesRecordMissing = "recorder_id"
+	Summary    MinutesRecordMissing = "summary"
+)
+
+// Valid indicates whether the value is a known member of the MinutesRecordMissing enum.
+func (e MinutesRecordMissing) Valid() bool {
+	switch e {
+	case FirstTopic:
+		return true
+	case HostId:
+		return true
+	case RecorderId:
+		return true
+	case Summary:
 		return true
 	default:
 		return false
@@ -1311,6 +1464,39 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SessionKind.
+const (
+	SessionKindCommitteeMeeting SessionKind = "committee_meeting"
+	SessionKindGroupMeeting     SessionKind = "group_meeting"
+	SessionKindLifeMeeting      SessionKind = "life_meeting"
+	SessionKindPartyCongress    SessionKind = "party_congress"
+	SessionKindPartyLecture     SessionKind = "party_lecture"
+	SessionKindStudy            SessionKind = "study"
+	SessionKindThemeDay         SessionKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionKind enum.
+func (e SessionKind) Valid() bool {
+	switch e {
+	case SessionKindCommitteeMeeting:
+		return true
+	case SessionKindGroupMeeting:
+		return true
+	case SessionKindLifeMeeting:
+		return true
+	case SessionKindPartyCongress:
+		return true
+	case SessionKindPartyLecture:
+		return true
+	case SessionKindStudy:
+		return true
+	case SessionKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionLeadSource.
 const (
 	SessionLeadSourceManual   SessionLeadSource = "manual"
@@ -1329,6 +1515,39 @@ func (e SessionLeadSource) Valid() bool {
 	}
 }
 
+// Defines values for SessionDetailKind.
+const (
+	SessionDetailKindCommitteeMeeting SessionDetailKind = "committee_meeting"
+	SessionDetailKindGroupMeeting     SessionDetailKind = "group_meeting"
+	SessionDetailKindLifeMeeting      SessionDetailKind = "life_meeting"
+	SessionDetailKindPartyCongress    SessionDetailKind = "party_congress"
+	SessionDetailKindPartyLecture     SessionDetailKind = "party_lecture"
+	SessionDetailKindStudy            SessionDetailKind = "study"
+	SessionDetailKindThemeDay         SessionDetailKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionDetailKind enum.
+func (e SessionDetailKind) Valid() bool {
+	switch e {
+	case SessionDetailKindCommitteeMeeting:
+		return true
+	case SessionDetailKindGroupMeeting:
+		return true
+	case SessionDetailKindLifeMeeting:
+		return true
+	case SessionDetailKindPartyCongress:
+		return true
+	case SessionDetailKindPartyLecture:
+		return true
+	case SessionDetailKindStudy:
+		return true
+	case SessionDetailKindThemeDay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionDetailLeadSource.
 const (
 	SessionDetailLeadSourceManual   SessionDetailLeadSource = "manual"
@@ -1341,6 +1560,39 @@ func (e SessionDetailLeadSource) Valid() bool {
 	case SessionDetailLeadSourceManual:
 		return true
 	case SessionDetailLeadSourceRotation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionInputKind.
+const (
+	SessionInputKindCommitteeMeeting SessionInputKind = "committee_meeting"
+	SessionInputKindGroupMeeting     SessionInputKind = "group_meeting"
+	SessionInputKindLifeMeeting      SessionInputKind = "life_meeting"
+	SessionInputKindPartyCongress    SessionInputKind = "party_congress"
+	SessionInputKindPartyLecture     SessionInputKind = "party_lecture"
+	SessionInputKindStudy            SessionInputKind = "study"
+	SessionInputKindThemeDay         SessionInputKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the SessionInputKind enum.
+func (e SessionInputKind) Valid() bool {
+	switch e {
+	case SessionInputKindCommitteeMeeting:
+		return true
+	case SessionInputKindGroupMeeting:
+		return true
+	case SessionInputKindLifeMeeting:
+		return true
+	case SessionInputKindPartyCongress:
+		return true
+	case SessionInputKindPartyLecture:
+		return true
+	case SessionInputKindStudy:
+		return true
+	case SessionInputKindThemeDay:
 		return true
 	default:
 		return false
@@ -1376,6 +1628,9 @@ const (
 	WarningKindBelowTarget          WarningKind = "below_target"
 	WarningKindCannotReach          WarningKind = "cannot_reach"
 	WarningKindConsecutiveAbsence   WarningKind = "consecutive_absence"
+	WarningKindInactiveGroup        WarningKind = "inactive_group"
+	WarningKindMeetingMissed        WarningKind = "meeting_missed"
+	WarningKindMemberNoOrgLife      WarningKind = "member_no_org_life"
 	WarningKindRectificationDue     WarningKind = "rectification_due"
 	WarningKindRectificationOverdue WarningKind = "rectification_overdue"
 )
@@ -1389,9 +1644,48 @@ func (e WarningKind) Valid() bool {
 		return true
 	case WarningKindConsecutiveAbsence:
 		return true
+	case WarningKindInactiveGroup:
+		return true
+	case WarningKindMeetingMissed:
+		return true
+	case WarningKindMemberNoOrgLife:
+		return true
 	case WarningKindRectificationDue:
 		return true
 	case WarningKindRectificationOverdue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WarningMeetingKind.
+const (
+	WarningMeetingKindCommitteeMeeting WarningMeetingKind = "committee_meeting"
+	WarningMeetingKindGroupMeeting     WarningMeetingKind = "group_meeting"
+	WarningMeetingKindLifeMeeting      WarningMeetingKind = "life_meeting"
+	WarningMeetingKindPartyCongress    WarningMeetingKind = "party_congress"
+	WarningMeetingKindPartyLecture     WarningMeetingKind = "party_lecture"
+	WarningMeetingKindStudy            WarningMeetingKind = "study"
+	WarningMeetingKindThemeDay         WarningMeetingKind = "theme_day"
+)
+
+// Valid indicates whether the value is a known member of the WarningMeetingKind enum.
+func (e WarningMeetingKind) Valid() bool {
+	switch e {
+	case WarningMeetingKindCommitteeMeeting:
+		return true
+	case WarningMeetingKindGroupMeeting:
+		return true
+	case WarningMeetingKindLifeMeeting:
+		return true
+	case WarningMeetingKindPartyCongress:
+		return true
+	case WarningMeetingKindPartyLecture:
+		return true
+	case WarningMeetingKindStudy:
+		return true
+	case WarningMeetingKindThemeDay:
 		return true
 	default:
 		return false
@@ -1539,6 +1833,24 @@ func (e GetMemberReportParamsLang) Valid() bool {
 	}
 }
 
+// Defines values for GetMinutesPDFParamsLang.
+const (
+	GetMinutesPDFParamsLangEn GetMinutesPDFParamsLang = "en"
+	GetMinutesPDFParamsLangZh GetMinutesPDFParamsLang = "zh"
+)
+
+// Valid indicates whether the value is a known member of the GetMinutesPDFParamsLang enum.
+func (e GetMinutesPDFParamsLang) Valid() bool {
+	switch e {
+	case GetMinutesPDFParamsLangEn:
+		return true
+	case GetMinutesPDFParamsLangZh:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSigninSheetParamsLang.
 const (
 	GetSigninSheetParamsLangEn GetSigninSheetParamsLang = "en"
@@ -1556,6 +1868,38 @@ func (e GetSigninSheetParamsLang) Valid() bool {
 		return false
 	}
 }
+
+// Defines values for ListWarningsParamsMeetings.
+const (
+	N0 ListWarningsParamsMeetings = "0"
+	N1 ListWarningsParamsMeetings = "1"
+)
+
+// Valid indicates whether the value is a known member of the ListWarningsParamsMeetings enum.
+func (e ListWarningsParamsMeetings) Valid() bool {
+	switch e {
+	case N0:
+		return true
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Absentee defines model for Absentee.
+type Absentee struct {
+	MadeUp bool `json:"made_up"`
+
+	// MemberId Example: 42
+	MemberId string         `json:"member_id"`
+	Name     string         `json:"name"`
+	Reason   *string        `json:"reason,omitempty"`
+	Status   AbsenteeStatus `json:"status"`
+}
+
+// AbsenteeStatus defines model for Absentee.Status.
+type AbsenteeStatus string
 
 // Answered defines model for Answered.
 type Answered struct {
@@ -1756,6 +2100,12 @@ type BankQuestionPatch struct {
 	Tags     *[]string `json:"tags,omitempty"`
 }
 
+// Check defines model for Check.
+type Check struct {
+	Ok     bool   `json:"ok"`
+	Reason string `json:"reason"`
+}
+
 // CheckinAnswer defines model for CheckinAnswer.
 type CheckinAnswer struct {
 	CheckedInAt *time.Time `json:"checked_in_at"`
@@ -1792,6 +2142,32 @@ type CheckinCode struct {
 type CheckinRequest struct {
 	// Code The 6-digit code shown by the lead.
 	Code string `json:"code"`
+}
+
+// ComplianceItem defines model for ComplianceItem.
+type ComplianceItem struct {
+	// Due The slot is over.
+	Due bool `json:"due"`
+
+	// GroupId Example: 42
+	GroupId  string             `json:"group_id"`
+	Held     int                `json:"held"`
+	Kind     ComplianceItemKind `json:"kind"`
+	Missing  int                `json:"missing"`
+	Required int                `json:"required"`
+
+	// Slot A month (2023-07), a quarter (2023Q3) or a year (2023).
+	//
+	// Example: 2023-07
+	Slot string `json:"slot"`
+}
+
+// ComplianceItemKind defines model for ComplianceItem.Kind.
+type ComplianceItemKind string
+
+// ComplianceList defines model for ComplianceList.
+type ComplianceList struct {
+	Items []ComplianceItem `json:"items"`
 }
 
 // CreatedCount defines model for CreatedCount.
@@ -1887,6 +2263,7 @@ type Error struct {
 		// - `session_cancelled`: 409: the session is cancelled
 		// - `already_cancelled`: 409: cancelling a cancelled session
 		// - `duplicate`: 409: a sibling group with the same name exists
+		// - `kind_in_use`: 409: a group type changed while the group holds sessions of a kind the new type may not hold
 		// - `duplicate_username`: 409: the username is taken
 		// - `leave_exists`: 409: a second leave request for the same session
 		// - `too_late`: 409: a leave request at or after the session's start
@@ -1974,6 +2351,7 @@ type Error struct {
 // - `session_cancelled`: 409: the session is cancelled
 // - `already_cancelled`: 409: cancelling a cancelled session
 // - `duplicate`: 409: a sibling group with the same name exists
+// - `kind_in_use`: 409: a group type changed while the group holds sessions of a kind the new type may not hold
 // - `duplicate_username`: 409: the username is taken
 // - `leave_exists`: 409: a second leave request for the same session
 // - `too_late`: 409: a leave request at or after the session's start
@@ -2186,6 +2564,18 @@ type FindingList struct {
 	Items []Finding `json:"items"`
 }
 
+// Four defines model for Four.
+type Four struct {
+	All     bool  `json:"all"`
+	Content Check `json:"content"`
+	Effect  Check `json:"effect"`
+	People  Check `json:"people"`
+
+	// SessionId Example: 42
+	SessionId string `json:"session_id"`
+	Time      Check  `json:"time"`
+}
+
 // Group defines model for Group.
 type Group struct {
 	// Id Example: 42
@@ -2199,7 +2589,13 @@ type Group struct {
 
 	// Position The place among its siblings, 1 first.
 	Position int `json:"position"`
+
+	// Type committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
+	Type *GroupType `json:"type,omitempty"`
 }
+
+// GroupType committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
+type GroupType string
 
 // GroupAwareness defines model for GroupAwareness.
 type GroupAwareness struct {
@@ -2226,7 +2622,13 @@ type GroupInput struct {
 
 	// Position The place among its siblings (1 first; the siblings after it move down); absent, 0 or past the last: last.
 	Position *int `json:"position,omitempty"`
+
+	// Type Absent: guessed from the name, else from the depth.
+	Type *GroupInputType `json:"type,omitempty"`
 }
+
+// GroupInputType Absent: guessed from the name, else from the depth.
+type GroupInputType string
 
 // GroupList defines model for GroupList.
 type GroupList struct {
@@ -2240,7 +2642,13 @@ type GroupPatch struct {
 
 	// Position Moves the group to that place among its siblings (past the last: last) and renumbers them 1…n.
 	Position *int `json:"position,omitempty"`
+
+	// Type 409 kind_in_use while the group holds sessions of a kind the new type may not hold.
+	Type *GroupPatchType `json:"type,omitempty"`
 }
+
+// GroupPatchType 409 kind_in_use while the group holds sessions of a kind the new type may not hold.
+type GroupPatchType string
 
 // ImportResult defines model for ImportResult.
 type ImportResult struct {
@@ -2732,6 +3140,52 @@ type Minutes struct {
 	Shares    []Share `json:"shares"`
 }
 
+// MinutesInput Every field optional (a draft); saving again replaces the minutes.
+type MinutesInput struct {
+	Decisions  *string `json:"decisions,omitempty"`
+	FirstTopic *string `json:"first_topic,omitempty"`
+
+	// HostId 主持人: a member of the audience or a lead over the group.
+	HostId *string `json:"host_id,omitempty"`
+
+	// RecorderId 记录人: a member of the audience or a lead over the group.
+	RecorderId *string `json:"recorder_id,omitempty"`
+	Summary    *string `json:"summary,omitempty"`
+}
+
+// MinutesRecord defines model for MinutesRecord.
+type MinutesRecord struct {
+	Absent      int        `json:"absent"`
+	Absentees   []Absentee `json:"absentees"`
+	Complete    bool       `json:"complete"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Decisions   string     `json:"decisions"`
+
+	// DueOn Example: 2023-09-08
+	DueOn        openapi_types.Date     `json:"due_on"`
+	Expected     int                    `json:"expected"`
+	FirstTopic   string                 `json:"first_topic"`
+	HostId       string                 `json:"host_id"`
+	HostName     *string                `json:"host_name,omitempty"`
+	Late         bool                   `json:"late"`
+	Leave        int                    `json:"leave"`
+	Missing      []MinutesRecordMissing `json:"missing"`
+	Present      int                    `json:"present"`
+	Recorded     bool                   `json:"recorded"`
+	RecordedAt   *time.Time             `json:"recorded_at,omitempty"`
+	RecorderId   string                 `json:"recorder_id"`
+	RecorderName *string                `json:"recorder_name,omitempty"`
+
+	// SessionId Example: 42
+	SessionId string     `json:"session_id"`
+	Summary   string     `json:"summary"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	UpdatedBy *string    `json:"updated_by,omitempty"`
+}
+
+// MinutesRecordMissing defines model for MinutesRecord.Missing.
+type MinutesRecordMissing string
+
 // NoteInput defines model for NoteInput.
 type NoteInput struct {
 	Note string `json:"note"`
@@ -3111,6 +3565,9 @@ type Rates struct {
 	Completion Ratio     `json:"completion"`
 	Excellence Ratio     `json:"excellence"`
 
+	// Four The 四落实 rate: sessions with all four over sessions held (group and organisation answers only).
+	Four *Ratio `json:"four,omitempty"`
+
 	// GroupId The subtree reported; null for a member's own answer and for the whole organisation.
 	//
 	// Example: 42
@@ -3409,12 +3866,16 @@ type Session struct {
 	// EndsAt In the server's time zone.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题; left out when empty.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId Example: 42
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
-	Id      string   `json:"id"`
-	ItemIds []string `json:"item_ids"`
+	Id      string       `json:"id"`
+	ItemIds []string     `json:"item_ids"`
+	Kind    *SessionKind `json:"kind,omitempty"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -3429,6 +3890,9 @@ type Session struct {
 	StartsAt time.Time `json:"starts_at"`
 	Title    string    `json:"title"`
 }
+
+// SessionKind defines model for Session.Kind.
+type SessionKind string
 
 // SessionLeadSource defines model for Session.LeadSource.
 type SessionLeadSource string
@@ -3451,12 +3915,16 @@ type SessionDetail struct {
 	// EndsAt In the server's time zone.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题; left out when empty.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId Example: 42
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
-	Id      string   `json:"id"`
-	ItemIds []string `json:"item_ids"`
+	Id      string             `json:"id"`
+	ItemIds []string           `json:"item_ids"`
+	Kind    *SessionDetailKind `json:"kind,omitempty"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -3476,6 +3944,9 @@ type SessionDetail struct {
 	Title    string    `json:"title"`
 }
 
+// SessionDetailKind defines model for SessionDetail.Kind.
+type SessionDetailKind string
+
 // SessionDetailLeadSource defines model for SessionDetail.LeadSource.
 type SessionDetailLeadSource string
 
@@ -3484,11 +3955,17 @@ type SessionInput struct {
 	// EndsAt After starts_at.
 	EndsAt time.Time `json:"ends_at"`
 
+	// FirstTopic 第一议题.
+	FirstTopic *string `json:"first_topic,omitempty"`
+
 	// GroupId An existing group the caller leads over.
 	GroupId string `json:"group_id"`
 
 	// ItemIds Items of plans whose group covers the session's group.
 	ItemIds *[]string `json:"item_ids,omitempty"`
+
+	// Kind Default study; 422 when the group's type may not hold it.
+	Kind *SessionInputKind `json:"kind,omitempty"`
 
 	// LeadId The reading lead; omitted: the rotation picks one.
 	LeadId *string `json:"lead_id,omitempty"`
@@ -3500,6 +3977,9 @@ type SessionInput struct {
 	// Title One line.
 	Title string `json:"title"`
 }
+
+// SessionInputKind Default study; 422 when the group's type may not hold it.
+type SessionInputKind string
 
 // SessionList defines model for SessionList.
 type SessionList struct {
@@ -3598,12 +4078,23 @@ type Warning struct {
 	From *openapi_types.Date `json:"from,omitempty"`
 
 	// GroupId Example: 42
-	GroupId string      `json:"group_id"`
-	Kind    WarningKind `json:"kind"`
+	GroupId string `json:"group_id"`
+
+	// GroupName meeting_missed, inactive_group: the group's name.
+	GroupName *string     `json:"group_name,omitempty"`
+	Kind      WarningKind `json:"kind"`
+
+	// MeetingKind meeting_missed: the kind missed.
+	MeetingKind *WarningMeetingKind `json:"meeting_kind,omitempty"`
 
 	// MemberId Example: 42
 	MemberId string `json:"member_id"`
 	Name     string `json:"name"`
+
+	// Slot meeting_missed: the month, quarter or year.
+	//
+	// Example: 2023-09
+	Slot *string `json:"slot,omitempty"`
 
 	// To Example: 2023-09-01
 	To *openapi_types.Date `json:"to,omitempty"`
@@ -3611,6 +4102,9 @@ type Warning struct {
 
 // WarningKind defines model for Warning.Kind.
 type WarningKind string
+
+// WarningMeetingKind meeting_missed: the kind missed.
+type WarningMeetingKind string
 
 // WarningList defines model for WarningList.
 type WarningList struct {
@@ -3675,6 +4169,15 @@ type ListAuditParams struct {
 
 	// EntityId Exact entity id (`3/4` for pairs).
 	EntityId *string `form:"entity_id,omitempty" json:"entity_id,omitempty"`
+}
+
+// GetComplianceParams defines parameters for GetCompliance.
+type GetComplianceParams struct {
+	// Period A year (`2023`) or a quarter (`2023Q3`); malformed → 422.
+	Period *Period `form:"period,omitempty" json:"period,omitempty"`
+
+	// GroupId A group id: that group's subtree; unknown → 404.
+	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
 }
 
 // ListExamsParams defines parameters for ListExams.
@@ -3823,6 +4326,15 @@ type ListSessionsParams struct {
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// GetMinutesPDFParams defines parameters for GetMinutesPDF.
+type GetMinutesPDFParams struct {
+	// Lang `zh` (default) or `en`; anything else → 422.
+	Lang *GetMinutesPDFParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetMinutesPDFParamsLang defines parameters for GetMinutesPDF.
+type GetMinutesPDFParamsLang string
+
 // GetSigninSheetParams defines parameters for GetSigninSheet.
 type GetSigninSheetParams struct {
 	// Lang `zh` (default) or `en`; anything else → 422.
@@ -3839,7 +4351,13 @@ type ListWarningsParams struct {
 
 	// GroupId A group id: that group's subtree; unknown → 404.
 	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
+
+	// Meetings 1: include the meeting warnings; 0: leave them out; absent: include them once any session of a kind other than study exists.
+	Meetings *ListWarningsParamsMeetings `form:"meetings,omitempty" json:"meetings,omitempty"`
 }
+
+// ListWarningsParamsMeetings defines parameters for ListWarnings.
+type ListWarningsParamsMeetings string
 
 // CreateExamJSONRequestBody defines body for CreateExam for application/json ContentType.
 type CreateExamJSONRequestBody = ExamInput
@@ -3958,14 +4476,23 @@ type RequestLeaveJSONRequestBody = LeaveInput
 // DecideLeaveJSONRequestBody defines body for DecideLeave for application/json ContentType.
 type DecideLeaveJSONRequestBody = LeaveDecision
 
+// PutMinutesJSONRequestBody defines body for PutMinutes for application/json ContentType.
+type PutMinutesJSONRequestBody = MinutesInput
+
 // RecordQuestionJSONRequestBody defines body for RecordQuestion for application/json ContentType.
 type RecordQuestionJSONRequestBody = QuestionInput
+
+// UpdateQuestionJSONRequestBody defines body for UpdateQuestion for application/json ContentType.
+type UpdateQuestionJSONRequestBody = QuestionInput
 
 // RecordReadingJSONRequestBody defines body for RecordReading for application/json ContentType.
 type RecordReadingJSONRequestBody = ReadingInput
 
 // RecordShareJSONRequestBody defines body for RecordShare for application/json ContentType.
 type RecordShareJSONRequestBody = ShareInput
+
+// UpdateShareJSONRequestBody defines body for UpdateShare for application/json ContentType.
+type UpdateShareJSONRequestBody = ShareInput
 
 // AsQnAnswersInputAnswersChoice0 returns the union data inside the QnAnswersInput_Answers_Choice as a QnAnswersInputAnswersChoice0
 func (t QnAnswersInput_Answers_Choice) AsQnAnswersInputAnswersChoice0() (QnAnswersInputAnswersChoice0, error) {
@@ -4174,6 +4701,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCompliance 三会一课 held and missing per group, kind and month/quarter/year
+	//
+	// Corresponds with GET /compliance (the `GetCompliance` operationId).
+	GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListExams Exams the caller may see
 	//
@@ -5005,6 +5537,11 @@ type ClientInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCode(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetFour The 四落实 of a session
+	//
+	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+	GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RequestLeaveWithBody Ask for leave from a session
 	//
 	// Takes any type of body and a specified content type.
@@ -5033,6 +5570,30 @@ type ClientInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeave(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMinutes The minutes (会议记录) with attendance counts
+	//
+	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+	GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMinutesWithBody Save the minutes (会议记录)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMinutes Save the minutes (会议记录)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutes(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMinutesPDF The 会议记录 PDF
+	//
+	// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+	GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetSessionQR QR code of the check-in link
 	//
 	// Corresponds with GET /sessions/{id}/qr.png (the `GetSessionQR` operationId).
@@ -5051,6 +5612,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestion(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteQuestion Delete a question
+	//
+	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+	DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQuestionWithBody Rewrite a question
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithBody(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQuestion Rewrite a question
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestion(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteReading Delete the reading turn
+	//
+	// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+	DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordReadingWithBody Record the reading turn (个人领读)
 	//
@@ -5079,6 +5664,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShare(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteShare Delete a share
+	//
+	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+	DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateShareWithBody Rewrite a share
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithBody(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateShare Rewrite a share
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShare(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSigninSheet The paper sign-in sheet
 	//
@@ -5111,6 +5715,21 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 // Corresponds with GET /backup (the `GetBackup` operationId).
 func (c *Client) GetBackup(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBackupRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCompliance 三会一课 held and missing per group, kind and month/quarter/year
+//
+// Corresponds with GET /compliance (the `GetCompliance` operationId).
+func (c *Client) GetCompliance(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetComplianceRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7231,6 +7850,21 @@ func (c *Client) GetSessionCode(ctx context.Context, id Id, reqEditors ...Reques
 	return c.Client.Do(req)
 }
 
+// GetFour The 四落实 of a session
+//
+// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+func (c *Client) GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFourRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RequestLeaveWithBody Ask for leave from a session
 //
 // Takes any type of body and a specified content type.
@@ -7299,6 +7933,70 @@ func (c *Client) DecideLeave(ctx context.Context, id Id, memberId MemberId, body
 	return c.Client.Do(req)
 }
 
+// GetMinutes The minutes (会议记录) with attendance counts
+//
+// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+func (c *Client) GetMinutes(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMinutesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMinutesWithBody Save the minutes (会议记录)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *Client) PutMinutesWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMinutesRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMinutes Save the minutes (会议记录)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *Client) PutMinutes(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMinutesRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMinutesPDF The 会议记录 PDF
+//
+// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+func (c *Client) GetMinutesPDF(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMinutesPDFRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetSessionQR QR code of the check-in link
 //
 // Corresponds with GET /sessions/{id}/qr.png (the `GetSessionQR` operationId).
@@ -7338,6 +8036,70 @@ func (c *Client) RecordQuestionWithBody(ctx context.Context, id Id, contentType 
 // Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 func (c *Client) RecordQuestion(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordQuestionRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteQuestion Delete a question
+//
+// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+func (c *Client) DeleteQuestion(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteQuestionRequest(c.Server, id, questionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQuestionWithBody Rewrite a question
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *Client) UpdateQuestionWithBody(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQuestionRequestWithBody(c.Server, id, questionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQuestion Rewrite a question
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *Client) UpdateQuestion(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQuestionRequest(c.Server, id, questionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteReading Delete the reading turn
+//
+// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+func (c *Client) DeleteReading(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteReadingRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -7406,6 +8168,55 @@ func (c *Client) RecordShareWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 func (c *Client) RecordShare(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordShareRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteShare Delete a share
+//
+// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+func (c *Client) DeleteShare(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteShareRequest(c.Server, id, shareId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateShareWithBody Rewrite a share
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *Client) UpdateShareWithBody(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateShareRequestWithBody(c.Server, id, shareId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateShare Rewrite a share
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *Client) UpdateShare(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateShareRequest(c.Server, id, shareId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7553,6 +8364,72 @@ func NewGetBackupRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetComplianceRequest constructs an http.Request for the GetCompliance method
+func NewGetComplianceRequest(server string, params *GetComplianceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/compliance")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_id", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -11486,6 +12363,40 @@ func NewGetSessionCodeRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetFourRequest constructs an http.Request for the GetFour method
+func NewGetFourRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/four", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRequestLeaveRequest calls the generic RequestLeave builder with application/json body
 func NewRequestLeaveRequest(server string, id Id, body RequestLeaveJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -11587,6 +12498,148 @@ func NewDecideLeaveRequestWithBody(server string, id Id, memberId MemberId, cont
 	return req, nil
 }
 
+// NewGetMinutesRequest constructs an http.Request for the GetMinutes method
+func NewGetMinutesRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMinutesRequest calls the generic PutMinutes builder with application/json body
+func NewPutMinutesRequest(server string, id Id, body PutMinutesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMinutesRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutMinutesRequestWithBody constructs an http.Request for the PutMinutes method, with any body, and a specified content type
+func NewPutMinutesRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMinutesPDFRequest constructs an http.Request for the GetMinutesPDF method
+func NewGetMinutesPDFRequest(server string, id Id, params *GetMinutesPDFParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/minutes.pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetSessionQRRequest constructs an http.Request for the GetSessionQR method
 func NewGetSessionQRRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -11664,6 +12717,135 @@ func NewRecordQuestionRequestWithBody(server string, id Id, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteQuestionRequest constructs an http.Request for the DeleteQuestion method
+func NewDeleteQuestionRequest(server string, id Id, questionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "question_id", questionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/questions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateQuestionRequest calls the generic UpdateQuestion builder with application/json body
+func NewUpdateQuestionRequest(server string, id Id, questionId string, body UpdateQuestionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateQuestionRequestWithBody(server, id, questionId, "application/json", bodyReader)
+}
+
+// NewUpdateQuestionRequestWithBody constructs an http.Request for the UpdateQuestion method, with any body, and a specified content type
+func NewUpdateQuestionRequestWithBody(server string, id Id, questionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "question_id", questionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/questions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteReadingRequest constructs an http.Request for the DeleteReading method
+func NewDeleteReadingRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/reading", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -11753,6 +12935,101 @@ func NewRecordShareRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteShareRequest constructs an http.Request for the DeleteShare method
+func NewDeleteShareRequest(server string, id Id, shareId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "share_id", shareId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/shares/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateShareRequest calls the generic UpdateShare builder with application/json body
+func NewUpdateShareRequest(server string, id Id, shareId string, body UpdateShareJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateShareRequestWithBody(server, id, shareId, "application/json", bodyReader)
+}
+
+// NewUpdateShareRequestWithBody constructs an http.Request for the UpdateShare method, with any body, and a specified content type
+func NewUpdateShareRequestWithBody(server string, id Id, shareId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "share_id", shareId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/shares/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -11875,6 +13152,18 @@ func NewListWarningsRequest(server string, params *ListWarningsParams) (*http.Re
 
 		}
 
+		if params.Meetings != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "meetings", *params.Meetings, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -11946,6 +13235,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /backup (the `GetBackup` operationId).
 	GetBackupWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBackupResponse, error)
+
+	// GetComplianceWithResponse 三会一课 held and missing per group, kind and month/quarter/year
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /compliance (the `GetCompliance` operationId).
+	GetComplianceWithResponse(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*GetComplianceResponse, error)
 
 	// ListExamsWithResponse Exams the caller may see
 	//
@@ -12883,6 +14179,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /sessions/{id}/code (the `GetSessionCode` operationId).
 	GetSessionCodeWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetSessionCodeResponse, error)
 
+	// GetFourWithResponse The 四落实 of a session
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+	GetFourWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFourResponse, error)
+
 	// RequestLeaveWithBodyWithResponse Ask for leave from a session
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12911,6 +14214,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /sessions/{id}/leave/{member_id} (the `DecideLeave` operationId).
 	DecideLeaveWithResponse(ctx context.Context, id Id, memberId MemberId, body DecideLeaveJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLeaveResponse, error)
 
+	// GetMinutesWithResponse The minutes (会议记录) with attendance counts
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+	GetMinutesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMinutesResponse, error)
+
+	// PutMinutesWithBodyWithResponse Save the minutes (会议记录)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
+
+	// PutMinutesWithResponse Save the minutes (会议记录)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+	PutMinutesWithResponse(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error)
+
+	// GetMinutesPDFWithResponse The 会议记录 PDF
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+	GetMinutesPDFWithResponse(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*GetMinutesPDFResponse, error)
+
 	// GetSessionQRWithResponse QR code of the check-in link
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12931,6 +14262,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/questions (the `RecordQuestion` operationId).
 	RecordQuestionWithResponse(ctx context.Context, id Id, body RecordQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordQuestionResponse, error)
+
+	// DeleteQuestionWithResponse Delete a question
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+	DeleteQuestionWithResponse(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*DeleteQuestionResponse, error)
+
+	// UpdateQuestionWithBodyWithResponse Rewrite a question
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithBodyWithResponse(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
+
+	// UpdateQuestionWithResponse Rewrite a question
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+	UpdateQuestionWithResponse(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error)
+
+	// DeleteReadingWithResponse Delete the reading turn
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+	DeleteReadingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteReadingResponse, error)
 
 	// RecordReadingWithBodyWithResponse Record the reading turn (个人领读)
 	//
@@ -12959,6 +14318,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sessions/{id}/shares (the `RecordShare` operationId).
 	RecordShareWithResponse(ctx context.Context, id Id, body RecordShareJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordShareResponse, error)
+
+	// DeleteShareWithResponse Delete a share
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+	DeleteShareWithResponse(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*DeleteShareResponse, error)
+
+	// UpdateShareWithBodyWithResponse Rewrite a share
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithBodyWithResponse(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error)
+
+	// UpdateShareWithResponse Rewrite a share
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+	UpdateShareWithResponse(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error)
 
 	// GetSigninSheetWithResponse The paper sign-in sheet
 	//
@@ -13107,6 +14487,89 @@ func (r GetBackupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBackupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetComplianceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ComplianceList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetComplianceResponse) GetJSON200() *ComplianceList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetComplianceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetComplianceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetComplianceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetComplianceResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetComplianceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetComplianceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetComplianceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetComplianceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetComplianceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetComplianceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20805,6 +22268,82 @@ func (r GetSessionCodeResponse) ContentType() string {
 	return ""
 }
 
+type GetFourResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Four
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFourResponse) GetJSON200() *Four {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFourResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFourResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFourResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFourResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetFourResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFourResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFourResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFourResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFourResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RequestLeaveResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21013,6 +22552,269 @@ func (r DecideLeaveResponse) ContentType() string {
 	return ""
 }
 
+type GetMinutesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MinutesRecord
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMinutesResponse) GetJSON200() *MinutesRecord {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMinutesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMinutesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMinutesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMinutesResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMinutesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMinutesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMinutesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMinutesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMinutesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMinutesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMinutesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MinutesRecord
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMinutesResponse) GetJSON200() *MinutesRecord {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutMinutesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutMinutesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutMinutesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutMinutesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutMinutesResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutMinutesResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutMinutesResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutMinutesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutMinutesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMinutesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMinutesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMinutesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMinutesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMinutesPDFResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMinutesPDFResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMinutesPDFResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMinutesPDFResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMinutesPDFResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMinutesPDFResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetSessionQRResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21187,6 +22989,276 @@ func (r RecordQuestionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteQuestionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteQuestionResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Question
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateQuestionResponse) GetJSON200() *Question {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateQuestionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateQuestionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateQuestionResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateQuestionResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateQuestionResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateQuestionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateQuestionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteReadingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteReadingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteReadingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteReadingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteReadingResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteReadingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteReadingResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteReadingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteReadingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteReadingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteReadingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteReadingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21408,6 +23480,193 @@ func (r RecordShareResponse) ContentType() string {
 	return ""
 }
 
+type DeleteShareResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteShareResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteShareResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteShareResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteShareResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteShareResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteShareResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteShareResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteShareResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteShareResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteShareResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteShareResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateShareResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Share
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateShareResponse) GetJSON200() *Share {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateShareResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateShareResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateShareResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateShareResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateShareResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateShareResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateShareResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateShareResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateShareResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateShareResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateShareResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateShareResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateShareResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetSigninSheetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21598,6 +23857,19 @@ func (c *ClientWithResponses) GetBackupWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetBackupResponse(rsp)
+}
+
+// GetComplianceWithResponse 三会一课 held and missing per group, kind and month/quarter/year
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /compliance (the `GetCompliance` operationId).
+func (c *ClientWithResponses) GetComplianceWithResponse(ctx context.Context, params *GetComplianceParams, reqEditors ...RequestEditorFn) (*GetComplianceResponse, error) {
+	rsp, err := c.GetCompliance(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetComplianceResponse(rsp)
 }
 
 // ListExamsWithResponse Exams the caller may see
@@ -23304,6 +25576,19 @@ func (c *ClientWithResponses) GetSessionCodeWithResponse(ctx context.Context, id
 	return ParseGetSessionCodeResponse(rsp)
 }
 
+// GetFourWithResponse The 四落实 of a session
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
+func (c *ClientWithResponses) GetFourWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFourResponse, error) {
+	rsp, err := c.GetFour(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFourResponse(rsp)
+}
+
 // RequestLeaveWithBodyWithResponse Ask for leave from a session
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -23356,6 +25641,58 @@ func (c *ClientWithResponses) DecideLeaveWithResponse(ctx context.Context, id Id
 	return ParseDecideLeaveResponse(rsp)
 }
 
+// GetMinutesWithResponse The minutes (会议记录) with attendance counts
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/minutes (the `GetMinutes` operationId).
+func (c *ClientWithResponses) GetMinutesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMinutesResponse, error) {
+	rsp, err := c.GetMinutes(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMinutesResponse(rsp)
+}
+
+// PutMinutesWithBodyWithResponse Save the minutes (会议记录)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *ClientWithResponses) PutMinutesWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error) {
+	rsp, err := c.PutMinutesWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMinutesResponse(rsp)
+}
+
+// PutMinutesWithResponse Save the minutes (会议记录)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/minutes (the `PutMinutes` operationId).
+func (c *ClientWithResponses) PutMinutesWithResponse(ctx context.Context, id Id, body PutMinutesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMinutesResponse, error) {
+	rsp, err := c.PutMinutes(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMinutesResponse(rsp)
+}
+
+// GetMinutesPDFWithResponse The 会议记录 PDF
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id}/minutes.pdf (the `GetMinutesPDF` operationId).
+func (c *ClientWithResponses) GetMinutesPDFWithResponse(ctx context.Context, id Id, params *GetMinutesPDFParams, reqEditors ...RequestEditorFn) (*GetMinutesPDFResponse, error) {
+	rsp, err := c.GetMinutesPDF(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMinutesPDFResponse(rsp)
+}
+
 // GetSessionQRWithResponse QR code of the check-in link
 //
 // Returns a wrapper object for the known response body format(s).
@@ -23393,6 +25730,58 @@ func (c *ClientWithResponses) RecordQuestionWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseRecordQuestionResponse(rsp)
+}
+
+// DeleteQuestionWithResponse Delete a question
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/questions/{question_id} (the `DeleteQuestion` operationId).
+func (c *ClientWithResponses) DeleteQuestionWithResponse(ctx context.Context, id Id, questionId string, reqEditors ...RequestEditorFn) (*DeleteQuestionResponse, error) {
+	rsp, err := c.DeleteQuestion(ctx, id, questionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteQuestionResponse(rsp)
+}
+
+// UpdateQuestionWithBodyWithResponse Rewrite a question
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *ClientWithResponses) UpdateQuestionWithBodyWithResponse(ctx context.Context, id Id, questionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error) {
+	rsp, err := c.UpdateQuestionWithBody(ctx, id, questionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQuestionResponse(rsp)
+}
+
+// UpdateQuestionWithResponse Rewrite a question
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/questions/{question_id} (the `UpdateQuestion` operationId).
+func (c *ClientWithResponses) UpdateQuestionWithResponse(ctx context.Context, id Id, questionId string, body UpdateQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQuestionResponse, error) {
+	rsp, err := c.UpdateQuestion(ctx, id, questionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQuestionResponse(rsp)
+}
+
+// DeleteReadingWithResponse Delete the reading turn
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/reading (the `DeleteReading` operationId).
+func (c *ClientWithResponses) DeleteReadingWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteReadingResponse, error) {
+	rsp, err := c.DeleteReading(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteReadingResponse(rsp)
 }
 
 // RecordReadingWithBodyWithResponse Record the reading turn (个人领读)
@@ -23445,6 +25834,45 @@ func (c *ClientWithResponses) RecordShareWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParseRecordShareResponse(rsp)
+}
+
+// DeleteShareWithResponse Delete a share
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/shares/{share_id} (the `DeleteShare` operationId).
+func (c *ClientWithResponses) DeleteShareWithResponse(ctx context.Context, id Id, shareId string, reqEditors ...RequestEditorFn) (*DeleteShareResponse, error) {
+	rsp, err := c.DeleteShare(ctx, id, shareId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteShareResponse(rsp)
+}
+
+// UpdateShareWithBodyWithResponse Rewrite a share
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *ClientWithResponses) UpdateShareWithBodyWithResponse(ctx context.Context, id Id, shareId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error) {
+	rsp, err := c.UpdateShareWithBody(ctx, id, shareId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateShareResponse(rsp)
+}
+
+// UpdateShareWithResponse Rewrite a share
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/shares/{share_id} (the `UpdateShare` operationId).
+func (c *ClientWithResponses) UpdateShareWithResponse(ctx context.Context, id Id, shareId string, body UpdateShareJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateShareResponse, error) {
+	rsp, err := c.UpdateShare(ctx, id, shareId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateShareResponse(rsp)
 }
 
 // GetSigninSheetWithResponse The paper sign-in sheet
@@ -23561,6 +25989,74 @@ func ParseGetBackupResponse(rsp *http.Response) (*GetBackupResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetComplianceResponse parses an HTTP response from a GetComplianceWithResponse call
+func ParseGetComplianceResponse(rsp *http.Response) (*GetComplianceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetComplianceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ComplianceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -29917,6 +32413,67 @@ func ParseGetSessionCodeResponse(rsp *http.Response) (*GetSessionCodeResponse, e
 	return response, nil
 }
 
+// ParseGetFourResponse parses an HTTP response from a GetFourWithResponse call
+func ParseGetFourResponse(rsp *http.Response) (*GetFourResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFourResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Four
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRequestLeaveResponse parses an HTTP response from a RequestLeaveWithResponse call
 func ParseRequestLeaveResponse(rsp *http.Response) (*RequestLeaveResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30095,6 +32652,224 @@ func ParseDecideLeaveResponse(rsp *http.Response) (*DecideLeaveResponse, error) 
 	return response, nil
 }
 
+// ParseGetMinutesResponse parses an HTTP response from a GetMinutesWithResponse call
+func ParseGetMinutesResponse(rsp *http.Response) (*GetMinutesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMinutesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MinutesRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMinutesResponse parses an HTTP response from a PutMinutesWithResponse call
+func ParsePutMinutesResponse(rsp *http.Response) (*PutMinutesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMinutesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MinutesRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMinutesPDFResponse parses an HTTP response from a GetMinutesPDFWithResponse call
+func ParseGetMinutesPDFResponse(rsp *http.Response) (*GetMinutesPDFResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMinutesPDFResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetSessionQRResponse parses an HTTP response from a GetSessionQRWithResponse call
 func ParseGetSessionQRResponse(rsp *http.Response) (*GetSessionQRResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30245,6 +33020,237 @@ func ParseRecordQuestionResponse(rsp *http.Response) (*RecordQuestionResponse, e
 	return response, nil
 }
 
+// ParseDeleteQuestionResponse parses an HTTP response from a DeleteQuestionWithResponse call
+func ParseDeleteQuestionResponse(rsp *http.Response) (*DeleteQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateQuestionResponse parses an HTTP response from a UpdateQuestionWithResponse call
+func ParseUpdateQuestionResponse(rsp *http.Response) (*UpdateQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Question
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteReadingResponse parses an HTTP response from a DeleteReadingWithResponse call
+func ParseDeleteReadingResponse(rsp *http.Response) (*DeleteReadingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteReadingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRecordReadingResponse parses an HTTP response from a RecordReadingWithResponse call
 func ParseRecordReadingResponse(rsp *http.Response) (*RecordReadingResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30361,6 +33367,166 @@ func ParseRecordShareResponse(rsp *http.Response) (*RecordShareResponse, error) 
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteShareResponse parses an HTTP response from a DeleteShareWithResponse call
+func ParseDeleteShareResponse(rsp *http.Response) (*DeleteShareResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteShareResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateShareResponse parses an HTTP response from a UpdateShareWithResponse call
+func ParseUpdateShareResponse(rsp *http.Response) (*UpdateShareResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateShareResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Share
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest

@@ -51,12 +51,14 @@ type Server struct {
 	// Now is the vendor's clock for the signature window; default time.Now.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	mode     Mode
-	got      []Message
-	problems []string
-	requests int
-	release  chan struct{}
+	mu   sync.Mutex
+	mode Mode
+	// hangAfter > 0: once that many messages were accepted, requests hang.
+	hangAfter int
+	got       []Message
+	problems  []string
+	requests  int
+	release   chan struct{}
 }
 
 // New starts a fake robot of kind ("wecom", "dingtalk", "feishu"); a
@@ -96,6 +98,13 @@ func (s *Server) URL() string {
 func (s *Server) SetMode(m Mode) {
 	s.mu.Lock()
 	s.mode = m
+	s.mu.Unlock()
+}
+
+// HangAfter makes requests hang once n messages were accepted (0: never).
+func (s *Server) HangAfter(n int) {
+	s.mu.Lock()
+	s.hangAfter = n
 	s.mu.Unlock()
 }
 
@@ -175,6 +184,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
 	mode := s.mode
+	if s.hangAfter > 0 && len(s.got) >= s.hangAfter {
+		mode = Hang
+	}
 	s.mu.Unlock()
 	switch mode {
 	case Hang:

@@ -120,15 +120,22 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 			}
 		}
 	}
+	assignTitles(ins)
 	err = s.Bulk(func() error {
 		ms, err := s.CreateMembers(ctx, ins)
 		if err != nil {
 			return err
 		}
 		org.Members = ms
-		return seedActivity(ctx, s, org, rng)
+		if err := seedActivity(ctx, s, org, rng); err != nil {
+			return err
+		}
+		return seedMeetings(ctx, s, org, rng)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := seedReminders(ctx, s, org); err != nil {
 		return nil, err
 	}
 	return org, nil

@@ -29,6 +29,13 @@ func TestSeed(t *testing.T) {
 	if len(org.Units) != 8 || len(org.Branches) != 37 || len(org.Members) < 300 {
 		t.Errorf("%d units, %d branches, %d members; want 8, 37, ≥300", len(org.Units), len(org.Branches), len(org.Members))
 	}
+	// Two example robots, switched off: a demo never posts to a chat.
+	admin := &store.Member{Role: store.RoleAdmin}
+	hrRobots, _ := s.GroupRobots(admin, org.Root.ID)
+	branchRobots, _ := s.GroupRobots(admin, org.Branches[0].ID)
+	if len(hrRobots) != 1 || len(branchRobots) != 1 || hrRobots[0].Enabled || branchRobots[0].Enabled {
+		t.Errorf("demo robots: %+v %+v", hrRobots, branchRobots)
+	}
 	for _, l := range []string{"member", "lead", "hr"} {
 		if _, err := s.CheckPassword(l, Password); err != nil {
 			t.Errorf("demo login %s: %v", l, err)
@@ -45,6 +52,7 @@ func TestSeed(t *testing.T) {
 	if r.Participation.Rate == nil || *r.Participation.Rate < 0.85 || *r.Participation.Rate >= 1 {
 		t.Errorf("participation %v: want a realistic 85–99%%", r.Participation.Rate)
 	}
+	checkMeetings(t, s, org)
 	if _, err := Seed(ctx, s); err == nil {
 		t.Error("a second seed into the same store succeeded")
 	}

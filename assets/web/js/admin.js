@@ -76,13 +76,17 @@ export async function members(app) {
   const groups = await app.groups(true);
   const gm = groupMap(groups);
   const filter = select('members-group', groupOptions(groups, t('common.all_groups')), '');
+  const search = h('input', {id: 'members-search', name: 'q', type: 'search', autocomplete: 'off',
+    placeholder: t('admin.search_hint')});
   const wrap = h('div', {id: 'member-table'});
   const editSlot = h('div', {id: 'member-edit'});
   async function load() {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     try {
+      // the server's one order (organisation tree, roster position, pinyin)
+      const q = search.value.trim().toLowerCase();
       const list = items(await get(`/members${qs({group_id: filter.value})}`))
-        .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh'));
+        .filter((m) => !q || String(m.name).toLowerCase().includes(q) || String(m.username || '').toLowerCase().includes(q));
       const rows = list.map((m) => h('tr', {id: `member-${m.id}`, class: m.left_on ? 'is-left' : ''},
         h('th', {scope: 'row'}, m.name),
         h('td', null, m.username || ''),
@@ -105,11 +109,14 @@ export async function members(app) {
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
   }
   filter.addEventListener('change', load);
+  let timer = 0;
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(load, 200); });
   load();
   return h('div', {class: 'page'}, pageHead(t('admin.members_title')),
     editSlot,
     h('div', {class: 'grid-2 grid-wide-left'},
-      card(t('admin.member_list'), h('div', {class: 'toolbar'}, field(t('common.group'), filter)), wrap),
+      card(t('admin.member_list'), h('div', {class: 'toolbar'}, field(t('common.group'), filter),
+        field(t('admin.search'), search, {name: 'q'})), wrap),
       card(t('admin.new_member'), memberForm(app, groups, null, () => load()))));
 }
 
@@ -125,16 +132,56 @@ export async function groups(app) {
     field(t('admin.group_parent'), parent, {name: 'parent_id'}),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'group-submit'}, t('admin.create_group'))),
     box);
+  const treeBox = statusBox('group-tree-status');
+  async function change(g, body, done) {
+    try {
+      await patch(`/groups/${enc(g.id)}`, body);
+      list = await app.groups(true);
+      render();
+      setStatus(treeBox, done, 'ok');
+    } catch (err) { reportError(treeBox, err); }
+  }
+  // groupTools: rename, and move up or down among its siblings (the
+  // organisation's one order: every list, form and sheet follows it).
+  function groupTools(g, i, n) {
+    const slot = h('span', {class: 'group-tools'});
+    const rename = h('button', {type: 'button', class: 'btn-link', 'data-rename': g.id,
+      'aria-label': t('admin.rename_who', {name: g.name}),
+      onclick: () => {
+        const input = h('input', {id: `rename-${g.id}`, name: 'name', value: g.name, 'aria-label': t('admin.group_name')});
+        const form = h('form', {class: 'inline-rename', novalidate: true}, input,
+          h('button', {type: 'submit', class: 'btn-primary'}, t('common.save')),
+          h('button', {type: 'button', class: 'btn-plain', onclick: () => render()}, t('common.cancel')));
+        form.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          const v = input.value.trim();
+          if (!v) { setStatus(treeBox, t('form.required'), 'error'); return; }
+          change(g, {name: v}, t('admin.group_renamed', {name: v}));
+        });
+        clear(slot, form);
+        input.select();
+      }}, t('admin.rename'));
+    const pos = i + 1;
+    const up = h('button', {type: 'button', class: 'btn-plain btn-small', 'data-up': g.id, disabled: i === 0 ? true : undefined,
+      'aria-label': t('admin.move_up_who', {name: g.name}), onclick: () => change(g, {position: pos - 1}, t('admin.group_moved', {name: g.name}))}, '↑');
+    const down = h('button', {type: 'button', class: 'btn-plain btn-small', 'data-down': g.id, disabled: i === n - 1 ? true : undefined,
+      'aria-label': t('admin.move_down_who', {name: g.name}), onclick: () => change(g, {position: pos + 1}, t('admin.group_moved', {name: g.name}))}, '↓');
+    clear(slot, rename, up, down);
+    return slot;
+  }
   function render() {
     const walk = (pid) => {
-      const kids = list.filter((g) => String(g.parent_id || '') === String(pid || ''));
+      const kids = list.filter((g) => String(g.parent_id || '') === String(pid || ''))
+        .sort((a, b) => (a.position || 0) - (b.position || 0));
       if (!kids.length) return null;
-      return h('ul', null, kids.map((g) => h('li', {id: `group-${g.id}`}, h('span', null, g.name), walk(g.id))));
+      return h('ul', null, kids.map((g, i) => h('li', {id: `group-${g.id}`}, h('span', null, g.name),
+        groupTools(g, i, kids.length), walk(g.id))));
     };
     const ids = new Set(list.map((g) => String(g.id)));
-    const roots = list.filter((g) => !g.parent_id || !ids.has(String(g.parent_id)));
-    clear(treeWrap, roots.length ? h('ul', {class: 'tree'}, roots.map((g) => h('li', {id: `group-${g.id}`},
-      h('strong', null, g.name), walk(g.id)))) : h('p', {class: 'muted'}, t('admin.no_groups')));
+    const roots = list.filter((g) => !g.parent_id || !ids.has(String(g.parent_id)))
+      .sort((a, b) => (a.position || 0) - (b.position || 0));
+    clear(treeWrap, roots.length ? h('ul', {class: 'tree'}, roots.map((g, i) => h('li', {id: `group-${g.id}`},
+      h('strong', null, g.name), groupTools(g, i, roots.length), walk(g.id)))) : h('p', {class: 'muted'}, t('admin.no_groups')));
     const v = parent.value;
     clear(parent, option('', t('admin.top_level'), !v), groupOptions(list).map(([id, l]) => option(id, l, String(id) === v)));
   }
@@ -154,7 +201,7 @@ export async function groups(app) {
   });
   render();
   return h('div', {class: 'page'}, pageHead(t('admin.groups_title')),
-    h('div', {class: 'grid-2'}, card(t('admin.group_tree'), treeWrap), card(t('admin.new_group'), form)));
+    h('div', {class: 'grid-2'}, card(t('admin.group_tree'), treeBox, treeWrap), card(t('admin.new_group'), form)));
 }
 
 function lineNo(k) { const m = /(\d+)/.exec(k); return m ? Number(m[1]) : 0; }

@@ -7,6 +7,8 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as meetings from './meetings.js';
+import * as reminders from './reminders.js';
 import * as security from './security.js';
 
 const state = {me: null, groups: null, cleanups: []};
@@ -42,11 +44,14 @@ const ROUTES = [
   [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
+  [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
   [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],
+  [/^\/app\/robots$/, reminders.robots, ['lead', 'admin']],
+  [/^\/app\/outbox$/, reminders.outbox, ['admin', 'sysadmin']],
 ];
 
 function navItems(me) {
@@ -58,14 +63,14 @@ function navItems(me) {
   ];
   if (isLeadish(me)) {
     list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
-      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate']);
+      ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
-    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings']);
+    list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings'], ['/app/compliance', 'nav.compliance']);
   }
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
-    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data']);
+    list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data'], ['/app/outbox', 'nav.outbox']);
   }
   return list;
 }

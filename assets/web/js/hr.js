@@ -174,6 +174,15 @@ export function warningDetail(detail, w) {
     if (list.length) return t('warn.detail_below', {list: list.join(t('warn.list_sep'))});
   }
   if (w && w.kind === 'cannot_reach' && w.count && w.from) return t('warn.detail_missed', {n: w.count, date: fmtDate(w.from)});
+  if (w && w.kind === 'meeting_missed' && w.meeting_kind) {
+    return t('warn.detail_meeting_missed', {kind: tOr(`kind.${w.meeting_kind}`, w.meeting_kind), slot: w.slot || ''});
+  }
+  if (w && w.kind === 'inactive_group') {
+    return w.from ? t('warn.detail_inactive', {date: fmtDate(w.from), n: w.count}) : t('warn.detail_inactive_never');
+  }
+  if (w && w.kind === 'member_no_org_life' && w.count && w.from && w.to) {
+    return t('warn.detail_no_org_life', {n: w.count, from: fmtDate(w.from), to: fmtDate(w.to)});
+  }
   if (w && w.kind === 'consecutive_absence' && w.count && w.from && w.to) {
     return t('warn.detail_run', {n: w.count, from: fmtDate(w.from), to: fmtDate(w.to)});
   }
@@ -207,7 +216,7 @@ export async function warnings(app) {
     try {
       const list = items(await get(`/warnings${qs({period: per.value, group_id: grp.value})}`));
       const rows = list.map((w, i) => h('tr', {id: `warn-${i}`, 'data-kind': w.kind, class: `warn-${w.kind}`},
-        h('th', {scope: 'row'}, w.name || w.member_id),
+        h('th', {scope: 'row'}, w.name || w.group_name || w.member_id),
         h('td', null, h('span', {class: `badge badge-kind-${w.kind}`}, tOr(`warn.${w.kind}`, w.kind))),
         h('td', null, warningDetail(w.detail, w))));
       clear(wrap, h('p', {class: 'muted'}, t('warn.count', {n: list.length})),

@@ -7,6 +7,7 @@ import {t, fmtDateTime, fmtDate, fmtTime, fmtPeriod, pctText, paren} from './i18
 import {currentPeriod, periodSelect, isoDate, addDays, localToRFC3339, toLocalInput, reportError, errorText,
   card, pageHead, table, emptyRow, sessionCancelled, groupMap, manageableGroups, groupOptions} from './util.js';
 import {attendanceBoard} from './attendance.js';
+import {kindsFor, kindLabel, recordedCard, minutesCard} from './meetings.js';
 
 const enc = encodeURIComponent;
 
@@ -75,6 +76,16 @@ export async function newSession(app) {
   const startsAt = h('input', {id: 'ns-starts', name: 'starts_at', type: 'datetime-local', value: toLocalInput(start), required: true});
   const endsAt = h('input', {id: 'ns-ends', name: 'ends_at', type: 'datetime-local', value: toLocalInput(end), required: true});
   const place = h('input', {id: 'ns-place', name: 'place'});
+  const kindSel = select('ns-kind', [], 'study');
+  kindSel.name = 'kind';
+  const firstTopic = h('input', {id: 'ns-first-topic', name: 'first_topic'});
+  function loadKinds() {
+    const g = groups.find((x) => String(x.id) === String(grp.value));
+    const keep = kindSel.value || 'study';
+    const ks = kindsFor(g ? g.type : 'other');
+    clear(kindSel, ks.map((k) => option(k, kindLabel(k), k === keep)));
+    if (!ks.includes(keep)) kindSel.value = 'study';
+  }
   const leadSel = select('ns-lead', [['', t('sessions.lead_rotation')]], '');
   leadSel.name = 'lead_id';
   const itemsBox = h('fieldset', {id: 'ns-items', class: 'check-list', 'data-field': 'item_ids'},
@@ -83,16 +94,19 @@ export async function newSession(app) {
   const form = h('form', {id: 'session-form', novalidate: true},
     h('div', {class: 'form-grid'},
       field(t('common.group'), grp, {name: 'group_id'}),
+      field(t('meet.kind'), kindSel, {name: 'kind'}),
       field(t('session.title'), title, {name: 'title'}),
       field(t('session.starts_at'), startsAt, {name: 'starts_at'}),
       field(t('session.ends_at'), endsAt, {name: 'ends_at'}),
       field(t('session.place'), place, {name: 'place'}),
-      field(t('session.lead'), leadSel, {name: 'lead_id', hint: t('sessions.lead_hint')})),
+      field(t('session.lead'), leadSel, {name: 'lead_id', hint: t('sessions.lead_hint')}),
+      field(t('meet.first_topic'), firstTopic, {name: 'first_topic', hint: t('meet.first_topic_hint')})),
     itemsBox,
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'ns-submit'}, t('sessions.create'))),
     box);
 
   async function loadGroup() {
+    loadKinds();
     const gid = grp.value;
     const [plans, members] = await Promise.all([
       get(`/plans${qs({group_id: gid})}`).then(items).catch(() => []),
@@ -129,6 +143,8 @@ export async function newSession(app) {
       item_ids: [...itemsBox.querySelectorAll('input:checked')].map((c) => c.value)};
     if (place.value.trim()) body.place = place.value.trim();
     if (leadSel.value) body.lead_id = leadSel.value;
+    if (kindSel.value && kindSel.value !== 'study') body.kind = kindSel.value;
+    if (firstTopic.value.trim()) body.first_topic = firstTopic.value.trim();
     try {
       const s = await post('/sessions', body);
       app.navigate(`/app/sessions/${enc(s.id)}`);
@@ -145,7 +161,7 @@ function memberSelect(id, people, withEmpty) {
   return select(id, withEmpty ? [['', withEmpty], ...opts] : opts, '');
 }
 
-function recordForms(sid, sess) {
+function recordForms(sid, sess, onSaved) {
   const people = sess.audience || [];
   const mk = (id, legend, controls, onsubmit, submitLabel) => {
     const box = statusBox(`${id}-status`);
@@ -158,6 +174,7 @@ function recordForms(sid, sess) {
       try {
         await onsubmit();
         setStatus(box, t('common.saved'), 'ok');
+        if (onSaved) onSaved();
         for (const el of form.querySelectorAll('textarea, input[type=text], input:not([type])')) el.value = '';
       } catch (err) { reportError(box, err, form); }
     });
@@ -203,7 +220,9 @@ function sessionFacts(sess, groups) {
   const leadName = sess.lead_name || ((sess.audience || []).find((m) => String(m.member_id) === String(sess.lead_id)) || {}).name;
   const dl = h('dl', {class: 'facts'});
   const add = (k, v) => { if (v) dl.append(h('dt', null, k), h('dd', null, v)); };
+  add(t('meet.kind'), kindLabel(sess.kind));
   add(t('session.time'), `${fmtDateTime(sess.starts_at)}–${fmtTime(sess.ends_at)}`);
+  add(t('meet.first_topic'), sess.first_topic);
   add(t('common.group'), g ? g.name : '');
   add(t('session.place'), sess.place);
   add(t('session.lead'), leadName);
@@ -231,6 +250,16 @@ export async function sessionDetail(app, id) {
     for (const p of plans) for (const it of p.items || []) byId.set(String(it.id), it);
     items = sess.item_ids.map((iid) => byId.get(String(iid)) || {id: iid});
   }
+  // what was recorded (reading, shares, questions), refreshed after each
+  // save, edit or delete
+  let recorded = recordedCard(sid, sess, () => reloadRecorded());
+  async function reloadRecorded() {
+    const fresh = await get(`/sessions/${sid}`);
+    const next = recordedCard(sid, fresh, () => reloadRecorded());
+    recorded.replaceWith(next);
+    recorded = next;
+  }
+  const started = new Date(sess.starts_at).getTime() <= Date.now() && !cancelled;
   return h('div', {class: 'page'},
     pageHead(sess.title || t('session.untitled'),
       h('div', {class: 'actions'},
@@ -243,7 +272,9 @@ export async function sessionDetail(app, id) {
       items.length ? h('div', {class: 'content-block'}, h('h3', null, t('session.items')),
         h('ul', {class: 'content-items', id: 'session-items'}, items.map((it) => h('li', null, it.title || it.id)))) : null),
     board.node,
-    recordForms(sid, sess));
+    recordForms(sid, sess, () => reloadRecorded()),
+    recorded,
+    started ? await minutesCard(sid, sess) : null);
 }
 
 // ---- live screen (projector) ---------------------------------------------

@@ -77,7 +77,8 @@ function sessionItem(app, s, groups) {
       (!cancelled && !started) ? leaveBtn : null,
       (app.me.role === 'lead' || app.me.role === 'admin')
         ? h('a', {class: 'btn-link', href: `/app/sessions/${encodeURIComponent(s.id)}`}, t('session.manage')) : null,
-      slot, msg));
+      msg),
+    slot); // the leave form takes the item's whole width (a phone's too)
 }
 
 export async function home(app) {
@@ -97,13 +98,18 @@ export async function home(app) {
     const ms = Array.isArray(rates.members) ? rates.members : [];
     mine = ms.find((m) => String(m.member_id) === String(app.me.id)) || (app.me.role === 'member' ? ms[0] : null) || null;
   }
+  // The caller's own sessions: those for their group or a group above it
+  // (hr, inspectors and leads may read many more; those are on their own
+  // screens, where their buttons work).
+  const mineGroups = new Set(ancestorsOf(groups, app.me.group_id).map((x) => String(x.id)));
   const upcoming = (sessions || [])
+    .filter((s) => mineGroups.has(String(s.group_id)))
     .filter((s) => new Date(s.ends_at || s.starts_at).getTime() >= Date.now() - 3600e3)
     .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
 
   // The quarter's rates count its sessions still to come (required sessions
   // are those starting inside the period): say so, or 80% looks like a miss.
-  const ahead = (sessions || []).filter((s) => !s.cancelled && new Date(s.starts_at) > new Date() &&
+  const ahead = (sessions || []).filter((s) => mineGroups.has(String(s.group_id)) && !s.cancelled && new Date(s.starts_at) > new Date() &&
     new Date(s.starts_at) <= addDays(quarterEnd, 1)).length;
   const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
     mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
