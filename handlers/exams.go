@@ -147,6 +147,15 @@ func (h *Handler) handlePutScores(c echo.Context) error {
 		if caller.Role != store.RoleLead || caller.GroupID == "" {
 			return err
 		}
+		// Only an exam held for a group above the lead's: anything else is
+		// refused before its members or metadata can show.
+		t, terr := h.store.Tree()
+		if terr != nil {
+			return terr
+		}
+		if !t.Covers(e.GroupID, caller.GroupID) {
+			return err
+		}
 		if serr := h.scoresInSubtree(caller, in); serr != nil {
 			return serr
 		}

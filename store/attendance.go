@@ -473,6 +473,9 @@ func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, k
 // optional note (a lead's or admin's hand entry; the handler checks who).
 // The member must be in the session's audience.
 func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, in AttendanceInput) (*Attendance, error) {
+	if err := ownRecord(ctx, memberID); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -531,6 +534,9 @@ func (in *MakeupInput) Validate() error {
 // date must be on or after its start date and not after today: a make-up
 // is recorded once it happened, never ahead of it.
 func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in MakeupInput) (*Attendance, error) {
+	if err := ownRecord(ctx, memberID); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

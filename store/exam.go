@@ -437,6 +437,11 @@ func (s *Store) PutScores(ctx context.Context, examID string, in ScoresInput) (*
 		if err := fe.Err(); err != nil {
 			return err
 		}
+		for _, en := range in.Scores {
+			if err := ownRecord(ctx, en.MemberID); err != nil {
+				return err
+			}
+		}
 		ctx, err := s.lockGuard(tx, ctx, s.dayStart(e.HeldOn))
 		if err != nil {
 			return err

@@ -100,6 +100,9 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 // a make-up is recorded on it (409 has_makeup: the make-up would be lost
 // silently). The same decision twice changes nothing.
 func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in LeaveDecision) (*LeaveRequest, error) {
+	if err := ownRecord(ctx, memberID); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

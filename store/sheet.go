@@ -45,6 +45,11 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	for _, e := range entries {
+		if err := ownRecord(ctx, e.MemberID); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Attendance, 0, len(entries))
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
