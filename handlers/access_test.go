@@ -120,7 +120,7 @@ var wantAccess = map[string]string{
 	"GET /reports/:period/members/:file": "any", "GET /reports/:period/groups/:file": "lead,hr,admin,inspector",
 	"GET /reports/:period.zip": "lead,hr,admin",
 	"GET /jobs":                "hr,admin", "GET /jobs/:id": "hr,admin",
-	"GET /audit": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
+	"GET /audit": "hr,admin,auditor", "GET /audit/verify": "hr,admin,auditor", "GET /backup": "admin,sysadmin",
 	"POST /groups/:id/robots": "lead,admin", "GET /groups/:id/robots": "lead,admin",
 	"GET /groups/:id/reminders": "lead,admin", "PUT /groups/:id/reminders": "lead,admin",
 	"GET /robots/:id": "lead,admin", "PATCH /robots/:id": "lead,admin", "DELETE /robots/:id": "lead,admin",

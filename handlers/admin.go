@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,20 @@ func (h *Handler) handleAudit(c echo.Context) error {
 	}
 	f.Entity = c.QueryParam("entity")
 	f.EntityID = c.QueryParam("entity_id")
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxAuditPage {
+			return badParam("limit", fmt.Sprintf("a number from 1 to %d", maxAuditPage))
+		}
+		f.Limit = n
+	}
+	if v := c.QueryParam("before"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			return badParam("before", "an entry's seq")
+		}
+		f.Before = n
+	}
 	entries, err := h.store.Audit(f)
 	if err != nil {
 		return err
@@ -34,7 +49,27 @@ func (h *Handler) handleAudit(c echo.Context) error {
 			return err
 		}
 	}
-	return c.JSON(http.StatusOK, list(entries))
+	out := map[string]any{"items": entries}
+	if entries == nil {
+		out["items"] = []store.AuditEntry{}
+	}
+	lim := f.Limit
+	if lim == 0 {
+		lim = 1000 // the store's default page
+	}
+	if len(entries) > 0 && len(entries) == lim && entries[len(entries)-1].Seq > 1 {
+		out["next_before"] = entries[len(entries)-1].Seq // the next page: ?before=
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// maxAuditPage bounds GET /audit?limit=.
+const maxAuditPage = 5000
+
+// handleAuditVerify handles GET /audit/verify: the whole chain checked with
+// its key now, {ok, entries, head, checked_at, first_bad?, problem?}.
+func (h *Handler) handleAuditVerify(c echo.Context) error {
+	return c.JSON(http.StatusOK, h.store.CheckAudit())
 }
 
 // parseInstant reads an RFC 3339 instant or a date (its midnight in loc);

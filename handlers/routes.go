@@ -138,6 +138,7 @@ func (h *Handler) routes() []route {
 		{GET, "/jobs/:id", hrAdmin, h.handleGetJob},
 		// admin.go
 		{GET, "/audit", auditReaders, h.handleAudit},
+		{GET, "/audit/verify", auditReaders, h.handleAuditVerify},
 		{GET, "/backup", sysAdmin, h.handleBackup},
 		// robots.go
 		{POST, "/groups/:id/robots", leads, h.handleCreateRobot},

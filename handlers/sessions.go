@@ -103,12 +103,29 @@ func (h *Handler) handleGetSession(c echo.Context) error {
 	if !seesGroup(t, caller, d.GroupID) {
 		return store.Forbidden("this session is not for your group")
 	}
-	if caller.Role == store.RoleMember {
-		d.OnlyMember(caller.ID)
-	}
 	minutes, err := h.store.Minutes(d.ID)
 	if err != nil {
 		return err
+	}
+	// A member sees their own entries; a lead at a session of a group above
+	// theirs (organisation-wide) sees their own subtree's, as with exams.
+	switch {
+	case caller.Role == store.RoleLead && caller.GroupID != "" && !t.Covers(caller.GroupID, d.GroupID):
+		ms, err := h.store.Members(t.Subtree(caller.GroupID)...)
+		if err != nil {
+			return err
+		}
+		mine := make(map[string]bool, len(ms))
+		for _, m := range ms {
+			mine[m.ID] = true
+		}
+		keep := func(id string) bool { return mine[id] }
+		d.OnlyMembers(keep)
+		minutes.OnlyMembers(keep)
+	case caller.Role == store.RoleMember:
+		keep := func(id string) bool { return id == caller.ID }
+		d.OnlyMembers(keep)
+		minutes.OnlyMembers(keep)
 	}
 	// When the assigned reading lead can no longer lead (approved leave,
 	// left), the rotation's proposal for a substitute.

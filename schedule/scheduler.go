@@ -146,6 +146,7 @@ func New(cfg Config) (*Scheduler, error) {
 		KindQuarterlyReports: s.quarterlyReports,
 		KindAnnualReports:    s.annualReports,
 		KindBackup:           s.backup,
+		KindAuditVerify:      s.auditVerify,
 		KindReminders:        s.reminders,
 		KindWarningsDigest:   s.warningsDigest,
 	}

@@ -1,8 +1,10 @@
 package schedule
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"studyroll/store"
 )
@@ -74,6 +78,7 @@ func TestDefaultActivations(t *testing.T) {
 		KindQuarterlyReports: at("2023-10-01 02:00"),
 		KindAnnualReports:    at("2024-01-01 02:00"),
 		KindBackup:           at("2023-10-01 03:00"),
+		KindAuditVerify:      at("2023-10-01 03:30"),
 	}
 	for k, w := range want {
 		if !next[k].Equal(w) {
@@ -360,4 +365,35 @@ func TestStartMarksInterruptedRunsAndClosesSessions(t *testing.T) {
 	if r, _ := f.s.LastJob(KindQuarterlyReports, store.JobSucceeded); r == nil {
 		t.Fatal("missed quarterly reports not caught up")
 	}
+}
+
+// TestAuditVerifyJob: the daily check passes an intact chain and fails,
+// naming the entry, once an audit entry was edited in the store file.
+func TestAuditVerifyJob(t *testing.T) {
+	f := newFixture(t)
+	s := f.scheduler(Config{})
+	ctx := context.Background()
+	ctx = store.WithActor(ctx, "system")
+	run, err := s.RunNow(ctx, KindAuditVerify, "schedule")
+	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, "intact") {
+		t.Fatalf("intact chain: %+v %v", run, err)
+	}
+	err = f.s.DB().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		v := bytes.Replace(b.Get(itob(5)), []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
+		return b.Put(itob(5), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err = s.RunNow(ctx, KindAuditVerify, "schedule") // err: the run failed
+	if run == nil || err == nil || run.Status != store.JobFailed || !strings.Contains(run.Error, "audit entry 5:") {
+		t.Fatalf("edited chain: %+v %v", run, err)
+	}
+}
+
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
 }

@@ -17,6 +17,7 @@ const (
 	KindQuarterlyReports = "quarterly_reports"
 	KindAnnualReports    = "annual_reports"
 	KindBackup           = "backup"
+	KindAuditVerify      = "audit_verify"
 	KindReminders        = "reminders"
 	KindWarningsDigest   = "warnings_digest"
 	KindReports          = "reports"
@@ -31,6 +32,7 @@ type Schedules struct {
 	QuarterlyReports string `json:"quarterly_reports"`
 	AnnualReports    string `json:"annual_reports"`
 	Backup           string `json:"backup"`
+	AuditVerify      string `json:"audit_verify"`
 	// Reminders scans for session and rectification reminders that are
 	// due (the robots' outbox); WarningsDigest sends the weekly digest.
 	Reminders      string `json:"reminders"`
@@ -40,7 +42,8 @@ type Schedules struct {
 // DefaultSchedules: close sessions every minute, the rates snapshot at
 // 01:30, the previous quarter's reports at 02:00 on the first day of each
 // quarter, the previous year's at 02:00 on 1 January, the backup at 03:00,
-// the reminder scan every minute, the warnings digest at 08:00 on Mondays.
+// the reminder scan every minute, the warnings digest at 08:00 on Mondays,
+// the audit chain check at 03:30.
 func DefaultSchedules() Schedules {
 	return Schedules{
 		CloseSessions:    "* * * * *",
@@ -48,6 +51,7 @@ func DefaultSchedules() Schedules {
 		QuarterlyReports: "0 2 1 1,4,7,10 *",
 		AnnualReports:    "0 2 1 1 *",
 		Backup:           "0 3 * * *",
+		AuditVerify:      "30 3 * * *",
 		Reminders:        "* * * * *",
 		WarningsDigest:   "0 8 * * 1",
 	}
@@ -66,6 +70,7 @@ func (s Schedules) entries() []struct{ kind, field, spec string } {
 		{KindQuarterlyReports, "quarterly_reports", s.QuarterlyReports},
 		{KindAnnualReports, "annual_reports", s.AnnualReports},
 		{KindBackup, "backup", s.Backup},
+		{KindAuditVerify, "audit_verify", s.AuditVerify},
 		{KindReminders, "reminders", s.Reminders},
 		{KindWarningsDigest, "warnings_digest", s.WarningsDigest},
 	}

@@ -25,6 +25,19 @@ func (s *Scheduler) closeSessions(ctx context.Context, at time.Time, lr *liveRun
 	return fmt.Sprintf("closed %d sessions, %d members marked absent", closed, marked), err
 }
 
+// auditVerify checks the whole audit chain with its key. A broken chain
+// fails the run — the admin warning: GET /jobs shows the failed run with
+// the first bad entry, and the server logs it at error level.
+func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	r := s.cfg.Store.CheckAudit()
+	lr.set(1, 1)
+	if !r.OK {
+		s.log.Error("AUDIT CHAIN BROKEN: the store file was changed outside studyroll", "problem", r.Problem, "good_entries", r.Entries)
+		return "", fmt.Errorf("audit chain broken after %d good entries: %s", r.Entries, r.Problem)
+	}
+	return fmt.Sprintf("audit chain intact: %d entries, head %s", r.Entries, r.Head), nil
+}
+
 // reminders queues the session reminders due now and, when the
 // inspections feature hands over its findings, the rectification ones.
 func (s *Scheduler) reminders(ctx context.Context, at time.Time, lr *liveRun) (string, error) {

@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,18 +33,25 @@ type AuditEntry struct {
 	Hash     string          `json:"hash,omitempty"`
 }
 
-// digest hashes the entry's JSON without its hash. It returns that JSON too,
-// so appendAudit encodes each entry once: the stored value is the same JSON
-// with the hash spliced in as the last field.
-func (e *AuditEntry) digest() (string, []byte, error) {
+// digest is the entry's MAC: HMAC-SHA256 under key of the entry's JSON
+// without its hash (plain SHA-256 when key is nil: entries written before
+// the chain was keyed). It returns that JSON too, so appendAudit encodes
+// each entry once: the stored value is the same JSON with the hash spliced
+// in as the last field.
+func (e *AuditEntry) digest(key []byte) (string, []byte, error) {
 	c := *e
 	c.Hash = ""
 	data, err := json.Marshal(c)
 	if err != nil {
 		return "", nil, err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), data, nil
+	if key == nil {
+		sum := sha256.Sum256(data)
+		return hex.EncodeToString(sum[:]), data, nil
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return hex.EncodeToString(m.Sum(nil)), data, nil
 }
 
 type auditFlagKey struct{}
@@ -67,11 +76,14 @@ func (s *Store) audit(tx *bolt.Tx, ctx context.Context, action, entity, id strin
 	if e.After, err = rawJSON(after); err != nil {
 		return err
 	}
-	return appendAudit(tx, &e)
+	return s.appendAudit(tx, &e)
 }
 
-// appendAudit chains e onto the log and stores it.
-func appendAudit(tx *bolt.Tx, e *AuditEntry) error {
+// appendAudit chains e onto the log, keyed, and stores it.
+func (s *Store) appendAudit(tx *bolt.Tx, e *AuditEntry) error {
+	if s.auditKey == nil {
+		return errors.New("audit: no key (opened read-only without the audit key)")
+	}
 	b := tx.Bucket(bucketAudit)
 	meta := tx.Bucket(bucketMeta)
 	seq, err := b.NextSequence()
@@ -80,7 +92,7 @@ func appendAudit(tx *bolt.Tx, e *AuditEntry) error {
 	}
 	e.Seq = seq
 	e.PrevHash = string(meta.Get(keyAuditHead))
-	h, data, err := e.digest()
+	h, data, err := e.digest(s.auditKey)
 	if err != nil {
 		return err
 	}
@@ -130,6 +142,9 @@ type AuditFilter struct {
 	Entity   string
 	EntityID string
 	Limit    int // newest first when set; default 1000
+	// Before pages back: only entries with Seq < Before (0: from the
+	// newest).
+	Before uint64
 }
 
 // Audit lists entries, newest first.
@@ -140,7 +155,16 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < f.Limit; k, v = c.Prev() {
+		k, v := c.Last()
+		if f.Before > 0 {
+			k, v = c.Seek(itob(f.Before))
+			if k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+		}
+		for ; k != nil && len(out) < f.Limit; k, v = c.Prev() {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
@@ -161,40 +185,92 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 	return out, err
 }
 
-// VerifyAudit walks the whole chain and reports the first entry that was
-// edited, deleted or inserted, or a missing tail. It returns the number of
-// entries checked.
-func (s *Store) VerifyAudit() (int, error) {
-	n := 0
+// AuditCheck is the result of checking the audit chain (GET /audit/verify,
+// `studyroll audit verify`).
+type AuditCheck struct {
+	OK        bool      `json:"ok"`
+	Entries   int       `json:"entries"` // entries checked
+	Head      string    `json:"head"`    // the stored chain head
+	CheckedAt time.Time `json:"checked_at"`
+	// FirstBad is the sequence number of the first entry that fails, nil
+	// when the chain is intact; Problem says how it fails.
+	FirstBad *uint64 `json:"first_bad,omitempty"`
+	Problem  string  `json:"problem,omitempty"`
+}
+
+// CheckAudit walks the whole chain in one read transaction and reports the
+// first entry that was edited, deleted or inserted (its MAC or its link to
+// the previous entry does not match), or a missing tail. Entries from the
+// keyed start on are checked with the key: an edit re-chained without the
+// key fails at the edited entry.
+func (s *Store) CheckAudit() AuditCheck {
+	res := AuditCheck{CheckedAt: s.now().UTC()}
+	bad := func(seq uint64, format string, args ...any) error {
+		res.FirstBad = &seq
+		res.Problem = fmt.Sprintf("audit entry %d: ", seq) + fmt.Sprintf(format, args...)
+		return errBadChain
+	}
 	err := s.view(func(tx *bolt.Tx) error {
+		res.Head = string(tx.Bucket(bucketMeta).Get(keyAuditHead))
+		from := keyedFrom(tx)
 		prev, want := auditBase(tx) // after a prune (retention.go): the last pruned entry
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("audit entry %d: unreadable: %w", btoi(k), err)
+				return bad(btoi(k), "unreadable: %v", err)
 			}
 			if btoi(k) != want || e.Seq != want {
-				return fmt.Errorf("audit entry %d missing (found %d next)", want, btoi(k))
+				return bad(want, "missing (found %d next)", btoi(k))
 			}
 			if e.PrevHash != prev {
-				return fmt.Errorf("audit entry %d: chain broken (previous entry changed or removed)", e.Seq)
+				return bad(e.Seq, "chain broken (the previous entry was changed or removed)")
 			}
-			h, _, err := e.digest()
+			var key []byte
+			if from > 0 && e.Seq >= from {
+				if s.auditKey == nil {
+					return bad(e.Seq, "keyed, but no audit key was given to check it")
+				}
+				key = s.auditKey
+				if e.Seq == from && from > 1 && (e.Action != "key" || e.Entity != "audit") {
+					return bad(e.Seq, "the keyed chain must start with its key entry")
+				}
+			}
+			h, _, err := e.digest(key)
 			if err != nil {
 				return err
 			}
 			if h != e.Hash {
-				return fmt.Errorf("audit entry %d: content does not match its hash (edited)", e.Seq)
+				return bad(e.Seq, "content does not match its MAC (edited)")
 			}
 			prev = e.Hash
 			want++
-			n++
+			res.Entries++
 		}
-		if head := string(tx.Bucket(bucketMeta).Get(keyAuditHead)); head != prev {
-			return fmt.Errorf("audit log ends at entry %d but the head names a later entry: entries were removed from the end", want-1)
+		if from > 1 && want <= from && tx.Bucket(bucketAudit).Sequence() >= from {
+			return bad(from, "missing: the keyed chain's key entry is gone")
+		}
+		if res.Head != prev {
+			return bad(want, "missing: the log ends at entry %d but the head names a later entry (entries were removed from the end)", want-1)
 		}
 		return nil
 	})
-	return n, err
+	if err != nil && !errors.Is(err, errBadChain) {
+		res.Problem = err.Error()
+		return res
+	}
+	res.OK = res.FirstBad == nil && res.Problem == ""
+	return res
+}
+
+var errBadChain = errors.New("audit chain broken")
+
+// VerifyAudit is CheckAudit as (entries checked, error naming the first
+// bad entry).
+func (s *Store) VerifyAudit() (int, error) {
+	r := s.CheckAudit()
+	if !r.OK {
+		return r.Entries, errors.New(r.Problem)
+	}
+	return r.Entries, nil
 }

@@ -29,6 +29,7 @@ var migrations = []migration{
 	{6, "group types and session kinds", migrateMeetingKinds},
 	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
 	{8, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
+	{9, "audit chain keyed from here", migrateKeyedAudit},
 }
 
 // SchemaVersion is the version this binary writes.

@@ -64,6 +64,14 @@ type Minutes struct {
 	Questions []Question   `json:"questions"`
 }
 
+// OnlyMembers keeps the shares of the members keep accepts and the
+// questions they answered (with the answer's rating): a member sees their
+// own, a branch lead at an organisation-wide session their subtree's.
+func (m *Minutes) OnlyMembers(keep func(memberID string) bool) {
+	m.Shares = filter(m.Shares, func(s Share) bool { return keep(s.MemberID) })
+	m.Questions = filter(m.Questions, func(q Question) bool { return keep(q.AnswererID) })
+}
+
 // Length limits of minutes fields, in characters.
 const (
 	maxMaterial = 500

@@ -411,33 +411,31 @@ type SessionDetail struct {
 }
 
 // OnlyMember keeps only member memberID's own entries in the audience,
-// attendance and leave lists (what a member may see); counts stay whole.
+// attendance, leave and code-lock lists (what a member may see); counts
+// stay whole.
 func (d *SessionDetail) OnlyMember(memberID string) {
-	aud := []AudienceMember{}
-	for _, a := range d.Audience {
-		if a.MemberID == memberID {
-			aud = append(aud, a)
+	d.OnlyMembers(func(id string) bool { return id == memberID })
+}
+
+// OnlyMembers keeps the entries of the members keep accepts (a branch lead
+// at an organisation-wide session sees their own subtree's); counts stay
+// whole.
+func (d *SessionDetail) OnlyMembers(keep func(memberID string) bool) {
+	d.Audience = filter(d.Audience, func(a AudienceMember) bool { return keep(a.MemberID) })
+	d.Attendance = filter(d.Attendance, func(a AttendanceEntry) bool { return keep(a.MemberID) })
+	d.LeaveRequests = filter(d.LeaveRequests, func(l LeaveEntry) bool { return keep(l.MemberID) })
+	d.CodeLocks = filter(d.CodeLocks, func(l CodeLock) bool { return keep(l.MemberID) })
+}
+
+// filter returns the elements of xs that keep accepts, never nil.
+func filter[T any](xs []T, keep func(T) bool) []T {
+	out := make([]T, 0, len(xs))
+	for _, x := range xs {
+		if keep(x) {
+			out = append(out, x)
 		}
 	}
-	att := []AttendanceEntry{}
-	for _, a := range d.Attendance {
-		if a.MemberID == memberID {
-			att = append(att, a)
-		}
-	}
-	lv := []LeaveEntry{}
-	for _, l := range d.LeaveRequests {
-		if l.MemberID == memberID {
-			lv = append(lv, l)
-		}
-	}
-	cl := []CodeLock{}
-	for _, l := range d.CodeLocks {
-		if l.MemberID == memberID {
-			cl = append(cl, l)
-		}
-	}
-	d.Audience, d.Attendance, d.LeaveRequests, d.CodeLocks = aud, att, lv, cl
+	return out
 }
 
 // SessionDetail returns a session with its audience, records, leave

@@ -93,6 +93,10 @@ type Options struct {
 	BcryptCost int
 	// ReadOnly opens the file without writing (used by tools).
 	ReadOnly bool
+	// AuditKeyFile is the key of the audit chain's HMAC; default
+	// DATA/audit.key, created (32 random bytes) when the store's chain has
+	// no keyed entry yet.
+	AuditKeyFile string
 }
 
 // Store owns the bbolt file and every domain record in it. Each exported
@@ -112,6 +116,9 @@ type Store struct {
 	policy atomic.Pointer[Policy]
 	// auth caches token checks between writes (authcache.go).
 	auth authCache
+	// auditKey keys the audit chain's HMAC (audit_key.go); nil only in a
+	// read-only open without the key file.
+	auditKey []byte
 	// snapshots caches decoded snapshots of locked periods (snapshot.go).
 	snapshots *snapshotCache
 	// loginMax is the longest username a login may send (username.go).
@@ -179,8 +186,37 @@ func Open(dir string, opt Options) (*Store, error) {
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
 		outboxKick: make(chan struct{}, 1),
 		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+
+	keyPath := opt.AuditKeyFile
+	if keyPath == "" {
+		keyPath = filepath.Join(dir, AuditKeyFile)
+	}
+	err = s.view(func(tx *bolt.Tx) error {
+		var err error
+		var create bool
+		if tx.Bucket(bucketMeta) == nil {
+			create = !opt.ReadOnly // a new file
+		} else {
+			create = !opt.ReadOnly && (keyedFrom(tx) == 0 || tx.Bucket(bucketAudit).Sequence() < keyedFrom(tx))
+		}
+		if s.auditKey, err = loadAuditKey(keyPath, create); err != nil {
+			return err
+		}
+		if tx.Bucket(bucketMeta) == nil || opt.ReadOnly {
+			return nil // a read-only open writes nothing; without the key it cannot check the chain
+		}
+		return mustHaveKey(tx, s.auditKey, keyPath)
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if err := s.keyTheChain(); err != nil {
 			db.Close()
 			return nil, err
 		}

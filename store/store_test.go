@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,12 +135,12 @@ func TestAuditChain(t *testing.T) {
 			data, _ := json.Marshal(e)
 			return b.Put(itob(2), data)
 		},
-		"edited and rehashed": func(tx *bolt.Tx) error {
+		"edited and rehashed without the key": func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketAudit)
 			var e AuditEntry
 			json.Unmarshal(b.Get(itob(2)), &e)
 			e.ActorID = "666"
-			e.Hash, _, _ = e.digest()
+			e.Hash, _, _ = e.digest(nil)
 			data, _ := json.Marshal(e)
 			return b.Put(itob(2), data)
 		},
@@ -306,5 +308,81 @@ func TestAuthCache(t *testing.T) {
 			empty := ""
 			s.UpdateMember(admin, m.ID, MemberPatch{LeftOn: &empty})
 		})
+	}
+}
+
+// TestMigration9 opens a version-8 store whose audit chain is plain
+// SHA-256: it gets a key file and a "key" entry that starts the keyed
+// chain, the whole chain verifies, and the legacy part edited and
+// re-chained without the key is caught (at the key entry, which pins it).
+func TestMigration9(t *testing.T) {
+	dir := t.TempDir()
+	db, _ := bolt.Open(dir+"/"+FileName, 0o600, nil)
+	legacy := func(tx *bolt.Tx, actor string) error {
+		b, meta := tx.Bucket(bucketAudit), tx.Bucket(bucketMeta)
+		seq, _ := b.NextSequence()
+		e := AuditEntry{Seq: seq, At: testStart.UTC(), ActorID: actor, Action: "create", Entity: "group", EntityID: "1", PrevHash: string(meta.Get(keyAuditHead))}
+		e.Hash, _, _ = e.digest(nil)
+		data, _ := json.Marshal(e)
+		if err := b.Put(itob(seq), data); err != nil {
+			return err
+		}
+		return meta.Put(keyAuditHead, []byte(e.Hash))
+	}
+	db.Update(func(tx *bolt.Tx) error {
+		if err := initialize(tx); err != nil {
+			return err
+		}
+		tx.Bucket(bucketMeta).Put(keyVersion, itob(8))
+		for _, a := range []string{"1", "1", "2"} {
+			if err := legacy(tx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.CheckAudit(); !r.OK || r.Entries != 4 {
+		t.Fatalf("after the migration: %+v", r)
+	}
+	es, _ := s.Audit(AuditFilter{Limit: 1})
+	if es[0].Action != "key" || es[0].Seq != 4 {
+		t.Errorf("newest entry %+v, want the key entry 4", es[0])
+	}
+	if _, err := os.Stat(filepath.Join(dir, AuditKeyFile)); err != nil {
+		t.Errorf("no key file: %v", err)
+	}
+	s.Close()
+	// Edit legacy entry 2 and re-chain 2 and 3 with SHA-256.
+	db, _ = bolt.Open(dir+"/"+FileName, 0o600, nil)
+	db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		prev := ""
+		for seq := uint64(1); seq <= 3; seq++ {
+			var e AuditEntry
+			json.Unmarshal(b.Get(itob(seq)), &e)
+			if seq == 2 {
+				e.ActorID = "666"
+			}
+			e.PrevHash, e.Hash = prev, ""
+			e.Hash, _, _ = e.digest(nil)
+			prev = e.Hash
+			data, _ := json.Marshal(e)
+			b.Put(itob(seq), data)
+		}
+		return nil
+	})
+	db.Close()
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r := s.CheckAudit(); r.OK || r.FirstBad == nil || *r.FirstBad != 4 {
+		t.Errorf("legacy part re-chained: %+v, want entry 4 (the key entry) named", r)
 	}
 }

@@ -120,6 +120,8 @@ func TestBrowser(t *testing.T) {
 		{"ScreensFitAndAccessible", browserScreensFit},
 		{"MemberOwnDataAndSessions", browserOwnData},
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
+		{"InspectorDrawsOnAPhone", browserInspectorDraws},
+		{"MemberUploadsEvidence", browserEvidenceUpload},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

@@ -77,8 +77,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes). To start from it, copy it to NEWDIR/%s and run: studyroll serve --data NEWDIR\n",
-		filepath.Join(sf.data, store.FileName), *out, n, store.FileName)
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes). To start from it, copy it to NEWDIR/%s, copy the audit key (%s, not in the backup) to NEWDIR/%s, and run: studyroll serve --data NEWDIR\n",
+		filepath.Join(sf.data, store.FileName), *out, n, store.FileName, auditKeyPath(sf), store.AuditKeyFile)
 	return nil
 }
 
@@ -134,4 +134,12 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "Compacted %s (%d bytes) to %s (%d bytes) in %.1f s. To use it, stop the server and replace %s with it.\n",
 		src, was, *out, after.Size(), time.Since(t0).Seconds(), src)
 	return nil
+}
+
+// auditKeyPath is the audit key file the store flags name.
+func auditKeyPath(sf storeFlags) string {
+	if sf.auditKey != "" {
+		return sf.auditKey
+	}
+	return filepath.Join(sf.data, store.AuditKeyFile)
 }

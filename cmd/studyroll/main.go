@@ -29,6 +29,7 @@ Usage:
   studyroll compact --data ./data --out FILE  compacted copy of a stopped store (files never shrink)
   studyroll export --data ./data --period 2023Q3 [--out FILE]   signed summary of a locked period
   studyroll bench  [--scale N] [--json]       measure check-in, rates and PDFs (N × 10,000 members)
+  studyroll audit verify --data ./data [--audit-key FILE]   check the audit chain (exit 1 names the first bad entry)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
   studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
 
@@ -45,6 +46,7 @@ var commands = map[string]command{
 	"report":  runReport,
 	"bench":   runBench,
 	"compact": runCompact,
+	"audit":   runAudit,
 	"export":  runExport,
 
 	"security-profile": runSecurityProfile,

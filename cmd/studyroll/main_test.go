@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"studyroll/store"
 )
 
 // buildBinary compiles studyroll once per test run.
@@ -144,8 +146,10 @@ func TestServeLifecycle(t *testing.T) {
 
 	t.Run("serve starts from the backup", func(t *testing.T) {
 		dir := t.TempDir()
-		data, _ := os.ReadFile(backup)
-		os.WriteFile(filepath.Join(dir, "studyroll.db"), data, 0o600)
+		db, _ := os.ReadFile(backup)
+		os.WriteFile(filepath.Join(dir, "studyroll.db"), db, 0o600)
+		key, _ := os.ReadFile(filepath.Join(data, store.AuditKeyFile)) // the key is not in the backup
+		os.WriteFile(filepath.Join(dir, store.AuditKeyFile), key, 0o600)
 		srv2 := startServer(t, bin, dir)
 		login(t, srv2.url, "member", "studyroll-demo")
 		login(t, srv2.url, "admin", "admin-password")

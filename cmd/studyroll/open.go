@@ -10,13 +10,15 @@ import (
 
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
-	data string
-	tz   string
+	data     string
+	tz       string
+	auditKey string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", "./data", "data folder holding the store file")
 	fs.StringVar(&f.tz, "tz", "Asia/Shanghai", "time zone that cuts days and quarters")
+	fs.StringVar(&f.auditKey, "audit-key", "", "file holding the audit chain's key (default: DATA/audit.key, created on first start)")
 }
 
 func (f *storeFlags) location() (*time.Location, error) {
@@ -33,5 +35,5 @@ func (f *storeFlags) open() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(f.data, store.Options{Location: loc})
+	return store.Open(f.data, store.Options{Location: loc, AuditKeyFile: f.auditKey})
 }

@@ -91,8 +91,10 @@ func parseProxy(v string) (*net.IPNet, error) {
 // Main is the running service: the store, the HTTP server and the jobs.
 // The end-to-end and browser tests start it exactly as `serve` does.
 type Main struct {
-	Addr     string
-	Data     string
+	Addr string
+	Data string
+	// AuditKey is the audit key file; "" means DATA/audit.key.
+	AuditKey string
 	Location *time.Location
 	Demo     bool
 	BaseURL  string
@@ -142,7 +144,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now})
+	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now, AuditKeyFile: m.AuditKey})
 	if err != nil {
 		return err
 	}
@@ -380,7 +382,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m.Data, m.Location = sf.data, loc
+	m.Data, m.Location, m.AuditKey = sf.data, loc, sf.auditKey
 	tuneRuntime()
 	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := m.Open(ctx); err != nil {

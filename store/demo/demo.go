@@ -130,7 +130,10 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 		if err := seedActivity(ctx, s, org, rng); err != nil {
 			return err
 		}
-		return seedMeetings(ctx, s, org, rng)
+		if err := seedMeetings(ctx, s, org, rng); err != nil {
+			return err
+		}
+		return seedInspections(ctx, s, org, rng) // inspection.go
 	})
 	if err != nil {
 		return nil, err

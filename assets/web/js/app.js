@@ -7,6 +7,7 @@ import * as member from './member.js';
 import * as lead from './lead.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
+import * as inspect from './inspect.js';
 import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
@@ -50,6 +51,10 @@ const ROUTES = [
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],
+  [/^\/app\/inspections$/, inspect.workspace, ['inspector', 'hr', 'admin', 'lead']],
+  [/^\/app\/inspections\/([^/]+)$/, inspect.inspection, ['inspector', 'hr', 'admin', 'lead']],
+  [/^\/app\/rectifications$/, inspect.rectifications],
+  [/^\/app\/ledger$/, inspect.ledger, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/robots$/, reminders.robots, ['lead', 'admin']],
   [/^\/app\/outbox$/, reminders.outbox, ['admin', 'sysadmin']],
 ];
@@ -68,6 +73,7 @@ function navItems(me) {
   if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings'], ['/app/compliance', 'nav.compliance']);
   }
+  list.push(...inspect.navFor(me));
   if (isHR(me)) list.push(['/app/reports', 'nav.reports'], ['/app/audit', 'nav.audit']);
   if (me.role === 'admin') {
     list.push(['/app/members', 'nav.members'], ['/app/groups', 'nav.groups'], ['/app/data', 'nav.data'], ['/app/outbox', 'nav.outbox']);

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"studyroll/store"
+)
+
+// inspectionFixture: an inspector account, two bank questions, an inspection
+// of the whole organisation and a finding that m1 answers for.
+func inspectionFixture(t *testing.T, s *browserSuite) (insp *store.Member, ins *store.Inspection, f *store.Finding) {
+	t.Helper()
+	st, o := s.m.Store, s.org
+	adm, _ := st.MemberByUsername("admin")
+	insp, err := st.CreateMember(store.WithActor(context.Background(), adm.ID), store.MemberInput{Name: "孙督查", Username: "insp",
+		Password: browserPassword, Role: store.RoleInspector, JoinedOn: "2024-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := store.WithActor(context.Background(), insp.ID)
+	for _, q := range []string{"“三会一课”指什么？", "“第一议题”制度的要求是什么？"} {
+		if _, err := st.CreateBankQuestion(as, store.BankQuestionInput{Question: q, Answer: "参考答案"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := st.Today()
+	ins, err = st.CreateInspection(as, store.InspectionInput{Title: "理论学习专项督查", StartsOn: today, EndsOn: today,
+		TargetGroupIDs: []string{o.root.ID}, Methods: []string{store.MethodSpotCheck}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = st.CreateFinding(as, ins.ID, store.FindingInput{GroupID: o.b1.ID, Category: "考勤登记", Description: "签到表缺少补学记录",
+		ResponsibleID: o.m1.ID, Measures: "补齐记录", Deadline: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return insp, ins, f
+}
+
+// browserInspectorDraws: on a phone, the inspector draws two members of a
+// branch with a seed and records an answer with one tap; the store holds it.
+func browserInspectorDraws(t *testing.T, s *browserSuite) {
+	_, ins, _ := inspectionFixture(t, s)
+	tb := s.newTab(t, "inspector", phone)
+	tb.do(chromedp.Navigate(s.base + "/app/inspections/" + ins.ID))
+	tb.login("insp")
+	tb.waitJS("the draw form", `!!document.querySelector('#draw-button')`)
+	tb.assertLabelled()
+	tb.do(chromedp.SetValue(chromedp.CSS("#draw-group"), s.org.b1.ID),
+		chromedp.SetValue(chromedp.CSS("#draw-members"), "2"),
+		chromedp.SetValue(chromedp.CSS("#draw-questions"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#draw-seed"), "7"),
+		chromedp.Tap(chromedp.CSS("#draw-button")))
+	tb.waitJS("two drawn pairs", `document.querySelectorAll('.draw .pair').length === 2`)
+	if seed := tb.eval(`document.querySelector('.draw').dataset.seed`); seed != "7" {
+		tb.errorf("draw seed %q, want 7", seed)
+	}
+	tb.do(chromedp.Tap(chromedp.CSS(`.draw .pair:first-child [data-result="correct"]`)))
+	tb.waitJS("the answer recorded", `document.querySelector('.draw .pair:first-child').dataset.result === 'correct'`)
+	tb.shot("inspector-draw-phone")
+	d, err := s.m.Store.InspectionDetail(ins.ID)
+	if err != nil || len(d.Draws) != 1 || d.Draws[0].Seed != 7 || d.Draws[0].Pairs[0].Result != "correct" || d.Awareness.Asked != 1 {
+		t.Errorf("store after the phone flow: %+v %v", d, err)
+	}
+}
+
+// browserEvidenceUpload: the responsible member uploads a PNG as evidence
+// and submits; the inspector's ledger shows it submitted.
+func browserEvidenceUpload(t *testing.T, s *browserSuite) {
+	var f *store.Finding
+	if m, err := s.m.Store.MemberByUsername("insp"); err != nil || m == nil {
+		_, _, f = inspectionFixture(t, s)
+	} else {
+		fs, _ := s.m.Store.Findings(store.FindingFilter{Responsible: s.org.m1.ID})
+		f = &fs[0]
+	}
+	png := filepath.Join(t.TempDir(), "整改照片.png")
+	if err := os.WriteFile(png, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb := s.newTab(t, "member", phone)
+	tb.do(chromedp.Navigate(s.base + "/app/rectifications"))
+	tb.login("m1")
+	card := fmt.Sprintf("#finding-%s", f.ID)
+	tb.waitJS("my finding", fmt.Sprintf(`!!document.querySelector('%s [data-action=upload]')`, card))
+	tb.assertLabelled()
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf("#rect-file-%s", f.ID)), []string{png}),
+		chromedp.Tap(chromedp.CSS(card+" [data-action=upload]")))
+	tb.waitJS("the evidence listed", fmt.Sprintf(`document.querySelectorAll('#evidence-%s li').length === 1`, f.ID))
+	tb.do(chromedp.SendKeys(chromedp.CSS("#rect-note-"+f.ID), "已补齐补学记录"),
+		chromedp.Tap(chromedp.CSS(card+" [data-action=submit]")))
+	tb.waitJS("submitted", fmt.Sprintf(`document.querySelector('%s').dataset.state === 'submitted'`, card))
+	got, err := s.m.Store.Finding(f.ID)
+	if err != nil || got.State != "submitted" || len(got.Evidence) != 1 || got.Evidence[0].ContentType != "image/png" {
+		t.Errorf("store after the upload: %+v %v", got, err)
+	}
+	ld := s.newTab(t, "inspector", desktop)
+	ld.do(chromedp.Navigate(s.base + "/app/ledger"))
+	ld.login("insp")
+	ld.waitJS("the ledger row", fmt.Sprintf(`document.querySelector('#ledger-%s [data-state]')?.dataset.state === 'submitted'`, f.ID))
+}
