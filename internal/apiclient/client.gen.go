@@ -351,6 +351,7 @@ const (
 	ErrorErrorCodeTooLarge             ErrorErrorCode = "too_large"
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
+	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
@@ -481,6 +482,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeTooLate:
 		return true
 	case ErrorErrorCodeTooManyAttempts:
+		return true
+	case ErrorErrorCodeTooManyCodes:
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
@@ -2155,14 +2158,27 @@ type CheckinCode struct {
 	// ExpiresAt When this code stops being accepted.
 	ExpiresAt time.Time `json:"expires_at"`
 
+	// QrUrl What the QR code encodes: the check-in page with the 22-character token instead of the digits.
+	QrUrl string `json:"qr_url"`
+
 	// Url The check-in page with the code.
 	Url string `json:"url"`
 }
 
 // CheckinRequest defines model for CheckinRequest.
 type CheckinRequest struct {
-	// Code The 6-digit code shown by the lead.
+	// Code The 6-digit code shown by the lead, or the 22-character token of the QR code.
 	Code string `json:"code"`
+}
+
+// CodeLock A member stopped from self check-in after 5 wrong codes; the lead marks them by hand.
+type CodeLock struct {
+	LockedAt time.Time `json:"locked_at"`
+
+	// MemberId Example: 42
+	MemberId string `json:"member_id"`
+	Name     string `json:"name"`
+	Wrong    int    `json:"wrong"`
 }
 
 // ComplianceItem defines model for ComplianceItem.
@@ -2298,7 +2314,7 @@ type Error struct {
 		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+		// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 		// - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 		// - `job_ended`: 409: a job that has already ended
@@ -2306,12 +2322,13 @@ type Error struct {
 		// - `invalid`: 422: field validation failed; fields names each field
 		// - `bad_code`: 422: the check-in code is wrong or stale
 		// - `bad_rows`: 422: bad roster lines, fields keyed "line N"
-		// - `too_many_attempts`: 429: too many failed logins for one username (Retry-After)
+		// - `too_many_attempts`: 429: a failed-login limit reached (Retry-After)
+		// - `too_many_codes`: 429: 5 wrong check-in codes from the caller for the session, or the session's cap of wrong codes for this 30-second step
 		// - `internal`: 500: anything unexpected (logged)
 		// - `disk_full`: 503: the disk is full; nothing was written
 		// - `store_closed`: 503: the store is closed (the server is stopping)
 		// - `read_only`: 503: the store is open read-only
-		// - `busy`: 503: a check-in found its session changing under it; retry
+		// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 		// - `shutting_down`: 503: POST /reports while the server stops
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
@@ -2386,7 +2403,7 @@ type Error struct {
 // - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 // - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 // - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 // - `job_ended`: 409: a job that has already ended
@@ -2394,12 +2411,13 @@ type Error struct {
 // - `invalid`: 422: field validation failed; fields names each field
 // - `bad_code`: 422: the check-in code is wrong or stale
 // - `bad_rows`: 422: bad roster lines, fields keyed "line N"
-// - `too_many_attempts`: 429: too many failed logins for one username (Retry-After)
+// - `too_many_attempts`: 429: a failed-login limit reached (Retry-After)
+// - `too_many_codes`: 429: 5 wrong check-in codes from the caller for the session, or the session's cap of wrong codes for this 30-second step
 // - `internal`: 500: anything unexpected (logged)
 // - `disk_full`: 503: the disk is full; nothing was written
 // - `store_closed`: 503: the store is closed (the server is stopping)
 // - `read_only`: 503: the store is open read-only
-// - `busy`: 503: a check-in found its session changing under it; retry
+// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 // - `shutting_down`: 503: POST /reports while the server stops
 // - `jobs_disabled`: 503: POST /reports in a process without the job runner
 // - `error`: any other status without a code of its own
@@ -2987,6 +3005,7 @@ type LoginAnswer struct {
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
+	// Password At most 72 bytes.
 	Password string `json:"password"`
 
 	// RecoveryCode One of the account's recovery codes, instead of totp; works once.
@@ -2995,7 +3014,7 @@ type LoginRequest struct {
 	// Totp The 6-digit code of the authenticator app, for an account with a second factor.
 	Totp *string `json:"totp,omitempty"`
 
-	// Username Matched case-insensitively after trimming.
+	// Username At most 32 characters (or the longest username an older store holds); matched in canonical form (trimmed, NFKC, lower-cased), then as older versions stored it.
 	Username string `json:"username"`
 }
 
@@ -3079,7 +3098,7 @@ type MemberInput struct {
 	// Title 职务; no control characters.
 	Title *string `json:"title,omitempty"`
 
-	// Username No spaces, control characters or `/`; unique, case-insensitively.
+	// Username Stored in canonical form: trimmed, NFKC-normalised, lower-cased; then 1–32 characters of a-z 0-9 . _ - (so look-alike and invisible characters are refused); unique.
 	Username string `json:"username"`
 }
 
@@ -3928,7 +3947,10 @@ type SessionDetail struct {
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 
 	// ClosedAt Once the closing job has marked the missing audience absent.
-	ClosedAt  *time.Time       `json:"closed_at,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+
+	// CodeLocks Members stopped from self check-in after 5 wrong codes (a member sees only their own).
+	CodeLocks []CodeLock       `json:"code_locks"`
 	Counts    AttendanceCounts `json:"counts"`
 	CreatedAt time.Time        `json:"created_at"`
 	CreatedBy string           `json:"created_by"`
@@ -17817,7 +17839,7 @@ type LoginResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *TooLarge
+	JSON413 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -17846,7 +17868,7 @@ func (r LoginResponse) GetJSON401() *Error {
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r LoginResponse) GetJSON413() *TooLarge {
+func (r LoginResponse) GetJSON413() *Error {
 	return r.JSON413
 }
 
@@ -22269,6 +22291,8 @@ type CheckinResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -22318,6 +22342,11 @@ func (r CheckinResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r CheckinResponse) GetJSON422() *Error {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckinResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -28881,7 +28910,7 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest TooLarge
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -32566,6 +32595,13 @@ func ParseCheckinResponse(rsp *http.Response) (*CheckinResponse, error) {
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
