@@ -23,7 +23,8 @@ func TestAPIDocRouteIndex(t *testing.T) {
 	if end := strings.Index(section, "\n## "); end >= 0 {
 		section = section[:end]
 	}
-	row := regexp.MustCompile("^\\| (GET|POST|PUT|PATCH|DELETE) \\| `([^`]+)`([^|]*)\\| ([^|]+) \\|")
+	// "| GET | `/path` | roles |"; one row may hold several methods: "PUT, DELETE".
+	row := regexp.MustCompile("^\\| ((?:GET|POST|PUT|PATCH|DELETE)(?:, (?:GET|POST|PUT|PATCH|DELETE))*) \\| `([^`]+)`([^|]*)\\| ([^|]+) \\|")
 	doc := map[string]string{} // "GET /sessions/{}" → "lead,admin"
 	for _, line := range strings.Split(section, "\n") {
 		m := row.FindStringSubmatch(line)
@@ -33,11 +34,13 @@ func TestAPIDocRouteIndex(t *testing.T) {
 		if strings.Contains(m[3], "not under `/api/v1`") {
 			continue // /healthz
 		}
-		key := m[1] + " " + docPathKey(m[2])
-		if _, dup := doc[key]; dup {
-			t.Errorf("docs/API.md lists %s twice", key)
+		for _, method := range strings.Split(m[1], ", ") {
+			key := method + " " + docPathKey(m[2])
+			if _, dup := doc[key]; dup {
+				t.Errorf("docs/API.md lists %s twice", key)
+			}
+			doc[key] = docRoles(m[4])
 		}
-		doc[key] = docRoles(m[4])
 	}
 	if len(doc) == 0 {
 		t.Fatal("no rows read from docs/API.md's route index")

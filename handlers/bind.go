@@ -52,6 +52,23 @@ func isCSV(r *http.Request) bool {
 	return mt == "text/csv"
 }
 
+// readTableUpload reads an uploaded table (roster, question bank) whole:
+// its bytes, media type (text/csv or XLSX) and the charset parameter a CSV
+// may name. ok is false for any other media type. The whole body is read
+// first, so one over the limit sent without a Content-Length is a 413, not
+// a line the parser cannot read.
+func readTableUpload(c echo.Context) (data []byte, mediaType, charset string, ok bool, err error) {
+	mt, params, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	if mt != store.ContentTypeCSV && mt != store.ContentTypeXLSX {
+		return nil, mt, "", false, nil
+	}
+	data, err = io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, mt, "", true, bodyError(err)
+	}
+	return data, mt, params["charset"], true, nil
+}
+
 // decode reads a JSON body into v (unknown fields are refused, so a typo in
 // a field name is not silently ignored) and then runs v.Validate when v has
 // one.

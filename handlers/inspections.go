@@ -389,15 +389,14 @@ func (h *Handler) handlePatchBankQuestion(c echo.Context) error {
 // handleImportBankQuestions handles POST /questions/import: text/csv
 // (UTF-8 or GBK) or XLSX; 200 {created}; bad lines → 422 each by line.
 func (h *Handler) handleImportBankQuestions(c echo.Context) error {
-	mt, params, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
-	if mt != store.ContentTypeCSV && mt != store.ContentTypeXLSX {
+	body, mt, charset, ok, err := readTableUpload(c)
+	if !ok {
 		return store.Errorf(store.KindUnsupported, "unsupported_media_type", "send the question bank as text/csv or %s", store.ContentTypeXLSX)
 	}
-	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
-	lines, err := store.ParseQuestionBank(body, mt, params["charset"])
+	lines, err := store.ParseQuestionBank(body, mt, charset)
 	if err != nil {
 		return err
 	}

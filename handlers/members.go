@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -145,16 +143,14 @@ func (h *Handler) handlePatchMember(c echo.Context) error {
 
 // handleImportMembers handles POST /members/import (text/csv).
 func (h *Handler) handleImportMembers(c echo.Context) error {
-	if !isCSV(c.Request()) {
-		return store.Errorf(store.KindMalformed, "malformed", "send the roster as text/csv")
+	body, mt, charset, ok, err := readTableUpload(c)
+	if !ok {
+		return store.Errorf(store.KindMalformed, "malformed", "send the roster as text/csv (UTF-8 or GBK) or %s", store.ContentTypeXLSX)
 	}
-	// Read the whole upload first: a body over the limit (sent without a
-	// Content-Length) is then a 413, not a CSV line the parser cannot read.
-	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
-	res, err := h.store.ImportRoster(c.Request().Context(), bytes.NewReader(body))
+	res, err := h.store.ImportRosterFile(c.Request().Context(), body, mt, charset)
 	if err != nil {
 		return err
 	}

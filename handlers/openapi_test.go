@@ -180,14 +180,14 @@ func TestOpenAPICheckCatchesMismatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	get := func(path string) *http.Request { return httptestRequest("GET", path, "Bearer x") }
-	group := `{"items": [{"id": "1", "name": "机关党委", "position": 1}]}`
+	group := `{"items": [{"id": "1", "name": "机关党委", "type": "committee", "position": 1}]}`
 	cases := []struct {
 		name    string
 		x       apitest.Exchange
 		wantErr string
 	}{
 		{"as documented", apitest.Exchange{Request: get("/api/v1/groups"), Status: 200, Body: []byte(group)}, ""},
-		{"renamed field", apitest.Exchange{Request: get("/api/v1/groups"), Status: 200, Body: []byte(`{"items": [{"id": "1", "title": "机关党委", "position": 1}]}`)}, "does not match"},
+		{"renamed field", apitest.Exchange{Request: get("/api/v1/groups"), Status: 200, Body: []byte(`{"items": [{"id": "1", "title": "机关党委", "type": "committee", "position": 1}]}`)}, "does not match"},
 		{"undocumented status", apitest.Exchange{Request: get("/api/v1/groups"), Status: 201, Body: []byte(group)}, "does not match"},
 		{"error without envelope", apitest.Exchange{Request: get("/api/v1/groups"), Status: 403, Body: []byte(`{"message": "no"}`)}, "does not match"},
 		{"unknown error code", apitest.Exchange{Request: get("/api/v1/groups"), Status: 403, Body: []byte(`{"error": {"code": "nope", "message": "no"}}`)}, "does not match"},
@@ -196,7 +196,7 @@ func TestOpenAPICheckCatchesMismatches(t *testing.T) {
 		{"accepted without login", apitest.Exchange{Request: httptestRequest("GET", "/api/v1/groups", ""), Status: 200, Body: []byte(group)}, "refuses"},
 		{"refused without login", apitest.Exchange{Request: httptestRequest("GET", "/api/v1/groups", ""), Status: 401, Body: []byte(`{"error": {"code": "unauthorized", "message": "log in first"}}`)}, ""},
 		{"accepted an unknown field", apitest.Exchange{Request: httptestRequest("POST", "/api/v1/groups", "Bearer x"), ReqBody: []byte(`{"name": "x", "nmae": "y"}`),
-			Status: 201, Body: []byte(`{"id": "2", "name": "x", "position": 1}`)}, "refuses"},
+			Status: 201, Body: []byte(`{"id": "2", "name": "x", "type": "branch", "position": 1}`)}, "refuses"},
 		{"accepted a bad enum", apitest.Exchange{Request: httptestRequest("PUT", "/api/v1/sessions/1/attendance/2", "Bearer x"), ReqBody: []byte(`{"status": "gone"}`),
 			Status: 200, Body: []byte(`{}`)}, "refuses"},
 	}

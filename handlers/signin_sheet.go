@@ -47,6 +47,11 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 		root, _ := t.Group(anc[len(anc)-1])
 		org = root.Name
 	}
+	// 主持人 and 记录人 come from the minutes once they are written.
+	mrec, err := h.store.MinutesRecord(d.ID)
+	if err != nil {
+		return err
+	}
 	recs := make(map[string]store.AttendanceEntry, len(d.Attendance))
 	for _, a := range d.Attendance {
 		recs[a.MemberID] = a
@@ -57,6 +62,8 @@ func (h *Handler) handleSigninSheet(c echo.Context) error {
 		Kind:         d.Kind,
 		Topic:        d.Title,
 		Lead:         d.LeadName,
+		Host:         mrec.HostName,
+		Recorder:     mrec.RecorderName,
 		Start:        d.StartsAt,
 		End:          d.EndsAt,
 		Place:        d.Place,

@@ -31,6 +31,9 @@ type periodData struct {
 	auditHead string
 	// now is when the data was read (the store's clock).
 	now time.Time
+	// meet is the 三会一课 of the period (meetings.go); nil for a locked
+	// period and for one member's data.
+	meet *meetingData
 }
 
 type sessionInfo struct {
@@ -144,6 +147,11 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 	}
 	if d.reports, err = s.LearningReportsFor(p); err != nil {
 		return nil, err
+	}
+	if memberID == "" {
+		if d.meet, err = loadMeetings(s, p, groupID); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

@@ -119,6 +119,7 @@ func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
 	}
 	total := d.groupRow(name, rows, d.sessionsReaching(sub))
 	out.Total = &total
+	out.Compliance, out.ComplianceKinds = d.complianceRows(g)
 	out.Members = make([]forms.SummaryMember, len(rows))
 	for i, r := range rows {
 		out.Members[i] = forms.SummaryMember{Name: r.Name, Group: d.groupName(r.GroupID),

@@ -25,7 +25,7 @@ type AttendanceRules struct {
 	CloseAfter time.Duration
 }
 
-// DefaultAttendanceRules are the rules of DESIGN.md.
+// DefaultAttendanceRules are the default attendance rules (docs/DOMAIN.md).
 var DefaultAttendanceRules = AttendanceRules{
 	OpensBefore: 30 * time.Minute,
 	Grace:       5 * time.Minute,

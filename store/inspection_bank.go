@@ -1,21 +1,13 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // BankQuestion is one question of the question bank (应知应会): what an
@@ -204,11 +196,6 @@ func (s *Store) BankQuestions(withRetired bool) ([]BankQuestion, error) {
 	return out, err
 }
 
-// Content types of a question bank upload.
-const (
-	ContentTypeCSV  = "text/csv"
-	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-)
 
 // bankColumns maps the header names an import accepts to the fields.
 var bankColumns = map[string]string{
@@ -231,16 +218,7 @@ type BankLine struct {
 // item_id (or 问题, 参考答案, 标签, 学习内容). Every bad line is named in
 // the returned error's fields ("line 3": reason); blank lines are skipped.
 func ParseQuestionBank(data []byte, contentType, charset string) ([]BankLine, error) {
-	var rows [][]string
-	var err error
-	switch contentType {
-	case ContentTypeXLSX:
-		rows, err = xlsxRows(data)
-	case ContentTypeCSV, "":
-		rows, err = csvRows(data, charset)
-	default:
-		return nil, Errorf(KindMalformed, "malformed", "send text/csv or %s", ContentTypeXLSX)
-	}
+	rows, err := ReadTable(data, contentType, charset)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +265,7 @@ func ParseQuestionBank(data []byte, contentType, charset string) ([]BankLine, er
 			seen[in.Question] = line
 		}
 		if len(fe) > 0 {
-			bad.Add(lineKey(line), joinFields(fe))
+			bad.Add(lineKey(line), joinFieldErrors(fe))
 			continue
 		}
 		out = append(out, BankLine{Line: line, In: in})
@@ -303,80 +281,6 @@ func ParseQuestionBank(data []byte, contentType, charset string) ([]BankLine, er
 	return out, nil
 }
 
-func joinFields(fe FieldErrors) string {
-	keys := make([]string, 0, len(fe))
-	for k := range fe {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + fe[k]
-	}
-	return strings.Join(parts, "; ")
-}
-
-// csvRows decodes a CSV file: a UTF-8 BOM is dropped; text that is not
-// UTF-8 (or named gbk/gb2312/gb18030) is read as GB18030, which covers GBK.
-func csvRows(data []byte, charset string) ([][]string, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	cs := strings.ToLower(charset)
-	if cs == "gbk" || cs == "gb2312" || cs == "gb18030" || !utf8.Valid(data) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, Errorf(KindMalformed, "malformed", "the file is neither UTF-8 nor GBK text")
-		}
-		data = dec
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	var rows [][]string
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, Invalid(map[string]string{lineKey(pe.Line): "not readable as CSV: " + pe.Err.Error()})
-			}
-			return nil, Errorf(KindMalformed, "malformed", "not readable as CSV")
-		}
-		// csv.Reader skips empty lines; keep line numbers true to the file.
-		line, _ := r.FieldPos(0)
-		for len(rows) < line-1 {
-			rows = append(rows, nil)
-		}
-		rows = append(rows, rec)
-	}
-	return rows, nil
-}
-
-// xlsxRows reads the first sheet of an XLSX workbook.
-func xlsxRows(data []byte) (rows [][]string, err error) {
-	defer func() {
-		if r := recover(); r != nil { // a hostile file must not take the server down
-			rows, err = nil, Errorf(KindMalformed, "malformed", "not a readable XLSX workbook")
-		}
-	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, Errorf(KindMalformed, "malformed", "not a readable XLSX workbook")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, nil
-	}
-	rows, err = f.GetRows(sheets[0])
-	if err != nil {
-		return nil, Errorf(KindMalformed, "malformed", "not a readable XLSX workbook")
-	}
-	return rows, nil
-}
-
 // ImportQuestionBank adds every question of a parsed file in one
 // transaction: a line naming an unknown content item fails the whole
 // import, each such line named.
@@ -388,7 +292,7 @@ func (s *Store) ImportQuestionBank(ctx context.Context, lines []BankLine) (int, 
 			fe := FieldErrors{}
 			checkItem(tx, fe, "item_id", l.In.ItemID)
 			if len(fe) > 0 {
-				bad.Add(lineKey(l.Line), joinFields(fe))
+				bad.Add(lineKey(l.Line), joinFieldErrors(fe))
 			}
 		}
 		if len(bad) > 0 {

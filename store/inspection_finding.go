@@ -621,31 +621,3 @@ func (s *Store) rectificationWarnings(tx *bolt.Tx, p Period, group string) ([]Wa
 	})
 	return out, err
 }
-
-// OpenRectifications hands the findings not closed to the reminders
-// (schedule.Config.Rectifications → QueueRectificationReminders): each with
-// its group, category, description, the responsible member's name and the
-// deadline.
-func (s *Store) OpenRectifications() ([]Rectification, error) {
-	fs, err := s.Findings(FindingFilter{})
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.Members()
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(ms))
-	for _, m := range ms {
-		names[m.ID] = m.Name
-	}
-	out := []Rectification{}
-	for _, f := range fs {
-		if f.State == FindingClosed {
-			continue
-		}
-		out = append(out, Rectification{FindingID: f.ID, GroupID: f.GroupID, Category: f.Category, Description: f.Description,
-			Responsible: names[f.ResponsibleID], Deadline: f.Deadline})
-	}
-	return out, nil
-}

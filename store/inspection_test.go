@@ -99,7 +99,7 @@ func TestRectificationWarnings(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.day, got, c.want)
 		}
 	}
-	rs, err := s.OpenRectifications()
+	rs, err := s.OpenRectifications(clock.Now())
 	if err != nil || len(rs) != 1 || rs[0].FindingID != f.ID || rs[0].Responsible != "张三" || rs[0].Deadline != "2023-09-10" {
 		t.Errorf("OpenRectifications: %+v %v", rs, err)
 	}
@@ -120,7 +120,7 @@ func TestRectificationWarnings(t *testing.T) {
 	if due, _ := s.FindingsByDeadline("2023-09-13"); len(due) != 0 {
 		t.Errorf("closed finding still listed by deadline")
 	}
-	if rs, _ := s.OpenRectifications(); len(rs) != 0 {
+	if rs, _ := s.OpenRectifications(clock.Now()); len(rs) != 0 {
 		t.Errorf("closed finding still handed to the reminders: %+v", rs)
 	}
 }

@@ -107,6 +107,9 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 	if p.Start.After(now) {
 		return nil, false, Invalid(map[string]string{"period": "has not begun yet"})
 	}
+	if err := s.takeReportWrite(by.ID); err != nil {
+		return nil, false, err
+	}
 	err = s.update(func(tx *bolt.Tx) error {
 		if _, err := getMember(tx, by.ID); err != nil {
 			return err

@@ -485,3 +485,49 @@ func (s *Store) FourRate(p Period, groupID string) (Ratio, error) {
 	})
 	return r, err
 }
+
+// SessionFour is one held session's 四落实 result, for reports.
+type SessionFour struct {
+	SessionID string
+	GroupID   string
+	All       bool
+}
+
+// FourResults lists the 四落实 result of every session held in p (ended,
+// not cancelled, starting inside p) given to groupID or below it ("" for
+// the whole organisation): a group's rate is the share with All among
+// those given to its subtree (FourRate for one group).
+func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
+	var out []SessionFour
+	err := s.view(func(tx *bolt.Tx) error {
+		t, err := loadTree(tx)
+		if err != nil {
+			return err
+		}
+		gs, err := t.scopeGroups(groupID)
+		if err != nil {
+			return err
+		}
+		ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
+		if err != nil {
+			return err
+		}
+		ms, err := loadMembers(tx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for i := range ss {
+			if ss[i].EndsAt.After(now) {
+				continue
+			}
+			f, err := s.fourTx(tx, t, ms, &ss[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
+		}
+		return nil
+	})
+	return out, err
+}

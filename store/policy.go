@@ -26,7 +26,7 @@ var Grades = []string{GradeExcellent, GradeGood, GradePass, GradeFail}
 // Policy is the appraisal policy: how the three rates and the evaluation
 // are weighted into a score, where the grade bands lie, how late arrivals
 // and leave count, and the printed label of each grade. DefaultPolicy is the
-// policy of DESIGN.md; a config file may change any part (see LoadPolicy).
+// default policy (docs/RATES.md); a config file may change any part (see LoadPolicy).
 type Policy struct {
 	Weights Weights `json:"weights"`
 	Bands   Bands   `json:"bands"`
@@ -41,7 +41,7 @@ type Policy struct {
 	// missed (default false). Its content items stay assigned.
 	LeaveExcused bool `json:"leave_excused"`
 	// SelfStudyWhileActive: a self-study item is assigned only to members
-	// active on its due date (default false: DESIGN.md assigns it to every
+	// active on its due date (default false: the rule assigns it to every
 	// member its plan's group covers, whatever their dates).
 	SelfStudyWhileActive bool   `json:"self_study_while_active"`
 	Labels               Labels `json:"labels"`
@@ -71,7 +71,7 @@ type Labels struct {
 	Annual    map[string]string `json:"annual"`
 }
 
-// DefaultPolicy is the policy of DESIGN.md: weights 40/30/20/10, bands
+// DefaultPolicy is the default policy (docs/RATES.md): weights 40/30/20/10, bands
 // 95/85/70 with excellent needing 100% participation, late counts as
 // attended, leave counts as missed unless made up; quarterly labels
 // 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格.

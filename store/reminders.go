@@ -148,7 +148,7 @@ type ReminderRules struct {
 }
 
 // DefaultReminderRules are the rules without configuration.
-var DefaultReminderRules = ReminderRules{DayBeforeAt: 18 * time.Hour, SoonBefore: 30 * time.Minute, DeadlineDays: 3}
+var DefaultReminderRules = ReminderRules{DayBeforeAt: 18 * time.Hour, SoonBefore: 30 * time.Minute, DeadlineDays: RectificationDueDays}
 
 type reminderRulesHolder struct{ p atomic.Pointer[ReminderRules] }
 
@@ -375,6 +375,27 @@ type Rectification struct {
 	Responsible string // the responsible member's name
 	Deadline    string // YYYY-MM-DD
 	Closed      bool
+}
+
+// OpenRectifications hands the inspections' findings that are not closed
+// and due within DeadlineDays of now (or overdue) to the reminders, with
+// the responsible member's name: the scheduler's Rectifications hook.
+func (s *Store) OpenRectifications(now time.Time) ([]Rectification, error) {
+	until := now.In(s.loc).AddDate(0, 0, s.ReminderRules().DeadlineDays).Format(DateLayout)
+	fs, err := s.FindingsByDeadline(until)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Rectification, 0, len(fs))
+	for _, f := range fs {
+		r := Rectification{FindingID: f.ID, GroupID: f.GroupID, Category: f.Category, Description: f.Description,
+			Deadline: f.Deadline, Closed: f.State == FindingClosed}
+		if m, err := s.Member(f.ResponsibleID); err == nil {
+			r.Responsible = m.Name
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // QueueRectificationReminders queues, for each finding not closed, the

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -362,4 +363,52 @@ func TestMigration5(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRectificationHook: the inspections' findings reach the reminders
+// through OpenRectifications: due 3 days before the deadline, overdue
+// after it, each once, with the responsible member's name; a closed
+// finding never.
+func TestRectificationHook(t *testing.T) {
+	s, clock, branch, member, _, hr, insp := inspFixture(t)
+	ctx := WithActor(context.Background(), hr.ID)
+	adm := &Member{Role: RoleAdmin}
+	mustRobot(t, s, adm, branch, RobotInput{Kind: RobotWeCom, URL: ptr(wecomURL)})
+	f, err := s.CreateFinding(ctx, insp.ID, FindingInput{GroupID: branch, Category: "考勤登记", Description: "缺签到记录", ResponsibleID: member.ID, Deadline: "2023-09-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := s.CreateFinding(ctx, insp.ID, FindingInput{GroupID: branch, Category: "其他", Description: "已整改", ResponsibleID: member.ID, Deadline: "2023-09-08"})
+	if _, err := s.ProgressFinding(WithActor(context.Background(), member.ID), closed.ID, FindingSubmitted, "已补齐"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CloseFinding(ctx, closed.ID, "核实已整改"); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(day string) int {
+		t.Helper()
+		d, _ := time.ParseInLocation(DateLayout, day, s.Location())
+		clock.Set(d.Add(9 * time.Hour))
+		rs, err := s.OpenRectifications(clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.QueueRectificationReminders(clock.Now(), rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		day  string
+		want int
+	}{{"2023-09-06", 0}, {"2023-09-07", 1}, {"2023-09-09", 0}, {"2023-09-11", 1}, {"2023-09-12", 0}} {
+		if got := scan(c.day); got != c.want {
+			t.Errorf("%s: queued %d, want %d", c.day, got, c.want)
+		}
+	}
+	ms := queued(t, s)
+	if len(ms) != 2 || ms[1].Notice.Finding.ID != f.ID || ms[1].Notice.Finding.Responsible != "张三" || ms[0].Event != EventRectificationOverdue {
+		t.Fatalf("%+v", ms)
+	}
 }

@@ -1,11 +1,7 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -14,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -40,12 +35,27 @@ type rosterRow struct {
 	titleCol, positionCol bool
 }
 
-// ImportRoster reads a roster CSV (UTF-8, with or without a BOM, as Excel
-// writes it) and creates or updates every account in one transaction. Any
-// bad line rejects the whole file: the error lists every bad line as
-// "line N" → reason, counting the header as line 1.
+// ImportRoster reads a roster CSV from r (UTF-8 with or without a BOM, or
+// GB18030/GBK, detected) and imports it as ImportRosterFile does.
 func (s *Store) ImportRoster(ctx context.Context, r io.Reader) (ImportResult, error) {
-	rows, formBad, err := s.parseRoster(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return s.ImportRosterFile(ctx, data, ContentTypeCSV, "")
+}
+
+// ImportRosterFile reads a roster — CSV (UTF-8 with or without a BOM, or
+// GB18030/GBK: detected, or named by charset) or XLSX (the first sheet),
+// see ReadTable — and creates or updates every account in one transaction.
+// Any bad line rejects the whole file: the error lists every bad line as
+// "line N" → reason, counting the header as line 1.
+func (s *Store) ImportRosterFile(ctx context.Context, data []byte, contentType, charset string) (ImportResult, error) {
+	table, err := ReadTable(data, contentType, charset)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rows, formBad, err := s.parseRoster(table)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -150,26 +160,17 @@ func rosterErr(bad FieldErrors) error {
 }
 
 // parseRoster checks every line without the store; group names are resolved
-// later, inside the import transaction.
-func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		_, _ = br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
+// later, inside the import transaction. table is ReadTable's: row i is line
+// i+1.
+func (s *Store) parseRoster(table [][]string) ([]rosterRow, FieldErrors, error) {
 	bad := FieldErrors{}
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
+	if len(table) == 0 {
 		return nil, nil, Invalid(map[string]string{"line 1": "empty file: want the header " + strings.Join(RosterColumns, ",")})
 	}
-	if err != nil {
-		return nil, nil, Invalid(map[string]string{"line 1": csvReason(err)})
-	}
+	header := table[0]
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
 	}
 	for _, c := range RosterColumns[:3] {
 		if _, ok := col[c]; !ok {
@@ -184,30 +185,10 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 	}
 	var rows []rosterRow
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var line int
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			bad.Add(lineKey(line), csvReason(err))
-			if pe == nil {
-				break
-			}
-			continue
-		}
-		line, _ = cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+	for i, rec := range table[1:] {
+		line := i + 2
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue // blank line
-		}
-		if !utf8.ValidString(strings.Join(rec, "")) {
-			bad.Add(lineKey(line), "not UTF-8: save the file as \"CSV UTF-8\"")
-			continue
 		}
 		in := MemberInput{
 			Name: get(rec, "name"), Username: get(rec, "username"), GroupID: get(rec, "group"),
@@ -261,14 +242,6 @@ func (s *Store) parseRoster(r io.Reader) ([]rosterRow, FieldErrors, error) {
 		return nil, nil, Invalid(map[string]string{"line 2": "no members in the file"})
 	}
 	return rows, bad, nil
-}
-
-func csvReason(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return "unreadable CSV: " + pe.Err.Error()
-	}
-	return "unreadable CSV: " + err.Error()
 }
 
 func joinFieldErrors(fe FieldErrors) string {

@@ -127,6 +127,8 @@ type Store struct {
 	// usernames (auth.go).
 	dummy     []byte
 	dummyOnce sync.Once
+	// reportRate counts learning-report writes (report_rate.go).
+	reportRate reportRate
 	// reminders holds the reminder rules (reminders.go).
 	reminders reminderRulesHolder
 	// outboxKick wakes the sender after a commit that queued messages.

@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"studyroll/store"
 )
@@ -109,6 +113,28 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 	if g, err := st.Group(o.b2.ID); err != nil || g.Name != "办公室第二党支部（改）" || g.Position != 1 {
 		t.Errorf("after rename and move up, the store has %+v (%v)", g, err)
 	}
+	// 数据: a GBK roster (Excel's CSV on Chinese Windows) uploaded as a file
+	// imports its names ungarbled.
+	gbkCSV, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte("name,username,group,password\n欧阳娜娜,oyangnn," + o.b1.Name + ",password1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := filepath.Join(t.TempDir(), "名单.csv")
+	if err := os.WriteFile(upload, gbkCSV, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	adm.do(chromedp.Navigate(s.base + "/app/data"))
+	adm.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{upload}))
+	adm.waitJS("the decoded preview", `document.querySelector('#import-text').value.includes('欧阳娜娜')`)
+	adm.do(chromedp.Click(chromedp.CSS("#import-submit")))
+	adm.waitJS("the import's answer", `/status-(ok|error)/.test(document.querySelector('#import-status')?.className || '')`)
+	if cls := adm.eval(`document.querySelector('#import-status').className + ' ' + document.querySelector('#import-status').textContent`); !strings.Contains(cls, "status-ok") {
+		t.Errorf("import status: %s", cls)
+	}
+	if m, err := st.MemberByUsername("oyangnn"); err != nil || m.Name != "欧阳娜娜" {
+		t.Errorf("the GBK roster imported %+v (%v)", m, err)
+	}
+
 	// put them back for the scenarios after this one
 	one, two := 1, 2
 	name := o.b2.Name

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"studyroll/store"
@@ -35,19 +36,23 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError("name one roster CSV file: studyroll import --data ./data roster.csv")
+		return usageError("name one roster file (CSV in UTF-8 or GBK, or .xlsx): studyroll import --data ./data roster.csv")
 	}
-	f, err := os.Open(fs.Arg(0))
+	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	s, err := sf.open()
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res, err := s.ImportRoster(store.WithActor(ctx, "system"), f)
+	// CSV in UTF-8 or GBK (detected); an .xlsx file by its name.
+	ct := store.ContentTypeCSV
+	if strings.EqualFold(filepath.Ext(fs.Arg(0)), ".xlsx") {
+		ct = store.ContentTypeXLSX
+	}
+	res, err := s.ImportRosterFile(store.WithActor(ctx, "system"), data, ct, "")
 	if err != nil {
 		if e, ok := err.(*store.Error); ok && len(e.Fields) > 0 {
 			fmt.Fprintf(stderr, "%s: nothing imported; fix these lines:\n", fs.Arg(0))

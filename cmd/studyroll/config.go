@@ -228,7 +228,7 @@ func (cfg *config) parse(data []byte) error {
 	}{
 		{&s.CloseSessions, def.CloseSessions}, {&s.RatesSnapshot, def.RatesSnapshot},
 		{&s.QuarterlyReports, def.QuarterlyReports}, {&s.AnnualReports, def.AnnualReports}, {&s.Backup, def.Backup},
-		{&s.Reminders, def.Reminders}, {&s.WarningsDigest, def.WarningsDigest},
+		{&s.Reminders, def.Reminders}, {&s.WarningsDigest, def.WarningsDigest}, {&s.AuditVerify, def.AuditVerify},
 	} {
 		if strings.TrimSpace(*pair.v) == "" {
 			*pair.v = pair.d

@@ -180,7 +180,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.sched, err = schedule.New(schedule.Config{Store: s, Logger: m.Logger, DataDir: m.Data,
 		ReportDir: filepath.Join(m.Data, "reports"), Font: font, Schedules: cfg.Schedules,
 		BackupKeep: cfg.BackupKeep, SnapshotKeep: cfg.SnapshotKeep, Now: m.Now,
-		Rectifications: s.OpenRectifications}) // findings not closed → rectification reminders
+		Rectifications: func() ([]store.Rectification, error) { return s.OpenRectifications(s.Now()) }})
 	if err != nil {
 		s.Close()
 		return err

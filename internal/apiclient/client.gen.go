@@ -326,6 +326,7 @@ const (
 	ErrorErrorCodeNotInRates           ErrorErrorCode = "not_in_rates"
 	ErrorErrorCodeNotLeaveOrAbsent     ErrorErrorCode = "not_leave_or_absent"
 	ErrorErrorCodeNotLocked            ErrorErrorCode = "not_locked"
+	ErrorErrorCodeNotQueued            ErrorErrorCode = "not_queued"
 	ErrorErrorCodeNotSelfStudy         ErrorErrorCode = "not_self_study"
 	ErrorErrorCodeNotStarted           ErrorErrorCode = "not_started"
 	ErrorErrorCodeNotSubmitted         ErrorErrorCode = "not_submitted"
@@ -352,6 +353,7 @@ const (
 	ErrorErrorCodeTooLate              ErrorErrorCode = "too_late"
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
 	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
+	ErrorErrorCodeTooManyEdits         ErrorErrorCode = "too_many_edits"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
@@ -433,6 +435,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeNotLocked:
 		return true
+	case ErrorErrorCodeNotQueued:
+		return true
 	case ErrorErrorCodeNotSelfStudy:
 		return true
 	case ErrorErrorCodeNotStarted:
@@ -484,6 +488,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeTooManyAttempts:
 		return true
 	case ErrorErrorCodeTooManyCodes:
+		return true
+	case ErrorErrorCodeTooManyEdits:
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
@@ -2261,16 +2267,11 @@ type DrawPairResult string
 
 // Enrolment defines model for Enrolment.
 type Enrolment struct {
+	// OtpauthUrl The otpauth:// URL of the key, for an authenticator app.
 	OtpauthUrl string `json:"otpauth_url"`
 
-	// Secret Base32 TOTP key (SHA-1, 6 digits, 30 s).
+	// Secret The key (base32).
 	Secret string `json:"secret"`
-}
-
-// EnrolmentDone defines model for EnrolmentDone.
-type EnrolmentDone struct {
-	Enrolled      bool     `json:"enrolled"`
-	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // Error Every error answer: `{"error": {code, message, fields?}}`.
@@ -2300,7 +2301,6 @@ type Error struct {
 		// - `session_cancelled`: 409: the session is cancelled
 		// - `already_cancelled`: 409: cancelling a cancelled session
 		// - `duplicate`: 409: a sibling group with the same name exists
-		// - `kind_in_use`: 409: a group type changed while the group holds sessions of a kind the new type may not hold
 		// - `duplicate_username`: 409: the username is taken
 		// - `leave_exists`: 409: a second leave request for the same session
 		// - `too_late`: 409: a leave request at or after the session's start
@@ -2310,11 +2310,20 @@ type Error struct {
 		// - `not_self_study`: 409: marking done an item studied at sessions
 		// - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 		// - `period_open`: 409: locking a period that has not ended
+		// - `second_factor_enrolled`: 409: a second factor is already set up
+		// - `no_enrolment`: 409: confirming a second factor without asking for a key first
+		// - `bad_second_factor`: 401: a wrong or expired authenticator or recovery code
+		// - `totp_reused`: 401: an authenticator code that was already used
+		// - `session_idle`: 401: the login session was idle for longer than the idle timeout
+		// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
+		// - `not_queued`: 409: the outbox message is no longer queued
+		// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+		// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 		// - `too_many_robots`: 409: a group has at most 20 robots
 		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-		// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
+		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
 		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 		// - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 		// - `job_ended`: 409: a job that has already ended
@@ -2322,38 +2331,33 @@ type Error struct {
 		// - `invalid`: 422: field validation failed; fields names each field
 		// - `bad_code`: 422: the check-in code is wrong or stale
 		// - `bad_rows`: 422: bad roster lines, fields keyed "line N"
-		// - `too_many_attempts`: 429: a failed-login limit reached (Retry-After)
-		// - `too_many_codes`: 429: 5 wrong check-in codes from the caller for the session, or the session's cap of wrong codes for this 30-second step
+		// - `too_many_attempts`: 429: too many failed logins for one username (Retry-After)
 		// - `internal`: 500: anything unexpected (logged)
 		// - `disk_full`: 503: the disk is full; nothing was written
 		// - `store_closed`: 503: the store is closed (the server is stopping)
 		// - `read_only`: 503: the store is open read-only
-		// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
+		// - `busy`: 503: a check-in found its session changing under it; retry
 		// - `shutting_down`: 503: POST /reports while the server stops
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
-		// - `second_factor_required`: 401: POST /login for an account with a second factor without `totp` (with `enrol` when it has none yet); 403: removing a second factor the role must have
-		// - `bad_second_factor`: 401: a wrong or expired TOTP code or recovery code
-		// - `totp_reused`: 401: a TOTP code of a 30-second step this account already used
-		// - `second_factor_enrolled`: 409: POST /me/totp when a second factor is set up
-		// - `no_enrolment`: 409: POST /me/totp/confirm before POST /me/totp
-		// - `session_idle`: 401: the login session was unused longer than security.idle_timeout
 		// - `draw_too_large`: 422: a draw asks for more members or questions than there are (fields name both sizes)
 		// - `bad_transition`: 409: a finding cannot move to that state from its state (or take evidence now)
 		// - `not_submitted`: 409: closing or returning a finding that was never submitted
 		// - `already_closed`: 409: closing or returning a finding already closed
 		// - `already_answered`: 409: a second answer to a questionnaire
 		// - `questionnaire_closed`: 409: an answer to a closed questionnaire
+		// - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
 		Code ErrorErrorCode `json:"code"`
 
-		// Enrol Only with 401 second_factor_required for an account that must have a second factor and has none yet: the key to enrol; the next login with a code of it enrols.
+		// Enrol POST /login, `second_factor_required` for an account that must enrol: the key to add to an authenticator app.
 		Enrol *struct {
+			// OtpauthUrl The otpauth:// URL of the key.
 			OtpauthUrl string `json:"otpauth_url"`
 
 			// QrPng The QR code of otpauth_url as a data: URL.
 			QrPng *string `json:"qr_png,omitempty"`
 
-			// Secret The TOTP key, base32.
+			// Secret The key (base32).
 			Secret string `json:"secret"`
 		} `json:"enrol,omitempty"`
 
@@ -2389,7 +2393,6 @@ type Error struct {
 // - `session_cancelled`: 409: the session is cancelled
 // - `already_cancelled`: 409: cancelling a cancelled session
 // - `duplicate`: 409: a sibling group with the same name exists
-// - `kind_in_use`: 409: a group type changed while the group holds sessions of a kind the new type may not hold
 // - `duplicate_username`: 409: the username is taken
 // - `leave_exists`: 409: a second leave request for the same session
 // - `too_late`: 409: a leave request at or after the session's start
@@ -2399,11 +2402,20 @@ type Error struct {
 // - `not_self_study`: 409: marking done an item studied at sessions
 // - `already_evaluated`: 409: rewriting a learning report that a lead has graded
 // - `period_open`: 409: locking a period that has not ended
+// - `second_factor_enrolled`: 409: a second factor is already set up
+// - `no_enrolment`: 409: confirming a second factor without asking for a key first
+// - `bad_second_factor`: 401: a wrong or expired authenticator or recovery code
+// - `totp_reused`: 401: an authenticator code that was already used
+// - `session_idle`: 401: the login session was idle for longer than the idle timeout
+// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
+// - `not_queued`: 409: the outbox message is no longer queued
+// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 // - `too_many_robots`: 409: a group has at most 20 robots
 // - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
+// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
 // - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 // - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 // - `job_ended`: 409: a job that has already ended
@@ -2411,28 +2423,22 @@ type Error struct {
 // - `invalid`: 422: field validation failed; fields names each field
 // - `bad_code`: 422: the check-in code is wrong or stale
 // - `bad_rows`: 422: bad roster lines, fields keyed "line N"
-// - `too_many_attempts`: 429: a failed-login limit reached (Retry-After)
-// - `too_many_codes`: 429: 5 wrong check-in codes from the caller for the session, or the session's cap of wrong codes for this 30-second step
+// - `too_many_attempts`: 429: too many failed logins for one username (Retry-After)
 // - `internal`: 500: anything unexpected (logged)
 // - `disk_full`: 503: the disk is full; nothing was written
 // - `store_closed`: 503: the store is closed (the server is stopping)
 // - `read_only`: 503: the store is open read-only
-// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
+// - `busy`: 503: a check-in found its session changing under it; retry
 // - `shutting_down`: 503: POST /reports while the server stops
 // - `jobs_disabled`: 503: POST /reports in a process without the job runner
 // - `error`: any other status without a code of its own
-// - `second_factor_required`: 401: POST /login for an account with a second factor without `totp` (with `enrol` when it has none yet); 403: removing a second factor the role must have
-// - `bad_second_factor`: 401: a wrong or expired TOTP code or recovery code
-// - `totp_reused`: 401: a TOTP code of a 30-second step this account already used
-// - `second_factor_enrolled`: 409: POST /me/totp when a second factor is set up
-// - `no_enrolment`: 409: POST /me/totp/confirm before POST /me/totp
-// - `session_idle`: 401: the login session was unused longer than security.idle_timeout
 // - `draw_too_large`: 422: a draw asks for more members or questions than there are (fields name both sizes)
 // - `bad_transition`: 409: a finding cannot move to that state from its state (or take evidence now)
 // - `not_submitted`: 409: closing or returning a finding that was never submitted
 // - `already_closed`: 409: closing or returning a finding already closed
 // - `already_answered`: 409: a second answer to a questionnaire
 // - `questionnaire_closed`: 409: an answer to a closed questionnaire
+// - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
 type ErrorErrorCode string
 
 // EvaluationInput defines model for EvaluationInput.
@@ -2630,7 +2636,7 @@ type Group struct {
 	Position int `json:"position"`
 
 	// Type committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
-	Type *GroupType `json:"type,omitempty"`
+	Type GroupType `json:"type"`
 }
 
 // GroupType committee (机关党委 / 党总支), branch (党支部), party_group (党小组) or other.
@@ -2993,10 +2999,10 @@ type LoginAnswer struct {
 	// Member An account. A password or its hash is never sent.
 	Member Member `json:"member"`
 
-	// PasswordExpired True when the password is older than security.password.max_age_days; the login still works.
+	// PasswordExpired Present (true) when the password has expired: the app asks for a new one; the login still works.
 	PasswordExpired *bool `json:"password_expired,omitempty"`
 
-	// RecoveryCodes Only on the login that confirmed a second-factor enrolment: 10 codes, shown once.
+	// RecoveryCodes Only when this login confirmed a second factor: the recovery codes, shown once.
 	RecoveryCodes *[]string `json:"recovery_codes,omitempty"`
 
 	// Token Send as `Authorization: Bearer TOKEN`.
@@ -3020,13 +3026,20 @@ type LoginRequest struct {
 
 // LoginSession defines model for LoginSession.
 type LoginSession struct {
-	Address   *string   `json:"address,omitempty"`
+	// Address The client address at login.
+	Address *string `json:"address,omitempty"`
+
+	// Agent The browser or program (User-Agent).
 	Agent     *string   `json:"agent,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+
+	// Current The session of this request.
 	Current   bool      `json:"current"`
 	ExpiresAt time.Time `json:"expires_at"`
-	Id        string    `json:"id"`
-	LastSeen  time.Time `json:"last_seen"`
+
+	// Id Example: 42
+	Id       string    `json:"id"`
+	LastSeen time.Time `json:"last_seen"`
 }
 
 // LoginSessionList defines model for LoginSessionList.
@@ -3293,7 +3306,9 @@ type OutboxMessageList struct {
 // PasswordChange defines model for PasswordChange.
 type PasswordChange struct {
 	Current string `json:"current"`
-	New     string `json:"new"`
+
+	// New The password policy applies.
+	New string `json:"new"`
 }
 
 // PeriodLock defines model for PeriodLock.
@@ -3882,12 +3897,20 @@ type ScoresInput struct {
 	} `json:"scores"`
 }
 
+// SecondFactorConfirmed defines model for SecondFactorConfirmed.
+type SecondFactorConfirmed struct {
+	Enrolled bool `json:"enrolled"`
+
+	// RecoveryCodes Shown once.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
 // SecondFactorStatus defines model for SecondFactorStatus.
 type SecondFactorStatus struct {
 	Enrolled          bool `json:"enrolled"`
 	RecoveryCodesLeft int  `json:"recovery_codes_left"`
 
-	// Required The profile or the policy requires one for this role.
+	// Required The role or policy requires a second factor.
 	Required bool `json:"required"`
 }
 
@@ -3913,9 +3936,9 @@ type Session struct {
 	GroupId string `json:"group_id"`
 
 	// Id Example: 42
-	Id      string       `json:"id"`
-	ItemIds []string     `json:"item_ids"`
-	Kind    *SessionKind `json:"kind,omitempty"`
+	Id      string      `json:"id"`
+	ItemIds []string    `json:"item_ids"`
+	Kind    SessionKind `json:"kind"`
 
 	// LeadId The reading lead; left out when the rotation found nobody.
 	//
@@ -4098,8 +4121,9 @@ type Substitute struct {
 	StartsAt  time.Time `json:"starts_at"`
 }
 
-// TOTPCode defines model for TOTPCode.
-type TOTPCode struct {
+// TotpCode defines model for TotpCode.
+type TotpCode struct {
+	// Code A current code of the authenticator app.
 	Code string `json:"code"`
 }
 
@@ -4177,6 +4201,9 @@ type PeriodPath = string
 
 // BadRequest Every error answer: `{"error": {code, message, fields?}}`.
 type BadRequest = Error
+
+// Conflict Every error answer: `{"error": {code, message, fields?}}`.
+type Conflict = Error
 
 // Forbidden Every error answer: `{"error": {code, message, fields?}}`.
 type Forbidden = Error
@@ -4469,10 +4496,10 @@ type LoginJSONRequestBody = LoginRequest
 type ChangeOwnPasswordJSONRequestBody = PasswordChange
 
 // ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
-type ConfirmSecondFactorJSONRequestBody = TOTPCode
+type ConfirmSecondFactorJSONRequestBody = TotpCode
 
-// RemoveOwnSecondFactorJSONRequestBody defines body for RemoveOwnSecondFactor for application/json ContentType.
-type RemoveOwnSecondFactorJSONRequestBody = TOTPCode
+// RemoveSecondFactorJSONRequestBody defines body for RemoveSecondFactor for application/json ContentType.
+type RemoveSecondFactorJSONRequestBody = TotpCode
 
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberInput
@@ -5150,58 +5177,58 @@ type ClientInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListOwnSessions The caller's open login sessions
+	// ListLoginSessions The caller's open login sessions
 	//
-	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
-	ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+	ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// EndOwnSession End one of the caller's login sessions
+	// EndLoginSession End one of the caller's login sessions
 	//
-	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
-	EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+	EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSecondFactor The caller's second-factor status
+	// GetSecondFactor The caller's second factor
 	//
 	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 	GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// BeginSecondFactor A TOTP key to enrol
+	// BeginSecondFactor Start enrolling a second factor (TOTP)
 	//
 	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 	BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ConfirmSecondFactorWithBody Confirm the enrolment with a code
+	// ConfirmSecondFactorWithBody Confirm the second factor with its first code
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ConfirmSecondFactor Confirm the enrolment with a code
+	// ConfirmSecondFactor Confirm the second factor with its first code
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSecondFactorQR QR code of the key to enrol
+	// GetSecondFactorQR QR code of the pending key
 	//
 	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 	GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RemoveOwnSecondFactorWithBody Remove one's own second factor
+	// RemoveSecondFactorWithBody Remove one's own second factor
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-	RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RemoveOwnSecondFactor Remove one's own second factor
+	// RemoveSecondFactor Remove one's own second factor
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-	RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMembers Accounts of a subtree
 	//
@@ -5252,7 +5279,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetSecondFactor Reset an account's second factor (lost phone)
+	// ResetSecondFactor Reset an account's second factor (a lost phone)
 	//
 	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
 	ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6788,11 +6815,11 @@ func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJS
 	return c.Client.Do(req)
 }
 
-// ListOwnSessions The caller's open login sessions
+// ListLoginSessions The caller's open login sessions
 //
-// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
-func (c *Client) ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListOwnSessionsRequest(c.Server)
+// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+func (c *Client) ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLoginSessionsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6803,11 +6830,11 @@ func (c *Client) ListOwnSessions(ctx context.Context, reqEditors ...RequestEdito
 	return c.Client.Do(req)
 }
 
-// EndOwnSession End one of the caller's login sessions
+// EndLoginSession End one of the caller's login sessions
 //
-// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
-func (c *Client) EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewEndOwnSessionRequest(c.Server, id)
+// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+func (c *Client) EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndLoginSessionRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6818,7 +6845,7 @@ func (c *Client) EndOwnSession(ctx context.Context, id string, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
-// GetSecondFactor The caller's second-factor status
+// GetSecondFactor The caller's second factor
 //
 // Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6833,7 +6860,7 @@ func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEdito
 	return c.Client.Do(req)
 }
 
-// BeginSecondFactor A TOTP key to enrol
+// BeginSecondFactor Start enrolling a second factor (TOTP)
 //
 // Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6848,7 +6875,7 @@ func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// ConfirmSecondFactorWithBody Confirm the enrolment with a code
+// ConfirmSecondFactorWithBody Confirm the second factor with its first code
 //
 // Takes any type of body and a specified content type.
 //
@@ -6865,7 +6892,7 @@ func (c *Client) ConfirmSecondFactorWithBody(ctx context.Context, contentType st
 	return c.Client.Do(req)
 }
 
-// ConfirmSecondFactor Confirm the enrolment with a code
+// ConfirmSecondFactor Confirm the second factor with its first code
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6882,7 +6909,7 @@ func (c *Client) ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFact
 	return c.Client.Do(req)
 }
 
-// GetSecondFactorQR QR code of the key to enrol
+// GetSecondFactorQR QR code of the pending key
 //
 // Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6897,13 +6924,13 @@ func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// RemoveOwnSecondFactorWithBody Remove one's own second factor
+// RemoveSecondFactorWithBody Remove one's own second factor
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-func (c *Client) RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveOwnSecondFactorRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *Client) RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveSecondFactorRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6914,13 +6941,13 @@ func (c *Client) RemoveOwnSecondFactorWithBody(ctx context.Context, contentType 
 	return c.Client.Do(req)
 }
 
-// RemoveOwnSecondFactor Remove one's own second factor
+// RemoveSecondFactor Remove one's own second factor
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-func (c *Client) RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveOwnSecondFactorRequest(c.Server, body)
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *Client) RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveSecondFactorRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7050,7 +7077,7 @@ func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONReq
 	return c.Client.Do(req)
 }
 
-// ResetSecondFactor Reset an account's second factor (lost phone)
+// ResetSecondFactor Reset an account's second factor (a lost phone)
 //
 // Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
 func (c *Client) ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10293,8 +10320,8 @@ func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body
 	return req, nil
 }
 
-// NewListOwnSessionsRequest constructs an http.Request for the ListOwnSessions method
-func NewListOwnSessionsRequest(server string) (*http.Request, error) {
+// NewListLoginSessionsRequest constructs an http.Request for the ListLoginSessions method
+func NewListLoginSessionsRequest(server string) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10320,8 +10347,8 @@ func NewListOwnSessionsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewEndOwnSessionRequest constructs an http.Request for the EndOwnSession method
-func NewEndOwnSessionRequest(server string, id string) (*http.Request, error) {
+// NewEndLoginSessionRequest constructs an http.Request for the EndLoginSession method
+func NewEndLoginSessionRequest(server string, id Id) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10475,19 +10502,19 @@ func NewGetSecondFactorQRRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewRemoveOwnSecondFactorRequest calls the generic RemoveOwnSecondFactor builder with application/json body
-func NewRemoveOwnSecondFactorRequest(server string, body RemoveOwnSecondFactorJSONRequestBody) (*http.Request, error) {
+// NewRemoveSecondFactorRequest calls the generic RemoveSecondFactor builder with application/json body
+func NewRemoveSecondFactorRequest(server string, body RemoveSecondFactorJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRemoveOwnSecondFactorRequestWithBody(server, "application/json", bodyReader)
+	return NewRemoveSecondFactorRequestWithBody(server, "application/json", bodyReader)
 }
 
-// NewRemoveOwnSecondFactorRequestWithBody constructs an http.Request for the RemoveOwnSecondFactor method, with any body, and a specified content type
-func NewRemoveOwnSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+// NewRemoveSecondFactorRequestWithBody constructs an http.Request for the RemoveSecondFactor method, with any body, and a specified content type
+func NewRemoveSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -13799,68 +13826,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
 
-	// ListOwnSessionsWithResponse The caller's open login sessions
+	// ListLoginSessionsWithResponse The caller's open login sessions
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
-	ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error)
+	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+	ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error)
 
-	// EndOwnSessionWithResponse End one of the caller's login sessions
+	// EndLoginSessionWithResponse End one of the caller's login sessions
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
-	EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error)
+	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+	EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error)
 
-	// GetSecondFactorWithResponse The caller's second-factor status
+	// GetSecondFactorWithResponse The caller's second factor
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 	GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error)
 
-	// BeginSecondFactorWithResponse A TOTP key to enrol
+	// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 	BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error)
 
-	// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
+	// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
 
-	// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
+	// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
 
-	// GetSecondFactorQRWithResponse QR code of the key to enrol
+	// GetSecondFactorQRWithResponse QR code of the pending key
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 	GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error)
 
-	// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
+	// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-	RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
 
-	// RemoveOwnSecondFactorWithResponse Remove one's own second factor
+	// RemoveSecondFactorWithResponse Remove one's own second factor
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-	RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+	RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
 
 	// ListMembersWithResponse Accounts of a subtree
 	//
@@ -13915,7 +13942,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
 
-	// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
+	// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17642,6 +17669,8 @@ type WriteLearningReportResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -17686,6 +17715,11 @@ func (r WriteLearningReportResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r WriteLearningReportResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WriteLearningReportResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -18123,6 +18157,8 @@ type ChangeOwnPasswordResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18144,6 +18180,11 @@ func (r ChangeOwnPasswordResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ChangeOwnPasswordResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ChangeOwnPasswordResponse) GetJSON413() *TooLarge {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -18190,7 +18231,7 @@ func (r ChangeOwnPasswordResponse) ContentType() string {
 	return ""
 }
 
-type ListOwnSessionsResponse struct {
+type ListLoginSessionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -18206,37 +18247,37 @@ type ListOwnSessionsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListOwnSessionsResponse) GetJSON200() *LoginSessionList {
+func (r ListLoginSessionsResponse) GetJSON200() *LoginSessionList {
 	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListOwnSessionsResponse) GetJSON401() *Unauthorized {
+func (r ListLoginSessionsResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListOwnSessionsResponse) GetJSON403() *Forbidden {
+func (r ListLoginSessionsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListOwnSessionsResponse) GetJSON500() *Internal {
+func (r ListLoginSessionsResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListOwnSessionsResponse) GetJSON503() *Unavailable {
+func (r ListLoginSessionsResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r ListOwnSessionsResponse) GetBody() []byte {
+func (r ListLoginSessionsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r ListOwnSessionsResponse) Status() string {
+func (r ListLoginSessionsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18244,7 +18285,7 @@ func (r ListOwnSessionsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r ListOwnSessionsResponse) StatusCode() int {
+func (r ListLoginSessionsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18252,14 +18293,14 @@ func (r ListOwnSessionsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListOwnSessionsResponse) ContentType() string {
+func (r ListLoginSessionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-type EndOwnSessionResponse struct {
+type EndLoginSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -18275,37 +18316,37 @@ type EndOwnSessionResponse struct {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r EndOwnSessionResponse) GetJSON401() *Unauthorized {
+func (r EndLoginSessionResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r EndOwnSessionResponse) GetJSON403() *Forbidden {
+func (r EndLoginSessionResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r EndOwnSessionResponse) GetJSON404() *NotFound {
+func (r EndLoginSessionResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r EndOwnSessionResponse) GetJSON500() *Internal {
+func (r EndLoginSessionResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r EndOwnSessionResponse) GetJSON503() *Unavailable {
+func (r EndLoginSessionResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r EndOwnSessionResponse) GetBody() []byte {
+func (r EndLoginSessionResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r EndOwnSessionResponse) Status() string {
+func (r EndLoginSessionResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18313,7 +18354,7 @@ func (r EndOwnSessionResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r EndOwnSessionResponse) StatusCode() int {
+func (r EndLoginSessionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18321,7 +18362,7 @@ func (r EndOwnSessionResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r EndOwnSessionResponse) ContentType() string {
+func (r EndLoginSessionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18407,7 +18448,7 @@ type BeginSecondFactorResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
+	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18430,7 +18471,7 @@ func (r BeginSecondFactorResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r BeginSecondFactorResponse) GetJSON409() *Error {
+func (r BeginSecondFactorResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
@@ -18477,15 +18518,17 @@ type ConfirmSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *EnrolmentDone
+	JSON200 *SecondFactorConfirmed
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18495,7 +18538,7 @@ type ConfirmSecondFactorResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON200() *EnrolmentDone {
+func (r ConfirmSecondFactorResponse) GetJSON200() *SecondFactorConfirmed {
 	return r.JSON200
 }
 
@@ -18505,7 +18548,7 @@ func (r ConfirmSecondFactorResponse) GetJSON400() *BadRequest {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON401() *Error {
+func (r ConfirmSecondFactorResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
@@ -18515,8 +18558,13 @@ func (r ConfirmSecondFactorResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON409() *Error {
+func (r ConfirmSecondFactorResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ConfirmSecondFactorResponse) GetJSON413() *TooLarge {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -18571,7 +18619,7 @@ type GetSecondFactorQRResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Error
+	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18589,7 +18637,7 @@ func (r GetSecondFactorQRResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GetSecondFactorQRResponse) GetJSON409() *Error {
+func (r GetSecondFactorQRResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
@@ -18632,15 +18680,17 @@ func (r GetSecondFactorQRResponse) ContentType() string {
 	return ""
 }
 
-type RemoveOwnSecondFactorResponse struct {
+type RemoveSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Error
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18650,42 +18700,47 @@ type RemoveOwnSecondFactorResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON400() *BadRequest {
+func (r RemoveSecondFactorResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON401() *Error {
+func (r RemoveSecondFactorResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON403() *Error {
+func (r RemoveSecondFactorResponse) GetJSON403() *Error {
 	return r.JSON403
 }
 
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RemoveSecondFactorResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON422() *Invalid {
+func (r RemoveSecondFactorResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON500() *Internal {
+func (r RemoveSecondFactorResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RemoveOwnSecondFactorResponse) GetJSON503() *Unavailable {
+func (r RemoveSecondFactorResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r RemoveOwnSecondFactorResponse) GetBody() []byte {
+func (r RemoveSecondFactorResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r RemoveOwnSecondFactorResponse) Status() string {
+func (r RemoveSecondFactorResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18693,7 +18748,7 @@ func (r RemoveOwnSecondFactorResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r RemoveOwnSecondFactorResponse) StatusCode() int {
+func (r RemoveSecondFactorResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18701,7 +18756,7 @@ func (r RemoveOwnSecondFactorResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RemoveOwnSecondFactorResponse) ContentType() string {
+func (r RemoveSecondFactorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -24871,33 +24926,33 @@ func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context,
 	return ParseChangeOwnPasswordResponse(rsp)
 }
 
-// ListOwnSessionsWithResponse The caller's open login sessions
+// ListLoginSessionsWithResponse The caller's open login sessions
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
-func (c *ClientWithResponses) ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error) {
-	rsp, err := c.ListOwnSessions(ctx, reqEditors...)
+// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
+func (c *ClientWithResponses) ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error) {
+	rsp, err := c.ListLoginSessions(ctx, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseListOwnSessionsResponse(rsp)
+	return ParseListLoginSessionsResponse(rsp)
 }
 
-// EndOwnSessionWithResponse End one of the caller's login sessions
+// EndLoginSessionWithResponse End one of the caller's login sessions
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
-func (c *ClientWithResponses) EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error) {
-	rsp, err := c.EndOwnSession(ctx, id, reqEditors...)
+// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
+func (c *ClientWithResponses) EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error) {
+	rsp, err := c.EndLoginSession(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseEndOwnSessionResponse(rsp)
+	return ParseEndLoginSessionResponse(rsp)
 }
 
-// GetSecondFactorWithResponse The caller's second-factor status
+// GetSecondFactorWithResponse The caller's second factor
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24910,7 +24965,7 @@ func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, r
 	return ParseGetSecondFactorResponse(rsp)
 }
 
-// BeginSecondFactorWithResponse A TOTP key to enrol
+// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24923,7 +24978,7 @@ func (c *ClientWithResponses) BeginSecondFactorWithResponse(ctx context.Context,
 	return ParseBeginSecondFactorResponse(rsp)
 }
 
-// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
+// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24936,7 +24991,7 @@ func (c *ClientWithResponses) ConfirmSecondFactorWithBodyWithResponse(ctx contex
 	return ParseConfirmSecondFactorResponse(rsp)
 }
 
-// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
+// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24949,7 +25004,7 @@ func (c *ClientWithResponses) ConfirmSecondFactorWithResponse(ctx context.Contex
 	return ParseConfirmSecondFactorResponse(rsp)
 }
 
-// GetSecondFactorQRWithResponse QR code of the key to enrol
+// GetSecondFactorQRWithResponse QR code of the pending key
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24962,30 +25017,30 @@ func (c *ClientWithResponses) GetSecondFactorQRWithResponse(ctx context.Context,
 	return ParseGetSecondFactorQRResponse(rsp)
 }
 
-// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
+// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-func (c *ClientWithResponses) RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
-	rsp, err := c.RemoveOwnSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
+	rsp, err := c.RemoveSecondFactorWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseRemoveOwnSecondFactorResponse(rsp)
+	return ParseRemoveSecondFactorResponse(rsp)
 }
 
-// RemoveOwnSecondFactorWithResponse Remove one's own second factor
+// RemoveSecondFactorWithResponse Remove one's own second factor
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
-func (c *ClientWithResponses) RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
-	rsp, err := c.RemoveOwnSecondFactor(ctx, body, reqEditors...)
+// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
+	rsp, err := c.RemoveSecondFactor(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseRemoveOwnSecondFactorResponse(rsp)
+	return ParseRemoveSecondFactorResponse(rsp)
 }
 
 // ListMembersWithResponse Accounts of a subtree
@@ -25083,7 +25138,7 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 	return ParsePatchMemberResponse(rsp)
 }
 
-// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
+// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28773,6 +28828,13 @@ func ParseWriteLearningReportResponse(rsp *http.Response) (*WriteLearningReportR
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29151,6 +29213,13 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29177,15 +29246,15 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 	return response, nil
 }
 
-// ParseListOwnSessionsResponse parses an HTTP response from a ListOwnSessionsWithResponse call
-func ParseListOwnSessionsResponse(rsp *http.Response) (*ListOwnSessionsResponse, error) {
+// ParseListLoginSessionsResponse parses an HTTP response from a ListLoginSessionsWithResponse call
+func ParseListLoginSessionsResponse(rsp *http.Response) (*ListLoginSessionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ListOwnSessionsResponse{
+	response := &ListLoginSessionsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29231,15 +29300,15 @@ func ParseListOwnSessionsResponse(rsp *http.Response) (*ListOwnSessionsResponse,
 	return response, nil
 }
 
-// ParseEndOwnSessionResponse parses an HTTP response from a EndOwnSessionWithResponse call
-func ParseEndOwnSessionResponse(rsp *http.Response) (*EndOwnSessionResponse, error) {
+// ParseEndLoginSessionResponse parses an HTTP response from a EndLoginSessionWithResponse call
+func ParseEndLoginSessionResponse(rsp *http.Response) (*EndLoginSessionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &EndOwnSessionResponse{
+	response := &EndLoginSessionResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29378,7 +29447,7 @@ func ParseBeginSecondFactorResponse(rsp *http.Response) (*BeginSecondFactorRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
+		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29418,7 +29487,7 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest EnrolmentDone
+		var dest SecondFactorConfirmed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29432,7 +29501,7 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
+		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29446,11 +29515,18 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
+		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
@@ -29507,7 +29583,7 @@ func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Error
+		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29532,15 +29608,15 @@ func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRRespo
 	return response, nil
 }
 
-// ParseRemoveOwnSecondFactorResponse parses an HTTP response from a RemoveOwnSecondFactorWithResponse call
-func ParseRemoveOwnSecondFactorResponse(rsp *http.Response) (*RemoveOwnSecondFactorResponse, error) {
+// ParseRemoveSecondFactorResponse parses an HTTP response from a RemoveSecondFactorWithResponse call
+func ParseRemoveSecondFactorResponse(rsp *http.Response) (*RemoveSecondFactorResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &RemoveOwnSecondFactorResponse{
+	response := &RemoveSecondFactorResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29557,7 +29633,7 @@ func ParseRemoveOwnSecondFactorResponse(rsp *http.Response) (*RemoveOwnSecondFac
 		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Error
+		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29569,6 +29645,13 @@ func ParseRemoveOwnSecondFactorResponse(rsp *http.Response) (*RemoveOwnSecondFac
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid

@@ -54,6 +54,7 @@ var meetingLabels = map[string]map[string]string{
 		"compliance_none":   "本期无应开会议。",
 		"sheet_compliance":  "三会一课",
 		"compliance_branch": "支部／党小组",
+		"compliance_note":   "注：各类会议格内为“已开/应开”（按月、季、年计）；缺开为已到期未召开的次数；四落实率为人员、时间、内容、效果均落实的会议占已召开会议的比例。",
 	},
 	"en": {
 		"signin_title_party_congress":     "%s Party Congress Sign-in Sheet",
@@ -105,6 +106,7 @@ var meetingLabels = map[string]map[string]string{
 		"compliance_none":   "No meetings required in this period.",
 		"sheet_compliance":  "Meetings",
 		"compliance_branch": "Branch / party group",
+		"compliance_note":   "Each kind: held/required (by month, quarter or year); missing: required meetings whose time is over and that were not held; four fulfilments: meetings held with people, time, content and effect all fulfilled, over meetings held.",
 	},
 }
 

@@ -32,6 +32,11 @@ type GroupSummary struct {
 	// RowHead heads the roll-up rows' name column: "支部" (default),
 	// "单位" or "单位/支部", as fits the rows.
 	RowHead string
+	// Compliance is the 三会一课 of the groups with required meetings
+	// (compliance.go), printed on a page of its own and as a sheet of the
+	// workbook; ComplianceKinds are the kinds of its columns. Empty: left out.
+	Compliance      []ComplianceRow
+	ComplianceKinds []string
 }
 
 // SummaryGroup is one roll-up row. Its rates are sums of numerators over sums
@@ -162,6 +167,10 @@ func (d *doc) summary(in GroupSummary) {
 	// chart
 	if len(in.Groups) > 0 {
 		d.rateChart(in.Groups)
+	}
+
+	if len(in.Compliance) > 0 {
+		d.complianceSection(in)
 	}
 
 	// member table

@@ -278,6 +278,12 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 		return wrap(err)
 	}
 
+	if len(in.Compliance) > 0 {
+		if err := complianceSheet(f, lb["sheet_compliance"], in, lb, head, plain, pct); err != nil {
+			return wrap(err)
+		}
+	}
+
 	desc := opt.DataHash
 	if opt.AuditHead != "" {
 		desc += " · " + fmt.Sprintf(lb["audit_head"], opt.AuditHead)

@@ -198,7 +198,7 @@ type Policy struct {
 	Grades  []GradeBand
 }
 
-// DefaultPolicy is DESIGN.md's default: weights 40/30/20/10; excellent ≥ 95
+// DefaultPolicy is the default policy (docs/RATES.md): weights 40/30/20/10; excellent ≥ 95
 // with 100% participation, good ≥ 85, pass ≥ 70, fail below; labels
 // 好/较好/一般/较差 for a quarter and 优秀/合格/基本合格/不合格 for a year (or
 // their English equivalents).

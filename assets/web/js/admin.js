@@ -207,7 +207,8 @@ export async function groups(app) {
 function lineNo(k) { const m = /(\d+)/.exec(k); return m ? Number(m[1]) : 0; }
 
 export async function data(app) {
-  const file = h('input', {type: 'file', id: 'import-file', name: 'file', accept: '.csv,text/csv'});
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const file = h('input', {type: 'file', id: 'import-file', name: 'file', accept: `.csv,.xlsx,text/csv,${XLSX}`});
   const text = h('textarea', {id: 'import-text', name: 'csv', rows: '8', class: 'mono',
     placeholder: 'name,username,group,role,joined_on,password'});
   const box = statusBox('import-status');
@@ -219,17 +220,35 @@ export async function data(app) {
     field(t('import.text'), text, {name: 'csv'}),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'import-submit'}, t('import.submit'))),
     box, errs);
+  // A chosen file is sent as its raw bytes: the server reads UTF-8, GBK
+  // (Excel's CSV on Chinese Windows) and XLSX. The box shows a CSV decoded
+  // as the server will; editing it sends the edited text (UTF-8) instead.
+  let chosen = null;
+  let preview = '';
+  const isXLSX = (f) => /\.xlsx$/i.test(f.name) || f.type === XLSX;
   file.addEventListener('change', async () => {
-    if (file.files && file.files[0]) text.value = await file.files[0].text();
+    chosen = file.files && file.files[0] ? file.files[0] : null;
+    preview = '';
+    if (!chosen) return;
+    if (isXLSX(chosen)) {
+      text.value = '';
+      text.placeholder = t('import.xlsx_chosen', {name: chosen.name});
+      return;
+    }
+    const buf = await chosen.arrayBuffer();
+    try { preview = new TextDecoder('utf-8', {fatal: true}).decode(buf); } catch (e) { preview = new TextDecoder('gb18030').decode(buf); }
+    text.value = preview;
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(errs);
-    const body = text.value;
-    if (!body.trim()) { setStatus(box, t('import.empty'), 'error'); return; }
+    const asFile = chosen && (isXLSX(chosen) ? !text.value.trim() : text.value === preview);
+    const body = asFile ? chosen : text.value;
+    if (!asFile && !text.value.trim()) { setStatus(box, t('import.empty'), 'error'); return; }
+    const contentType = asFile ? (isXLSX(chosen) ? XLSX : 'text/csv') : 'text/csv; charset=utf-8';
     setStatus(box, t('common.working'));
     try {
-      const r = await api('POST', '/members/import', body, {raw: true, contentType: 'text/csv; charset=utf-8'});
+      const r = await api('POST', '/members/import', body, {raw: true, contentType});
       setStatus(box, t('import.done', {created: (r && r.created) || 0, updated: (r && r.updated) || 0}), 'ok');
       app.groups(true);
     } catch (err) {
