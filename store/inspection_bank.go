@@ -196,7 +196,6 @@ func (s *Store) BankQuestions(withRetired bool) ([]BankQuestion, error) {
 	return out, err
 }
 
-
 // bankColumns maps the header names an import accepts to the fields.
 var bankColumns = map[string]string{
 	"question": "question", "问题": "question", "题目": "question",
