@@ -94,4 +94,3 @@ func xlsxRows(data []byte) (rows [][]string, err error) {
 	}
 	return rows, nil
 }
-
