@@ -213,8 +213,7 @@ func (s *Store) CheckAudit() AuditCheck {
 	err := s.view(func(tx *bolt.Tx) error {
 		res.Head = string(tx.Bucket(bucketMeta).Get(keyAuditHead))
 		from := keyedFrom(tx)
-		prev := ""
-		var want uint64 = 1
+		prev, want := auditBase(tx) // after a prune (retention.go): the last pruned entry
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var e AuditEntry
