@@ -157,8 +157,7 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 		c := tx.Bucket(bucketAudit).Cursor()
 		k, v := c.Last()
 		if f.Before > 0 {
-			k, v = c.Seek(itob(f.Before))
-			if k == nil {
+			if k, _ = c.Seek(itob(f.Before)); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()
