@@ -357,6 +357,7 @@ const (
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
 	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
 	ErrorErrorCodeTooManyEdits         ErrorErrorCode = "too_many_edits"
+	ErrorErrorCodeTooManyJobs          ErrorErrorCode = "too_many_jobs"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
@@ -499,6 +500,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeTooManyCodes:
 		return true
 	case ErrorErrorCodeTooManyEdits:
+		return true
+	case ErrorErrorCodeTooManyJobs:
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
@@ -2332,12 +2335,13 @@ type Error struct {
 		// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
 		// - `not_queued`: 409: the outbox message is no longer queued
 		// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+		// - `too_many_jobs`: 429: 4 report runs are already running or waiting
 		// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 		// - `too_many_robots`: 409: a group has at most 20 robots
 		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+		// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 		// - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 		// - `job_ended`: 409: a job that has already ended
@@ -2350,7 +2354,7 @@ type Error struct {
 		// - `disk_full`: 503: the disk is full; nothing was written
 		// - `store_closed`: 503: the store is closed (the server is stopping)
 		// - `read_only`: 503: the store is open read-only
-		// - `busy`: 503: a check-in found its session changing under it; retry
+		// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 		// - `shutting_down`: 503: POST /reports while the server stops
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
@@ -2426,12 +2430,13 @@ type Error struct {
 // - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
 // - `not_queued`: 409: the outbox message is no longer queued
 // - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+// - `too_many_jobs`: 429: 4 report runs are already running or waiting
 // - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 // - `too_many_robots`: 409: a group has at most 20 robots
 // - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 // - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 // - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 // - `job_ended`: 409: a job that has already ended
@@ -2444,7 +2449,7 @@ type Error struct {
 // - `disk_full`: 503: the disk is full; nothing was written
 // - `store_closed`: 503: the store is closed (the server is stopping)
 // - `read_only`: 503: the store is open read-only
-// - `busy`: 503: a check-in found its session changing under it; retry
+// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 // - `shutting_down`: 503: POST /reports while the server stops
 // - `jobs_disabled`: 503: POST /reports in a process without the job runner
 // - `error`: any other status without a code of its own
@@ -21231,6 +21236,8 @@ type StartReportsResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -21270,6 +21277,11 @@ func (r StartReportsResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r StartReportsResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StartReportsResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -31834,6 +31846,13 @@ func ParseStartReportsResponse(rsp *http.Response) (*StartReportsResponse, error
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
