@@ -264,3 +264,45 @@ func Verify(data []byte, pub ed25519.PublicKey) (*Summary, error) {
 	}
 	return &s, nil
 }
+
+// SignJSON signs any JSON payload the same way, with typ naming what it is
+// (the audit export uses "studyroll-audit+json").
+func SignJSON(v any, typ string, key ed25519.PrivateKey) ([]byte, error) {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	h, _ := json.Marshal(header{Alg: "EdDSA", Kid: Fingerprint(key.Public().(ed25519.PublicKey)), Typ: typ})
+	f := File{Protected: b64.EncodeToString(h), Payload: b64.EncodeToString(payload)}
+	f.Signature = b64.EncodeToString(ed25519.Sign(key, []byte(f.Protected+"."+f.Payload)))
+	return json.MarshalIndent(f, "", "  ")
+}
+
+// VerifyJSON checks a file made by SignJSON and returns its type and
+// payload.
+func VerifyJSON(data []byte, pub ed25519.PublicKey) (typ string, payload []byte, err error) {
+	var f File
+	if err := json.Unmarshal(data, &f); err != nil {
+		return "", nil, fmt.Errorf("not a signed file: %w", err)
+	}
+	hb, err := b64.DecodeString(f.Protected)
+	if err != nil {
+		return "", nil, errors.New("protected header: not base64url")
+	}
+	var h header
+	if err := json.Unmarshal(hb, &h); err != nil || h.Alg != "EdDSA" {
+		return "", nil, errors.New(`protected header: want "alg": "EdDSA"`)
+	}
+	sig, err := b64.DecodeString(f.Signature)
+	if err != nil {
+		return "", nil, errors.New("signature: not base64url")
+	}
+	if !ed25519.Verify(pub, []byte(f.Protected+"."+f.Payload), sig) {
+		return "", nil, errors.New("signature does not verify with this public key")
+	}
+	pb, err := b64.DecodeString(f.Payload)
+	if err != nil {
+		return "", nil, errors.New("payload: not base64url")
+	}
+	return h.Typ, pb, nil
+}

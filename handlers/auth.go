@@ -44,6 +44,7 @@ var (
 	sysAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSysAdmin}} // configuration, backups, groups
 	secAdmin     = access{roles: []store.Role{store.RoleAdmin, store.RoleSecAdmin}} // accounts, roles, resets, unlocks
 	accountRead  = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin, store.RoleInspector, store.RoleSecAdmin}}
+	auditorAdmin = access{roles: []store.Role{store.RoleAdmin, store.RoleAuditor}}
 	auditReaders = access{roles: []store.Role{store.RoleHR, store.RoleAdmin, store.RoleAuditor}} // the log; security events: auditor (and admin)
 	leadsHR      = access{roles: []store.Role{store.RoleLead, store.RoleHR, store.RoleAdmin}}
 )

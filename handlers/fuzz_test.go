@@ -19,6 +19,9 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"scores":[{"member_id":"3","score":95}]}`, `{"status":"late","note":"<b>"}`, `{"code":"123456"}`,
 		`{"period":"2023Q3","text":"述学"}`, `{"grade":5}`, `{"order":["3","4"]}`, `{"on":"2023-09-02","note":"x"}`,
 		`{"approved":true}`, `{"lead_id":"3","material":"m"}`, `{"asker_id":"3","answerer_id":"4","question":"q","rating":3}`,
+		`{"host_id":"3","recorder_id":"4","first_topic":"第一议题","summary":"s","decisions":"d"}`,
+		`{"group_id":"2","title":"会","kind":"party_congress","first_topic":"t","starts_at":"2023-09-01T09:00:00+08:00","ends_at":"2023-09-01T10:00:00+08:00"}`,
+		`{"type":"party_group"}`, `{"member_id":"3","summary":"改"}`,
 		``, `null`, `[]`, `{"name":`, `{"name":"\u0000"}`, `{"left_on":"2023-02-30"}`, strings.Repeat(`{"a":`, 100),
 	}
 	for i, s := range seeds {
@@ -40,7 +43,7 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 		r := routes[pick%len(routes)]
 		path := "/api/v1" + r.Path
-		for _, p := range []string{":id", ":member_id", ":item_id"} {
+		for _, p := range []string{":id", ":member_id", ":item_id", ":share_id", ":question_id"} {
 			path = strings.ReplaceAll(path, p, "3")
 		}
 		path = strings.ReplaceAll(path, ":period", "2023Q3")

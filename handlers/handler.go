@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"crypto/ed25519"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,6 +30,9 @@ type Config struct {
 	// URL). Without it, cookies are Secure when the request came over TLS
 	// or a trusted proxy says https.
 	SecureCookies bool
+	// SigningKey signs the auditor's audit exports (the site's Ed25519 key,
+	// DATA/export.key); nil: GET /audit/export answers 503.
+	SigningKey ed25519.PrivateKey
 	// HSTS sends Strict-Transport-Security on every answer (serve speaks
 	// TLS itself).
 	HSTS bool

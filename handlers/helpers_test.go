@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -33,6 +34,8 @@ type testServer struct {
 	// tokens by username, for accounts made by the fixture.
 	tokens map[string]string
 	ids    map[string]string // username -> member id
+	// signKey signs audit exports.
+	signKey ed25519.PrivateKey
 }
 
 const testPassword = "Password1"
@@ -56,7 +59,8 @@ func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
 	}
 	tb.Cleanup(func() { s.Close() })
 	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	ts.h, ts.e = checkedBuild(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	_, ts.signKey, _ = ed25519.GenerateKey(nil)
+	ts.h, ts.e = checkedBuild(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SigningKey: ts.signKey})
 	ctx := store.WithActor(context.Background(), "system")
 	if err := s.SetupProfile(ctx, profile); err != nil {
 		tb.Fatal(err)

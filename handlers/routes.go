@@ -62,6 +62,7 @@ func (h *Handler) routes() []route {
 		{GET, "/me/sessions", anyone, h.handleListLoginSessions},
 		{DELETE, "/me/sessions/:id", anyone, h.handleEndLoginSession},
 		{POST, "/me/password", anyone, h.handleChangeOwnPassword},
+		{GET, "/audit/export", auditorAdmin, h.handleAuditExport},
 		// personal.go
 		{GET, "/me/data.zip", anyone, h.handleMyData},
 		// groups.go

@@ -2,12 +2,15 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"studyroll/export"
 	"studyroll/store"
 	"studyroll/totp"
 )
@@ -311,5 +314,36 @@ func TestChangeOwnPassword(t *testing.T) {
 	}
 	if rec := ts.do("GET", "/api/v1/me", "m1", nil); rec.Code != 401 {
 		t.Errorf("session survived the change: %d", rec.Code)
+	}
+}
+
+// TestAuditExportSigned: the auditor downloads the audit log as a file
+// signed with the site's key; the signature verifies, a changed byte does
+// not; hr may not export.
+func TestAuditExportSigned(t *testing.T) {
+	ts := newProfileTestServer(t, store.ProfileLevel3)
+	ts.do("POST", "/api/v1/groups", "sysadmin", map[string]any{"name": "新支部"})
+	if rec := ts.do("GET", "/api/v1/audit/export", "hr", nil); rec.Code != 403 {
+		t.Errorf("hr export: %d", rec.Code)
+	}
+	rec := ts.do("GET", "/api/v1/audit/export", "auditor", nil)
+	if rec.Code != 200 {
+		t.Fatalf("export: %d %s", rec.Code, rec.Body)
+	}
+	pub := ts.signKey.Public().(ed25519.PublicKey)
+	typ, payload, err := export.VerifyJSON(rec.Body.Bytes(), pub)
+	if err != nil || typ != "studyroll-audit+json" {
+		t.Fatalf("verify: %v %q", err, typ)
+	}
+	var x AuditExport
+	if err := json.Unmarshal(payload, &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Entries) < 3 || x.Entries[0].Seq != 1 || x.Head == "" || x.ExportedBy != ts.ids["auditor"] {
+		t.Errorf("payload: %d entries, first %d, head %q, by %s", len(x.Entries), x.Entries[0].Seq, x.Head, x.ExportedBy)
+	}
+	tampered := bytes.Replace(rec.Body.Bytes(), []byte(`"payload": "ey`), []byte(`"payload": "fy`), 1)
+	if _, _, err := export.VerifyJSON(tampered, pub); err == nil {
+		t.Error("a changed payload verified")
 	}
 }

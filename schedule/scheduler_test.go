@@ -397,3 +397,31 @@ func itob(v uint64) []byte {
 	binary.BigEndian.PutUint64(b, v)
 	return b
 }
+
+// TestReportJobsCap: however many periods and groups are asked for, at
+// most maxReportJobs report runs run or wait at once; more are 429
+// too_many_jobs.
+func TestReportJobsCap(t *testing.T) {
+	f := newFixture(t)
+	s := f.scheduler(Config{})
+	hr, _ := f.s.MemberByUsername("hr")
+	ctx := store.WithActor(context.Background(), hr.ID)
+	s.reportSlot <- struct{}{} // a generation is running: the others wait
+	periods := []string{"2023Q1", "2023Q2", "2023Q3", "2022", "2022Q4"}
+	for i, ps := range periods {
+		p, _ := store.ParsePeriod(ps, f.s.Location())
+		_, err := s.StartReports(ctx, p, "")
+		if i < maxReportJobs && err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		if i >= maxReportJobs {
+			var e *store.Error
+			if !errors.As(err, &e) || e.Code != "too_many_jobs" {
+				t.Fatalf("run %d: %v, want too_many_jobs", i+1, err)
+			}
+		}
+	}
+	if err := s.Stop(context.Background()); err != nil { // the waiting runs give up
+		t.Fatal(err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"studyroll/store"
@@ -114,11 +115,15 @@ func (s *Scheduler) generate(ctx context.Context, p store.Period, groupID, jobID
 	return res.String(), err
 }
 
+// maxReportJobs bounds the report runs running or waiting at once.
+const maxReportJobs = 4
+
 // StartReports starts generating the reports of period p for groupID's
 // subtree ("" for everyone) in the background and returns the job id at
 // once; GET /jobs/{id} follows its progress. While a run for the same
 // period and group is going, its id is returned instead of a new run.
-// The run acts as the ctx actor.
+// The run acts as the ctx actor. At most maxReportJobs report runs may be
+// running or waiting at once (429 too_many_jobs).
 func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID string) (string, error) {
 	if groupID != "" {
 		if _, err := s.cfg.Store.Group(groupID); err != nil {
@@ -140,6 +145,19 @@ func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID st
 	if s.stopped {
 		s.mu.Unlock()
 		return "", store.Errorf(store.KindUnavailable, "shutting_down", "the server is shutting down")
+	}
+	// One generation runs at a time (reportSlot); at most maxReportJobs
+	// report runs may be running or waiting for it, whatever their periods
+	// and groups.
+	queued := 0
+	for k := range s.busy {
+		if strings.HasPrefix(k, KindReports+":") {
+			queued++
+		}
+	}
+	if queued >= maxReportJobs {
+		s.mu.Unlock()
+		return "", store.Errorf(store.KindTooMany, "too_many_jobs", "%d report runs are already running or waiting: retry when one has finished", queued)
 	}
 	s.busy[key] = ""
 	s.wg.Add(1)

@@ -157,8 +157,7 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 		c := tx.Bucket(bucketAudit).Cursor()
 		k, v := c.Last()
 		if f.Before > 0 {
-			k, v = c.Seek(itob(f.Before))
-			if k == nil {
+			if k, _ = c.Seek(itob(f.Before)); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()
@@ -213,8 +212,7 @@ func (s *Store) CheckAudit() AuditCheck {
 	err := s.view(func(tx *bolt.Tx) error {
 		res.Head = string(tx.Bucket(bucketMeta).Get(keyAuditHead))
 		from := keyedFrom(tx)
-		prev := ""
-		var want uint64 = 1
+		prev, want := auditBase(tx) // after a prune (retention.go): the last pruned entry
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var e AuditEntry

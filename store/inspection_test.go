@@ -99,6 +99,10 @@ func TestRectificationWarnings(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.day, got, c.want)
 		}
 	}
+	rs, err := s.OpenRectifications(clock.Now())
+	if err != nil || len(rs) != 1 || rs[0].FindingID != f.ID || rs[0].Responsible != "张三" || rs[0].Deadline != "2023-09-10" {
+		t.Errorf("OpenRectifications: %+v %v", rs, err)
+	}
 	due, _ := s.FindingsByDeadline("2023-09-13")
 	if len(due) != 1 || due[0].ID != f.ID || !due[0].Overdue {
 		t.Errorf("FindingsByDeadline: %+v", due)
@@ -115,6 +119,9 @@ func TestRectificationWarnings(t *testing.T) {
 	}
 	if due, _ := s.FindingsByDeadline("2023-09-13"); len(due) != 0 {
 		t.Errorf("closed finding still listed by deadline")
+	}
+	if rs, _ := s.OpenRectifications(clock.Now()); len(rs) != 0 {
+		t.Errorf("closed finding still handed to the reminders: %+v", rs)
 	}
 }
 

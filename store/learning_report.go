@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -133,7 +135,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 			if err := putJSON(b, key, r); err != nil {
 				return err
 			}
-			return s.audit(tx, ctx, "update", "learning_report", r.ID, &before, r)
+			return s.audit(tx, ctx, "update", "learning_report", r.ID, textHashed(before), r)
 		}
 		id, key, err := nextID(b)
 		if err != nil {
@@ -240,7 +242,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err := putJSON(b, key, &r); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "evaluate", "learning_report", r.ID, &before, &r)
+		return s.audit(tx, ctx, "evaluate", "learning_report", r.ID, textHashed(before), textHashed(r))
 	})
 	if err != nil {
 		return nil, err
@@ -376,4 +378,14 @@ func reportScope(t *Tree, by *Member, group string) (func(m *Member) bool, error
 		}, nil
 	}
 	return func(m *Member) bool { return m != nil && m.ID == by.ID && inGroup(m) }, nil
+}
+
+// textHashed is a report as the audit log keeps a text it already holds:
+// the text replaced by "sha256:" and its hash. A report's text is audited
+// once, when it is written (the new text, and the hash of the old), so
+// editing a report never grows the log by more than the report itself.
+func textHashed(r LearningReport) *LearningReport {
+	sum := sha256.Sum256([]byte(r.Text))
+	r.Text = "sha256:" + hex.EncodeToString(sum[:])
+	return &r
 }

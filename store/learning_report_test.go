@@ -26,7 +26,9 @@ func TestWriteReport(t *testing.T) {
 		t.Fatalf("year report: %+v %v %v", r3, created, err)
 	}
 	entries, _ := s.Audit(AuditFilter{Entity: "learning_report", EntityID: r.ID})
-	if len(entries) != 2 || entries[0].Action != "update" || !strings.Contains(string(entries[0].Before), "本季度") {
+	// The text is audited once: the new text in full, the old one by its hash.
+	if len(entries) != 2 || entries[0].Action != "update" || strings.Contains(string(entries[0].Before), "本季度") ||
+		!strings.Contains(string(entries[0].Before), `"text":"sha256:`) || !strings.Contains(string(entries[0].After), "改过的述学") {
 		t.Errorf("audit %+v", entries)
 	}
 	for _, c := range []struct {

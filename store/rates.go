@@ -138,7 +138,7 @@ func (s *Store) Rates(p Period, groupID string, pol Policy) (*RatesReport, error
 			r, err = ps.Rates(groupID)
 			return err
 		}
-		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, group: groupID})
+		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, group: groupID, now: s.now()})
 		if err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (s *Store) MemberRates(p Period, memberID string, pol Policy) (*RatesReport
 			r = ps.MemberRates(memberID)
 			return nil
 		}
-		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, member: memberID})
+		res, err := s.computeRates(tx, ratesQuery{p: p, pol: pol, member: memberID, now: s.now()})
 		if err != nil {
 			return err
 		}
@@ -237,7 +237,16 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	p, pol := q.p, q.pol
 	firstDay := dayOf(p.Start, s.loc)
 	endDay := dayOf(p.End, s.loc) // exclusive
-	report := &RatesReport{Period: p.String(), Policy: pol.clone()}
+	report := &RatesReport{Period: p.String(), Policy: pol.clone(), AsOf: q.now.UTC()}
+	// An open period's figures are to date: only what has fallen due
+	// counts — sessions that have ended, self-study items due and exams
+	// held on or before today.
+	dueEnd, dueDay := int64(1<<63-1), endDay
+	if !q.now.IsZero() && q.now.Before(p.End) {
+		report.Provisional = true
+		dueEnd = q.now.UnixNano()
+		dueDay = min(endDay, dayOf(q.now, s.loc)+1)
+	}
 
 	// Who is reported, and which groups are in scope.
 	inScope := make([]bool, len(ix.groupIDs))
@@ -325,6 +334,9 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	}
 	var sessions []reqSession
 	for i := lo; i < hi; i++ {
+		if ix.sessions[i].end > dueEnd {
+			continue // not yet held
+		}
 		if gs := audienceGroups(ix.sessions[i].group); gs != nil {
 			sessions = append(sessions, reqSession{s: &ix.sessions[i], groups: gs})
 		}
@@ -338,8 +350,8 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	var items []reqItem
 	for i := range ix.selfStudy {
 		it := &ix.selfStudy[i]
-		if it.due < firstDay || it.due >= endDay {
-			continue
+		if it.due < firstDay || it.due >= dueDay {
+			continue // outside p, or not yet due
 		}
 		if gs := audienceGroups(it.group); gs != nil {
 			items = append(items, reqItem{it: it, groups: gs, dup: -1})
@@ -581,8 +593,8 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	scores := tx.Bucket(bucketScores)
 	for ei := range ix.exams {
 		e := &ix.exams[ei]
-		if e.day < firstDay || e.day >= endDay {
-			continue
+		if e.day < firstDay || e.day >= dueDay {
+			continue // outside p, or not yet held
 		}
 		gs := audienceGroups(e.group)
 		if gs == nil {

@@ -152,6 +152,9 @@ func newOrg(t testing.TB) *org {
 	return o
 }
 
+// afterYear is a moment after 2023 ended: the periods asked about are over.
+var afterYear = time.Date(2024, 1, 10, 9, 0, 0, 0, DefaultLocation())
+
 // rr is an expected ratio: num/den, den 0 meaning a null rate.
 type rr [2]int
 
@@ -178,6 +181,7 @@ func checkRatio(t *testing.T, what string, got Ratio, w rr) {
 
 func TestRatesRules(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	y, _ := ParsePeriod("2023", o.s.loc)
 	pol := DefaultPolicy()
@@ -366,6 +370,7 @@ func keys[V any](m map[string]V) []string {
 
 func TestRatesAttendanceTally(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	rep, err := o.s.MemberRates(q3, o.a4.ID, DefaultPolicy())
 	if err != nil {
@@ -380,6 +385,7 @@ func TestRatesAttendanceTally(t *testing.T) {
 
 func TestRatesErrors(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	if _, err := o.s.MemberRates(q3, o.adm.ID, DefaultPolicy()); ErrorKind(err) != KindNotFound || err.(*Error).Code != "not_in_rates" {
 		t.Errorf("rates of the admin without group: %v, want not_in_rates", err)
@@ -448,6 +454,7 @@ func TestRatesSelfStudyAtLaterSession(t *testing.T) {
 // null group_id for the organisation, the policy included.
 func TestRatesJSON(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	rep, err := o.s.Rates(q3, "", DefaultPolicy())
 	if err != nil {
@@ -491,6 +498,7 @@ func TestRatesJSON(t *testing.T) {
 // a new session, a cancellation, a member leaving.
 func TestRatesIndexStaysCurrent(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	get := func() Ratio {
 		rep, err := o.s.MemberRates(q3, o.a3.ID, DefaultPolicy())
@@ -524,6 +532,7 @@ func TestRatesIndexStaysCurrent(t *testing.T) {
 // also when it is changed (the cached activities must follow).
 func TestRatesEvaluation(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	r, _, err := o.s.WriteReport(WithActor(bg, o.a2.ID), o.a2, ReportInput{Period: "2023Q3", Text: "本季度学习了《讲话》，体会如下。"})
 	if err != nil {
@@ -563,6 +572,7 @@ func TestRatesEvaluation(t *testing.T) {
 // sessions and records are written (run with -race).
 func TestRatesConcurrent(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	q3, _ := ParsePeriod("2023Q3", o.s.loc)
 	done := make(chan struct{})
 	errs := make(chan error, 8)
@@ -607,6 +617,7 @@ func TestRatesConcurrent(t *testing.T) {
 // on (a check-in, a login) and is rebuilt after one it does (a session).
 func TestRatesIndexReplay(t *testing.T) {
 	o := newOrg(t)
+	o.clock.Set(afterYear) // the figures of ended periods, not to date
 	index := func() *ratesIndex {
 		var ix *ratesIndex
 		if err := o.s.view(func(tx *bolt.Tx) (err error) { ix, err = o.s.ratesIndex(tx); return err }); err != nil {

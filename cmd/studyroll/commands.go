@@ -28,10 +28,42 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return m.bootstrap(ctx)
 }
 
+// rosterHelp is `studyroll import -h`: the roster format, then the flags.
+const rosterHelp = `usage: studyroll import [--data DIR] [--tz ZONE] roster.csv
+
+Imports the roster in one transaction: every line, or nothing (bad lines are
+listed by their line number; the header is line 1). An existing username is
+updated. The file is CSV (UTF-8 with or without BOM, or GBK/GB18030) or .xlsx,
+with a header row; columns in any order, names case-insensitive:
+
+  name       required: the person's name
+  username   required: the login (unique, case-insensitive)
+  group      required column: a group's name, or its path where names repeat
+             (机关党委/第一党支部); empty: no group (hr and admin only)
+  role       member (default for a new account), lead, hr, admin, inspector
+  joined_on  2023-09-01, 2023-9-1, 2023/9/1 or 2023.9.1; empty: today
+  password   at least 8 characters; required for a new account, empty keeps it
+  title      职务 (optional column)
+  position   place in the group's roster, 1 first (optional column)
+
+Example:
+  name,username,group,role,joined_on,password
+  张三,zhangsan,第一党支部,member,2023-01-01,ChangeMe123
+
+While the server runs, import on the admin's 导入与备份 page or with
+POST /api/v1/members/import instead.
+
+Flags:
+`
+
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, rosterHelp)
+		fs.PrintDefaults()
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +76,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	s, err := sf.open()
 	if err != nil {
+		if strings.Contains(err.Error(), "in use") {
+			return fmt.Errorf("%w\n(while the server runs, import through it: the admin's 导入与备份 page, /app/data, or POST /api/v1/members/import with Content-Type: text/csv)", err)
+		}
 		return err
 	}
 	defer s.Close()

@@ -31,6 +31,7 @@ Usage:
   studyroll bench  [--scale N] [--json]       measure check-in, rates and PDFs (N × 10,000 members)
   studyroll audit verify --data ./data [--audit-key FILE]   check the audit chain (exit 1 names the first bad entry)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
+  studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
 
 Run "studyroll COMMAND -h" for the flags of one command.
 `
@@ -49,6 +50,7 @@ var commands = map[string]command{
 	"export":  runExport,
 
 	"security-profile": runSecurityProfile,
+	"prune-audit":      runPruneAudit,
 }
 
 func main() {

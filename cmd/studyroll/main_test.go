@@ -188,6 +188,30 @@ func TestImportCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"import", "--data", data, csvPath}, &out, &errb); code != 0 || !strings.Contains(out.String(), "1 created") {
 		t.Fatalf("import: exit %d, %q %q", code, out.String(), errb.String())
 	}
+
+	// -h describes the roster format.
+	errb.Reset()
+	if code := run(context.Background(), []string{"import", "-h"}, &out, &errb); code != 0 {
+		t.Errorf("import -h: exit %d", code)
+	}
+	for _, want := range []string{"name,username,group,role,joined_on,password", "机关党委/第一党支部", "joined_on", "-data"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("import -h does not say %q:\n%s", want, errb.String())
+		}
+	}
+
+	// While another process holds the store, the message points to the
+	// web page and the API.
+	s, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	errb.Reset()
+	if code := run(context.Background(), []string{"import", "--data", data, csvPath}, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "in use") || !strings.Contains(errb.String(), "/app/data") || !strings.Contains(errb.String(), "POST /api/v1/members/import") {
+		t.Errorf("import while the store is in use: exit %d, %s", code, errb.String())
+	}
 }
 
 // lockedBuffer collects a child's stderr.

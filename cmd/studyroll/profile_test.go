@@ -169,3 +169,21 @@ func TestSecurityConfig(t *testing.T) {
 		t.Errorf("policy %+v", sp)
 	}
 }
+
+// TestPruneAuditCommand: a cut-off inside the 180-day retention is
+// refused; the store is unchanged.
+func TestPruneAuditCommand(t *testing.T) {
+	t.Setenv("STUDYROLL_ADMIN_PASSWORD", "admin-password")
+	data := t.TempDir()
+	m, _ := openMain(t, data, "", false)
+	_ = m.Serve(canceled())
+	var out, errb bytes.Buffer
+	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	if code := run(context.Background(), []string{"prune-audit", "--data", data, "--before", yesterday}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "kept 180 days") {
+		t.Errorf("prune inside the retention: exit %d, %s", code, errb.String())
+	}
+	old := time.Now().AddDate(-1, 0, 0).Format("2006-01-02")
+	if code := run(context.Background(), []string{"prune-audit", "--data", data, "--before", old}, &out, &errb); code != 0 || !strings.Contains(out.String(), "Removed 0") {
+		t.Errorf("prune a year back: exit %d, %s %s", code, out.String(), errb.String())
+	}
+}

@@ -295,6 +295,7 @@ const (
 	ErrorErrorCodeAlreadyCancelled     ErrorErrorCode = "already_cancelled"
 	ErrorErrorCodeAlreadyClosed        ErrorErrorCode = "already_closed"
 	ErrorErrorCodeAlreadyEvaluated     ErrorErrorCode = "already_evaluated"
+	ErrorErrorCodeAuditRetention       ErrorErrorCode = "audit_retention"
 	ErrorErrorCodeBadCode              ErrorErrorCode = "bad_code"
 	ErrorErrorCodeBadCredentials       ErrorErrorCode = "bad_credentials"
 	ErrorErrorCodeBadRows              ErrorErrorCode = "bad_rows"
@@ -320,6 +321,7 @@ const (
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
 	ErrorErrorCodeNoEnrolment          ErrorErrorCode = "no_enrolment"
+	ErrorErrorCodeNoSigningKey         ErrorErrorCode = "no_signing_key"
 	ErrorErrorCodeNotCovered           ErrorErrorCode = "not_covered"
 	ErrorErrorCodeNotFound             ErrorErrorCode = "not_found"
 	ErrorErrorCodeNotInAudience        ErrorErrorCode = "not_in_audience"
@@ -333,6 +335,7 @@ const (
 	ErrorErrorCodeOwnRecord            ErrorErrorCode = "own_record"
 	ErrorErrorCodePeriodLocked         ErrorErrorCode = "period_locked"
 	ErrorErrorCodePeriodOpen           ErrorErrorCode = "period_open"
+	ErrorErrorCodePrivacyVersion       ErrorErrorCode = "privacy_version"
 	ErrorErrorCodeQuestionnaireClosed  ErrorErrorCode = "questionnaire_closed"
 	ErrorErrorCodeReadOnly             ErrorErrorCode = "read_only"
 	ErrorErrorCodeReportFileMissing    ErrorErrorCode = "report_file_missing"
@@ -354,6 +357,7 @@ const (
 	ErrorErrorCodeTooManyAttempts      ErrorErrorCode = "too_many_attempts"
 	ErrorErrorCodeTooManyCodes         ErrorErrorCode = "too_many_codes"
 	ErrorErrorCodeTooManyEdits         ErrorErrorCode = "too_many_edits"
+	ErrorErrorCodeTooManyJobs          ErrorErrorCode = "too_many_jobs"
 	ErrorErrorCodeTooManyRobots        ErrorErrorCode = "too_many_robots"
 	ErrorErrorCodeTotpReused           ErrorErrorCode = "totp_reused"
 	ErrorErrorCodeUnauthorized         ErrorErrorCode = "unauthorized"
@@ -372,6 +376,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeAlreadyClosed:
 		return true
 	case ErrorErrorCodeAlreadyEvaluated:
+		return true
+	case ErrorErrorCodeAuditRetention:
 		return true
 	case ErrorErrorCodeBadCode:
 		return true
@@ -423,6 +429,8 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeNoEnrolment:
 		return true
+	case ErrorErrorCodeNoSigningKey:
+		return true
 	case ErrorErrorCodeNotCovered:
 		return true
 	case ErrorErrorCodeNotFound:
@@ -448,6 +456,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodePeriodLocked:
 		return true
 	case ErrorErrorCodePeriodOpen:
+		return true
+	case ErrorErrorCodePrivacyVersion:
 		return true
 	case ErrorErrorCodeQuestionnaireClosed:
 		return true
@@ -490,6 +500,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeTooManyCodes:
 		return true
 	case ErrorErrorCodeTooManyEdits:
+		return true
+	case ErrorErrorCodeTooManyJobs:
 		return true
 	case ErrorErrorCodeTooManyRobots:
 		return true
@@ -2267,11 +2279,16 @@ type DrawPairResult string
 
 // Enrolment defines model for Enrolment.
 type Enrolment struct {
-	// OtpauthUrl The otpauth:// URL of the key, for an authenticator app.
 	OtpauthUrl string `json:"otpauth_url"`
 
-	// Secret The key (base32).
+	// Secret Base32 TOTP key (SHA-1, 6 digits, 30 s).
 	Secret string `json:"secret"`
+}
+
+// EnrolmentDone defines model for EnrolmentDone.
+type EnrolmentDone struct {
+	Enrolled      bool     `json:"enrolled"`
+	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // Error Every error answer: `{"error": {code, message, fields?}}`.
@@ -2318,12 +2335,13 @@ type Error struct {
 		// - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
 		// - `not_queued`: 409: the outbox message is no longer queued
 		// - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+		// - `too_many_jobs`: 429: 4 report runs are already running or waiting
 		// - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 		// - `too_many_robots`: 409: a group has at most 20 robots
 		// - `robot_disabled`: 409: testing a robot that is switched off
 		// - `not_locked`: 409: unlocking a period that is not locked
 		// - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-		// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+		// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 		// - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 		// - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 		// - `job_ended`: 409: a job that has already ended
@@ -2336,7 +2354,7 @@ type Error struct {
 		// - `disk_full`: 503: the disk is full; nothing was written
 		// - `store_closed`: 503: the store is closed (the server is stopping)
 		// - `read_only`: 503: the store is open read-only
-		// - `busy`: 503: a check-in found its session changing under it; retry
+		// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 		// - `shutting_down`: 503: POST /reports while the server stops
 		// - `jobs_disabled`: 503: POST /reports in a process without the job runner
 		// - `error`: any other status without a code of its own
@@ -2347,17 +2365,19 @@ type Error struct {
 		// - `already_answered`: 409: a second answer to a questionnaire
 		// - `questionnaire_closed`: 409: an answer to a closed questionnaire
 		// - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
+		// - `no_signing_key`: 503: GET /audit/export in a process without the site's signing key
+		// - `audit_retention`: 409: pruning audit entries younger than the retention
+		// - `privacy_version`: 409: accepting a privacy notice that is not the current one
 		Code ErrorErrorCode `json:"code"`
 
-		// Enrol POST /login, `second_factor_required` for an account that must enrol: the key to add to an authenticator app.
+		// Enrol Only with 401 second_factor_required for an account that must have a second factor and has none yet: the key to enrol; the next login with a code of it enrols.
 		Enrol *struct {
-			// OtpauthUrl The otpauth:// URL of the key.
 			OtpauthUrl string `json:"otpauth_url"`
 
 			// QrPng The QR code of otpauth_url as a data: URL.
 			QrPng *string `json:"qr_png,omitempty"`
 
-			// Secret The key (base32).
+			// Secret The TOTP key, base32.
 			Secret string `json:"secret"`
 		} `json:"enrol,omitempty"`
 
@@ -2410,12 +2430,13 @@ type Error struct {
 // - `kind_in_use`: 409: changing a group's type while it holds sessions of a kind the new type cannot hold
 // - `not_queued`: 409: the outbox message is no longer queued
 // - `second_factor_required`: 401 on POST /login: the account needs its authenticator code (`totp`); 403 on removing a second factor that the role requires
+// - `too_many_jobs`: 429: 4 report runs are already running or waiting
 // - `too_many_codes`: 429: 5 wrong check-in codes from this member for this session; a lead may still mark them
 // - `too_many_robots`: 409: a group has at most 20 robots
 // - `robot_disabled`: 409: testing a robot that is switched off
 // - `not_locked`: 409: unlocking a period that is not locked
 // - `has_makeup`: 409: rejecting an approved leave that has a make-up recorded on it
-// - `own_record`: 403: acting on one's own record (an administrator changing their own role)
+// - `own_record`: 403: acting on one's own record (one's own attendance, make-up, leave decision or exam score; an administrator changing their own role)
 // - `separation_of_duties`: 422: an account given two administrator roles, or the role admin in the level3 security profile
 // - `reports_starting`: 409: a report run for the same period and group is being set up; retry
 // - `job_ended`: 409: a job that has already ended
@@ -2428,7 +2449,7 @@ type Error struct {
 // - `disk_full`: 503: the disk is full; nothing was written
 // - `store_closed`: 503: the store is closed (the server is stopping)
 // - `read_only`: 503: the store is open read-only
-// - `busy`: 503: a check-in found its session changing under it; retry
+// - `busy`: 503: a check-in found its session changing under it, or too many logins wait for a password check; retry
 // - `shutting_down`: 503: POST /reports while the server stops
 // - `jobs_disabled`: 503: POST /reports in a process without the job runner
 // - `error`: any other status without a code of its own
@@ -2439,6 +2460,9 @@ type Error struct {
 // - `already_answered`: 409: a second answer to a questionnaire
 // - `questionnaire_closed`: 409: an answer to a closed questionnaire
 // - `too_many_edits`: 429: more than 20 learning-report saves by one member in 24 hours
+// - `no_signing_key`: 503: GET /audit/export in a process without the site's signing key
+// - `audit_retention`: 409: pruning audit entries younger than the retention
+// - `privacy_version`: 409: accepting a privacy notice that is not the current one
 type ErrorErrorCode string
 
 // EvaluationInput defines model for EvaluationInput.
@@ -2999,10 +3023,10 @@ type LoginAnswer struct {
 	// Member An account. A password or its hash is never sent.
 	Member Member `json:"member"`
 
-	// PasswordExpired Present (true) when the password has expired: the app asks for a new one; the login still works.
+	// PasswordExpired True when the password is older than security.password.max_age_days; the login still works.
 	PasswordExpired *bool `json:"password_expired,omitempty"`
 
-	// RecoveryCodes Only when this login confirmed a second factor: the recovery codes, shown once.
+	// RecoveryCodes Only on the login that confirmed a second-factor enrolment: 10 codes, shown once.
 	RecoveryCodes *[]string `json:"recovery_codes,omitempty"`
 
 	// Token Send as `Authorization: Bearer TOKEN`.
@@ -3026,20 +3050,13 @@ type LoginRequest struct {
 
 // LoginSession defines model for LoginSession.
 type LoginSession struct {
-	// Address The client address at login.
-	Address *string `json:"address,omitempty"`
-
-	// Agent The browser or program (User-Agent).
+	Address   *string   `json:"address,omitempty"`
 	Agent     *string   `json:"agent,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
-
-	// Current The session of this request.
 	Current   bool      `json:"current"`
 	ExpiresAt time.Time `json:"expires_at"`
-
-	// Id Example: 42
-	Id       string    `json:"id"`
-	LastSeen time.Time `json:"last_seen"`
+	Id        string    `json:"id"`
+	LastSeen  time.Time `json:"last_seen"`
 }
 
 // LoginSessionList defines model for LoginSessionList.
@@ -3306,9 +3323,7 @@ type OutboxMessageList struct {
 // PasswordChange defines model for PasswordChange.
 type PasswordChange struct {
 	Current string `json:"current"`
-
-	// New The password policy applies.
-	New string `json:"new"`
+	New     string `json:"new"`
 }
 
 // PeriodLock defines model for PeriodLock.
@@ -3897,20 +3912,12 @@ type ScoresInput struct {
 	} `json:"scores"`
 }
 
-// SecondFactorConfirmed defines model for SecondFactorConfirmed.
-type SecondFactorConfirmed struct {
-	Enrolled bool `json:"enrolled"`
-
-	// RecoveryCodes Shown once.
-	RecoveryCodes []string `json:"recovery_codes"`
-}
-
 // SecondFactorStatus defines model for SecondFactorStatus.
 type SecondFactorStatus struct {
 	Enrolled          bool `json:"enrolled"`
 	RecoveryCodesLeft int  `json:"recovery_codes_left"`
 
-	// Required The role or policy requires a second factor.
+	// Required The profile or the policy requires one for this role.
 	Required bool `json:"required"`
 }
 
@@ -4121,9 +4128,8 @@ type Substitute struct {
 	StartsAt  time.Time `json:"starts_at"`
 }
 
-// TotpCode defines model for TotpCode.
-type TotpCode struct {
-	// Code A current code of the authenticator app.
+// TOTPCode defines model for TOTPCode.
+type TOTPCode struct {
 	Code string `json:"code"`
 }
 
@@ -4202,9 +4208,6 @@ type PeriodPath = string
 // BadRequest Every error answer: `{"error": {code, message, fields?}}`.
 type BadRequest = Error
 
-// Conflict Every error answer: `{"error": {code, message, fields?}}`.
-type Conflict = Error
-
 // Forbidden Every error answer: `{"error": {code, message, fields?}}`.
 type Forbidden = Error
 
@@ -4245,6 +4248,15 @@ type ListAuditParams struct {
 
 	// Before Only entries with seq below it: the next_before of the previous page.
 	Before *int `form:"before,omitempty" json:"before,omitempty"`
+}
+
+// ExportAuditParams defines parameters for ExportAudit.
+type ExportAuditParams struct {
+	// From RFC 3339 instant or date YYYY-MM-DD.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To RFC 3339 instant or date (inclusive).
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // GetComplianceParams defines parameters for GetCompliance.
@@ -4496,10 +4508,10 @@ type LoginJSONRequestBody = LoginRequest
 type ChangeOwnPasswordJSONRequestBody = PasswordChange
 
 // ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
-type ConfirmSecondFactorJSONRequestBody = TotpCode
+type ConfirmSecondFactorJSONRequestBody = TOTPCode
 
-// RemoveSecondFactorJSONRequestBody defines body for RemoveSecondFactor for application/json ContentType.
-type RemoveSecondFactorJSONRequestBody = TotpCode
+// RemoveOwnSecondFactorJSONRequestBody defines body for RemoveOwnSecondFactor for application/json ContentType.
+type RemoveOwnSecondFactorJSONRequestBody = TOTPCode
 
 // CreateMemberJSONRequestBody defines body for CreateMember for application/json ContentType.
 type CreateMemberJSONRequestBody = MemberInput
@@ -4772,6 +4784,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportAudit The audit log as a signed file
+	//
+	// The entries of the range, oldest first, in a flattened JWS (EdDSA, typ studyroll-audit+json) signed with the site's key DATA/export.key; verify with DATA/export.pub.
+	//
+	// Corresponds with GET /audit/export (the `ExportAudit` operationId).
+	ExportAudit(ctx context.Context, params *ExportAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyAudit Check the whole audit chain with its key, now
 	//
@@ -5177,58 +5196,58 @@ type ClientInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListLoginSessions The caller's open login sessions
+	// ListOwnSessions The caller's open login sessions
 	//
-	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
-	ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+	ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// EndLoginSession End one of the caller's login sessions
+	// EndOwnSession End one of the caller's login sessions
 	//
-	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
-	EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+	EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSecondFactor The caller's second factor
+	// GetSecondFactor The caller's second-factor status
 	//
 	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 	GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// BeginSecondFactor Start enrolling a second factor (TOTP)
+	// BeginSecondFactor A TOTP key to enrol
 	//
 	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 	BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ConfirmSecondFactorWithBody Confirm the second factor with its first code
+	// ConfirmSecondFactorWithBody Confirm the enrolment with a code
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ConfirmSecondFactor Confirm the second factor with its first code
+	// ConfirmSecondFactor Confirm the enrolment with a code
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSecondFactorQR QR code of the pending key
+	// GetSecondFactorQR QR code of the key to enrol
 	//
 	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 	GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RemoveSecondFactorWithBody Remove one's own second factor
+	// RemoveOwnSecondFactorWithBody Remove one's own second factor
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-	RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RemoveSecondFactor Remove one's own second factor
+	// RemoveOwnSecondFactor Remove one's own second factor
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-	RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMembers Accounts of a subtree
 	//
@@ -5279,7 +5298,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetSecondFactor Reset an account's second factor (a lost phone)
+	// ResetSecondFactor Reset an account's second factor (lost phone)
 	//
 	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
 	ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5781,6 +5800,23 @@ type ClientInterface interface {
 // Corresponds with GET /audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAudit The audit log as a signed file
+//
+// The entries of the range, oldest first, in a flattened JWS (EdDSA, typ studyroll-audit+json) signed with the site's key DATA/export.key; verify with DATA/export.pub.
+//
+// Corresponds with GET /audit/export (the `ExportAudit` operationId).
+func (c *Client) ExportAudit(ctx context.Context, params *ExportAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAuditRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6815,11 +6851,11 @@ func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJS
 	return c.Client.Do(req)
 }
 
-// ListLoginSessions The caller's open login sessions
+// ListOwnSessions The caller's open login sessions
 //
-// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
-func (c *Client) ListLoginSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListLoginSessionsRequest(c.Server)
+// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+func (c *Client) ListOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOwnSessionsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6830,11 +6866,11 @@ func (c *Client) ListLoginSessions(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// EndLoginSession End one of the caller's login sessions
+// EndOwnSession End one of the caller's login sessions
 //
-// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
-func (c *Client) EndLoginSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewEndLoginSessionRequest(c.Server, id)
+// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+func (c *Client) EndOwnSession(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndOwnSessionRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6845,7 +6881,7 @@ func (c *Client) EndLoginSession(ctx context.Context, id Id, reqEditors ...Reque
 	return c.Client.Do(req)
 }
 
-// GetSecondFactor The caller's second factor
+// GetSecondFactor The caller's second-factor status
 //
 // Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6860,7 +6896,7 @@ func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEdito
 	return c.Client.Do(req)
 }
 
-// BeginSecondFactor Start enrolling a second factor (TOTP)
+// BeginSecondFactor A TOTP key to enrol
 //
 // Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6875,7 +6911,7 @@ func (c *Client) BeginSecondFactor(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// ConfirmSecondFactorWithBody Confirm the second factor with its first code
+// ConfirmSecondFactorWithBody Confirm the enrolment with a code
 //
 // Takes any type of body and a specified content type.
 //
@@ -6892,7 +6928,7 @@ func (c *Client) ConfirmSecondFactorWithBody(ctx context.Context, contentType st
 	return c.Client.Do(req)
 }
 
-// ConfirmSecondFactor Confirm the second factor with its first code
+// ConfirmSecondFactor Confirm the enrolment with a code
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6909,7 +6945,7 @@ func (c *Client) ConfirmSecondFactor(ctx context.Context, body ConfirmSecondFact
 	return c.Client.Do(req)
 }
 
-// GetSecondFactorQR QR code of the pending key
+// GetSecondFactorQR QR code of the key to enrol
 //
 // Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6924,13 +6960,13 @@ func (c *Client) GetSecondFactorQR(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// RemoveSecondFactorWithBody Remove one's own second factor
+// RemoveOwnSecondFactorWithBody Remove one's own second factor
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-func (c *Client) RemoveSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveSecondFactorRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *Client) RemoveOwnSecondFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveOwnSecondFactorRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6941,13 +6977,13 @@ func (c *Client) RemoveSecondFactorWithBody(ctx context.Context, contentType str
 	return c.Client.Do(req)
 }
 
-// RemoveSecondFactor Remove one's own second factor
+// RemoveOwnSecondFactor Remove one's own second factor
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-func (c *Client) RemoveSecondFactor(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveSecondFactorRequest(c.Server, body)
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *Client) RemoveOwnSecondFactor(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveOwnSecondFactorRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7077,7 +7113,7 @@ func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONReq
 	return c.Client.Do(req)
 }
 
-// ResetSecondFactor Reset an account's second factor (a lost phone)
+// ResetSecondFactor Reset an account's second factor (lost phone)
 //
 // Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
 func (c *Client) ResetSecondFactor(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8444,6 +8480,72 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 		if params.Before != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportAuditRequest constructs an http.Request for the ExportAudit method
+func NewExportAuditRequest(server string, params *ExportAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/audit/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10320,8 +10422,8 @@ func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body
 	return req, nil
 }
 
-// NewListLoginSessionsRequest constructs an http.Request for the ListLoginSessions method
-func NewListLoginSessionsRequest(server string) (*http.Request, error) {
+// NewListOwnSessionsRequest constructs an http.Request for the ListOwnSessions method
+func NewListOwnSessionsRequest(server string) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10347,8 +10449,8 @@ func NewListLoginSessionsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewEndLoginSessionRequest constructs an http.Request for the EndLoginSession method
-func NewEndLoginSessionRequest(server string, id Id) (*http.Request, error) {
+// NewEndOwnSessionRequest constructs an http.Request for the EndOwnSession method
+func NewEndOwnSessionRequest(server string, id string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10502,19 +10604,19 @@ func NewGetSecondFactorQRRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewRemoveSecondFactorRequest calls the generic RemoveSecondFactor builder with application/json body
-func NewRemoveSecondFactorRequest(server string, body RemoveSecondFactorJSONRequestBody) (*http.Request, error) {
+// NewRemoveOwnSecondFactorRequest calls the generic RemoveOwnSecondFactor builder with application/json body
+func NewRemoveOwnSecondFactorRequest(server string, body RemoveOwnSecondFactorJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRemoveSecondFactorRequestWithBody(server, "application/json", bodyReader)
+	return NewRemoveOwnSecondFactorRequestWithBody(server, "application/json", bodyReader)
 }
 
-// NewRemoveSecondFactorRequestWithBody constructs an http.Request for the RemoveSecondFactor method, with any body, and a specified content type
-func NewRemoveSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+// NewRemoveOwnSecondFactorRequestWithBody constructs an http.Request for the RemoveOwnSecondFactor method, with any body, and a specified content type
+func NewRemoveOwnSecondFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -13376,6 +13478,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
+	// ExportAuditWithResponse The audit log as a signed file
+	//
+	// The entries of the range, oldest first, in a flattened JWS (EdDSA, typ studyroll-audit+json) signed with the site's key DATA/export.key; verify with DATA/export.pub.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /audit/export (the `ExportAudit` operationId).
+	ExportAuditWithResponse(ctx context.Context, params *ExportAuditParams, reqEditors ...RequestEditorFn) (*ExportAuditResponse, error)
+
 	// VerifyAuditWithResponse Check the whole audit chain with its key, now
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13826,68 +13937,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
 
-	// ListLoginSessionsWithResponse The caller's open login sessions
+	// ListOwnSessionsWithResponse The caller's open login sessions
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
-	ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error)
+	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+	ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error)
 
-	// EndLoginSessionWithResponse End one of the caller's login sessions
+	// EndOwnSessionWithResponse End one of the caller's login sessions
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
-	EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error)
+	// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+	EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error)
 
-	// GetSecondFactorWithResponse The caller's second factor
+	// GetSecondFactorWithResponse The caller's second-factor status
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /me/totp (the `GetSecondFactor` operationId).
 	GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error)
 
-	// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
+	// BeginSecondFactorWithResponse A TOTP key to enrol
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp (the `BeginSecondFactor` operationId).
 	BeginSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*BeginSecondFactorResponse, error)
 
-	// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
+	// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
 
-	// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
+	// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /me/totp/confirm (the `ConfirmSecondFactor` operationId).
 	ConfirmSecondFactorWithResponse(ctx context.Context, body ConfirmSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmSecondFactorResponse, error)
 
-	// GetSecondFactorQRWithResponse QR code of the pending key
+	// GetSecondFactorQRWithResponse QR code of the key to enrol
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /me/totp/qr.png (the `GetSecondFactorQR` operationId).
 	GetSecondFactorQRWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorQRResponse, error)
 
-	// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
+	// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-	RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
 
-	// RemoveSecondFactorWithResponse Remove one's own second factor
+	// RemoveOwnSecondFactorWithResponse Remove one's own second factor
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-	RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error)
+	// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+	RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error)
 
 	// ListMembersWithResponse Accounts of a subtree
 	//
@@ -13942,7 +14053,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
 
-	// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
+	// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14579,6 +14690,90 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Payload   string `json:"payload"`
+		Protected string `json:"protected"`
+		Signature string `json:"signature"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportAuditResponse) GetJSON200() *struct {
+	Payload   string `json:"payload"`
+	Protected string `json:"protected"`
+	Signature string `json:"signature"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportAuditResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportAuditResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ExportAuditResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportAuditResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportAuditResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18157,8 +18352,6 @@ type ChangeOwnPasswordResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18180,11 +18373,6 @@ func (r ChangeOwnPasswordResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ChangeOwnPasswordResponse) GetJSON403() *Forbidden {
 	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ChangeOwnPasswordResponse) GetJSON413() *TooLarge {
-	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -18231,7 +18419,7 @@ func (r ChangeOwnPasswordResponse) ContentType() string {
 	return ""
 }
 
-type ListLoginSessionsResponse struct {
+type ListOwnSessionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -18247,37 +18435,37 @@ type ListLoginSessionsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListLoginSessionsResponse) GetJSON200() *LoginSessionList {
+func (r ListOwnSessionsResponse) GetJSON200() *LoginSessionList {
 	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListLoginSessionsResponse) GetJSON401() *Unauthorized {
+func (r ListOwnSessionsResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListLoginSessionsResponse) GetJSON403() *Forbidden {
+func (r ListOwnSessionsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListLoginSessionsResponse) GetJSON500() *Internal {
+func (r ListOwnSessionsResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListLoginSessionsResponse) GetJSON503() *Unavailable {
+func (r ListOwnSessionsResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r ListLoginSessionsResponse) GetBody() []byte {
+func (r ListOwnSessionsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r ListLoginSessionsResponse) Status() string {
+func (r ListOwnSessionsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18285,7 +18473,7 @@ func (r ListLoginSessionsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r ListLoginSessionsResponse) StatusCode() int {
+func (r ListOwnSessionsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18293,14 +18481,14 @@ func (r ListLoginSessionsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListLoginSessionsResponse) ContentType() string {
+func (r ListOwnSessionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-type EndLoginSessionResponse struct {
+type EndOwnSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -18316,37 +18504,37 @@ type EndLoginSessionResponse struct {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r EndLoginSessionResponse) GetJSON401() *Unauthorized {
+func (r EndOwnSessionResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r EndLoginSessionResponse) GetJSON403() *Forbidden {
+func (r EndOwnSessionResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r EndLoginSessionResponse) GetJSON404() *NotFound {
+func (r EndOwnSessionResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r EndLoginSessionResponse) GetJSON500() *Internal {
+func (r EndOwnSessionResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r EndLoginSessionResponse) GetJSON503() *Unavailable {
+func (r EndOwnSessionResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r EndLoginSessionResponse) GetBody() []byte {
+func (r EndOwnSessionResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r EndLoginSessionResponse) Status() string {
+func (r EndOwnSessionResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18354,7 +18542,7 @@ func (r EndLoginSessionResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r EndLoginSessionResponse) StatusCode() int {
+func (r EndOwnSessionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18362,7 +18550,7 @@ func (r EndLoginSessionResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r EndLoginSessionResponse) ContentType() string {
+func (r EndOwnSessionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18448,7 +18636,7 @@ type BeginSecondFactorResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18471,7 +18659,7 @@ func (r BeginSecondFactorResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r BeginSecondFactorResponse) GetJSON409() *Conflict {
+func (r BeginSecondFactorResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
@@ -18518,17 +18706,15 @@ type ConfirmSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SecondFactorConfirmed
+	JSON200 *EnrolmentDone
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
+	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *TooLarge
+	JSON409 *Error
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18538,7 +18724,7 @@ type ConfirmSecondFactorResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON200() *SecondFactorConfirmed {
+func (r ConfirmSecondFactorResponse) GetJSON200() *EnrolmentDone {
 	return r.JSON200
 }
 
@@ -18548,7 +18734,7 @@ func (r ConfirmSecondFactorResponse) GetJSON400() *BadRequest {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON401() *Unauthorized {
+func (r ConfirmSecondFactorResponse) GetJSON401() *Error {
 	return r.JSON401
 }
 
@@ -18558,13 +18744,8 @@ func (r ConfirmSecondFactorResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON409() *Conflict {
+func (r ConfirmSecondFactorResponse) GetJSON409() *Error {
 	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ConfirmSecondFactorResponse) GetJSON413() *TooLarge {
-	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -18619,7 +18800,7 @@ type GetSecondFactorQRResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -18637,7 +18818,7 @@ func (r GetSecondFactorQRResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GetSecondFactorQRResponse) GetJSON409() *Conflict {
+func (r GetSecondFactorQRResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
@@ -18680,17 +18861,15 @@ func (r GetSecondFactorQRResponse) ContentType() string {
 	return ""
 }
 
-type RemoveSecondFactorResponse struct {
+type RemoveOwnSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
+	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
-	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18700,47 +18879,42 @@ type RemoveSecondFactorResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON400() *BadRequest {
+func (r RemoveOwnSecondFactorResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON401() *Unauthorized {
+func (r RemoveOwnSecondFactorResponse) GetJSON401() *Error {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON403() *Error {
+func (r RemoveOwnSecondFactorResponse) GetJSON403() *Error {
 	return r.JSON403
 }
 
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON413() *TooLarge {
-	return r.JSON413
-}
-
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON422() *Invalid {
+func (r RemoveOwnSecondFactorResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON500() *Internal {
+func (r RemoveOwnSecondFactorResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RemoveSecondFactorResponse) GetJSON503() *Unavailable {
+func (r RemoveOwnSecondFactorResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r RemoveSecondFactorResponse) GetBody() []byte {
+func (r RemoveOwnSecondFactorResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r RemoveSecondFactorResponse) Status() string {
+func (r RemoveOwnSecondFactorResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -18748,7 +18922,7 @@ func (r RemoveSecondFactorResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r RemoveSecondFactorResponse) StatusCode() int {
+func (r RemoveOwnSecondFactorResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -18756,7 +18930,7 @@ func (r RemoveSecondFactorResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RemoveSecondFactorResponse) ContentType() string {
+func (r RemoveOwnSecondFactorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21062,6 +21236,8 @@ type StartReportsResponse struct {
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -21101,6 +21277,11 @@ func (r StartReportsResponse) GetJSON413() *TooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r StartReportsResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StartReportsResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24104,6 +24285,21 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 	return ParseListAuditResponse(rsp)
 }
 
+// ExportAuditWithResponse The audit log as a signed file
+//
+// The entries of the range, oldest first, in a flattened JWS (EdDSA, typ studyroll-audit+json) signed with the site's key DATA/export.key; verify with DATA/export.pub.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /audit/export (the `ExportAudit` operationId).
+func (c *ClientWithResponses) ExportAuditWithResponse(ctx context.Context, params *ExportAuditParams, reqEditors ...RequestEditorFn) (*ExportAuditResponse, error) {
+	rsp, err := c.ExportAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAuditResponse(rsp)
+}
+
 // VerifyAuditWithResponse Check the whole audit chain with its key, now
 //
 // Returns a wrapper object for the known response body format(s).
@@ -24926,33 +25122,33 @@ func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context,
 	return ParseChangeOwnPasswordResponse(rsp)
 }
 
-// ListLoginSessionsWithResponse The caller's open login sessions
+// ListOwnSessionsWithResponse The caller's open login sessions
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /me/sessions (the `ListLoginSessions` operationId).
-func (c *ClientWithResponses) ListLoginSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLoginSessionsResponse, error) {
-	rsp, err := c.ListLoginSessions(ctx, reqEditors...)
+// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
+func (c *ClientWithResponses) ListOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOwnSessionsResponse, error) {
+	rsp, err := c.ListOwnSessions(ctx, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseListLoginSessionsResponse(rsp)
+	return ParseListOwnSessionsResponse(rsp)
 }
 
-// EndLoginSessionWithResponse End one of the caller's login sessions
+// EndOwnSessionWithResponse End one of the caller's login sessions
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /me/sessions/{id} (the `EndLoginSession` operationId).
-func (c *ClientWithResponses) EndLoginSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*EndLoginSessionResponse, error) {
-	rsp, err := c.EndLoginSession(ctx, id, reqEditors...)
+// Corresponds with DELETE /me/sessions/{id} (the `EndOwnSession` operationId).
+func (c *ClientWithResponses) EndOwnSessionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EndOwnSessionResponse, error) {
+	rsp, err := c.EndOwnSession(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseEndLoginSessionResponse(rsp)
+	return ParseEndOwnSessionResponse(rsp)
 }
 
-// GetSecondFactorWithResponse The caller's second factor
+// GetSecondFactorWithResponse The caller's second-factor status
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24965,7 +25161,7 @@ func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, r
 	return ParseGetSecondFactorResponse(rsp)
 }
 
-// BeginSecondFactorWithResponse Start enrolling a second factor (TOTP)
+// BeginSecondFactorWithResponse A TOTP key to enrol
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24978,7 +25174,7 @@ func (c *ClientWithResponses) BeginSecondFactorWithResponse(ctx context.Context,
 	return ParseBeginSecondFactorResponse(rsp)
 }
 
-// ConfirmSecondFactorWithBodyWithResponse Confirm the second factor with its first code
+// ConfirmSecondFactorWithBodyWithResponse Confirm the enrolment with a code
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24991,7 +25187,7 @@ func (c *ClientWithResponses) ConfirmSecondFactorWithBodyWithResponse(ctx contex
 	return ParseConfirmSecondFactorResponse(rsp)
 }
 
-// ConfirmSecondFactorWithResponse Confirm the second factor with its first code
+// ConfirmSecondFactorWithResponse Confirm the enrolment with a code
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25004,7 +25200,7 @@ func (c *ClientWithResponses) ConfirmSecondFactorWithResponse(ctx context.Contex
 	return ParseConfirmSecondFactorResponse(rsp)
 }
 
-// GetSecondFactorQRWithResponse QR code of the pending key
+// GetSecondFactorQRWithResponse QR code of the key to enrol
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25017,30 +25213,30 @@ func (c *ClientWithResponses) GetSecondFactorQRWithResponse(ctx context.Context,
 	return ParseGetSecondFactorQRResponse(rsp)
 }
 
-// RemoveSecondFactorWithBodyWithResponse Remove one's own second factor
+// RemoveOwnSecondFactorWithBodyWithResponse Remove one's own second factor
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-func (c *ClientWithResponses) RemoveSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
-	rsp, err := c.RemoveSecondFactorWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveOwnSecondFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
+	rsp, err := c.RemoveOwnSecondFactorWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseRemoveSecondFactorResponse(rsp)
+	return ParseRemoveOwnSecondFactorResponse(rsp)
 }
 
-// RemoveSecondFactorWithResponse Remove one's own second factor
+// RemoveOwnSecondFactorWithResponse Remove one's own second factor
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /me/totp/remove (the `RemoveSecondFactor` operationId).
-func (c *ClientWithResponses) RemoveSecondFactorWithResponse(ctx context.Context, body RemoveSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveSecondFactorResponse, error) {
-	rsp, err := c.RemoveSecondFactor(ctx, body, reqEditors...)
+// Corresponds with POST /me/totp/remove (the `RemoveOwnSecondFactor` operationId).
+func (c *ClientWithResponses) RemoveOwnSecondFactorWithResponse(ctx context.Context, body RemoveOwnSecondFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveOwnSecondFactorResponse, error) {
+	rsp, err := c.RemoveOwnSecondFactor(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseRemoveSecondFactorResponse(rsp)
+	return ParseRemoveOwnSecondFactorResponse(rsp)
 }
 
 // ListMembersWithResponse Accounts of a subtree
@@ -25138,7 +25334,7 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 	return ParsePatchMemberResponse(rsp)
 }
 
-// ResetSecondFactorWithResponse Reset an account's second factor (a lost phone)
+// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26188,6 +26384,71 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AuditEntryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportAuditResponse parses an HTTP response from a ExportAuditWithResponse call
+func ParseExportAuditResponse(rsp *http.Response) (*ExportAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Payload   string `json:"payload"`
+			Protected string `json:"protected"`
+			Signature string `json:"signature"`
+		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29213,13 +29474,6 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 		}
 		response.JSON403 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest TooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29246,15 +29500,15 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 	return response, nil
 }
 
-// ParseListLoginSessionsResponse parses an HTTP response from a ListLoginSessionsWithResponse call
-func ParseListLoginSessionsResponse(rsp *http.Response) (*ListLoginSessionsResponse, error) {
+// ParseListOwnSessionsResponse parses an HTTP response from a ListOwnSessionsWithResponse call
+func ParseListOwnSessionsResponse(rsp *http.Response) (*ListOwnSessionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ListLoginSessionsResponse{
+	response := &ListOwnSessionsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29300,15 +29554,15 @@ func ParseListLoginSessionsResponse(rsp *http.Response) (*ListLoginSessionsRespo
 	return response, nil
 }
 
-// ParseEndLoginSessionResponse parses an HTTP response from a EndLoginSessionWithResponse call
-func ParseEndLoginSessionResponse(rsp *http.Response) (*EndLoginSessionResponse, error) {
+// ParseEndOwnSessionResponse parses an HTTP response from a EndOwnSessionWithResponse call
+func ParseEndOwnSessionResponse(rsp *http.Response) (*EndOwnSessionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &EndLoginSessionResponse{
+	response := &EndOwnSessionResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29447,7 +29701,7 @@ func ParseBeginSecondFactorResponse(rsp *http.Response) (*BeginSecondFactorRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29487,7 +29741,7 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SecondFactorConfirmed
+		var dest EnrolmentDone
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29501,7 +29755,7 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29515,18 +29769,11 @@ func ParseConfirmSecondFactorResponse(rsp *http.Response) (*ConfirmSecondFactorR
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON409 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest TooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
@@ -29583,7 +29830,7 @@ func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29608,15 +29855,15 @@ func ParseGetSecondFactorQRResponse(rsp *http.Response) (*GetSecondFactorQRRespo
 	return response, nil
 }
 
-// ParseRemoveSecondFactorResponse parses an HTTP response from a RemoveSecondFactorWithResponse call
-func ParseRemoveSecondFactorResponse(rsp *http.Response) (*RemoveSecondFactorResponse, error) {
+// ParseRemoveOwnSecondFactorResponse parses an HTTP response from a RemoveOwnSecondFactorWithResponse call
+func ParseRemoveOwnSecondFactorResponse(rsp *http.Response) (*RemoveOwnSecondFactorResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &RemoveSecondFactorResponse{
+	response := &RemoveOwnSecondFactorResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -29633,7 +29880,7 @@ func ParseRemoveSecondFactorResponse(rsp *http.Response) (*RemoveSecondFactorRes
 		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29645,13 +29892,6 @@ func ParseRemoveSecondFactorResponse(rsp *http.Response) (*RemoveSecondFactorRes
 			return nil, err
 		}
 		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest TooLarge
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
@@ -31606,6 +31846,13 @@ func ParseStartReportsResponse(rsp *http.Response) (*StartReportsResponse, error
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -68,20 +68,15 @@ func seedInspections(ctx context.Context, s *store.Store, org *Org, rng *rand.Ra
 			return err
 		}
 	}
-	var team []string
-	for i, in := range []store.MemberInput{
+	ms, err := s.CreateMembers(ctx, []store.MemberInput{ // bulk, like the rest of the demo roster
 		{Name: "孙督查", Username: "inspector", Password: Password, Role: store.RoleInspector, JoinedOn: "2020-01-01"},
 		{Name: "钱建平", Username: "inspector2", Password: Password, Role: store.RoleInspector, JoinedOn: "2020-01-01"},
-	} {
-		m, err := s.CreateMember(ctx, in)
-		if err != nil {
-			return err
-		}
-		team = append(team, m.ID)
-		if i == 0 {
-			org.Logins = append(org.Logins, Login{"inspector", "inspector", m.Name})
-		}
+	})
+	if err != nil {
+		return err
 	}
+	team := []string{ms[0].ID, ms[1].ID}
+	org.Logins = append(org.Logins, Login{"inspector", "inspector", ms[0].Name})
 	as := store.WithActor(ctx, team[0])
 	for _, q := range demoQuestions {
 		if _, err := s.CreateBankQuestion(as, q); err != nil {

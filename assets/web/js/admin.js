@@ -126,10 +126,14 @@ export async function groups(app) {
   const name = h('input', {id: 'group-name', name: 'name', required: true});
   const parent = select('group-parent', [], '');
   parent.name = 'parent_id';
+  const TYPES = ['committee', 'branch', 'party_group', 'other'];
+  const gtype = select('group-type', [['', t('gtype.auto')], ...TYPES.map((x) => [x, t(`gtype.${x}`)])], '');
+  gtype.name = 'type';
   const box = statusBox('group-status');
   const form = h('form', {id: 'group-form', novalidate: true},
     field(t('admin.group_name'), name, {name: 'name'}),
     field(t('admin.group_parent'), parent, {name: 'parent_id'}),
+    field(t('gtype.label'), gtype, {name: 'type'}),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'group-submit'}, t('admin.create_group'))),
     box);
   const treeBox = statusBox('group-tree-status');
@@ -166,7 +170,10 @@ export async function groups(app) {
       'aria-label': t('admin.move_up_who', {name: g.name}), onclick: () => change(g, {position: pos - 1}, t('admin.group_moved', {name: g.name}))}, '↑');
     const down = h('button', {type: 'button', class: 'btn-plain btn-small', 'data-down': g.id, disabled: i === n - 1 ? true : undefined,
       'aria-label': t('admin.move_down_who', {name: g.name}), onclick: () => change(g, {position: pos + 1}, t('admin.group_moved', {name: g.name}))}, '↓');
-    clear(slot, rename, up, down);
+    const typeSel = select(`group-type-${g.id}`, TYPES.map((x) => [x, t(`gtype.${x}`)]), g.type || 'other',
+      {'aria-label': t('gtype.of', {name: g.name}), class: 'select-small'});
+    typeSel.addEventListener('change', () => change(g, {type: typeSel.value}, t('gtype.changed', {name: g.name})));
+    clear(slot, rename, up, down, typeSel);
     return slot;
   }
   function render() {
@@ -191,6 +198,7 @@ export async function groups(app) {
     if (!name.value.trim()) { showErrors(form, {name: t('form.required')}); return; }
     const body = {name: name.value.trim()};
     if (parent.value) body.parent_id = parent.value;
+    if (gtype.value) body.type = gtype.value;
     try {
       await post('/groups', body);
       setStatus(box, t('admin.group_created', {name: body.name}), 'ok');
