@@ -12,7 +12,7 @@ import (
 // TestEveryErrorCodeTranslated: every error code the server can answer —
 // those of the OpenAPI document's error enum and every code literal the
 // store and handlers pass to Errorf, Conflict or write into an error answer
-// — has an "err.CODE" text in both languages of the web app, so no English
+// (and schedule) — has an "err.CODE" text in both languages of the web app, so no English
 // code or sentence shows in the Chinese UI.
 func TestEveryErrorCodeTranslated(t *testing.T) {
 	codes := map[string]string{} // code → where it was found
@@ -47,7 +47,7 @@ func TestEveryErrorCodeTranslated(t *testing.T) {
 		t.Fatalf("only %d codes in the document's enum", len(codes))
 	}
 	lit := regexp.MustCompile(`(?:Errorf\((?:store\.)?Kind[A-Za-z]+, |Conflict\(|"code": )"([a-z_]+)"`)
-	for _, dir := range []string{"../store", "../handlers"} {
+	for _, dir := range []string{"../store", "../handlers", "../schedule"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
 			if filepath.Ext(f) != ".go" || len(f) > 8 && f[len(f)-8:] == "_test.go" {
