@@ -155,9 +155,13 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		k, v := c.Last()
-		if f.Before > 0 {
-			if k, _ = c.Seek(itob(f.Before)); k == nil {
+		var k, v []byte
+		switch {
+		case f.Before == 0:
+			k, v = c.Last()
+		default:
+			// the newest entry with Seq < Before
+			if at, _ := c.Seek(itob(f.Before)); at == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()
