@@ -123,9 +123,9 @@ func simEdit(rng *rand.Rand, s string, frac float64) string {
 	return string(rs)
 }
 
-// TestNearCopiesScale: a period of 400 reports of about 1,500 characters,
-// 20 of them near copies, is checked in well under a second, and exactly
-// the copies are flagged.
+// TestNearCopiesScale: in a period of 400 reports of about 1,500
+// characters, 20 of them near copies, exactly the copies are flagged. Its
+// speed is measured by BenchmarkNearCopies, never by a timed test.
 func TestNearCopiesScale(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	texts, owners := simPeriod(rng, 400, 20)
@@ -140,9 +140,6 @@ func TestNearCopiesScale(t *testing.T) {
 		if len(hits[i]) != 1 || hits[i][0].Other != i-380 {
 			t.Errorf("copy %d: hits %v, want report %d", i, hits[i], i-380)
 		}
-	}
-	if limit := 5 * time.Second; took > limit {
-		t.Errorf("took %v, over %v", took, limit)
 	}
 }
 
