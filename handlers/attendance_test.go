@@ -238,7 +238,8 @@ func TestLeaveAndMakeupRoutes(t *testing.T) {
 }
 
 // FuzzCheckinBody: no body makes the check-in route fail with anything but
-// a JSON error of 400, 409 or 422, or succeed.
+// a JSON error of 400, 409 or 422 — or, once its one member has sent 5
+// wrong codes, 429 too_many_codes — or succeed.
 func FuzzCheckinBody(f *testing.F) {
 	f.Add(`{"code":"123456"}`)
 	f.Add(`{"code":123456}`)
@@ -263,6 +264,10 @@ func FuzzCheckinBody(f *testing.F) {
 		case 400, 409, 422:
 			if errCode(rec) == "" {
 				t.Fatalf("%d without a JSON error: %s", rec.Code, rec.Body)
+			}
+		case 429:
+			if errCode(rec) != "too_many_codes" {
+				t.Fatalf("429 %s", rec.Body)
 			}
 		default:
 			t.Fatalf("body %q: %d %s", body, rec.Code, rec.Body)
