@@ -350,15 +350,8 @@ func (s *Store) failRobotMessages(tx *bolt.Tx, robotID, reason string) error {
 func (s *Store) TestRobot(ctx context.Context, by *Member, id string) (*Message, error) {
 	var out *Message
 	err := s.update(func(tx *bolt.Tx) error {
-		rec, err := getRobot(tx, id)
+		rec, t, err := managedRobotTx(tx, by, id)
 		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		if err := robotScope(t, by, rec.GroupID); err != nil {
 			return err
 		}
 		if !rec.Enabled {

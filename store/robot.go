@@ -239,6 +239,34 @@ func robotScope(t *Tree, by *Member, g string) error {
 	return nil
 }
 
+// managedGroupTx loads the tree and checks that group g exists and that by
+// may manage its robots and reminder settings, inside the caller's
+// transaction.
+func managedGroupTx(tx *bolt.Tx, by *Member, g string) (*Tree, error) {
+	t, err := loadTree(tx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := t.Group(g); !ok {
+		return nil, NotFound("group", g)
+	}
+	return t, robotScope(t, by, g)
+}
+
+// managedRobotTx loads robot id and checks that by may manage it, inside
+// the caller's transaction.
+func managedRobotTx(tx *bolt.Tx, by *Member, id string) (*robotRecord, *Tree, error) {
+	rec, err := getRobot(tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := loadTree(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, t, robotScope(t, by, rec.GroupID)
+}
+
 func getRobot(tx *bolt.Tx, id string) (*robotRecord, error) {
 	var r robotRecord
 	found, err := getJSON(tx.Bucket(bucketRobots), keyOrZero(id), &r)
@@ -256,14 +284,8 @@ func getRobot(tx *bolt.Tx, id string) (*robotRecord, error) {
 func (s *Store) CreateRobot(ctx context.Context, by *Member, g string, in RobotInput) (*Robot, error) {
 	var out Robot
 	err := s.update(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
+		_, err := managedGroupTx(tx, by, g)
 		if err != nil {
-			return err
-		}
-		if _, ok := t.Group(g); !ok {
-			return NotFound("group", g)
-		}
-		if err := robotScope(t, by, g); err != nil {
 			return err
 		}
 		rec := &robotRecord{}
@@ -305,15 +327,8 @@ func (s *Store) CreateRobot(ctx context.Context, by *Member, g string, in RobotI
 func (s *Store) UpdateRobot(ctx context.Context, by *Member, id string, in RobotInput) (*Robot, error) {
 	var out Robot
 	err := s.update(func(tx *bolt.Tx) error {
-		rec, err := getRobot(tx, id)
+		rec, _, err := managedRobotTx(tx, by, id)
 		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		if err := robotScope(t, by, rec.GroupID); err != nil {
 			return err
 		}
 		before := rec.public()
@@ -339,15 +354,8 @@ func (s *Store) UpdateRobot(ctx context.Context, by *Member, id string, in Robot
 // DeleteRobot removes a robot; its queued messages fail with the reason.
 func (s *Store) DeleteRobot(ctx context.Context, by *Member, id string) error {
 	return s.update(func(tx *bolt.Tx) error {
-		rec, err := getRobot(tx, id)
+		rec, _, err := managedRobotTx(tx, by, id)
 		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		if err := robotScope(t, by, rec.GroupID); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketRobots).Delete(keyOrZero(id)); err != nil {
@@ -365,15 +373,8 @@ func (s *Store) DeleteRobot(ctx context.Context, by *Member, id string) error {
 func (s *Store) Robot(by *Member, id string) (*Robot, error) {
 	var out Robot
 	err := s.view(func(tx *bolt.Tx) error {
-		rec, err := getRobot(tx, id)
+		rec, _, err := managedRobotTx(tx, by, id)
 		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		if err := robotScope(t, by, rec.GroupID); err != nil {
 			return err
 		}
 		out = rec.public()
@@ -389,14 +390,8 @@ func (s *Store) Robot(by *Member, id string) (*Robot, error) {
 func (s *Store) GroupRobots(by *Member, g string) ([]Robot, error) {
 	out := []Robot{}
 	err := s.view(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
+		_, err := managedGroupTx(tx, by, g)
 		if err != nil {
-			return err
-		}
-		if _, ok := t.Group(g); !ok {
-			return NotFound("group", g)
-		}
-		if err := robotScope(t, by, g); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketRobots).ForEach(func(k, v []byte) error {
@@ -458,14 +453,8 @@ func reminderSettings(tx *bolt.Tx, g string) ReminderSettings {
 func (s *Store) ReminderSettings(by *Member, g string) (*ReminderSettings, error) {
 	var out ReminderSettings
 	err := s.view(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
+		_, err := managedGroupTx(tx, by, g)
 		if err != nil {
-			return err
-		}
-		if _, ok := t.Group(g); !ok {
-			return NotFound("group", g)
-		}
-		if err := robotScope(t, by, g); err != nil {
 			return err
 		}
 		out = reminderSettings(tx, g)
@@ -481,14 +470,8 @@ func (s *Store) ReminderSettings(by *Member, g string) (*ReminderSettings, error
 func (s *Store) SetReminderSettings(ctx context.Context, by *Member, g string, in ReminderSettingsInput) (*ReminderSettings, error) {
 	var out ReminderSettings
 	err := s.update(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
+		_, err := managedGroupTx(tx, by, g)
 		if err != nil {
-			return err
-		}
-		if _, ok := t.Group(g); !ok {
-			return NotFound("group", g)
-		}
-		if err := robotScope(t, by, g); err != nil {
 			return err
 		}
 		before := reminderSettings(tx, g)
