@@ -511,6 +511,43 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	return rec, nil
 }
 
+// ClearAttendance takes a member's record at a session away, back to no
+// record (未签到): a lead's or admin's hand entry undone. A record that
+// carries a make-up is kept (409 has_makeup: the make-up would be lost
+// silently), and so is one an approved leave request wrote (409
+// leave_approved: reject the request instead). No record: nothing changes,
+// nothing is audited. The caller may not clear their own record.
+func (s *Store) ClearAttendance(ctx context.Context, sessionID, memberID string) error {
+	if err := ownRecord(ctx, memberID); err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
+		if err != nil {
+			return err
+		}
+		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		if err != nil {
+			return err
+		}
+		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
+		before, err := getAttendance(tx, key)
+		if err != nil || before == nil {
+			return err
+		}
+		switch {
+		case before.MakeupOn != "":
+			return Conflict("has_makeup", "the record carries a make-up on %s: clearing it would lose the make-up", before.MakeupOn)
+		case before.Source == "leave":
+			return Conflict("leave_approved", "an approved leave request wrote this record: reject the request instead")
+		}
+		if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, "clear", "attendance", sessionID+"/"+memberID, before, nil)
+	})
+}
+
 // MakeupInput is the body of POST /sessions/{id}/attendance/{member_id}/makeup.
 type MakeupInput struct {
 	On   string `json:"on"`
