@@ -122,6 +122,9 @@ func TestBrowser(t *testing.T) {
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 		{"InspectorDrawsOnAPhone", browserInspectorDraws},
 		{"MemberUploadsEvidence", browserEvidenceUpload},
+		{"LeadRotationAndReset", browserLeadRotationAndReset},
+		{"MemberResubmitsReport", browserMemberResubmitsReport},
+		{"HRReadsAudit", browserHRReadsAudit},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()
