@@ -174,7 +174,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("store %s is in use by another studyroll process (the file is locked); stop it or use another --data folder", path)
+			return nil, inUse("store %s is in use by another studyroll process (the file is locked); stop it or use another --data folder", path)
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
