@@ -248,7 +248,7 @@ func (s *Store) takeSnapshot(tx *bolt.Tx, p Period, rev int, reason string, pol 
 	if m.Compliance, err = s.complianceTx(tx, t, p, "", s.MeetingRules()); err != nil {
 		return "", err
 	}
-	if m.Fours, err = s.fourResultsTx(tx, t, p, ""); err != nil {
+	if m.Fours, err = s.fourResultsTx(tx, t, ps.Members, p, ""); err != nil {
 		return "", err
 	}
 	ps.Meetings = m
