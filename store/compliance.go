@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -347,24 +346,4 @@ func hasActiveMember(t *Tree, ms []Member, g, day string) bool {
 		}
 	}
 	return false
-}
-
-// MeetingsInUse reports whether any session, cancelled or not, is of a
-// kind other than study: whether the organisation records its 三会一课.
-func (s *Store) MeetingsInUse() (bool, error) {
-	used := false
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSessions).Cursor()
-		for k, v := c.First(); k != nil && !used; k, v = c.Next() {
-			var sess struct {
-				Kind string `json:"kind"`
-			}
-			if err := json.Unmarshal(v, &sess); err != nil {
-				return err
-			}
-			used = sess.Kind != "" && sess.Kind != KindStudy
-		}
-		return nil
-	})
-	return used, err
 }
