@@ -122,6 +122,8 @@ func TestBrowser(t *testing.T) {
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 		{"InspectorDrawsOnAPhone", browserInspectorDraws},
 		{"MemberUploadsEvidence", browserEvidenceUpload},
+		{"LeadWritesPlan", browserLeadWritesPlan},
+		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

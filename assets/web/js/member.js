@@ -5,6 +5,7 @@ import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum, 
 import {currentPeriod, periodSelect, isoDate, addDays, reportError, errorText, card, pageHead,
   table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel, statusLabel} from './util.js';
 import {rateBars, reportLink} from './widgets.js';
+import {figuresCard} from './figures.js';
 
 function leaveForm(session, done) {
   const reason = h('textarea', {id: `leave-reason-${session.id}`, name: 'reason', rows: '2', required: true});
@@ -88,16 +89,10 @@ export async function home(app) {
   const qm = /^(\d{4})Q([1-4])$/.exec(period);
   const quarterEnd = qm ? new Date(Number(qm[1]), Number(qm[2]) * 3, 0) : addDays(new Date(), 60);
   const to = isoDate(quarterEnd > addDays(new Date(), 60) ? quarterEnd : addDays(new Date(), 60));
-  const [sessions, rates, groups] = await Promise.all([
+  const [sessions, groups] = await Promise.all([
     get(`/sessions${qs({from, to})}`).then(items).catch(() => null),
-    get(`/rates${qs({period, group_id: app.me.role === 'member' ? '' : app.me.group_id})}`).catch(() => null),
     app.groups(),
   ]);
-  let mine = null;
-  if (rates) {
-    const ms = Array.isArray(rates.members) ? rates.members : [];
-    mine = ms.find((m) => String(m.member_id) === String(app.me.id)) || (app.me.role === 'member' ? ms[0] : null) || null;
-  }
   // The caller's own sessions: those for their group or a group above it
   // (hr, inspectors and leads may read many more; those are on their own
   // screens, where their buttons work).
@@ -107,17 +102,8 @@ export async function home(app) {
     .filter((s) => new Date(s.ends_at || s.starts_at).getTime() >= Date.now() - 3600e3)
     .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
 
-  // The quarter's rates count its sessions still to come (required sessions
-  // are those starting inside the period): say so, or 80% looks like a miss.
-  const ahead = (sessions || []).filter((s) => mineGroups.has(String(s.group_id)) && !s.cancelled && new Date(s.starts_at) > new Date() &&
-    new Date(s.starts_at) <= addDays(quarterEnd, 1)).length;
-  const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
-    mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
-    mine && ahead > 0 ? h('p', {class: 'muted', id: 'home-rates-ahead'}, t('home.rates_ahead', {n: ahead})) : null,
-    mine && mine.score !== null && mine.score !== undefined
-      ? h('p', {class: 'score-line'}, `${t('rate.score')}${colon()}`, h('strong', null, fmtNum(mine.score)),
-        '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade, period, mine.grade_label))) : null);
-  ratesCard.id = 'home-rates';
+  // so far / still to come: the member's own figures (figures.js)
+  const ratesCard = await figuresCard(app, groups);
 
   const list = upcoming.length
     ? h('ul', {class: 'session-list'}, upcoming.map((s) => sessionItem(app, s, groups)))
