@@ -124,6 +124,7 @@ func TestBrowser(t *testing.T) {
 		{"MemberUploadsEvidence", browserEvidenceUpload},
 		{"LeadWritesPlan", browserLeadWritesPlan},
 		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
+		{"BranchLeadEntersScores", browserBranchLeadEntersScores},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

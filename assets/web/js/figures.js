@@ -5,7 +5,13 @@
 import {h, statusBox} from './dom.js';
 import {get, qs, items} from './api.js';
 import {t, fmtDate, fmtDateTime, fmtShortDate, fmtTime, fmtPeriod, fmtNum, colon} from './i18n.js';
-import {currentPeriod, isoDate, addDays, reportError, card, sessionCancelled, ancestorsOf, gradeLabel} from './util.js';
+import {isoDate, addDays} from './dates.js';
+import {currentPeriod} from './periods.js';
+import {reportError} from './errors.js';
+import {card} from './layout.js';
+import {sessionCancelled} from './session-state.js';
+import {ancestorsOf} from './groups.js';
+import {gradeLabel} from './labels.js';
 import {rateBars} from './widgets.js';
 import {periodBounds} from './plans.js';
 

@@ -4,8 +4,12 @@
 import {h, clear, field, statusBox, setStatus, select, showErrors, clearErrors} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, fmtDate, fmtShortDate, fmtTime, fmtPeriod, paren} from './i18n.js';
-import {currentPeriod, periodList, periodSelect, isoDate, addDays, localToRFC3339, toLocalInput, reportError,
-  card, pageHead, sessionCancelled, ancestorsOf, manageableGroups, groupOptions} from './util.js';
+import {isoDate, addDays, localToRFC3339, toLocalInput} from './dates.js';
+import {currentPeriod, periodList, periodSelect} from './periods.js';
+import {reportError} from './errors.js';
+import {card, pageHead} from './layout.js';
+import {sessionCancelled} from './session-state.js';
+import {ancestorsOf, manageableGroups, groupOptions} from './groups.js';
 
 const enc = encodeURIComponent;
 

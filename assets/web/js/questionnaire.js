@@ -5,7 +5,9 @@
 import {h, clear, statusBox, setStatus} from './dom.js';
 import {get, post, items} from './api.js';
 import {t, fmtDate} from './i18n.js';
-import {reportError, card, pageHead, ancestorsOf} from './util.js';
+import {reportError} from './errors.js';
+import {card, pageHead} from './layout.js';
+import {ancestorsOf} from './groups.js';
 
 const enc = encodeURIComponent;
 
