@@ -69,7 +69,9 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(ss, func(x store.Session) bool { return slices.Equal(x.ItemIDs, []string{session.ID}) && x.Place == "党员活动室" }) {
+	if !slices.ContainsFunc(ss, func(x store.Session) bool {
+		return slices.Equal(x.ItemIDs, []string{session.ID}) && x.Place == "党员活动室"
+	}) {
 		t.Errorf("no session of 第一支部 studies item %s", session.ID)
 	}
 
