@@ -30,9 +30,10 @@ func browserLeadRotationAndReset(t *testing.T, s *browserSuite) {
 	tb.waitJS("the rotation's choice in the lead picker", `document.querySelector('#ns-lead option')?.textContent.includes('：')`)
 	want := strings.ReplaceAll(s.text("zh", "sessions.lead_rotation_named"), "{name}", next)
 	tb.assertText("#ns-lead option", want)
-	// Items: the four studied at sessions, not the self-study one.
+	// Items: the four studied at sessions (and any plan another scenario
+	// added), not the self-study one.
 	labels := tb.eval(`[...document.querySelectorAll('#ns-items label')].map((l) => l.textContent).join('|')`)
-	if n := strings.Count(labels, "|") + 1; n != 4 || strings.Contains(labels, "自学") {
+	if n := strings.Count(labels, "|") + 1; n < 4 || strings.Contains(labels, "自学：") {
 		tb.errorf("the form offers %d items: %s", n, labels)
 	}
 	tb.do(chromedp.SendKeys(chromedp.CSS("#ns-title"), "集中学习：轮值测试"),
@@ -127,11 +128,20 @@ func browserHRReadsAudit(t *testing.T, s *browserSuite) {
 	}
 	fold := "#audit-list tr.audit-fold"
 	tb.waitJS("a folded run of system entries", `!!document.querySelector('`+fold+`')`)
-	if n := tb.eval(`String(document.querySelectorAll('#audit-list tr.audit-system:not([hidden])').length)`); n != "0" {
-		tb.errorf("%s system entries shown unfolded", n)
+	// runOf: how many rows after the first fold are system rows with the
+	// given hidden state.
+	runOf := func(hidden bool) string {
+		return tb.eval(fmt.Sprintf(`(() => { const f = document.querySelector('%s'); let n = 0;
+			for (let r = f.nextElementSibling; r && r.classList.contains('audit-system') && r.hidden === %v; r = r.nextElementSibling) n++;
+			return n + '/' + f.dataset.fold; })()`, fold, hidden))
+	}
+	if got := runOf(true); got[:strings.Index(got, "/")] != got[strings.Index(got, "/")+1:] {
+		tb.errorf("folded run: %s rows hidden", got)
 	}
 	tb.do(chromedp.Click(chromedp.CSS(fold + " button")))
-	tb.waitJS("the run shown", `document.querySelectorAll('#audit-list tr.audit-system:not([hidden])').length >= 2`)
+	if got := runOf(false); got[:strings.Index(got, "/")] != got[strings.Index(got, "/")+1:] {
+		tb.errorf("unfolded run: %s rows shown", got)
+	}
 	// No raw codes in the words column.
 	if raw := tb.eval(`[...document.querySelectorAll('#audit-list .audit-words')].map((e) => e.textContent).filter((x) => /attendance|learning_report|member #|session #/.test(x)).join('\n')`); raw != "" {
 		tb.errorf("raw codes in the audit words:\n%s", raw)
