@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -83,10 +82,11 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 			return err
 		}
 		req = &LeaveRequest{SessionID: sessionID, MemberID: memberID, Reason: in.Reason, Status: LeavePending, RequestedAt: now.UTC()}
-		if err := putJSON(b, key, req); err != nil {
+		stored := sealedLeave(tx, *req)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "request", "leave_request", sessionID+"/"+memberID, nil, req)
+		return s.audit(tx, ctx, "request", "leave_request", sessionID+"/"+memberID, nil, stored)
 	})
 	if err != nil {
 		return nil, err
@@ -117,11 +117,13 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		}
 		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
 		b := tx.Bucket(bucketLeave)
-		var r LeaveRequest
-		if found, err := getJSON(b, key, &r); err != nil {
-			return err
-		} else if !found {
+		v := b.Get(key)
+		if v == nil {
 			return NotFound("leave request of member", memberID)
+		}
+		r, err := decodeLeave(tx, v)
+		if err != nil {
+			return err
 		}
 		req = &r
 		want := LeaveRejected
@@ -145,10 +147,11 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		before := r
 		now := s.now().UTC()
 		r.Status, r.DecidedAt, r.DecidedBy = want, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, &r); err != nil {
+		stored := sealedLeave(tx, r)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, &r); err != nil {
+		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, sealedLeave(tx, before), stored); err != nil {
 			return err
 		}
 		switch {
@@ -191,8 +194,8 @@ func leaveRequestsTx(tx *bolt.Tx, sessionID string) ([]LeaveRequest, error) {
 	}
 	c := tx.Bucket(bucketLeave).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var r LeaveRequest
-		if err := json.Unmarshal(v, &r); err != nil {
+		r, err := decodeLeave(tx, v)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)

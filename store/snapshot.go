@@ -150,6 +150,7 @@ func (s *Store) takeSnapshot(tx *bolt.Tx, p Period, rev int, reason string, pol 
 	if ps.Reports, err = learningReportsTx(tx, p); err != nil {
 		return "", err
 	}
+	sealSnapshot(tx, ps)
 	data, err := json.Marshal(ps)
 	if err != nil {
 		return "", err
@@ -208,6 +209,9 @@ func (s *Store) frozenTx(tx *bolt.Tx, p Period) (*PeriodSnapshot, error) {
 	}
 	ps = &PeriodSnapshot{}
 	if err := json.Unmarshal(data, ps); err != nil {
+		return nil, err
+	}
+	if err := openSnapshot(tx, ps); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
