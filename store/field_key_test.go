@@ -2,8 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -91,8 +89,23 @@ func readBackSealed(t *testing.T, o *attOrg, reportID string) {
 	if err != nil || ps == nil {
 		t.Fatalf("frozen %v", err)
 	}
-	if ps.Reports[reportID].Comment != sealedTexts["comment"] || ps.Activities[o.m1.ID].ReportComment != sealedTexts["comment"] {
-		t.Errorf("snapshot comment %q", ps.Reports[reportID].Comment)
+	recs, err := o.s.FrozenRecords(ps, nil)
+	if err != nil {
+		t.Fatalf("frozen records %v", err)
+	}
+	if recs.Reports[reportID].Comment != sealedTexts["comment"] || recs.Activities[o.m1.ID].ReportComment != sealedTexts["comment"] {
+		t.Errorf("snapshot comment %q", recs.Reports[reportID].Comment)
+	}
+	notes := map[string]string{}
+	for _, list := range recs.Sessions {
+		for _, ss := range list {
+			for _, a := range ss.Attendance {
+				notes[a.MemberID] = a.Note
+			}
+		}
+	}
+	if notes[o.m1.ID] != sealedTexts["reason"] || notes[o.m2.ID] != sealedTexts["note"] {
+		t.Errorf("snapshot notes %v", notes)
 	}
 }
 
@@ -121,6 +134,11 @@ func TestSealedFieldsAtRest(t *testing.T) {
 	readBackSealed(t, o, id)
 	if n, err := o.s.VerifyAudit(); err != nil {
 		t.Fatalf("audit chain after %d: %v", n, err)
+	}
+	// The log stores the sealed form and shows the text to its readers.
+	es, _ := o.s.Audit(AuditFilter{Entity: "leave_request"})
+	if len(es) == 0 || !strings.Contains(string(es[0].After), "reason-MARK-1") {
+		t.Errorf("audit of the leave request %+v", es)
 	}
 	path := o.s.Path()
 	o.s.Close()
@@ -164,83 +182,29 @@ func TestFieldKeyMissingOrWrong(t *testing.T) {
 	}
 }
 
-// unsealToV9 turns a store written by this version back into what version
-// 9 wrote: every sealed text in clear, no field key.
-func unsealToV9(t *testing.T, o *attOrg) string {
+// v9Fixture writes sealedFixture as version 9 did: every text in clear
+// (no field cipher), no field key, schema version 9.
+func v9Fixture(t *testing.T) (*attOrg, string, string) {
 	t.Helper()
-	dir := filepath.Dir(o.s.Path())
-	err := o.s.update(func(tx *bolt.Tx) error {
-		f := fieldsOf(tx)
-		if err := rewriteEach(tx.Bucket(bucketLeave), func(v []byte) ([]byte, error) {
-			r, err := decodeLeave(tx, v)
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(r)
-		}); err != nil {
-			return err
-		}
-		if err := rewriteEach(tx.Bucket(bucketReports), func(v []byte) ([]byte, error) {
-			var r LearningReport
-			if err := decodeReport(tx, v, &r); err != nil {
-				return nil, err
-			}
-			return json.Marshal(r)
-		}); err != nil {
-			return err
-		}
-		ab := tx.Bucket(bucketAttendance)
-		var ks, vs [][]byte
-		ab.ForEach(func(k, v []byte) error {
-			a, err := decodeAttendanceTx(tx, k, v)
-			if err != nil {
-				return err
-			}
-			ks, vs = append(ks, copyBytes(k)), append(vs, encodeAttendance(a))
-			return nil
-		})
-		for i := range ks {
-			ab.Put(ks[i], vs[i])
-		}
-		_ = f
-		// The snapshot as version 9 took it: texts in clear, its SHA-256
-		// in the lock.
-		lb, sb := tx.Bucket(bucketLocks), tx.Bucket(bucketSnapshots)
-		var l PeriodLock
-		if _, err := getJSON(lb, []byte("2023Q3"), &l); err != nil {
-			return err
-		}
-		var ps PeriodSnapshot
-		if _, err := getJSON(sb, snapshotKey(l.Period, l.Revision), &ps); err != nil {
-			return err
-		}
-		if err := openSnapshot(tx, &ps); err != nil {
-			return err
-		}
-		data, _ := json.Marshal(&ps)
-		sum := sha256.Sum256(data)
-		l.SnapshotSHA256 = hex.EncodeToString(sum[:])
-		sb.Put(snapshotKey(l.Period, l.Revision), data)
-		putJSON(lb, []byte("2023Q3"), &l)
+	o := newAttOrg(t)
+	fieldCiphers.Delete(o.s.db)
+	id := sealedFixture(t, o)
+	o.s.update(func(tx *bolt.Tx) error {
 		tx.Bucket(bucketMeta).Delete(keyFieldsSealed)
 		return tx.Bucket(bucketMeta).Put(keyVersion, itob(9))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := filepath.Dir(o.s.Path())
 	o.s.Close()
 	os.Remove(filepath.Join(dir, FieldKeyFile))
-	return dir
+	return o, dir, id
 }
 
 // TestMigration10 opens a version-9 store whose texts are in clear: the
 // migration seals them with a new key, the same texts read back, and after
 // a compaction (which drops the freed pages) the file holds none of them.
 func TestMigration10(t *testing.T) {
-	o := newAttOrg(t)
-	id := sealedFixture(t, o)
-	dir := unsealToV9(t, o)
-	if found := rawHas(t, filepath.Join(dir, FileName)); len(found) < 3 {
+	o, dir, id := v9Fixture(t)
+	if found := rawHas(t, filepath.Join(dir, FileName)); len(found) < 4 {
 		t.Fatalf("the version-9 store should hold the texts in clear, found %v", found)
 	}
 	s, err := Open(dir, Options{Now: o.clock.Now})

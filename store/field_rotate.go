@@ -57,7 +57,7 @@ func RotateFieldKey(ctx context.Context, dir string, opt Options) (n int, retire
 		if err := sealFields(tx); err != nil {
 			return err
 		}
-		snaps, err := s.rewriteSnapshots(tx, func(ps *PeriodSnapshot) bool { return true })
+		snaps, err := s.rewriteSnapshots(tx, func(*PeriodSnapshot, *SnapshotRecords) bool { return true })
 		if err != nil {
 			return err
 		}
@@ -92,68 +92,128 @@ func countSealed(tx *bolt.Tx, id string) int {
 	return n
 }
 
-// rewriteSnapshots decodes every stored period snapshot (every revision),
-// lets fn change it (fn returns false to keep it as it is), seals its texts
-// with the current key and stores it again; the lock of a rewritten current
-// revision gets the new SHA-256. It returns how many were rewritten. It is
-// the one way a stored snapshot changes: a key rotation and the erasure of
-// closed accounts, both audited by their callers.
-func (s *Store) rewriteSnapshots(tx *bolt.Tx, fn func(ps *PeriodSnapshot) bool) (int, error) {
+// rewriteSnapshots decodes every stored period snapshot (every revision)
+// with its records opened, lets fn change them (fn returns false to keep
+// the snapshot as it is), seals the texts with the current key and stores
+// it again: the parts' SHA-256 in the snapshot, and the snapshot's in the
+// lock of a current revision, are updated. It returns how many were
+// rewritten. It is the one way a stored snapshot changes — a key rotation,
+// the erasure of closed accounts — and both callers audit it.
+func (s *Store) rewriteSnapshots(tx *bolt.Tx, fn func(ps *PeriodSnapshot, recs *SnapshotRecords) bool) (int, error) {
 	sb, lb := tx.Bucket(bucketSnapshots), tx.Bucket(bucketLocks)
-	type kv struct{ k, v []byte }
-	var out []kv
-	err := sb.ForEach(func(k, v []byte) error {
-		ps := &PeriodSnapshot{}
-		if err := json.Unmarshal(v, ps); err != nil {
-			return err
+	var keys [][]byte
+	sb.ForEach(func(k, _ []byte) error {
+		if !strings.Contains(string(k), "/") {
+			keys = append(keys, copyBytes(k))
 		}
-		if err := openSnapshot(tx, ps); err != nil {
-			return err
-		}
-		if !fn(ps) {
-			return nil
-		}
-		sealSnapshot(tx, ps)
-		data, err := json.Marshal(ps)
-		if err != nil {
-			return err
-		}
-		out = append(out, kv{copyBytes(k), data})
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range out {
-		if err := sb.Put(e.k, e.v); err != nil {
-			return 0, err
+	f := fieldsOf(tx)
+	n := 0
+	for _, k := range keys {
+		ps := &PeriodSnapshot{}
+		if err := json.Unmarshal(sb.Get(k), ps); err != nil {
+			return n, err
 		}
-		var ps struct {
-			Period   string `json:"period"`
-			Revision int    `json:"revision"`
+		recs := &SnapshotRecords{Sessions: map[string][]SnapshotSession{}}
+		if ps.Format < snapshotFormat {
+			recs.Sessions[""] = ps.Sessions
+			recs.Exams, recs.Activities, recs.Reports = ps.Exams, ps.Activities, ps.Reports
+		} else {
+			for part := range ps.Parts {
+				data := sb.Get(snapshotPartKey(ps.Period, ps.Revision, part))
+				if data == nil {
+					return n, fmt.Errorf("period %s revision %d: snapshot part %s missing", ps.Period, ps.Revision, part)
+				}
+				if g, ok := strings.CutPrefix(part, "s/"); ok {
+					var fs []frozenSession
+					if err := json.Unmarshal(data, &fs); err != nil {
+						return n, err
+					}
+					for _, x := range fs {
+						att, err := unpackAttendance(x.Session.ID, x.Att)
+						if err != nil {
+							return n, err
+						}
+						recs.Sessions[g] = append(recs.Sessions[g], SnapshotSession{Session: x.Session, Attendance: att})
+					}
+				} else if part == "o" {
+					var o snapshotOther
+					if err := json.Unmarshal(data, &o); err != nil {
+						return n, err
+					}
+					recs.Exams, recs.Activities, recs.Reports = o.Exams, o.Activities, o.Reports
+				}
+			}
 		}
-		if err := json.Unmarshal(e.v, &ps); err != nil {
-			return 0, err
+		var openErr error
+		withTexts(recs.Sessions, &recs.Activities, &recs.Reports, opener(f, &openErr))
+		if openErr != nil {
+			return n, fmt.Errorf("period %s revision %d: %w", ps.Period, ps.Revision, openErr)
 		}
+		if !fn(ps, recs) {
+			continue
+		}
+		withTexts(recs.Sessions, &recs.Activities, &recs.Reports, sealer(f))
+		put := func(part string, v any) error {
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(data)
+			ps.Parts[part] = hex.EncodeToString(sum[:])
+			return sb.Put(snapshotPartKey(ps.Period, ps.Revision, part), data)
+		}
+		if ps.Format < snapshotFormat {
+			ps.Sessions = recs.Sessions[""]
+			ps.Exams, ps.Activities, ps.Reports = recs.Exams, recs.Activities, recs.Reports
+		} else {
+			for g, list := range recs.Sessions {
+				fs := make([]frozenSession, len(list))
+				for i, ss := range list {
+					att, err := packAttendance(ss.Attendance)
+					if err != nil {
+						return n, err
+					}
+					fs[i] = frozenSession{Session: ss.Session, Att: att}
+				}
+				if err := put("s/"+g, fs); err != nil {
+					return n, err
+				}
+			}
+			if _, ok := ps.Parts["o"]; ok {
+				if err := put("o", &snapshotOther{Exams: recs.Exams, Activities: recs.Activities, Reports: recs.Reports}); err != nil {
+					return n, err
+				}
+			}
+		}
+		data, err := json.Marshal(ps)
+		if err != nil {
+			return n, err
+		}
+		if err := sb.Put(k, data); err != nil {
+			return n, err
+		}
+		n++
 		var l PeriodLock
 		found, err := getJSON(lb, []byte(ps.Period), &l)
 		if err != nil {
-			return 0, err
+			return n, err
 		}
 		if found && l.Revision == ps.Revision && l.SnapshotSHA256 != "" {
-			sum := sha256.Sum256(e.v)
+			sum := sha256.Sum256(data)
 			l.SnapshotSHA256 = hex.EncodeToString(sum[:])
 			if err := putJSON(lb, []byte(ps.Period), &l); err != nil {
-				return 0, err
+				return n, err
 			}
 		}
 	}
-	if len(out) > 0 {
+	if n > 0 {
 		s.snapshots.mu.Lock()
 		s.snapshots.m = map[string]*PeriodSnapshot{}
 		s.snapshots.mu.Unlock()
 	}
-	return len(out), nil
+	return n, nil
 }
 
 // ErrNoFieldKey is returned by RotateFieldKey when there is no key file.

@@ -29,6 +29,18 @@ func decodeLeave(tx *bolt.Tx, v []byte) (LeaveRequest, error) {
 	return r, err
 }
 
+// openLeave opens the reason of a leave request read from the store.
+func openLeave(tx *bolt.Tx, r *LeaveRequest) (err error) {
+	r.Reason, err = fieldsOf(tx).open(fieldLeaveReason, r.Reason)
+	return err
+}
+
+// openReport opens the comment of a learning report read from the store.
+func openReport(tx *bolt.Tx, r *LearningReport) (err error) {
+	r.Comment, err = fieldsOf(tx).open(fieldReportComment, r.Comment)
+	return err
+}
+
 // sealedReport is the copy of r that is stored and audited.
 func sealedReport(tx *bolt.Tx, r LearningReport) *LearningReport {
 	r.Comment = fieldsOf(tx).seal(fieldReportComment, r.Comment)
@@ -161,50 +173,91 @@ func rewriteEach(b *bolt.Bucket, fn func(v []byte) ([]byte, error)) error {
 	return nil
 }
 
-// sealSnapshot seals the texts a period snapshot carries (the attendance
-// notes, the evaluation comments) before it is stored; openSnapshot opens
-// them after it is read. A snapshot taken before migration 10 keeps its
-// texts as they were: its bytes are pinned by the lock's SHA-256.
-func sealSnapshot(tx *bolt.Tx, ps *PeriodSnapshot) { snapshotTexts(tx, ps, true) }
+// The texts a locked period's snapshot carries (attendance notes in the
+// session parts; evaluation comments in the activities and reports of part
+// "o", or inline in a snapshot written before Format 2) are sealed when the
+// snapshot is taken and opened by FrozenRecords. A snapshot taken before
+// migration 10 keeps its texts in clear until the next key rotation.
 
-func openSnapshot(tx *bolt.Tx, ps *PeriodSnapshot) error { return snapshotTexts(tx, ps, false) }
-
-func snapshotTexts(tx *bolt.Tx, ps *PeriodSnapshot, seal bool) error {
+// sealedRecs returns a copy of recs with the notes sealed.
+func sealedRecs(tx *bolt.Tx, recs []Attendance) []Attendance {
 	f := fieldsOf(tx)
-	var firstErr error
-	do := func(field string, v *string) {
-		if seal {
-			*v = f.seal(field, *v)
-			return
+	out := append([]Attendance(nil), recs...)
+	for i := range out {
+		out[i].Note, out[i].MakeupNote = f.seal(fieldAttNote, out[i].Note), f.seal(fieldAttMakeupNote, out[i].MakeupNote)
+	}
+	return out
+}
+
+// textsFn seals or opens one text in place.
+type textsFn func(field string, v *string)
+
+// withTexts calls do on every sealed text of the records, copying what it
+// changes (the maps and slices may be shared with a cached snapshot).
+func withTexts(sessions map[string][]SnapshotSession, activities *map[string]*Activity, reports *map[string]LearningReport, do textsFn) {
+	for g, list := range sessions {
+		list = append([]SnapshotSession(nil), list...)
+		for i := range list {
+			recs := append([]Attendance(nil), list[i].Attendance...)
+			for j := range recs {
+				do(fieldAttNote, &recs[j].Note)
+				do(fieldAttMakeupNote, &recs[j].MakeupNote)
+			}
+			list[i].Attendance = recs
 		}
+		sessions[g] = list
+	}
+	if *activities != nil {
+		acts := make(map[string]*Activity, len(*activities))
+		for id, a := range *activities {
+			c := *a
+			do(fieldReportComment, &c.ReportComment)
+			c.Reports = append([]ActivityReport(nil), c.Reports...)
+			for j := range c.Reports {
+				do(fieldReportComment, &c.Reports[j].Comment)
+			}
+			acts[id] = &c
+		}
+		*activities = acts
+	}
+	if *reports != nil {
+		reps := make(map[string]LearningReport, len(*reports))
+		for id, r := range *reports {
+			do(fieldReportComment, &r.Comment)
+			reps[id] = r
+		}
+		*reports = reps
+	}
+}
+
+// sealer and opener are the textsFn of a cipher; opener keeps the first
+// error.
+func sealer(f *fieldCipher) textsFn {
+	return func(field string, v *string) { *v = f.seal(field, *v) }
+}
+
+func opener(f *fieldCipher, firstErr *error) textsFn {
+	return func(field string, v *string) {
 		plain, err := f.open(field, *v)
-		if err != nil && firstErr == nil {
-			firstErr = err
+		if err != nil && *firstErr == nil {
+			*firstErr = err
 		}
 		*v = plain
 	}
-	for i := range ps.Sessions {
-		recs := append([]Attendance(nil), ps.Sessions[i].Attendance...) // not the caller's slice
-		for j := range recs {
-			do(fieldAttNote, &recs[j].Note)
-			do(fieldAttMakeupNote, &recs[j].MakeupNote)
-		}
-		ps.Sessions[i].Attendance = recs
-	}
-	for id, r := range ps.Reports {
-		do(fieldReportComment, &r.Comment)
-		ps.Reports[id] = r
-	}
-	for id, a := range ps.Activities {
-		c := *a
-		do(fieldReportComment, &c.ReportComment)
-		c.Reports = append([]ActivityReport(nil), c.Reports...)
-		for j := range c.Reports {
-			do(fieldReportComment, &c.Reports[j].Comment)
-		}
-		ps.Activities[id] = &c
-	}
-	return firstErr
+}
+
+// sealOther seals the comments of a snapshot's part "o".
+func sealOther(tx *bolt.Tx, o *snapshotOther) {
+	withTexts(nil, &o.Activities, &o.Reports, sealer(fieldsOf(tx)))
+}
+
+// openRecords opens the texts of records read from a snapshot.
+func (s *Store) openRecords(out *SnapshotRecords) error {
+	var err error
+	f, _ := fieldCiphers.Load(s.db)
+	c, _ := f.(*fieldCipher)
+	withTexts(out.Sessions, &out.Activities, &out.Reports, opener(c, &err))
+	return err
 }
 
 // sealedToken matches a sealed value as a JSON string.

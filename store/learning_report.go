@@ -203,18 +203,16 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 	}
 	var r LearningReport
 	err := s.update(func(tx *bolt.Tx) error {
-		key, ok := idKey(id)
-		if !ok {
-			return NotFound("learning report", id)
-		}
 		b := tx.Bucket(bucketReports)
-		v := b.Get(key)
-		if v == nil {
-			return NotFound("learning report", id)
-		}
-		if err := decodeReport(tx, v, &r); err != nil {
+		got, err := getByID[LearningReport](b, "learning report", id)
+		if err != nil {
 			return err
 		}
+		r = *got
+		if err := openReport(tx, &r); err != nil {
+			return err
+		}
+		key := keyOrZero(id)
 		if by.ID == r.MemberID {
 			return Forbidden("nobody may grade their own learning report")
 		}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"time"
 
@@ -117,15 +116,14 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		}
 		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
 		b := tx.Bucket(bucketLeave)
-		v := b.Get(key)
-		if v == nil {
-			return NotFound("leave request of member", memberID)
-		}
-		r, err := decodeLeave(tx, v)
+		req, err = getByKey[LeaveRequest](b, key, "leave request of member", memberID)
 		if err != nil {
 			return err
 		}
-		req = &r
+		if err := openLeave(tx, req); err != nil {
+			return err
+		}
+		r := req
 		want := LeaveRejected
 		if *in.Approved {
 			want = LeaveApproved
@@ -144,10 +142,10 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if err != nil {
 			return err
 		}
-		before := r
+		before := *r
 		now := s.now().UTC()
 		r.Status, r.DecidedAt, r.DecidedBy = want, &now, ActorFrom(ctx)
-		stored := sealedLeave(tx, r)
+		stored := sealedLeave(tx, *r)
 		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
@@ -187,18 +185,18 @@ func (s *Store) LeaveRequests(sessionID string) ([]LeaveRequest, error) {
 }
 
 func leaveRequestsTx(tx *bolt.Tx, sessionID string) ([]LeaveRequest, error) {
-	out := []LeaveRequest{}
 	prefix, ok := idKey(sessionID)
 	if !ok {
-		return out, nil
+		return []LeaveRequest{}, nil
 	}
-	c := tx.Bucket(bucketLeave).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		r, err := decodeLeave(tx, v)
-		if err != nil {
+	out, err := listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := openLeave(tx, &out[i]); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
 	}
 	return out, nil
 }
