@@ -50,7 +50,7 @@ func (s *Store) Four(sessionID string) (*Four, error) {
 		if err != nil {
 			return err
 		}
-		f, err = s.fourTx(tx, ix, nil, sess)
+		f, err = s.fourTx(tx, ix.tree, s.audienceIn(ix, nil, sess), sess)
 		return err
 	})
 	return f, err
@@ -68,22 +68,22 @@ func membersByGroup(ix *ratesIndex) [][]int32 {
 	return by
 }
 
-// audienceIn is audienceOf on the index, unsorted: the positions in
-// ix.members of the members of the session's group or a group below it
-// who are active on the session's day. byGroup (membersByGroup) saves a
+// audienceIn is audienceOf on the index, unsorted: the ids of the members
+// of the session's group or a group below it who are active on the
+// session's day. byGroup (membersByGroup) saves a
 // pass over every member; nil makes one.
-func (s *Store) audienceIn(ix *ratesIndex, byGroup [][]int32, sess *Session) []int32 {
+func (s *Store) audienceIn(ix *ratesIndex, byGroup [][]int32, sess *Session) []string {
 	g := ix.group(sess.GroupID)
 	if g < 0 {
 		return nil
 	}
 	day := dayOf(sess.StartsAt, s.loc)
-	var out []int32
+	var out []string
 	if byGroup != nil {
 		for _, sg := range ix.subtree[g] {
 			for _, i := range byGroup[sg] {
 				if ix.members[i].activeOn(day) {
-					out = append(out, i)
+					out = append(out, ix.members[i].m.ID)
 				}
 			}
 		}
@@ -95,15 +95,16 @@ func (s *Store) audienceIn(ix *ratesIndex, byGroup [][]int32, sess *Session) []i
 	}
 	for i := range ix.members {
 		if m := &ix.members[i]; m.group >= 0 && in[m.group] && m.activeOn(day) {
-			out = append(out, int32(i))
+			out = append(out, m.m.ID)
 		}
 	}
 	return out
 }
 
-func (s *Store) fourTx(tx *bolt.Tx, ix *ratesIndex, byGroup [][]int32, sess *Session) (*Four, error) {
+// fourTx checks sess whose audience is aud (member ids).
+func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four, error) {
 	f := &Four{SessionID: sess.ID}
-	g, _ := ix.tree.Group(sess.GroupID)
+	g, _ := t.Group(sess.GroupID)
 	rec, err := s.minutesHeadTx(tx, g.Type, sess)
 	if err != nil {
 		return nil, err
@@ -126,10 +127,9 @@ func (s *Store) fourTx(tx *bolt.Tx, ix *ratesIndex, byGroup [][]int32, sess *Ses
 	for i := range recs {
 		byMember[recs[i].MemberID] = &recs[i]
 	}
-	aud := s.audienceIn(ix, byGroup, sess)
 	attended, unmarked := 0, 0
-	for _, i := range aud {
-		a := byMember[ix.members[i].m.ID]
+	for _, id := range aud {
+		a := byMember[id]
 		switch {
 		case a == nil:
 			unmarked++
@@ -209,7 +209,8 @@ type SessionFour struct {
 // FourResults lists the 四落实 result of every session held in p (ended,
 // not cancelled, starting inside p) given to groupID or below it ("" for
 // the whole organisation): a group's rate is the share with All among
-// those given to its subtree (FourRate for one group).
+// those given to its subtree (FourRate for one group). The audiences come
+// from the rates index.
 func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 	var out []SessionFour
 	err := s.view(func(tx *bolt.Tx) error {
@@ -217,27 +218,69 @@ func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 		if err != nil {
 			return err
 		}
-		gs, err := ix.tree.scopeGroups(groupID)
-		if err != nil {
-			return err
-		}
-		ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
-		if err != nil {
-			return err
-		}
-		now := s.now()
 		byGroup := membersByGroup(ix)
-		for i := range ss {
-			if ss[i].EndsAt.After(now) {
-				continue
-			}
-			f, err := s.fourTx(tx, ix, byGroup, &ss[i])
-			if err != nil {
-				return err
-			}
-			out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
-		}
-		return nil
+		aud := func(sess *Session) []string { return s.audienceIn(ix, byGroup, sess) }
+		out, err = s.fourResultsWith(tx, ix.tree, aud, p, groupID)
+		return err
 	})
 	return out, err
+}
+
+// fourResultsTx is FourResults inside tx with ms every member, for a write
+// transaction (the period lock), where the rates index must not be built:
+// it could keep a state that is then rolled back. Each audience is drawn
+// from the members of the session's group's subtree only (gathered once
+// per group), not from every member.
+func (s *Store) fourResultsTx(tx *bolt.Tx, t *Tree, ms []Member, p Period, groupID string) ([]SessionFour, error) {
+	inGroup := map[string][]*Member{}
+	for i := range ms {
+		if ms[i].GroupID != "" {
+			inGroup[ms[i].GroupID] = append(inGroup[ms[i].GroupID], &ms[i])
+		}
+	}
+	below := map[string][]*Member{} // group → members of its subtree
+	aud := func(sess *Session) []string {
+		sub, ok := below[sess.GroupID]
+		if !ok {
+			for _, g := range t.Subtree(sess.GroupID) {
+				sub = append(sub, inGroup[g]...)
+			}
+			below[sess.GroupID] = sub
+		}
+		day := s.startDate(sess)
+		var ids []string
+		for _, m := range sub {
+			if m.ActiveOn(day) {
+				ids = append(ids, m.ID)
+			}
+		}
+		return ids
+	}
+	return s.fourResultsWith(tx, t, aud, p, groupID)
+}
+
+// fourResultsWith lists the results of the sessions held in p given to
+// groupID or below it, aud naming each session's audience.
+func (s *Store) fourResultsWith(tx *bolt.Tx, t *Tree, aud func(*Session) []string, p Period, groupID string) ([]SessionFour, error) {
+	var out []SessionFour
+	gs, err := t.scopeGroups(groupID)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for i := range ss {
+		if ss[i].EndsAt.After(now) {
+			continue
+		}
+		f, err := s.fourTx(tx, t, aud(&ss[i]), &ss[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
+	}
+	return out, nil
 }

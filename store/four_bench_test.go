@@ -93,9 +93,9 @@ func TestFourAudience(t *testing.T) {
 				if len(got) != len(want) {
 					t.Fatalf("session %s: %d in the audience, want %d", ss[i].ID, len(got), len(want))
 				}
-				for _, j := range got {
-					if !want[ix.members[j].m.ID] {
-						t.Fatalf("session %s: %s is not in its audience", ss[i].ID, ix.members[j].m.ID)
+				for _, id := range got {
+					if !want[id] {
+						t.Fatalf("session %s: %s is not in its audience", ss[i].ID, id)
 					}
 				}
 			}
