@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -104,6 +105,25 @@ func TestFourAudience(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The period lock's way (every member, no index) gives the same results.
+	p, _ := ParsePeriod("2023Q3", s.loc)
+	s.now = NewManualClock(p.End).Now
+	viaIndex, err := s.FourResults(p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaMembers []SessionFour
+	err = s.view(func(tx *bolt.Tx) error {
+		tr, ms, err := loadPeople(tx)
+		if err != nil {
+			return err
+		}
+		viaMembers, err = s.fourResultsTx(tx, tr, ms, p, "")
+		return err
+	})
+	if err != nil || len(viaIndex) == 0 || fmt.Sprint(viaIndex) != fmt.Sprint(viaMembers) {
+		t.Errorf("四落实 from the index %v\nfrom the members %v (%v)", viaIndex, viaMembers, err)
 	}
 }
 
