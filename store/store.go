@@ -21,6 +21,14 @@ import (
 // FileName is the name of the bbolt file inside the data folder.
 const FileName = "studyroll.db"
 
+// BatchDelay and BatchSize are the store's bbolt batch settings: concurrent
+// single writes (a check-in burst) wait up to BatchDelay, up to BatchSize
+// at a time, to share one commit.
+const (
+	BatchDelay = time.Millisecond
+	BatchSize  = 32
+)
+
 // Bucket names. Every bucket is created in one transaction when the store
 // opens (see initialize); read paths never create buckets.
 var (
@@ -182,8 +190,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	// coalesces them into one commit. With 64 clients on 2 cores, 1 ms / 32
 	// gave the best throughput of the settings tried (2 ms/256, 3 ms/64,
 	// 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see docs/BENCHMARKS.md.
-	db.MaxBatchDelay = time.Millisecond
-	db.MaxBatchSize = 32
+	db.MaxBatchDelay, db.MaxBatchSize = BatchDelay, BatchSize
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
 		outboxKick: make(chan struct{}, 1),
 		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
