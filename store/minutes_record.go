@@ -157,7 +157,7 @@ func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string,
 				return err
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -188,9 +188,9 @@ func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string,
 			return err
 		}
 		if found {
-			err = s.audit(tx, ctx, "update", "minutes", sess.ID, &old, &st)
+			err = s.audit(ctx, tx, "update", "minutes", sess.ID, &old, &st)
 		} else {
-			err = s.audit(tx, ctx, "create", "minutes", sess.ID, nil, &st)
+			err = s.audit(ctx, tx, "create", "minutes", sess.ID, nil, &st)
 		}
 		if err != nil {
 			return err
