@@ -31,6 +31,7 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	lead.waitJS("the organisation-wide exam chosen", fmt.Sprintf(`document.querySelector('#score-exam')?.value === %q`, ex.ID))
 	lead.waitJS("their members' saved scores", fmt.Sprintf(`!!document.querySelector('#saved-score-%s')`, o.m4.ID))
 	lead.assertLabelled()
+	lead.assertText("#scores-scope", s.text("zh", "scores.org_wide_hint"))
 	if n := lead.eval(fmt.Sprintf(`String(document.querySelectorAll('#saved-score-%s, #saved-score-%s').length)`, o.m1.ID, o.m2.ID)); n != "0" {
 		lead.errorf("a branch lead sees %s scores of another branch", n)
 	}
@@ -55,6 +56,8 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 		chromedp.Focus(chromedp.CSS("#scores-submit")), chromedp.KeyEvent(kb.Enter))
 	lead.waitJS("saved", `/status-ok/.test(document.querySelector('#scores-status').className)`)
 	lead.waitJS("the saved table updated", fmt.Sprintf(`document.querySelector('#saved-score-%s td:nth-child(2)')?.textContent === '80'`, o.m5.ID))
+	lead.assertContrastCheckBites()
+	lead.assertTextContrast()
 	lead.shot("exam-scores")
 	d, err := st.ExamDetail(ex.ID)
 	if err != nil {

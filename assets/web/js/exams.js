@@ -90,8 +90,9 @@ export async function exams(app) {
   const preview = h('div', {id: 'scores-preview'});
   const sbox = statusBox('scores-status');
   const submit = h('button', {type: 'submit', class: 'btn-primary', id: 'scores-submit'}, t('scores.submit'));
+  const scopeNote = h('p', {class: 'muted', id: 'scores-scope'});
   const sform = h('form', {id: 'scores-form', novalidate: true},
-    field(t('scores.exam'), examSel, {name: 'exam'}),
+    field(t('scores.exam'), examSel, {name: 'exam'}), scopeNote,
     field(t('scores.paste'), paste, {name: 'scores', hint: t('scores.paste_hint')}),
     h('div', {class: 'actions'},
       h('button', {type: 'button', class: 'btn-secondary', id: 'scores-preview-button', onclick: () => doPreview()}, t('scores.preview')),
@@ -139,6 +140,7 @@ export async function exams(app) {
   async function loadSaved() {
     const ex = chosen();
     if (!ex) { clear(saved); return; }
+    scopeNote.textContent = orgWide(ex) ? t('scores.org_wide_hint') : '';
     clear(saved, h('p', {class: 'muted'}, t('common.loading')));
     let d;
     let people;
