@@ -340,18 +340,18 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 		}
 		ab := tx.Bucket(bucketAttendance)
 		if v := ab.Get(akey); v != nil {
-			a, err := decodeAttendance(akey, v)
+			a, err := decodeAttendanceTx(tx, akey, v)
 			out = a
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, e.sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, e.sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		if err := ab.Put(akey, enc); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
+		if err := s.audit(ctx, tx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
 			return err
 		}
 		r := rec
@@ -454,19 +454,20 @@ func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeAttendance(key, v)
+	return decodeAttendanceTx(tx, key, v)
 }
 
 // putAttendance writes a record and its audit entry.
-func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, key []byte, before, after *Attendance) error {
-	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(after)); err != nil {
+func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, key []byte, before, after *Attendance) error {
+	stored := sealedAttendance(tx, after)
+	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(stored)); err != nil {
 		return err
 	}
 	var b any
 	if before != nil {
-		b = before
+		b = sealedAttendance(tx, before)
 	}
-	return s.audit(tx, ctx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
+	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, stored)
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
@@ -485,7 +486,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -503,7 +504,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		if in.Note != nil {
 			rec.Note = *in.Note
 		}
-		return s.putAttendance(tx, ctx, "set", key, before, rec)
+		return s.putAttendance(ctx, tx, "set", key, before, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -526,7 +527,7 @@ func (s *Store) ClearAttendance(ctx context.Context, sessionID, memberID string)
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -544,7 +545,7 @@ func (s *Store) ClearAttendance(ctx context.Context, sessionID, memberID string)
 		if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "clear", "attendance", sessionID+"/"+memberID, before, nil)
+		return s.audit(ctx, tx, "clear", "attendance", sessionID+"/"+memberID, sealedAttendance(tx, before), nil)
 	})
 }
 
@@ -603,7 +604,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		if before == nil || (before.Status != StatusLeave && before.Status != StatusAbsent) {
 			return Conflict("not_leave_or_absent", "make-up is recorded only on a leave or absent record")
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -611,7 +612,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		r.MakeupOn, r.MakeupNote = in.On, in.Note
 		r.UpdatedAt, r.UpdatedBy = s.now().UTC(), ActorFrom(ctx)
 		rec = &r
-		return s.putAttendance(tx, ctx, "makeup", key, before, rec)
+		return s.putAttendance(ctx, tx, "makeup", key, before, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -636,7 +637,7 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 		return out, nil
 	}
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
-		a, err := decodeAttendance(k, v)
+		a, err := decodeAttendanceTx(tx, k, v)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -129,7 +128,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		if _, err := getMember(tx, by.ID); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
+		ctx, err := s.lockGuard(ctx, tx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}
@@ -151,12 +150,13 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 				}
 			}
 			r.Text, r.UpdatedAt = in.Text, now.UTC()
-			if err := putJSON(b, key, r); err != nil {
+			stored := sealedReport(tx, *r)
+			if err := putJSON(b, key, stored); err != nil {
 				return err
 			}
-			after := *r
+			after := *stored
 			after.History = nil // each earlier text was audited when it was written
-			return s.audit(tx, ctx, "update", "learning_report", r.ID, textHashed(before), &after)
+			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), &after)
 		}
 		id, key, err := nextID(b)
 		if err != nil {
@@ -167,7 +167,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		if err := putJSON(b, key, r); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "learning_report", id, nil, r)
+		return s.audit(ctx, tx, "create", "learning_report", id, nil, r)
 	})
 	if err != nil {
 		return nil, false, err
@@ -205,7 +205,7 @@ func forEachReport(tx *bolt.Tx, fn func(k []byte, r *LearningReport) bool) error
 	c := tx.Bucket(bucketReports).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var r LearningReport
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := decodeReport(tx, v, &r); err != nil {
 			return err
 		}
 		if !fn(k, &r) {
@@ -230,6 +230,9 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 			return err
 		}
 		r = *got
+		if err := openReport(tx, &r); err != nil {
+			return err
+		}
 		key := keyOrZero(id)
 		if by.ID == r.MemberID {
 			return Forbidden("nobody may grade their own learning report")
@@ -249,7 +252,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
+		ctx, err := s.lockGuard(ctx, tx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}
@@ -257,10 +260,11 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		now := s.now().UTC()
 		g := in.Grade
 		r.Grade, r.Comment, r.EvaluatedAt, r.EvaluatedBy = &g, in.Comment, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, &r); err != nil {
+		stored := sealedReport(tx, r)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "evaluate", "learning_report", r.ID, textHashed(before), textHashed(r))
+		return s.audit(ctx, tx, "evaluate", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), textHashed(*stored))
 	})
 	if err != nil {
 		return nil, err

@@ -76,15 +76,16 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 		if b.Get(key) != nil {
 			return Conflict("leave_exists", "you already asked for leave from this session")
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		req = &LeaveRequest{SessionID: sessionID, MemberID: memberID, Reason: in.Reason, Status: LeavePending, RequestedAt: now.UTC()}
-		if err := putJSON(b, key, req); err != nil {
+		stored := sealedLeave(tx, *req)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "request", "leave_request", sessionID+"/"+memberID, nil, req)
+		return s.audit(ctx, tx, "request", "leave_request", sessionID+"/"+memberID, nil, stored)
 	})
 	if err != nil {
 		return nil, err
@@ -119,6 +120,9 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if err != nil {
 			return err
 		}
+		if err := openLeave(tx, req); err != nil {
+			return err
+		}
 		r := req
 		want := LeaveRejected
 		if *in.Approved {
@@ -134,17 +138,18 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if want == LeaveRejected && r.Status == LeaveApproved && old != nil && old.Source == "leave" && old.MakeupOn != "" {
 			return Conflict("has_makeup", "the leave has a make-up recorded on %s: rejecting it would delete the make-up", old.MakeupOn)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		before := *r
 		now := s.now().UTC()
 		r.Status, r.DecidedAt, r.DecidedBy = want, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, r); err != nil {
+		stored := sealedLeave(tx, *r)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, r); err != nil {
+		if err := s.audit(ctx, tx, "decide", "leave_request", sessionID+"/"+memberID, sealedLeave(tx, before), stored); err != nil {
 			return err
 		}
 		switch {
@@ -154,12 +159,12 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 			if old != nil {
 				rec.MakeupOn, rec.MakeupNote = old.MakeupOn, old.MakeupNote
 			}
-			return s.putAttendance(tx, ctx, "leave", key, old, rec)
+			return s.putAttendance(ctx, tx, "leave", key, old, rec)
 		case before.Status == LeaveApproved && old != nil && old.Source == "leave":
 			if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
 				return err
 			}
-			return s.audit(tx, ctx, "delete", "attendance", sessionID+"/"+memberID, old, nil)
+			return s.audit(ctx, tx, "delete", "attendance", sessionID+"/"+memberID, old, nil)
 		}
 		return nil
 	})
@@ -184,5 +189,14 @@ func leaveRequestsTx(tx *bolt.Tx, sessionID string) ([]LeaveRequest, error) {
 	if !ok {
 		return []LeaveRequest{}, nil
 	}
-	return listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
+	out, err := listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := openLeave(tx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

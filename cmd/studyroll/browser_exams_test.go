@@ -14,7 +14,8 @@ import (
 // organisation-wide exam, sees only their own members' saved scores and who
 // has none, pastes scores whose preview counts every problem row (a header,
 // one over the maximum, one unknown here, one repeated), then saves the
-// corrected lines; the store and the saved-scores table hold them.
+// corrected lines; the store and the saved-scores table hold them. HR
+// reads every branch's saved scores and has no entry form.
 func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	o, st := s.org, s.m.Store
 	exams, err := st.Exams(store.ExamFilter{})
@@ -31,6 +32,7 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	lead.waitJS("the organisation-wide exam chosen", fmt.Sprintf(`document.querySelector('#score-exam')?.value === %q`, ex.ID))
 	lead.waitJS("their members' saved scores", fmt.Sprintf(`!!document.querySelector('#saved-score-%s')`, o.m4.ID))
 	lead.assertLabelled()
+	lead.assertText("#scores-scope", s.text("zh", "scores.org_wide_hint"))
 	if n := lead.eval(fmt.Sprintf(`String(document.querySelectorAll('#saved-score-%s, #saved-score-%s').length)`, o.m1.ID, o.m2.ID)); n != "0" {
 		lead.errorf("a branch lead sees %s scores of another branch", n)
 	}
@@ -55,7 +57,19 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 		chromedp.Focus(chromedp.CSS("#scores-submit")), chromedp.KeyEvent(kb.Enter))
 	lead.waitJS("saved", `/status-ok/.test(document.querySelector('#scores-status').className)`)
 	lead.waitJS("the saved table updated", fmt.Sprintf(`document.querySelector('#saved-score-%s td:nth-child(2)')?.textContent === '80'`, o.m5.ID))
+	lead.assertContrastCheckBites()
+	lead.assertTextContrast()
 	lead.shot("exam-scores")
+	lead.assertFitsPhone()
+
+	// HR reads every saved score of the exam; entering them is the leads'.
+	hr := s.newTab(t, "hr", desktop)
+	hr.do(chromedp.Navigate(s.base + "/app/exams"))
+	hr.login("hr")
+	hr.waitJS("every branch's scores", fmt.Sprintf(`document.querySelector('#saved-score-%s td:nth-child(2)')?.textContent === '98' && !!document.querySelector('#saved-score-%s')`, o.m4.ID, o.m1.ID))
+	hr.assertNoElements("#scores-paste, #exam-form")
+	hr.assertLabelled()
+
 	d, err := st.ExamDetail(ex.ID)
 	if err != nil {
 		t.Fatal(err)

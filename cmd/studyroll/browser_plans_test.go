@@ -64,7 +64,9 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	lead.do(chromedp.SendKeys(chromedp.CSS(form+"-place"), "党员活动室"),
 		chromedp.Click(chromedp.CSS(form+"-submit")))
 	lead.waitJS("the session under the item", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, session.ID))
+	lead.assertTextContrast()
 	lead.shot("plan-editor")
+	lead.assertFitsPhone()
 	ss, err := st.Sessions(store.SessionFilter{GroupIDs: []string{o.b1.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +90,7 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	}
 	m.do(chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#item-%s [data-item="%s"]`, self.ID, self.ID))))
 	m.waitJS("done", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done'`, self.ID))
+	m.assertTextContrast()
 	m.shot("member-plan-phone")
 	if done, err := st.ItemsDone(o.m2.ID); err != nil || done[self.ID].IsZero() {
 		t.Errorf("m2's done marks: %v %v", done, err)
@@ -121,6 +124,7 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	if others := m.eval(`['王芳', '张三', '李建国', '赵六'].filter((n) => document.querySelector('#home-rates').textContent.includes(n)).join(',')`); others != "" {
 		m.errorf("the member's figures name others: %s", others)
 	}
+	m.assertTextContrast()
 	m.shot("member-home-so-far-phone")
 
 	m.do(chromedp.Navigate(s.base + "/app/questionnaires"))
@@ -129,12 +133,14 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	m.waitJS("the form", `!!document.querySelector('#qn-form')`)
 	m.assertLabelled()
 	m.assertText("#qn-privacy", s.text("zh", "qn.anonymous_note"))
+	m.shot("questionnaire-phone")
 	// An unanswered choice question is named, nothing is sent.
 	m.do(chromedp.Tap(chromedp.CSS("#qn-submit")))
 	m.waitJS("the unanswered question named", `document.querySelector('#qn-q-1-error').textContent !== '' && document.activeElement?.id === 'qn-q-1-0'`)
 	m.do(chromedp.Tap(chromedp.CSS("#qn-q-1-1")), chromedp.Tap(chromedp.CSS("#qn-q-2-0")), chromedp.Tap(chromedp.CSS("#qn-q-2-2")),
 		chromedp.SendKeys(chromedp.CSS("#qn-q-3"), "希望多组织现场教学"), chromedp.Tap(chromedp.CSS("#qn-submit")))
 	m.waitJS("thanks", `!!document.querySelector('#qn-done')`)
+	m.assertTextContrast()
 	r, err := st.QuestionnaireResults(q.ID)
 	if err != nil || r.Respondents != 1 || r.Questions[0].Counts[1].Count != 1 || r.Questions[1].Counts[0].Count != 1 ||
 		r.Questions[1].Counts[2].Count != 1 || len(r.Questions[2].Texts) != 1 {

@@ -8,6 +8,7 @@ import {isoDate} from './dates.js';
 import {errorText, reportError} from './errors.js';
 import {card, emptyRow, pageHead, table} from './layout.js';
 import {defaultGroup, groupMap, groupPicker, manageableGroups} from './groups.js';
+import {isLeadish} from './roles.js';
 
 const enc = encodeURIComponent;
 
@@ -90,8 +91,9 @@ export async function exams(app) {
   const preview = h('div', {id: 'scores-preview'});
   const sbox = statusBox('scores-status');
   const submit = h('button', {type: 'submit', class: 'btn-primary', id: 'scores-submit'}, t('scores.submit'));
+  const scopeNote = h('p', {class: 'muted', id: 'scores-scope'});
   const sform = h('form', {id: 'scores-form', novalidate: true},
-    field(t('scores.exam'), examSel, {name: 'exam'}),
+    field(t('scores.exam'), examSel, {name: 'exam'}), scopeNote,
     field(t('scores.paste'), paste, {name: 'scores', hint: t('scores.paste_hint')}),
     h('div', {class: 'actions'},
       h('button', {type: 'button', class: 'btn-secondary', id: 'scores-preview-button', onclick: () => doPreview()}, t('scores.preview')),
@@ -139,6 +141,7 @@ export async function exams(app) {
   async function loadSaved() {
     const ex = chosen();
     if (!ex) { clear(saved); return; }
+    scopeNote.textContent = orgWide(ex) ? t('scores.org_wide_hint') : '';
     clear(saved, h('p', {class: 'muted'}, t('common.loading')));
     let d;
     let people;
@@ -235,6 +238,11 @@ export async function exams(app) {
   });
   examSel.addEventListener('change', () => { members = null; parsed = []; clear(preview); loadSaved(); });
   await loadExams();
+  if (!isLeadish(app.me)) {
+    // hr and inspectors read the saved scores; entering them is a lead's
+    return h('div', {class: 'page'}, pageHead(t('exam.page_title')),
+      card(t('scores.saved_title'), field(t('scores.exam'), examSel, {name: 'exam'}), sbox, saved));
+  }
   return h('div', {class: 'page'}, pageHead(t('exam.page_title')),
     h('div', {class: 'grid-2'}, card(t('exam.new'), cform), card(t('scores.title'), sform, saved)));
 }
