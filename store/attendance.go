@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -601,7 +602,7 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
 		a, err := decodeAttendance(k, v)
 		if err != nil {
-			return err
+			return fmt.Errorf("attendance %s/%s: %w", keyID(k[:8]), keyID(k[8:]), err)
 		}
 		out = append(out, *a)
 		return nil
