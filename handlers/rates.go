@@ -47,7 +47,7 @@ func (h *Handler) scopeGroup(c echo.Context, caller *store.Member) (string, erro
 		if gid == "" {
 			return caller.GroupID, nil
 		}
-		if !t.Covers(caller.GroupID, gid) {
+		if !store.ManagesGroup(t, caller, gid) {
 			return "", store.Forbidden("a lead sees only their own group's subtree")
 		}
 		return gid, nil

@@ -499,6 +499,9 @@ func (s *Store) SetRotation(ctx context.Context, groupID string, in RotationInpu
 		if !ok || tx.Bucket(bucketGroups).Get(key) == nil {
 			return NotFound("group", groupID)
 		}
+		if _, err := mayManage(tx, ctx, groupID, "rotation"); err != nil {
+			return err
+		}
 		st, err := loadRotation(tx, groupID)
 		if err != nil {
 			return err
