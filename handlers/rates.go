@@ -125,6 +125,17 @@ func (h *Handler) handleWarnings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The admin's warning that the daily check found the audit chain
+	// broken comes first, whatever the period or group asked.
+	if me(c).Role == store.RoleAdmin {
+		aw, err := h.store.AuditWarning()
+		if err != nil {
+			return err
+		}
+		if aw != nil {
+			ws = append([]store.Warning{*aw}, ws...)
+		}
+	}
 	// Meeting warnings (三会一课) come once the organisation records
 	// meetings: from its first session of a kind other than study, or when
 	// asked with ?meetings=1 (?meetings=0 leaves them out).

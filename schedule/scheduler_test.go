@@ -368,7 +368,9 @@ func TestStartMarksInterruptedRunsAndClosesSessions(t *testing.T) {
 }
 
 // TestAuditVerifyJob: the daily check passes an intact chain and fails,
-// naming the entry, once an audit entry was edited in the store file.
+// naming the entry, once an audit entry was edited in the store file; the
+// failure stands as the admin's audit_chain_broken warning until a later
+// check passes.
 func TestAuditVerifyJob(t *testing.T) {
 	f := newFixture(t)
 	s := f.scheduler(Config{})
@@ -378,9 +380,14 @@ func TestAuditVerifyJob(t *testing.T) {
 	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, "intact") {
 		t.Fatalf("intact chain: %+v %v", run, err)
 	}
+	if w, _ := f.s.AuditWarning(); w != nil {
+		t.Fatalf("a warning before any failed check: %+v", w)
+	}
+	var orig []byte
 	err = f.s.DB().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("audit"))
-		v := bytes.Replace(b.Get(itob(5)), []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
+		orig = append([]byte(nil), b.Get(itob(5))...)
+		v := bytes.Replace(orig, []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
 		return b.Put(itob(5), v)
 	})
 	if err != nil {
@@ -389,6 +396,22 @@ func TestAuditVerifyJob(t *testing.T) {
 	run, err = s.RunNow(ctx, KindAuditVerify, "schedule") // err: the run failed
 	if run == nil || err == nil || run.Status != store.JobFailed || !strings.Contains(run.Error, "audit entry 5:") {
 		t.Fatalf("edited chain: %+v %v", run, err)
+	}
+	// The failed check stands as the admin's warning (GET /warnings)...
+	w, err := f.s.AuditWarning()
+	if err != nil || w == nil || w.Kind != store.WarningAuditChain || w.Count != 5 || !strings.Contains(w.Detail, "audit entry 5:") {
+		t.Fatalf("warning after a failed check: %+v %v", w, err)
+	}
+	// ...until a check passes again (here: the entry put back).
+	err = f.s.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("audit")).Put(itob(5), orig) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = s.RunNow(ctx, KindAuditVerify, "schedule"); err != nil || run.Status != store.JobSucceeded {
+		t.Fatalf("repaired chain: %+v %v", run, err)
+	}
+	if w, _ := f.s.AuditWarning(); w != nil {
+		t.Errorf("warning still standing after a passing check: %+v", w)
 	}
 }
 
