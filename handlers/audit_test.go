@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
+	"studyroll/internal/testorg"
 	"studyroll/store"
 )
 
@@ -44,21 +43,17 @@ func TestAuditVerifyAndPages(t *testing.T) {
 	if rec := ts.do("GET", "/api/v1/audit?limit=0", "hr", nil); rec.Code != 422 && rec.Code != 400 {
 		t.Errorf("limit=0: %d", rec.Code)
 	}
-	err := ts.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
-		v := append([]byte(nil), b.Get(k)...)
-		for i := range v {
-			if v[i] == 'a' && i > 20 {
-				v[i] = 'b' // one letter of the entry changed
-				break
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func(v []byte) []byte {
+			for i := range v {
+				if v[i] == 'a' && i > 20 {
+					v[i] = 'b' // one letter of the entry changed
+					break
+				}
 			}
-		}
-		return b.Put(k, v)
+			return v
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	decodeJSON(t, ts.do("GET", "/api/v1/audit/verify", "admin", nil), &v)
 	if v.OK || v.FirstBad == nil || *v.FirstBad != 3 {
 		t.Errorf("edited entry 3: %+v", v)
@@ -103,15 +98,12 @@ func TestAuditBrokenWarning(t *testing.T) {
 		t.Fatalf("intact chain: %+v", w)
 	}
 	var orig []byte
-	k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
-	err := ts.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		orig = append([]byte(nil), b.Get(k)...)
-		return b.Put(k, []byte(strings.Replace(string(orig), `"actor_id":"`, `"actor_id":"9`, 1)))
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func(v []byte) []byte {
+			orig = append([]byte(nil), v...)
+			return []byte(strings.Replace(string(v), `"actor_id":"`, `"actor_id":"9`, 1))
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := ts.s.RecordAuditCheck(sys, ts.s.CheckAudit()); err != nil {
 		t.Fatal(err)
 	}
@@ -124,9 +116,9 @@ func TestAuditBrokenWarning(t *testing.T) {
 			t.Errorf("%s sees the admin's audit warning", as)
 		}
 	}
-	if err := ts.s.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("audit")).Put(k, orig) }); err != nil {
-		t.Fatal(err)
-	}
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func([]byte) []byte { return orig })
+	})
 	if err := ts.s.RecordAuditCheck(sys, ts.s.CheckAudit()); err != nil {
 		t.Fatal(err)
 	}

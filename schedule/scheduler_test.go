@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -14,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"studyroll/internal/testorg"
 	"studyroll/store"
 )
 
@@ -384,15 +382,13 @@ func TestAuditVerifyJob(t *testing.T) {
 		t.Fatalf("a warning before any failed check: %+v", w)
 	}
 	var orig []byte
-	err = f.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		orig = append([]byte(nil), b.Get(itob(5))...)
-		v := bytes.Replace(orig, []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
-		return b.Put(itob(5), v)
+	f.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 5, func(v []byte) []byte {
+			orig = append([]byte(nil), v...)
+			return bytes.Replace(v, []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = f.scheduler(Config{})
 	run, err = s.RunNow(ctx, KindAuditVerify, "schedule") // err: the run failed
 	if run == nil || err == nil || run.Status != store.JobFailed || !strings.Contains(run.Error, "audit entry 5:") {
 		t.Fatalf("edited chain: %+v %v", run, err)
@@ -403,22 +399,16 @@ func TestAuditVerifyJob(t *testing.T) {
 		t.Fatalf("warning after a failed check: %+v %v", w, err)
 	}
 	// ...until a check passes again (here: the entry put back).
-	err = f.s.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("audit")).Put(itob(5), orig) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 5, func([]byte) []byte { return orig })
+	})
+	s = f.scheduler(Config{})
 	if run, err = s.RunNow(ctx, KindAuditVerify, "schedule"); err != nil || run.Status != store.JobSucceeded {
 		t.Fatalf("repaired chain: %+v %v", run, err)
 	}
 	if w, _ := f.s.AuditWarning(); w != nil {
 		t.Errorf("warning still standing after a passing check: %+v", w)
 	}
-}
-
-func itob(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
 }
 
 // TestReportJobsCap: however many periods and groups are asked for, at

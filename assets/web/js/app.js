@@ -2,15 +2,24 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
 import {t, loadLang, savedLang, getLang, paren} from './i18n.js';
-import {reportError, roleLabel, isLeadish, isHR, readsAll} from './util.js';
+import {reportError} from './errors.js';
+import {roleLabel} from './labels.js';
+import {isLeadish, isHR, readsAll} from './roles.js';
 import * as member from './member.js';
-import * as lead from './lead.js';
+import * as sessions from './sessions.js';
+import * as sessionDetail from './session-detail.js';
+import * as sessionLive from './session-live.js';
+import * as rotation from './rotation.js';
+import * as exams from './exams.js';
+import * as evaluate from './evaluate.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
 import * as inspect from './inspect.js';
 import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
+import * as plans from './plans.js';
+import * as questionnaire from './questionnaire.js';
 
 const state = {me: null, groups: null, cleanups: []};
 
@@ -32,17 +41,20 @@ const ROUTES = [
   [/^\/app\/?$/, member.home],
   [/^\/app\/home$/, member.home],
   [/^\/checkin\/([^/]+)$/, member.checkin],
-  [/^\/app\/plans$/, member.plans],
+  [/^\/app\/plans$/, plans.mine],
+  [/^\/app\/plan-editor$/, plans.editor, ['lead', 'admin']],
+  [/^\/app\/questionnaires$/, questionnaire.list],
+  [/^\/app\/questionnaires\/([^/]+)$/, questionnaire.answer],
   [/^\/app\/learning-reports$/, member.learningReports],
   [/^\/app\/my-reports$/, member.myReports],
   [/^\/app\/security$/, security.page],
-  [/^\/app\/sessions$/, lead.sessions, ['lead', 'admin']],
-  [/^\/app\/sessions\/new$/, lead.newSession, ['lead', 'admin']],
-  [/^\/app\/sessions\/([^/]+)\/live$/, lead.live, ['lead', 'admin']],
-  [/^\/app\/sessions\/([^/]+)$/, lead.sessionDetail, ['lead', 'admin']],
-  [/^\/app\/rotation$/, lead.rotation, ['lead', 'admin']],
-  [/^\/app\/exams$/, lead.exams, ['lead', 'admin']],
-  [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
+  [/^\/app\/sessions$/, sessions.sessions, ['lead', 'admin']],
+  [/^\/app\/sessions\/new$/, sessions.newSession, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)\/live$/, sessionLive.live, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)$/, sessionDetail.sessionDetail, ['lead', 'admin']],
+  [/^\/app\/rotation$/, rotation.rotation, ['lead', 'admin']],
+  [/^\/app\/exams$/, exams.exams, ['lead', 'admin']],
+  [/^\/app\/evaluate$/, evaluate.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],
@@ -65,9 +77,10 @@ function navItems(me) {
     ['/app/plans', 'nav.plans'],
     ['/app/learning-reports', 'nav.learning_reports'],
     ['/app/my-reports', 'nav.my_reports'],
+    ['/app/questionnaires', 'nav.questionnaires'],
   ];
   if (isLeadish(me)) {
-    list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
+    list.push(['/app/plan-editor', 'nav.plan_editor'], ['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
       ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {
