@@ -344,14 +344,14 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 			out = a
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, e.sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, e.sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		if err := ab.Put(akey, enc); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
+		if err := s.audit(ctx, tx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
 			return err
 		}
 		r := rec
@@ -458,7 +458,7 @@ func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 }
 
 // putAttendance writes a record and its audit entry.
-func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, key []byte, before, after *Attendance) error {
+func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, key []byte, before, after *Attendance) error {
 	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(after)); err != nil {
 		return err
 	}
@@ -466,7 +466,7 @@ func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, k
 	if before != nil {
 		b = before
 	}
-	return s.audit(tx, ctx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
+	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
@@ -482,14 +482,14 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		if _, err := managedSessionTx(tx, ctx, sessionID, "attendance"); err != nil {
+		if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
 			return err
 		}
 		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -507,7 +507,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		if in.Note != nil {
 			rec.Note = *in.Note
 		}
-		return s.putAttendance(tx, ctx, "set", key, before, rec)
+		return s.putAttendance(ctx, tx, "set", key, before, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -546,7 +546,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := managedSessionTx(tx, ctx, sessionID, "make-ups")
+		sess, err := managedSessionTx(ctx, tx, sessionID, "make-ups")
 		if err != nil {
 			return err
 		}
@@ -570,7 +570,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		if before == nil || (before.Status != StatusLeave && before.Status != StatusAbsent) {
 			return Conflict("not_leave_or_absent", "make-up is recorded only on a leave or absent record")
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -578,7 +578,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		r.MakeupOn, r.MakeupNote = in.On, in.Note
 		r.UpdatedAt, r.UpdatedBy = s.now().UTC(), ActorFrom(ctx)
 		rec = &r
-		return s.putAttendance(tx, ctx, "makeup", key, before, rec)
+		return s.putAttendance(ctx, tx, "makeup", key, before, rec)
 	})
 	if err != nil {
 		return nil, err

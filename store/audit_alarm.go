@@ -32,7 +32,7 @@ func (s *Store) RecordAuditCheck(ctx context.Context, r AuditCheck) error {
 			if err := meta.Delete(keyAuditAlarm); err != nil {
 				return err
 			}
-			return s.audit(tx, ctx, "clear", "audit", "alarm", json.RawMessage(append([]byte(nil), old...)), nil)
+			return s.audit(ctx, tx, "clear", "audit", "alarm", json.RawMessage(append([]byte(nil), old...)), nil)
 		}
 		data, err := json.Marshal(r)
 		if err != nil {
@@ -45,7 +45,7 @@ func (s *Store) RecordAuditCheck(ctx context.Context, r AuditCheck) error {
 		if old != nil {
 			before = json.RawMessage(append([]byte(nil), old...))
 		}
-		return s.audit(tx, ctx, "alarm", "audit", "alarm", before, json.RawMessage(data))
+		return s.audit(ctx, tx, "alarm", "audit", "alarm", before, json.RawMessage(data))
 	})
 }
 

@@ -180,7 +180,7 @@ func (s *Store) CreateInspection(ctx context.Context, in InspectionInput) (*Insp
 		if err := putJSON(b, key, out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "inspection", id, nil, out)
+		return s.audit(ctx, tx, "create", "inspection", id, nil, out)
 	})
 	if err != nil {
 		return nil, err

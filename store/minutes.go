@@ -230,7 +230,7 @@ func (s *Store) RecordReading(ctx context.Context, by *Member, sessionID string,
 		if err := s.audienceMember(tx, t, sess, "lead_id", in.LeadID, true); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -248,9 +248,9 @@ func (s *Store) RecordReading(ctx context.Context, by *Member, sessionID string,
 		}
 		replaced = found
 		if found {
-			return s.audit(tx, ctx, "update", "reading_turn", sess.ID, &old, turn)
+			return s.audit(ctx, tx, "update", "reading_turn", sess.ID, &old, turn)
 		}
-		return s.audit(tx, ctx, "create", "reading_turn", sess.ID, nil, turn)
+		return s.audit(ctx, tx, "create", "reading_turn", sess.ID, nil, turn)
 	})
 	if err != nil {
 		return nil, false, err
@@ -274,7 +274,7 @@ func (s *Store) RecordShare(ctx context.Context, by *Member, sessionID string, i
 		if err := s.audienceMember(tx, t, sess, "member_id", in.MemberID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func (s *Store) RecordShare(ctx context.Context, by *Member, sessionID string, i
 		if err := putJSON(b, pairKey(keyOrZero(sess.ID), key), sh); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "share", id, nil, sh)
+		return s.audit(ctx, tx, "create", "share", id, nil, sh)
 	})
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func (s *Store) RecordQuestion(ctx context.Context, by *Member, sessionID string
 		if err := s.audienceMember(tx, t, sess, "answerer_id", in.AnswererID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func (s *Store) RecordQuestion(ctx context.Context, by *Member, sessionID string
 		if err := putJSON(b, pairKey(keyOrZero(sess.ID), key), q); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "question", id, nil, q)
+		return s.audit(ctx, tx, "create", "question", id, nil, q)
 	})
 	if err != nil {
 		return nil, err

@@ -491,7 +491,7 @@ func (s *Store) SetRotation(ctx context.Context, groupID string, in RotationInpu
 		if !ok || tx.Bucket(bucketGroups).Get(key) == nil {
 			return NotFound("group", groupID)
 		}
-		if _, err := mayManage(tx, ctx, groupID, "rotation"); err != nil {
+		if _, err := mayManage(ctx, tx, groupID, "rotation"); err != nil {
 			return err
 		}
 		st, err := loadRotation(tx, groupID)
@@ -540,7 +540,7 @@ func (s *Store) SetRotation(ctx context.Context, groupID string, in RotationInpu
 		if err := putJSON(b, key, &rec); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "update", "rotation", groupID, before, &rec)
+		return s.audit(ctx, tx, "update", "rotation", groupID, before, &rec)
 	})
 	if err != nil {
 		return nil, err

@@ -127,7 +127,7 @@ type actor struct {
 
 // actorTx loads the context's actor and the tree inside tx. An account
 // that no longer exists is refused (403).
-func actorTx(tx *bolt.Tx, ctx context.Context) (*actor, error) {
+func actorTx(ctx context.Context, tx *bolt.Tx) (*actor, error) {
 	t, err := loadTree(tx)
 	if err != nil {
 		return nil, err
@@ -155,8 +155,8 @@ func (a *actor) manages(g, what string) error {
 }
 
 // mayManage loads the actor in tx and checks ManagesGroup for group g.
-func mayManage(tx *bolt.Tx, ctx context.Context, g, what string) (*actor, error) {
-	a, err := actorTx(tx, ctx)
+func mayManage(ctx context.Context, tx *bolt.Tx, g, what string) (*actor, error) {
+	a, err := actorTx(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (in *Inspection) writableBy(by *Member) error {
 
 // actorMember loads the acting member of ctx inside tx; the system has no
 // account here (403).
-func actorMember(tx *bolt.Tx, ctx context.Context) (*Member, error) {
+func actorMember(ctx context.Context, tx *bolt.Tx) (*Member, error) {
 	m, err := getMember(tx, ActorFrom(ctx))
 	if err != nil {
 		return nil, Forbidden("no acting member")
@@ -238,12 +238,12 @@ func actorMember(tx *bolt.Tx, ctx context.Context) (*Member, error) {
 
 // managedSessionTx loads session id (404) and checks, inside tx, that the
 // context's actor manages its group (403). what names the records.
-func managedSessionTx(tx *bolt.Tx, ctx context.Context, id, what string) (*Session, error) {
+func managedSessionTx(ctx context.Context, tx *bolt.Tx, id, what string) (*Session, error) {
 	sess, err := getSession(tx, id)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := mayManage(tx, ctx, sess.GroupID, what); err != nil {
+	if _, err := mayManage(ctx, tx, sess.GroupID, what); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -254,8 +254,8 @@ func managedSessionTx(tx *bolt.Tx, ctx context.Context, id, what string) (*Sessi
 // (ScoresMember): a manager of the exam's group any; a lead below it only
 // their own subtree's members (403 naming each entry outside it); anyone
 // else none.
-func scoresScope(tx *bolt.Tx, ctx context.Context, e *Exam, in ScoresInput) error {
-	a, err := actorTx(tx, ctx)
+func scoresScope(ctx context.Context, tx *bolt.Tx, e *Exam, in ScoresInput) error {
+	a, err := actorTx(ctx, tx)
 	if err != nil || a.m == nil || ManagesGroup(a.t, a.m, e.GroupID) {
 		return err
 	}

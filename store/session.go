@@ -115,7 +115,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if !ok {
 			return Invalid(map[string]string{"group_id": "no such group"})
 		}
-		if _, err := mayManage(tx, ctx, in.GroupID, "sessions"); err != nil {
+		if _, err := mayManage(ctx, tx, in.GroupID, "sessions"); err != nil {
 			return err
 		}
 		if !KindAllowed(g.Type, in.Kind) {
@@ -136,7 +136,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 				return Invalid(map[string]string{"item_ids": "item " + iid + " belongs to a plan of a group that does not cover this session's group"})
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, in.startsAt)
+		ctx, err := s.lockGuard(ctx, tx, in.startsAt)
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if err := tx.Bucket(bucketSecrets).Put(key, secret); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "session", id, nil, sess)
+		return s.audit(ctx, tx, "create", "session", id, nil, sess)
 	})
 	if err != nil {
 		return nil, err
@@ -295,13 +295,13 @@ func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) 
 	var sess *Session
 	err := s.update(func(tx *bolt.Tx) error {
 		var err error
-		if sess, err = managedSessionTx(tx, ctx, id, "sessions"); err != nil {
+		if sess, err = managedSessionTx(ctx, tx, id, "sessions"); err != nil {
 			return err
 		}
 		if sess.Cancelled {
 			return Conflict("already_cancelled", "session %s is already cancelled", id)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -311,7 +311,7 @@ func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) 
 		if err := putJSON(tx.Bucket(bucketSessions), keyOrZero(id), sess); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "cancel", "session", id, &before, sess)
+		return s.audit(ctx, tx, "cancel", "session", id, &before, sess)
 	})
 	s.forgetSession(id)
 	if err != nil {

@@ -53,14 +53,14 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 	out := make([]Attendance, 0, len(entries))
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
-		sess, err := managedSessionTx(tx, ctx, sessionID, "attendance")
+		sess, err := managedSessionTx(ctx, tx, sessionID, "attendance")
 		if err != nil {
 			return err
 		}
 		if sess.Cancelled {
 			return Conflict("session_cancelled", "session %s is cancelled", sessionID)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 			}
 			rec := Attendance{SessionID: sessionID, MemberID: e.MemberID, Status: status[i], CheckedInAt: e.CheckedInAt,
 				Source: "lead", Note: e.Note, MakeupOn: e.MakeupOn, MakeupNote: e.MakeupNote, UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
-			if err := s.putAttendance(tx, ctx, "sheet", key, before, &rec); err != nil {
+			if err := s.putAttendance(ctx, tx, "sheet", key, before, &rec); err != nil {
 				return err
 			}
 			out = append(out, rec)

@@ -59,6 +59,7 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	lead.assertContrastCheckBites()
 	lead.assertTextContrast()
 	lead.shot("exam-scores")
+	lead.assertFitsPhone()
 	d, err := st.ExamDetail(ex.ID)
 	if err != nil {
 		t.Fatal(err)
