@@ -472,7 +472,8 @@ func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, k
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
-// optional note (a lead's or admin's hand entry; the handler checks who).
+// optional note (a lead's or admin's hand entry: a manager of the session's
+// group, checked in the write's transaction).
 // The member must be in the session's audience.
 func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, in AttendanceInput) (*Attendance, error) {
 	if err := ownRecord(ctx, memberID); err != nil {
@@ -483,6 +484,9 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
+		if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
+			return err
+		}
 		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
 		if err != nil {
 			return err
@@ -544,7 +548,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "make-ups")
 		if err != nil {
 			return err
 		}
