@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -471,7 +472,8 @@ func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, k
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
-// optional note (a lead's or admin's hand entry; the handler checks who).
+// optional note (a lead's or admin's hand entry: a manager of the session's
+// group, checked in the write's transaction).
 // The member must be in the session's audience.
 func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, in AttendanceInput) (*Attendance, error) {
 	if err := ownRecord(ctx, memberID); err != nil {
@@ -482,6 +484,9 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
+		if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
+			return err
+		}
 		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
 		if err != nil {
 			return err
@@ -580,7 +585,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "make-ups")
 		if err != nil {
 			return err
 		}
@@ -639,7 +644,7 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
 		a, err := decodeAttendanceTx(tx, k, v)
 		if err != nil {
-			return err
+			return fmt.Errorf("attendance %s/%s: %w", keyID(k[:8]), keyID(k[8:]), err)
 		}
 		out = append(out, *a)
 		return nil

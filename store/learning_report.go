@@ -245,7 +245,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err != nil {
 			return err
 		}
-		if !leadsOver(t, by, author.GroupID) || (by.Role != RoleAdmin && author.GroupID == "") {
+		if !ManagesGroup(t, by, author.GroupID) || (by.Role != RoleAdmin && author.GroupID == "") {
 			return Forbidden("only a lead over the author's group, or an admin, may grade this report")
 		}
 		p, err := ParsePeriod(r.Period, s.loc)
@@ -378,28 +378,6 @@ func memberName(byID map[string]*Member, id string) string {
 		return m.Name
 	}
 	return ""
-}
-
-// reportScope returns which authors by may see: a member (or any role
-// without reading rights) only themselves; a lead their group's subtree
-// (group must lie in it: 403); hr and admins everyone. group narrows the
-// scope to that group's subtree.
-func reportScope(t *Tree, by *Member, group string) (func(m *Member) bool, error) {
-	inGroup := func(m *Member) bool {
-		return group == "" || (m.GroupID != "" && t.Covers(group, m.GroupID))
-	}
-	switch {
-	case by.Role.ReadsAll():
-		return func(m *Member) bool { return m != nil && inGroup(m) }, nil
-	case by.Role == RoleLead:
-		if group != "" && (by.GroupID == "" || !t.Covers(by.GroupID, group)) {
-			return nil, Forbidden("a lead sees only the reports of their own group's subtree")
-		}
-		return func(m *Member) bool {
-			return m != nil && inGroup(m) && (m.ID == by.ID || m.GroupID != "" && by.GroupID != "" && t.Covers(by.GroupID, m.GroupID))
-		}, nil
-	}
-	return func(m *Member) bool { return m != nil && m.ID == by.ID && inGroup(m) }, nil
 }
 
 // textHashed is a report as the audit log keeps a text it already holds:
