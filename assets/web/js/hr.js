@@ -1,6 +1,6 @@
 // HR screens: rates across the group tree, warnings, appraisal reports.
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
-import {get, post, qs, items} from './api.js';
+import {get, post, qs, items, need, badAnswer} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
 import {currentPeriod, periodSelect} from './periods.js';
 import {reportError} from './errors.js';
@@ -48,18 +48,21 @@ export function ratesChart(entries, onPick) {
     const y = top + i * rowH;
     const label = s('text', {x: left - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end',
       'dominant-baseline': 'middle'}, e.name.length > (narrow ? 6 : 10) ? e.name.slice(0, narrow ? 5 : 9) + '…' : e.name);
+    // The row's button holds the bars; its texts sit beside it (a
+    // button's name must contain its visible text, WCAG 2.5.3).
     const g = s('g', {class: 'chart-row', 'data-group': e.id});
+    const texts = s('g', {class: 'chart-row-texts'});
     g.appendChild(s('title', {}, e.name));
-    g.appendChild(label);
+    texts.appendChild(label);
     RATE_KEYS.forEach((k, j) => {
       const r = e.rates && e.rates[k] ? e.rates[k].rate : null;
       const by = y + 8 + j * 16;
       if (r === null || r === undefined) {
-        g.appendChild(s('text', {x: left + 4, y: by + 11, class: 'chart-null'}, `— ${t('rate.none')}`));
+        texts.appendChild(s('text', {x: left + 4, y: by + 11, class: 'chart-null'}, `— ${t('rate.none')}`));
       } else {
         g.appendChild(s('rect', {x: left, y: by, width: Math.max(1, plotW * Math.min(1, r)), height: 13, class: `c-${k}`},
           s('title', {}, `${e.name} ${t(`rate.${k}`)} ${pctText(r)}`)));
-        g.appendChild(s('text', {x: left + plotW + 6, y: by + 11, class: 'chart-value'}, pctText(r)));
+        texts.appendChild(s('text', {x: left + plotW + 6, y: by + 11, class: 'chart-value'}, pctText(r)));
       }
     });
     if (onPick) {
@@ -67,9 +70,11 @@ export function ratesChart(entries, onPick) {
       g.setAttribute('role', 'button');
       g.setAttribute('aria-label', t('overview.open_group', {name: e.name}));
       g.addEventListener('click', () => onPick(e.id));
+      texts.addEventListener('click', () => onPick(e.id));
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onPick(e.id); } });
     }
     svg.appendChild(g);
+    svg.appendChild(texts);
   });
   return h('div', {class: 'chart-wrap'}, svg);
 }
@@ -233,20 +238,22 @@ export async function warnings(app) {
     card('', h('div', {class: 'toolbar'}, field(t('common.period'), per), field(t('common.group'), grp)), wrap));
 }
 
+// jobFinished: '' while the run goes on, else done or failed (GET
+// /jobs/{id}: status running, succeeded, failed or interrupted).
 function jobFinished(j) {
-  const st = String(j.status || '').toLowerCase();
-  if (['failed', 'error', 'interrupted', 'cancelled'].includes(st) || j.error) return 'failed';
-  if (['done', 'finished', 'succeeded', 'success', 'completed', 'ok'].includes(st)) return 'done';
-  if (j.end || j.ended_at || j.finished_at) return 'done';
-  if (!st && j.total > 0 && j.done >= j.total) return 'done';
-  return '';
+  switch (need(j, 'status').status) {
+    case 'running': return '';
+    case 'succeeded': return 'done';
+    case 'failed': case 'interrupted': return 'failed';
+    default: throw badAnswer('status');
+  }
 }
 
 export async function reports(app) {
   const groups = await app.groups();
   const gm = groupMap(groups);
   let names = new Map();
-  try { names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name])); } catch (e) { /* names optional */ }
+  names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name]));
   const per = periodSelect('report-period', currentPeriod(), () => load());
   const grp = select('report-group', groupOptions(groups, t('common.all_groups')), '');
   const progress = h('progress', {id: 'report-progress', max: '1', value: '0', 'aria-label': t('reports.progress'), hidden: true});

@@ -100,7 +100,7 @@ export async function sessionDetail(app, id) {
   // content items by title, from the plans that cover the session's group
   let list = sess.items || [];
   if (!list.length && (sess.item_ids || []).length) {
-    const plans = await get(`/plans${qs({group_id: sess.group_id})}`).then(items).catch(() => []);
+    const plans = await get(`/plans${qs({group_id: sess.group_id})}`).then(items);
     const byId = new Map();
     for (const p of plans) for (const it of p.items || []) byId.set(String(it.id), it);
     list = sess.item_ids.map((iid) => byId.get(String(iid)) || {id: iid});
