@@ -117,4 +117,3 @@ func (tb *tab) axe() []string {
 	}
 	return out
 }
-

@@ -2,7 +2,7 @@
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items, need, badAnswer} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
-import {currentPeriod, periodSelect} from './periods.js';
+import {currentPeriod, periodSelect, periodLock} from './periods.js';
 import {reportError} from './errors.js';
 import {gradeLabel} from './labels.js';
 import {readsAll} from './roles.js';
@@ -130,10 +130,14 @@ export async function overview(app) {
       const rates = await get(`/rates${qs({period, group_id: current})}`);
       if (my !== seq) return;
       const kidRates = kids.map((k) => subtreeRates(rates.members || [], new Set(subtreeIds(groups, k.id))));
+      // Groups above the caller's reach show as plain names: a branch
+      // lead may not read the parent's figures, so no button leads there.
+      const reach = new Set(manageableGroups(app.me, groups).map((x) => String(x.id)));
       const crumbs = h('ol', {class: 'crumbs', 'aria-label': t('overview.path')},
         ancestorsOf(groups, current).map((g) => h('li', null,
           String(g.id) === String(current) ? h('span', {'aria-current': 'page'}, g.name)
-            : h('button', {type: 'button', class: 'btn-link', onclick: () => pick(g.id)}, g.name))));
+            : reach.has(String(g.id)) ? h('button', {type: 'button', class: 'btn-link', onclick: () => pick(g.id)}, g.name)
+              : h('span', {class: 'muted', 'data-out-of-reach': 'true'}, g.name))));
       const g = gm.get(String(current));
       const members = rates.members || []; // in the organisation's one order, as the server sends them
       const memberRows = members.map((m) => h('tr', {id: `rate-member-${m.member_id}`},
@@ -301,8 +305,20 @@ export async function reports(app) {
     try {
       await post(`/periods/${enc(per.value)}/lock`);
       setStatus(box, t('reports.locked', {period: fmtPeriod(per.value)}), 'ok');
+      showLock();
     } catch (err) { reportError(box, err); }
   }}, t('reports.lock'));
+  const lockNote = h('span', {id: 'period-lock-state', class: 'badge badge-muted', hidden: true});
+  // showLock: a locked period says so, and its lock button rests.
+  async function showLock() {
+    try {
+      const l = await periodLock(per.value);
+      lockBtn.disabled = Boolean(l);
+      lockBtn.textContent = l ? t('reports.is_locked') : t('reports.lock');
+      lockNote.hidden = !l;
+      lockNote.textContent = l ? t('reports.lock_state', {revision: l.revision, when: fmtDateTime(l.locked_at)}) : '';
+    } catch (err) { reportError(box, err); }
+  }
   function subject(r) {
     if (String(r.kind || '').includes('member')) return names.get(String(r.subject_id)) || r.subject_id;
     const g = gm.get(String(r.subject_id));
@@ -341,10 +357,12 @@ export async function reports(app) {
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
   }
   load();
+  showLock();
+  per.addEventListener('change', showLock);
   return h('div', {class: 'page'}, pageHead(t('reports.title')),
     card(t('reports.generate_title'),
       h('div', {class: 'toolbar'}, field(t('common.period'), per), field(t('common.group'), grp)),
-      h('div', {class: 'actions'}, gen, lockBtn),
+      h('div', {class: 'actions'}, gen, lockBtn, lockNote),
       h('div', {class: 'progress-line'}, progress, pText), box),
     card(t('reports.list'), h('div', {class: 'toolbar'}, field(t('reports.filter'), filter)), wrap));
 }
