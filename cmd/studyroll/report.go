@@ -27,7 +27,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fs)
 	period := fs.String("period", "", "period: a year like 2023 or a quarter like 2023Q3 (required)")
-	group := fs.String("group", "", "group id: only this group's subtree (default: everyone)")
+	groupRef := fs.String("group", "", "group id or path like 机关党委/第一党支部 (studyroll groups lists them): only this group's subtree (default: everyone)")
 	out := fs.String("out", "", "folder for the files (default: DATA/reports, where the server serves them from)")
 	fontPath := fs.String("font", "", "TrueType font for the PDFs (default: the embedded one)")
 	configPath := fs.String("config", "", "config file whose policy to use (as for serve)")
@@ -65,6 +65,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer s.Close()
+	groupID, err := resolveGroup(s, *groupRef)
+	if err != nil {
+		return err
+	}
 	s.SetMeetingRules(cfg.Meetings)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		return err
@@ -78,14 +82,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	gen := &schedule.Generator{Store: s, Dir: dir, Font: font, Workers: *workers}
 	actx := store.WithActor(ctx, "system")
-	run, err := s.StartJob(actx, store.JobRun{Kind: schedule.KindReports, Trigger: "cli", Period: p.String(), GroupID: *group})
+	run, err := s.StartJob(actx, store.JobRun{Kind: schedule.KindReports, Trigger: "cli", Period: p.String(), GroupID: groupID})
 	if err != nil {
 		return err
 	}
 	bar := newProgress(stdout)
 	start := time.Now()
 	var done, total int
-	res, genErr := gen.Generate(ctx, p, *group, run.ID, func(d, t int) {
+	res, genErr := gen.Generate(ctx, p, groupID, run.ID, func(d, t int) {
 		done, total = d, t
 		bar.update(d, t)
 	})
