@@ -94,6 +94,7 @@ var wantAccess = map[string]string{
 	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
+	"GET /members/:id/history": "lead,hr,admin", "GET /plans/:id/done": "lead,hr,admin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
 	"POST /plans/:id/items/:item_id/done": "any",
 	"POST /sessions":                      "lead,admin", "GET /sessions": "any", "GET /sessions/:id": "any",

@@ -75,6 +75,9 @@ func (h *Handler) routes() []route {
 		{GET, "/members/:id", anyone, h.handleGetMember},
 		{PATCH, "/members/:id", secAdmin, h.handlePatchMember},
 		{POST, "/members/import", secAdmin, h.handleImportMembers},
+		// raw_inputs.go
+		{GET, "/members/:id/history", leadsHR, h.handleMemberHistory},
+		{GET, "/plans/:id/done", leadsHR, h.handlePlanDone},
 		// plans.go
 		{POST, "/plans", leads, h.handleCreatePlan},
 		{GET, "/plans", anyone, h.handleListPlans},
