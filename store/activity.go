@@ -92,7 +92,7 @@ func activitiesTx(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
 		return nil, err
 	}
 	for _, k := range keys {
-		err := scanPrefix(tx.Bucket(bucketShares), k, func(v []byte) error {
+		err := eachPrefix(tx.Bucket(bucketShares), k, func(_, v []byte) error {
 			var sh Share
 			if err := json.Unmarshal(v, &sh); err != nil {
 				return err
@@ -103,7 +103,7 @@ func activitiesTx(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = scanPrefix(tx.Bucket(bucketQuestions), k, func(v []byte) error {
+		err = eachPrefix(tx.Bucket(bucketQuestions), k, func(_, v []byte) error {
 			var q Question
 			if err := json.Unmarshal(v, &q); err != nil {
 				return err

@@ -598,13 +598,16 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 	if !ok {
 		return out, nil
 	}
-	c := tx.Bucket(bucketAttendance).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
 		a, err := decodeAttendance(k, v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, *a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

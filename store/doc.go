@@ -24,7 +24,7 @@
 //	sessions             id → Session {id, group_id, title, starts_at, ends_at, place,
 //	                            item_ids, lead_id, cancelled, closed_at, …}
 //	session_secrets      session id → 32 random bytes (check-in code key)
-//	attendance           session id + member id → binary record (see model.go)
+//	attendance           session id + member id → binary record (see attendance_record.go)
 //	leave_requests       session id + member id → leave request {reason, status, …}
 //	rotations            group id → rotation order [member id]
 //	reading_turns        session id → ReadingTurn {lead_id, material, notes}

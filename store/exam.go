@@ -134,17 +134,7 @@ func (s *Store) Exam(id string) (*Exam, error) {
 }
 
 func getExam(tx *bolt.Tx, id string) (*Exam, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("exam", id)
-	}
-	var e Exam
-	if found, err := getJSON(tx.Bucket(bucketExams), key, &e); err != nil {
-		return nil, err
-	} else if !found {
-		return nil, NotFound("exam", id)
-	}
-	return &e, nil
+	return getByID[Exam](tx.Bucket(bucketExams), "exam", id)
 }
 
 // ExamFilter selects exams; zero fields do not filter.
@@ -269,16 +259,19 @@ func examDetailTx(tx *bolt.Tx, id string) (*ExamDetail, error) {
 	}
 	d := &ExamDetail{Exam: *e, Scores: []Score{}}
 	key := keyOrZero(id)
-	c := tx.Bucket(bucketScores).Cursor()
-	for k, v := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, v = c.Next() {
+	err = eachPrefix(tx.Bucket(bucketScores), key, func(k, v []byte) error {
 		sc, err := decodeScore(k, v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if m, err := getMember(tx, sc.MemberID); err == nil {
 			sc.Name = m.Name
 		}
 		d.Scores = append(d.Scores, *sc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(d.Scores, func(i, j int) bool {
 		if d.Scores[i].Name != d.Scores[j].Name {

@@ -189,19 +189,7 @@ func (s *Store) CreateInspection(ctx context.Context, in InspectionInput) (*Insp
 }
 
 func getInspection(tx *bolt.Tx, id string) (*Inspection, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("inspection", id)
-	}
-	var in Inspection
-	found, err := getJSON(tx.Bucket(bucketInspections), key, &in)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, NotFound("inspection", id)
-	}
-	return &in, nil
+	return getByID[Inspection](tx.Bucket(bucketInspections), "inspection", id)
 }
 
 // covers reports whether group g lies inside one of the inspection's
@@ -321,7 +309,7 @@ func (s *Store) loadInspectionData(tx *bolt.Tx, inspectionID string) (*inspectio
 		return nil, NotFound("inspection", inspectionID)
 	}
 	d := &inspectionData{}
-	if err := forPrefix(tx.Bucket(bucketDraws), key, func(v []byte) error {
+	if err := eachPrefix(tx.Bucket(bucketDraws), key, func(_, v []byte) error {
 		var x Draw
 		err := json.Unmarshal(v, &x)
 		d.draws = append(d.draws, x)
@@ -329,7 +317,7 @@ func (s *Store) loadInspectionData(tx *bolt.Tx, inspectionID string) (*inspectio
 	}); err != nil {
 		return nil, err
 	}
-	if err := forPrefix(tx.Bucket(bucketInterviews), key, func(v []byte) error {
+	if err := eachPrefix(tx.Bucket(bucketInterviews), key, func(_, v []byte) error {
 		var x Interview
 		err := json.Unmarshal(v, &x)
 		d.interviews = append(d.interviews, x)
@@ -348,17 +336,6 @@ func (s *Store) loadInspectionData(tx *bolt.Tx, inspectionID string) (*inspectio
 		return nil
 	})
 	return d, err
-}
-
-// forPrefix calls fn with every value whose key starts with prefix.
-func forPrefix(b *bolt.Bucket, prefix []byte, fn func(v []byte) error) error {
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-		if err := fn(v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func memberIndex(tx *bolt.Tx) (map[string]Member, error) {

@@ -134,15 +134,12 @@ func (s *Store) putBankQuestion(tx *bolt.Tx, ctx context.Context, in BankQuestio
 func (s *Store) UpdateBankQuestion(ctx context.Context, id string, p BankQuestionPatch) (*BankQuestion, error) {
 	var out *BankQuestion
 	err := s.update(func(tx *bolt.Tx) error {
-		key, ok := idKey(id)
 		b := tx.Bucket(bucketBankQuestions)
-		var q BankQuestion
-		if found, err := getJSON(b, key, &q); !ok || err != nil || !found {
-			if err != nil {
-				return err
-			}
-			return NotFound("question", id)
+		got, err := getByID[BankQuestion](b, "question", id)
+		if err != nil {
+			return err
 		}
+		q, key := *got, keyOrZero(id)
 		before := q
 		in := BankQuestionInput{Question: q.Question, Answer: q.Answer, Tags: q.Tags, ItemID: q.ItemID}
 		if p.Question != nil {

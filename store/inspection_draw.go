@@ -228,12 +228,14 @@ func (s *Store) RecordAnswers(ctx context.Context, inspectionID, drawID string, 
 		insKey, _ := idKey(inspectionID)
 		dk, ok := idKey(drawID)
 		b := tx.Bucket(bucketDraws)
-		var d Draw
-		if found, err := getJSON(b, pairKey(insKey, dk), &d); err != nil {
-			return err
-		} else if !ok || !found {
+		if !ok {
 			return NotFound("draw", drawID)
 		}
+		got, err := getByKey[Draw](b, pairKey(insKey, dk), "draw", drawID)
+		if err != nil {
+			return err
+		}
+		d := *got
 		before := d
 		before.Pairs = append([]DrawPair(nil), d.Pairs...)
 		idx := map[[2]string]int{}

@@ -182,15 +182,11 @@ func getFinding(tx *bolt.Tx, id string) (*Finding, []byte, error) {
 	if !ok {
 		return nil, nil, NotFound("finding", id)
 	}
-	var f Finding
-	found, err := getJSON(tx.Bucket(bucketFindings), key, &f)
+	v, err := getByKey[Finding](tx.Bucket(bucketFindings), key, "finding", id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !found {
-		return nil, nil, NotFound("finding", id)
-	}
-	return &f, key, nil
+	return v, key, nil
 }
 
 // CreateFinding records a problem. Its group must lie inside the

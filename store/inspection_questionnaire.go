@@ -149,15 +149,11 @@ func getQuestionnaire(tx *bolt.Tx, id string) (*Questionnaire, []byte, error) {
 	if !ok {
 		return nil, nil, NotFound("questionnaire", id)
 	}
-	var q Questionnaire
-	found, err := getJSON(tx.Bucket(bucketQuestionnaires), key, &q)
+	v, err := getByKey[Questionnaire](tx.Bucket(bucketQuestionnaires), key, "questionnaire", id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !found {
-		return nil, nil, NotFound("questionnaire", id)
-	}
-	return &q, key, nil
+	return v, key, nil
 }
 
 // InAudience reports whether member m is in the questionnaire's audience.
@@ -421,11 +417,7 @@ func (s *Store) QuestionnaireResults(id string) (*QuestionnaireResults, error) {
 		if err != nil {
 			return err
 		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
+		t, ms, err := loadPeople(tx)
 		if err != nil {
 			return err
 		}
@@ -443,7 +435,7 @@ func (s *Store) QuestionnaireResults(id string) (*QuestionnaireResults, error) {
 			}
 			out.Questions = append(out.Questions, r)
 		}
-		err = forPrefix(tx.Bucket(bucketQnAnswers), key, func(v []byte) error {
+		err = eachPrefix(tx.Bucket(bucketQnAnswers), key, func(_, v []byte) error {
 			var sa storedAnswer
 			if err := json.Unmarshal(v, &sa); err != nil {
 				return err

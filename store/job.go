@@ -123,13 +123,11 @@ func (s *Store) FinishJob(ctx context.Context, id string, out JobOutcome) (*JobR
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
 		key := keyOrZero(id)
-		found, err := getJSON(b, key, &run)
+		r, err := getByID[JobRun](b, "job", id)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return NotFound("job", id)
-		}
+		run = *r
 		if run.EndedAt != nil {
 			return Conflict("job_ended", "job %s has already ended", id)
 		}
@@ -238,18 +236,15 @@ func (s *Store) pruneJobs(tx *bolt.Tx, ctx context.Context, kind string, keep in
 
 // Job returns one run.
 func (s *Store) Job(id string) (*JobRun, error) {
-	var run JobRun
-	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getJSON(tx.Bucket(bucketJobs), keyOrZero(id), &run)
-		if err == nil && !found {
-			err = NotFound("job", id)
-		}
+	var run *JobRun
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		run, err = getByID[JobRun](tx.Bucket(bucketJobs), "job", id)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &run, nil
+	return run, nil
 }
 
 // JobFilter selects runs; zero fields do not filter.

@@ -203,16 +203,13 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 	}
 	var r LearningReport
 	err := s.update(func(tx *bolt.Tx) error {
-		key, ok := idKey(id)
-		if !ok {
-			return NotFound("learning report", id)
-		}
 		b := tx.Bucket(bucketReports)
-		if found, err := getJSON(b, key, &r); err != nil {
+		got, err := getByID[LearningReport](b, "learning report", id)
+		if err != nil {
 			return err
-		} else if !found {
-			return NotFound("learning report", id)
 		}
+		r = *got
+		key := keyOrZero(id)
 		if by.ID == r.MemberID {
 			return Forbidden("nobody may grade their own learning report")
 		}

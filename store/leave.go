@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,13 +115,11 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		}
 		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
 		b := tx.Bucket(bucketLeave)
-		var r LeaveRequest
-		if found, err := getJSON(b, key, &r); err != nil {
+		req, err = getByKey[LeaveRequest](b, key, "leave request of member", memberID)
+		if err != nil {
 			return err
-		} else if !found {
-			return NotFound("leave request of member", memberID)
 		}
-		req = &r
+		r := req
 		want := LeaveRejected
 		if *in.Approved {
 			want = LeaveApproved
@@ -142,13 +138,13 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if err != nil {
 			return err
 		}
-		before := r
+		before := *r
 		now := s.now().UTC()
 		r.Status, r.DecidedAt, r.DecidedBy = want, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, &r); err != nil {
+		if err := putJSON(b, key, r); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, &r); err != nil {
+		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, r); err != nil {
 			return err
 		}
 		switch {
@@ -184,18 +180,9 @@ func (s *Store) LeaveRequests(sessionID string) ([]LeaveRequest, error) {
 }
 
 func leaveRequestsTx(tx *bolt.Tx, sessionID string) ([]LeaveRequest, error) {
-	out := []LeaveRequest{}
 	prefix, ok := idKey(sessionID)
 	if !ok {
-		return out, nil
+		return []LeaveRequest{}, nil
 	}
-	c := tx.Bucket(bucketLeave).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var r LeaveRequest
-		if err := json.Unmarshal(v, &r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
 }

@@ -304,17 +304,12 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 }
 
 func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p MemberPatch, hash []byte) (*Member, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("member", id)
-	}
 	b := tx.Bucket(bucketMembers)
-	var m Member
-	if found, err := getJSON(b, key, &m); err != nil {
+	got, err := getByID[Member](b, "member", id)
+	if err != nil {
 		return nil, err
-	} else if !found {
-		return nil, NotFound("member", id)
 	}
+	m, key := *got, keyOrZero(id)
 	before := m
 	effective := "" // the date a group or role change takes effect
 	if p.Name != nil {
@@ -402,19 +397,7 @@ func (s *Store) Member(id string) (*Member, error) {
 }
 
 func getMember(tx *bolt.Tx, id string) (*Member, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("member", id)
-	}
-	var m Member
-	found, err := getJSON(tx.Bucket(bucketMembers), key, &m)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, NotFound("member", id)
-	}
-	return &m, nil
+	return getByID[Member](tx.Bucket(bucketMembers), "member", id)
 }
 
 // MemberByUsername finds an account by its (case-insensitive) username.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -375,34 +374,12 @@ func minutesTx(tx *bolt.Tx, sessionID string) (*Minutes, error) {
 	} else if found {
 		out.Reading = &turn
 	}
-	if err := scanPrefix(tx.Bucket(bucketShares), key, func(v []byte) error {
-		var sh Share
-		if err := json.Unmarshal(v, &sh); err != nil {
-			return err
-		}
-		out.Shares = append(out.Shares, sh)
-		return nil
-	}); err != nil {
+	var err error
+	if out.Shares, err = listPrefix[Share](tx.Bucket(bucketShares), key); err != nil {
 		return nil, err
 	}
-	err := scanPrefix(tx.Bucket(bucketQuestions), key, func(v []byte) error {
-		var q Question
-		if err := json.Unmarshal(v, &q); err != nil {
-			return err
-		}
-		out.Questions = append(out.Questions, q)
-		return nil
-	})
-	return out, err
-}
-
-// scanPrefix calls fn with every value whose key starts with prefix.
-func scanPrefix(b *bolt.Bucket, prefix []byte, fn func(v []byte) error) error {
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-		if err := fn(v); err != nil {
-			return err
-		}
+	if out.Questions, err = listPrefix[Question](tx.Bucket(bucketQuestions), key); err != nil {
+		return nil, err
 	}
-	return nil
+	return out, nil
 }

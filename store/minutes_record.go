@@ -214,15 +214,7 @@ func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string,
 func (s *Store) MinutesRecord(sessionID string) (*MinutesRecord, error) {
 	var rec *MinutesRecord
 	err := s.view(func(tx *bolt.Tx) error {
-		sess, err := sessionRecord(tx, sessionID)
-		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
+		sess, t, ms, err := loadSessionPeople(tx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -344,15 +336,7 @@ const FourMinShare = 0.9
 func (s *Store) Four(sessionID string) (*Four, error) {
 	var f *Four
 	err := s.view(func(tx *bolt.Tx) error {
-		sess, err := sessionRecord(tx, sessionID)
-		if err != nil {
-			return err
-		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
+		sess, t, ms, err := loadSessionPeople(tx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -424,7 +408,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 	key := keyOrZero(sess.ID)
 	contrib := 0
 	for _, b := range [][]byte{bucketShares, bucketQuestions} {
-		if err := scanPrefix(tx.Bucket(b), key, func([]byte) error { contrib++; return nil }); err != nil {
+		if err := eachPrefix(tx.Bucket(b), key, func(_, _ []byte) error { contrib++; return nil }); err != nil {
 			return nil, err
 		}
 	}
@@ -447,43 +431,17 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 // groupID or below it; "" for the whole organisation). A held session
 // counts once it has ended, by the store's clock.
 func (s *Store) FourRate(p Period, groupID string) (Ratio, error) {
-	var r Ratio
-	err := s.view(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
+	fs, err := s.FourResults(p, groupID)
+	if err != nil {
+		return Ratio{}, err
+	}
+	num := 0
+	for _, f := range fs {
+		if f.All {
+			num++
 		}
-		gs, err := t.scopeGroups(groupID)
-		if err != nil {
-			return err
-		}
-		ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		num, den := 0, 0
-		for i := range ss {
-			if ss[i].EndsAt.After(now) {
-				continue
-			}
-			den++
-			f, err := s.fourTx(tx, t, ms, &ss[i])
-			if err != nil {
-				return err
-			}
-			if f.All {
-				num++
-			}
-		}
-		r = ratio(num, den)
-		return nil
-	})
-	return r, err
+	}
+	return ratio(num, len(fs)), nil
 }
 
 // SessionFour is one held session's 四落实 result, for reports.
@@ -500,7 +458,7 @@ type SessionFour struct {
 func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 	var out []SessionFour
 	err := s.view(func(tx *bolt.Tx) error {
-		t, err := loadTree(tx)
+		t, ms, err := loadPeople(tx)
 		if err != nil {
 			return err
 		}
@@ -509,10 +467,6 @@ func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 			return err
 		}
 		ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
 		if err != nil {
 			return err
 		}

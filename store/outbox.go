@@ -79,15 +79,7 @@ func putMessage(tx *bolt.Tx, m *Message, old *time.Time) error {
 }
 
 func getMessage(tx *bolt.Tx, id string) (*Message, error) {
-	var m Message
-	found, err := getJSON(tx.Bucket(bucketOutbox), keyOrZero(id), &m)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, NotFound("message", id)
-	}
-	return &m, nil
+	return getByID[Message](tx.Bucket(bucketOutbox), "message", id)
 }
 
 // queueMessage writes one message for robot r unless the robot already

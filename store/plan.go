@@ -145,17 +145,7 @@ func (s *Store) Plan(id string) (*Plan, error) {
 }
 
 func getPlan(tx *bolt.Tx, id string) (*Plan, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("plan", id)
-	}
-	var p Plan
-	if found, err := getJSON(tx.Bucket(bucketPlans), key, &p); err != nil {
-		return nil, err
-	} else if !found {
-		return nil, NotFound("plan", id)
-	}
-	return &p, nil
+	return getByID[Plan](tx.Bucket(bucketPlans), "plan", id)
 }
 
 // Item returns one content item by its id.
@@ -169,17 +159,7 @@ func (s *Store) Item(id string) (*ContentItem, error) {
 }
 
 func getItem(tx *bolt.Tx, id string) (*ContentItem, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("item", id)
-	}
-	var it ContentItem
-	if found, err := getJSON(tx.Bucket(bucketItems), key, &it); err != nil {
-		return nil, err
-	} else if !found {
-		return nil, NotFound("item", id)
-	}
-	return &it, nil
+	return getByID[ContentItem](tx.Bucket(bucketItems), "item", id)
 }
 
 // PlanFilter selects plans; zero fields do not filter.

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"path"
 	"strings"
 	"time"
@@ -175,17 +173,10 @@ func (s *Store) ReportFiles(period string) ([]ReportFile, error) {
 		}
 		prefix = append([]byte(p.String()), 0)
 	}
-	out := []ReportFile{}
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketFiles).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var f ReportFile
-			if err := json.Unmarshal(v, &f); err != nil {
-				return err
-			}
-			out = append(out, f)
-		}
-		return nil
+	var out []ReportFile
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, err = listPrefix[ReportFile](tx.Bucket(bucketFiles), prefix)
+		return err
 	})
 	return out, err
 }

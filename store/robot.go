@@ -268,15 +268,7 @@ func managedRobotTx(tx *bolt.Tx, by *Member, id string) (*robotRecord, *Tree, er
 }
 
 func getRobot(tx *bolt.Tx, id string) (*robotRecord, error) {
-	var r robotRecord
-	found, err := getJSON(tx.Bucket(bucketRobots), keyOrZero(id), &r)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, NotFound("robot", id)
-	}
-	return &r, nil
+	return getByID[robotRecord](tx.Bucket(bucketRobots), "robot", id)
 }
 
 // CreateRobot adds a robot to group g for by (an admin, or a lead over g,

@@ -275,22 +275,14 @@ func sessionBefore(a, b *Session) bool {
 
 // sessionRecord reads one session straight from its bucket.
 func sessionRecord(tx *bolt.Tx, id string) (*Session, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("session", id)
-	}
-	var ss Session
-	found, err := getJSON(tx.Bucket(bucketSessions), key, &ss)
+	sess, err := getByID[Session](tx.Bucket(bucketSessions), "session", id)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, NotFound("session", id)
+	if sess.Kind == "" {
+		sess.Kind = KindStudy
 	}
-	if ss.Kind == "" {
-		ss.Kind = KindStudy
-	}
-	return &ss, nil
+	return sess, nil
 }
 
 // approvedLeave reports whether the member's leave request for the session

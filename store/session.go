@@ -211,23 +211,14 @@ func (s *Store) Session(id string) (*Session, error) {
 }
 
 func getSession(tx *bolt.Tx, id string) (*Session, error) {
-	key, ok := idKey(id)
-	if !ok {
-		return nil, NotFound("session", id)
-	}
-	var sess Session
-	if found, err := getJSON(tx.Bucket(bucketSessions), key, &sess); err != nil {
+	sess, err := sessionRecord(tx, id)
+	if err != nil {
 		return nil, err
-	} else if !found {
-		return nil, NotFound("session", id)
 	}
 	if sess.ItemIDs == nil {
 		sess.ItemIDs = []string{}
 	}
-	if sess.Kind == "" {
-		sess.Kind = KindStudy
-	}
-	return &sess, nil
+	return sess, nil
 }
 
 // SessionFilter selects sessions; zero fields do not filter.
@@ -447,11 +438,7 @@ func (s *Store) SessionDetail(id string) (*SessionDetail, error) {
 		if err != nil {
 			return err
 		}
-		t, err := loadTree(tx)
-		if err != nil {
-			return err
-		}
-		ms, err := loadMembers(tx)
+		t, ms, err := loadPeople(tx)
 		if err != nil {
 			return err
 		}

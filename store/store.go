@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -346,25 +345,6 @@ func nextID(b *bolt.Bucket) (string, []byte, error) {
 		return "", nil, err
 	}
 	return strconv.FormatUint(n, 10), itob(n), nil
-}
-
-// getJSON decodes the value at key into v; found is false when absent. The
-// bytes never escape the transaction: json.Unmarshal copies.
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
-	data := b.Get(key)
-	if data == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(data, v)
-}
-
-// putJSON encodes v at key.
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(key, data)
 }
 
 // copyBytes returns a copy of b that outlives the transaction.

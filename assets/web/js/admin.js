@@ -2,8 +2,11 @@
 import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, qs, items} from './api.js';
 import {t, fmtDate, fmtDateTime, colon} from './i18n.js';
-import {isoDate, addDays, reportError, errorText, card, pageHead, table, emptyRow, groupMap, groupOptions,
-  groupPath, roleLabel} from './util.js';
+import {isoDate, addDays} from './dates.js';
+import {reportError, errorText} from './errors.js';
+import {roleLabel} from './labels.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
+import {groupMap, groupOptions, groupPath} from './groups.js';
 
 const enc = encodeURIComponent;
 const ROLES = ['member', 'lead', 'hr', 'admin', 'inspector'];

@@ -2,9 +2,16 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
 import {t, loadLang, savedLang, getLang, paren} from './i18n.js';
-import {reportError, roleLabel, isLeadish, isHR, readsAll} from './util.js';
+import {reportError} from './errors.js';
+import {roleLabel} from './labels.js';
+import {isLeadish, isHR, readsAll} from './roles.js';
 import * as member from './member.js';
-import * as lead from './lead.js';
+import * as sessions from './sessions.js';
+import * as sessionDetail from './session-detail.js';
+import * as sessionLive from './session-live.js';
+import * as rotation from './rotation.js';
+import * as exams from './exams.js';
+import * as evaluate from './evaluate.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
 import * as inspect from './inspect.js';
@@ -36,13 +43,13 @@ const ROUTES = [
   [/^\/app\/learning-reports$/, member.learningReports],
   [/^\/app\/my-reports$/, member.myReports],
   [/^\/app\/security$/, security.page],
-  [/^\/app\/sessions$/, lead.sessions, ['lead', 'admin']],
-  [/^\/app\/sessions\/new$/, lead.newSession, ['lead', 'admin']],
-  [/^\/app\/sessions\/([^/]+)\/live$/, lead.live, ['lead', 'admin']],
-  [/^\/app\/sessions\/([^/]+)$/, lead.sessionDetail, ['lead', 'admin']],
-  [/^\/app\/rotation$/, lead.rotation, ['lead', 'admin']],
-  [/^\/app\/exams$/, lead.exams, ['lead', 'admin']],
-  [/^\/app\/evaluate$/, lead.evaluate, ['lead', 'admin']],
+  [/^\/app\/sessions$/, sessions.sessions, ['lead', 'admin']],
+  [/^\/app\/sessions\/new$/, sessions.newSession, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)\/live$/, sessionLive.live, ['lead', 'admin']],
+  [/^\/app\/sessions\/([^/]+)$/, sessionDetail.sessionDetail, ['lead', 'admin']],
+  [/^\/app\/rotation$/, rotation.rotation, ['lead', 'admin']],
+  [/^\/app\/exams$/, exams.exams, ['lead', 'admin']],
+  [/^\/app\/evaluate$/, evaluate.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],

@@ -2,7 +2,9 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, put, post} from './api.js';
 import {t, fmtTime, fmtDate, colon} from './i18n.js';
-import {reportError, statusLabel, isoDate} from './util.js';
+import {isoDate} from './dates.js';
+import {reportError} from './errors.js';
+import {statusLabel} from './labels.js';
 
 export const STATUSES = ['present', 'late', 'leave', 'absent'];
 

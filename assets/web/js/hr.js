@@ -2,8 +2,12 @@
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
-import {currentPeriod, periodSelect, reportError, card, pageHead, table, emptyRow, groupMap,
-  childrenOf, subtreeIds, ancestorsOf, manageableGroups, groupOptions, gradeLabel, readsAll} from './util.js';
+import {currentPeriod, periodSelect} from './periods.js';
+import {reportError} from './errors.js';
+import {gradeLabel} from './labels.js';
+import {readsAll} from './roles.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
+import {groupMap, childrenOf, subtreeIds, ancestorsOf, manageableGroups, groupOptions} from './groups.js';
 import {rateBars, reportLink, RATE_KEYS} from './widgets.js';
 
 const enc = encodeURIComponent;

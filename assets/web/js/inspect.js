@@ -4,7 +4,11 @@
 import {h, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, put, qs, items, cookie} from './api.js';
 import {t, pctText} from './i18n.js';
-import {reportError, card, pageHead, table, emptyRow, groupMap, subtreeIds, isoDate, addDays, readsAll} from './util.js';
+import {isoDate, addDays} from './dates.js';
+import {reportError} from './errors.js';
+import {readsAll} from './roles.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
+import {groupMap, subtreeIds} from './groups.js';
 
 const METHODS = ['spot_check', 'site_visit', 'interview', 'questionnaire', 'records_review'];
 const RESULTS = ['correct', 'partial', 'wrong', 'no_answer'];

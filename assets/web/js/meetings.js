@@ -4,7 +4,10 @@
 import {h, clear, field, statusBox, setStatus, select, clearErrors} from './dom.js';
 import {api, get, put, qs, items} from './api.js';
 import {t, tOr, fmtDate, fmtPeriod} from './i18n.js';
-import {currentPeriod, periodSelect, reportError, card, pageHead, groupMap, manageableGroups} from './util.js';
+import {currentPeriod, periodSelect} from './periods.js';
+import {reportError} from './errors.js';
+import {card, pageHead} from './layout.js';
+import {groupMap, manageableGroups} from './groups.js';
 
 const enc = encodeURIComponent;
 const del = (p) => api('DELETE', p);

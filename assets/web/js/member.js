@@ -2,8 +2,13 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum, colon, paren} from './i18n.js';
-import {currentPeriod, periodSelect, isoDate, addDays, reportError, errorText, card, pageHead,
-  table, emptyRow, sessionCancelled, groupMap, ancestorsOf, gradeLabel, statusLabel} from './util.js';
+import {isoDate, addDays} from './dates.js';
+import {currentPeriod, periodSelect} from './periods.js';
+import {reportError, errorText} from './errors.js';
+import {gradeLabel, statusLabel} from './labels.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
+import {groupMap, ancestorsOf} from './groups.js';
+import {sessionCancelled} from './session-state.js';
 import {rateBars, reportLink} from './widgets.js';
 
 function leaveForm(session, done) {

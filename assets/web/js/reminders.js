@@ -2,7 +2,9 @@
 import {h, clear, field, statusBox, setStatus, select, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, put, qs, items} from './api.js';
 import {t, fmtDateTime} from './i18n.js';
-import {reportError, card, pageHead, table, emptyRow, groupOptions, manageableGroups, groupPath} from './util.js';
+import {reportError} from './errors.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
+import {groupOptions, manageableGroups, groupPath} from './groups.js';
 
 const enc = encodeURIComponent;
 const KINDS = ['wecom', 'dingtalk', 'feishu'];

@@ -2,7 +2,8 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {api, get, post, items} from './api.js';
 import {t, fmtDateTime} from './i18n.js';
-import {reportError, card, pageHead, table, emptyRow} from './util.js';
+import {reportError} from './errors.js';
+import {card, pageHead, table, emptyRow} from './layout.js';
 
 function sessionsCard() {
   const wrap = h('div', {id: 'my-sessions'});

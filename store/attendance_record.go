@@ -8,49 +8,6 @@ import (
 	"time"
 )
 
-// Plan is a group's study plan (学习计划) for a period: content items to be
-// studied at sessions or, with a due date, as self-study.
-type Plan struct {
-	ID        string        `json:"id"`
-	GroupID   string        `json:"group_id"`
-	Period    string        `json:"period"`
-	Title     string        `json:"title"`
-	Items     []ContentItem `json:"items"`
-	CreatedAt time.Time     `json:"created_at"`
-	CreatedBy string        `json:"created_by"`
-}
-
-// ContentItem is one thing to study (学习内容). An item with DueOn is
-// self-study, due on that date; without, it is studied at sessions.
-type ContentItem struct {
-	ID     string `json:"id"`
-	PlanID string `json:"plan_id"`
-	Title  string `json:"title"`
-	DueOn  string `json:"due_on,omitempty"`
-}
-
-// Session is a scheduled study meeting (集中学习) or another kind of
-// meeting (三会一课, see meeting.go). It targets a group and so its whole
-// subtree (the audience).
-type Session struct {
-	ID          string     `json:"id"`
-	GroupID     string     `json:"group_id"`
-	Kind        string     `json:"kind"`
-	FirstTopic  string     `json:"first_topic,omitempty"` // 第一议题
-	Title       string     `json:"title"`
-	StartsAt    time.Time  `json:"starts_at"`
-	EndsAt      time.Time  `json:"ends_at"`
-	Place       string     `json:"place,omitempty"`
-	ItemIDs     []string   `json:"item_ids"`
-	LeadID      string     `json:"lead_id,omitempty"`
-	LeadSource  string     `json:"lead_source,omitempty"` // "rotation" or "manual"
-	Cancelled   bool       `json:"cancelled"`
-	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
-	ClosedAt    *time.Time `json:"closed_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CreatedBy   string     `json:"created_by"`
-}
-
 // Status is one member's attendance at one session (考勤).
 type Status uint8
 
