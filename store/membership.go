@@ -10,7 +10,7 @@ import (
 )
 
 // Membership is dated: a member's group and role hold from a date until the
-// next change (docs/DOMAIN.md#dated-membership). The rates count a member in
+// next change (docs/RATES.md#dated-membership). The rates count a member in
 // the group they belonged to on each session's, item's or exam's date, so a
 // move never rewrites the figures of the time before it.
 //

@@ -372,12 +372,13 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four,
 	}
 	aud := s.audienceOf(t, sess, ms)
 	attended, unmarked := 0, 0
+	pol := s.Policy()
 	for _, m := range aud {
 		a := byMember[m.ID]
 		switch {
 		case a == nil:
 			unmarked++
-		case a.Attended():
+		case pol.attendedRecord(a):
 			attended++
 		}
 	}

@@ -62,4 +62,3 @@ func (s *Store) PlanDone(planID string) (*Plan, []ItemDone, error) {
 	})
 	return p, out, nil
 }
-

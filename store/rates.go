@@ -208,16 +208,3 @@ func checkGroup(tx *bolt.Tx, ps *PeriodSnapshot, groupID string) error {
 	}
 	return NotFound("group", groupID)
 }
-
-// attCode packs what the rates read from an attendance record: its status
-// and whether a make-up is recorded (see encodeAttendance).
-func attCode(v []byte) uint8 {
-	if len(v) < attendanceHeader {
-		return uint8(StatusNone)
-	}
-	c := v[1] &^ makeupBit
-	if v[3]&1 != 0 {
-		c |= makeupBit
-	}
-	return c
-}

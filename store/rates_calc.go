@@ -606,6 +606,3 @@ func (a *memberAcc) noteSession(day int32, st Status, makeup, attended, excused,
 		a.run = 0
 	}
 }
-
-// attendance value byte: status in the low bits, make-up in bit 7.
-const makeupBit = 0x80

@@ -1959,6 +1959,9 @@ type Attendance struct {
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
 
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
+
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
 	Note     *string `json:"note,omitempty"`
@@ -1999,6 +2002,9 @@ type AttendanceEntry struct {
 	//
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
+
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
 
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
