@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"studyroll/internal/testorg"
 )
 
 // TestAuditVerifyAndPages: GET /audit/verify answers the chain's state
@@ -40,21 +40,17 @@ func TestAuditVerifyAndPages(t *testing.T) {
 	if rec := ts.do("GET", "/api/v1/audit?limit=0", "hr", nil); rec.Code != 422 && rec.Code != 400 {
 		t.Errorf("limit=0: %d", rec.Code)
 	}
-	err := ts.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
-		v := append([]byte(nil), b.Get(k)...)
-		for i := range v {
-			if v[i] == 'a' && i > 20 {
-				v[i] = 'b' // one letter of the entry changed
-				break
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func(v []byte) []byte {
+			for i := range v {
+				if v[i] == 'a' && i > 20 {
+					v[i] = 'b' // one letter of the entry changed
+					break
+				}
 			}
-		}
-		return b.Put(k, v)
+			return v
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	decodeJSON(t, ts.do("GET", "/api/v1/audit/verify", "admin", nil), &v)
 	if v.OK || v.FirstBad == nil || *v.FirstBad != 3 {
 		t.Errorf("edited entry 3: %+v", v)

@@ -126,7 +126,7 @@ func TestGroupPositionRoutes(t *testing.T) {
 		got = append(got, m.Name)
 	}
 	// hr is on the root; 赵六 (第二支部) now before 第一支部's 李, 王, 张; admin has no group
-	if strings.Join(got, ",") != "人事处,赵六,李书记,王芳,张三,Administrator" && strings.Join(got[:5], ",") != "人事处,赵六,李书记,王芳,张三" {
+	if strings.Join(got, ",") != "周组织,赵六,李书记,王芳,张三,Administrator" && strings.Join(got[:5], ",") != "周组织,赵六,李书记,王芳,张三" {
 		t.Errorf("GET /members: %v", got)
 	}
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
+	"studyroll/internal/testorg"
 	"studyroll/store"
 	"studyroll/totp"
 )
@@ -28,6 +28,7 @@ type testServer struct {
 	h     *Handler
 	s     *store.Store
 	clock *store.ManualClock
+	dir   string // the store's folder
 	root  string // id of the root group
 	g1    string // 第一支部: lead1, m1, m2
 	g2    string // 第二支部: m3
@@ -38,11 +39,11 @@ type testServer struct {
 	signKey ed25519.PrivateKey
 }
 
-const testPassword = "Password1"
+const testPassword = testorg.Password
 
-// newTestServer builds an organisation: root 机关党委 → 第一支部, 第二支部;
-// accounts admin (no group), hr (root), lead1 (第一支部, lead), m1, m2
-// (第一支部), m3 (第二支部).
+// newTestServer builds the shared test organisation (internal/testorg):
+// root 机关党委 → 第一支部, 第二支部; accounts admin (no group), hr (root),
+// lead1 (第一支部, lead), m1, m2 (第一支部), m3 (第二支部).
 func newTestServer(tb testing.TB) *testServer {
 	tb.Helper()
 	return newProfileTestServer(tb, store.ProfileStandard)
@@ -52,50 +53,38 @@ func newTestServer(tb testing.TB) *testServer {
 // profile: in level3, sysadmin, secadmin and auditor replace admin.
 func newProfileTestServer(tb testing.TB, profile store.Profile) *testServer {
 	tb.Helper()
-	clock := store.NewManualClock(testStart)
-	s, err := store.Open(tb.TempDir(), store.Options{Now: clock.Now, BcryptCost: bcrypt.MinCost})
+	ts := &testServer{t: tb, dir: tb.TempDir(), clock: store.NewManualClock(testStart), tokens: map[string]string{}}
+	_, ts.signKey, _ = ed25519.GenerateKey(nil)
+	ts.open()
+	tb.Cleanup(func() { ts.s.Close() })
+	org, err := testorg.Build(ts.s, profile)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.Close() })
-	ts := &testServer{t: tb, s: s, clock: clock, tokens: map[string]string{}, ids: map[string]string{}}
-	_, ts.signKey, _ = ed25519.GenerateKey(nil)
-	ts.h, ts.e = checkedBuild(tb, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SigningKey: ts.signKey})
-	ctx := store.WithActor(context.Background(), "system")
-	if err := s.SetupProfile(ctx, profile); err != nil {
-		tb.Fatal(err)
-	}
-	if _, _, err := s.Bootstrap(ctx, testPassword); err != nil {
-		tb.Fatal(err)
-	}
-	root, _ := s.CreateGroup(ctx, store.GroupInput{Name: "机关党委"})
-	g1, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第一支部", ParentID: root.ID})
-	g2, _ := s.CreateGroup(ctx, store.GroupInput{Name: "第二支部", ParentID: root.ID})
-	ts.root, ts.g1, ts.g2 = root.ID, g1.ID, g2.ID
-	for _, a := range []struct {
-		user, name, group string
-		role              store.Role
-	}{
-		{"hr", "人事处", root.ID, store.RoleHR},
-		{"lead1", "李书记", g1.ID, store.RoleLead},
-		{"m1", "张三", g1.ID, store.RoleMember},
-		{"m2", "王芳", g1.ID, store.RoleMember},
-		{"m3", "赵六", g2.ID, store.RoleMember},
-	} {
-		m, err := s.CreateMember(ctx, store.MemberInput{Name: a.name, Username: a.user, Password: testPassword, GroupID: a.group, Role: a.role, JoinedOn: "2023-01-01"})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ts.ids[a.user] = m.ID
-	}
-	for _, a := range store.BootstrapAccounts(profile) {
-		m, err := s.MemberByUsername(a.Username)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ts.ids[a.Username] = m.ID
-	}
+	ts.root, ts.g1, ts.g2, ts.ids = org.Root, org.G1, org.G2, org.IDs
 	return ts
+}
+
+// open opens the store in ts.dir and builds the router on it.
+func (ts *testServer) open() {
+	ts.t.Helper()
+	s, err := store.Open(ts.dir, store.Options{Now: ts.clock.Now, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	ts.s = s
+	ts.h, ts.e = checkedBuild(ts.t, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SigningKey: ts.signKey})
+}
+
+// reopen closes the store, runs offline (on the closed file) and opens it
+// again, as a restart would; tokens stay valid.
+func (ts *testServer) reopen(offline func(dir string)) {
+	ts.t.Helper()
+	if err := ts.s.Close(); err != nil {
+		ts.t.Fatal(err)
+	}
+	offline(ts.dir)
+	ts.open()
 }
 
 // token logs username in (once) and returns its bearer token.

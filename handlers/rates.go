@@ -125,23 +125,14 @@ func (h *Handler) handleWarnings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Meeting warnings (三会一课) come once the organisation records
-	// meetings: from its first session of a kind other than study, or when
-	// asked with ?meetings=1 (?meetings=0 leaves them out).
+	// Meeting warnings (三会一课) always follow the member warnings: a
+	// branch that holds no meetings at all is exactly what they are for.
+	// ?meetings=0 leaves them out (?meetings=1, the default, is accepted).
 	with := c.QueryParam("meetings")
 	if with != "" && with != "0" && with != "1" {
 		return badParam("meetings", "0 or 1")
 	}
-	if with == "" {
-		used, err := h.store.MeetingsInUse()
-		if err != nil {
-			return err
-		}
-		if used {
-			with = "1"
-		}
-	}
-	if with == "1" {
+	if with != "0" {
 		mw, err := h.store.MeetingWarnings(p, gid)
 		if err != nil {
 			return err

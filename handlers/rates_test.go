@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
+	"time"
 )
 
 // ratesAnswer is the wire shape of GET /rates (API.md).
@@ -163,6 +165,9 @@ func TestWarningsAPI(t *testing.T) {
 			decodeJSON(t, rec, &a)
 			var got []string
 			for _, w := range a.Items {
+				if w.MemberID == "" && (w.Kind == "meeting_missed" || w.Kind == "inactive_group") {
+					continue // group warnings: TestMeetingWarningsByDefault
+				}
 				if w.Kind != "below_target" || w.Detail == "" || w.GroupID == "" || w.Name == "" {
 					t.Errorf("warning %+v", w)
 				}
@@ -174,6 +179,66 @@ func TestWarningsAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMeetingWarningsByDefault: GET /warnings as the API gives it (no
+// ?meetings=) carries the 三会一课 warnings in an organisation that has only
+// ever held study sessions: the meetings two branches missed, the branch
+// with no session in 30 days, and the member absent without leave for six
+// months in a row. ?meetings=0 leaves them out.
+func TestMeetingWarningsByDefault(t *testing.T) {
+	ts := ratesFixture(t)
+	g1, g2 := ts.groupNamed("第一支部"), ts.groupNamed("第二支部")
+	loc := testStart.Location()
+	for m := time.April; m <= time.September; m++ {
+		sid := attSession(t, ts, g2, time.Date(2023, m, 20, 9, 0, 0, 0, loc))
+		if rec := ts.do("PUT", "/api/v1/sessions/"+sid+"/attendance/"+ts.ids["m3"], "admin", map[string]string{"status": "absent"}); rec.Code != 200 {
+			t.Fatalf("absent: %d %s", rec.Code, rec.Body)
+		}
+	}
+	ts.clock.Set(time.Date(2023, 10, 9, 9, 0, 0, 0, loc))
+	ts.tokens = map[string]string{}
+	type warning struct {
+		MemberID    string `json:"member_id"`
+		GroupID     string `json:"group_id"`
+		Kind        string `json:"kind"`
+		MeetingKind string `json:"meeting_kind"`
+		Slot        string `json:"slot"`
+	}
+	get := func(query string) map[string]bool {
+		t.Helper()
+		rec := ts.do("GET", "/api/v1/warnings?"+query, "admin", nil)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+		var a struct{ Items []warning }
+		decodeJSON(t, rec, &a)
+		seen := map[string]bool{}
+		for _, w := range a.Items {
+			seen[w.Kind+" "+w.GroupID+w.MemberID+" "+w.MeetingKind+" "+w.Slot] = true
+		}
+		return seen
+	}
+	got := get("period=2023Q3")
+	for _, want := range []string{
+		"meeting_missed " + g1 + " party_congress 2023Q3",
+		"meeting_missed " + g2 + " committee_meeting 2023-09",
+		"inactive_group " + g1 + "  ",
+		"member_no_org_life " + g2 + ts.ids["m3"] + "  ",
+	} {
+		if !got[want] {
+			t.Errorf("no %q in %v", want, got)
+		}
+	}
+	if got["inactive_group "+g2+"  "] {
+		t.Errorf("第二支部 met on 20 September: not inactive")
+	}
+	for k := range get("period=2023Q3&meetings=0") {
+		if !strings.HasPrefix(k, "below_target") && !strings.HasPrefix(k, "cannot_reach") && !strings.HasPrefix(k, "consecutive_absence") {
+			t.Errorf("meetings=0 still gives %s", k)
+		}
+	}
+	wantStatus(t, "meetings=2", ts.do("GET", "/api/v1/warnings?period=2023Q3&meetings=2", "admin", nil), 422, "")
 }
 
 func TestPeriodsAPI(t *testing.T) {

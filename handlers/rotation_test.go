@@ -2,44 +2,25 @@ package handlers
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"studyroll/store"
 )
 
-// mnSession stores a session straight into its bucket (the session
-// feature's JSON record keyed by its 8-byte id), so the minutes tests do not
-// depend on the session routes.
+// mnSession makes a two-hour study session through the store, so the
+// minutes tests do not depend on the session routes.
 func mnSession(tb testing.TB, ts *testServer, group string, start time.Time, lead string) string {
 	tb.Helper()
-	var id string
-	err := ts.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("sessions"))
-		n, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		id = strconv.FormatUint(n, 10)
-		data, err := json.Marshal(store.Session{ID: id, GroupID: group, Title: "集中学习", StartsAt: start, EndsAt: start.Add(2 * time.Hour), ItemIDs: []string{}, LeadID: lead})
-		if err != nil {
-			return err
-		}
-		key := make([]byte, 8)
-		binary.BigEndian.PutUint64(key, n)
-		return b.Put(key, data)
-	})
+	sess, err := ts.s.CreateSession(store.WithActor(context.Background(), "system"), store.SessionInput{GroupID: group, Title: "集中学习",
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339), LeadID: lead})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return id
+	return sess.ID
 }
 
 // mnLogin adds an account and returns its username.

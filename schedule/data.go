@@ -63,7 +63,7 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		return nil, err
 	}
 	if ps != nil {
-		return d.loadFrozen(ps, groupID, memberID)
+		return d.loadFrozen(s, ps, groupID, memberID)
 	}
 	if d.auditHead, err = s.AuditHead(); err != nil {
 		return nil, err
@@ -157,9 +157,10 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 }
 
 // loadFrozen fills d from the snapshot of a locked period: the figures,
-// membership, sessions, attendance, exams and reports as they were at the
-// lock.
-func (d *periodData) loadFrozen(ps *store.PeriodSnapshot, groupID, memberID string) (*periodData, error) {
+// membership, sessions, attendance, exams, reports and 三会一课 as they were
+// at the lock. Only the sessions of the groups that reach a reported
+// member are read.
+func (d *periodData) loadFrozen(s *store.Store, ps *store.PeriodSnapshot, groupID, memberID string) (*periodData, error) {
 	d.frozen, d.auditHead, d.pol, d.tree = ps, ps.AuditHead, ps.Policy, ps.Tree()
 	for i := range ps.Members {
 		d.members[ps.Members[i].ID] = &ps.Members[i]
@@ -193,20 +194,27 @@ func (d *periodData) loadFrozen(ps *store.PeriodSnapshot, groupID, memberID stri
 			}
 		}
 	}
-	for _, ss := range ps.Sessions {
-		if !reach[ss.Session.GroupID] {
-			continue
-		}
-		si := &sessionInfo{s: ss.Session, date: ss.Session.StartsAt.In(d.loc).Format(store.DateLayout), att: make(map[string]attInfo, len(ss.Attendance))}
-		for _, a := range ss.Attendance {
-			if memberID != "" && a.MemberID != memberID {
-				continue
-			}
-			si.att[a.MemberID] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
-		}
-		d.sessions[ss.Session.GroupID] = append(d.sessions[ss.Session.GroupID], si)
+	groups := make([]string, 0, len(reach))
+	for g := range reach {
+		groups = append(groups, g)
 	}
-	for _, e := range ps.Exams {
+	recs, err := s.FrozenRecords(ps, groups)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		for _, ss := range recs.Sessions[g] {
+			si := &sessionInfo{s: ss.Session, date: ss.Session.StartsAt.In(d.loc).Format(store.DateLayout), att: make(map[string]attInfo, len(ss.Attendance))}
+			for _, a := range ss.Attendance {
+				if memberID != "" && a.MemberID != memberID {
+					continue
+				}
+				si.att[a.MemberID] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
+			}
+			d.sessions[g] = append(d.sessions[g], si)
+		}
+	}
+	for _, e := range recs.Exams {
 		if !reach[e.GroupID] {
 			continue
 		}
@@ -218,7 +226,11 @@ func (d *periodData) loadFrozen(ps *store.PeriodSnapshot, groupID, memberID stri
 		}
 		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
 	}
-	d.acts, d.reports = ps.Activities, ps.Reports
+	d.acts, d.reports = recs.Activities, recs.Reports
+	if ps.Meetings != nil && memberID == "" {
+		// org-wide; the summaries keep the rows of their own subtree
+		d.meet = &meetingData{items: ps.Meetings.Compliance, fours: ps.Meetings.Fours}
+	}
 	return d, nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"studyroll/internal/testorg"
 	"studyroll/store"
 )
 
@@ -56,10 +57,10 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.Close() })
 	f := &fixture{t: tb, s: s, clock: clock, dir: dir, ids: map[string]string{}}
-	sys := store.WithActor(context.Background(), "system")
-	if _, _, err := s.Bootstrap(sys, "password1"); err != nil {
+	tb.Cleanup(func() { f.s.Close() })
+	org, err := testorg.Build(s, store.ProfileStandard)
+	if err != nil {
 		tb.Fatal(err)
 	}
 	f.admin, _ = s.MemberByUsername("admin")
@@ -70,31 +71,14 @@ func newFixture(tb testing.TB) *fixture {
 			tb.Fatal(err)
 		}
 	}
-	root, err := s.CreateGroup(ctx, store.GroupInput{Name: "机关党委"})
-	must(err)
-	g1, err := s.CreateGroup(ctx, store.GroupInput{Name: "第一支部", ParentID: root.ID})
-	must(err)
-	g2, err := s.CreateGroup(ctx, store.GroupInput{Name: "第二支部", ParentID: root.ID})
-	must(err)
-	f.root, f.g1, f.g2 = root.ID, g1.ID, g2.ID
-	for _, m := range []struct {
-		user, name, group string
-		role              store.Role
-	}{
-		{"hr", "周组织", root.ID, store.RoleHR},
-		{"lead1", "李书记", g1.ID, store.RoleLead},
-		{"m1", "张三", g1.ID, store.RoleMember},
-		{"m2", "王芳", g1.ID, store.RoleMember},
-		{"m3", "赵六", g2.ID, store.RoleMember},
-	} {
-		mm, err := s.CreateMember(ctx, store.MemberInput{Name: m.name, Username: m.user, Password: "password1", GroupID: m.group, Role: m.role, JoinedOn: "2023-01-01"})
-		must(err)
-		f.ids[m.name] = mm.ID
+	f.root, f.g1, f.g2 = org.Root, org.G1, org.G2
+	for name, id := range org.ByName {
+		f.ids[name] = id
 	}
-	rootPlan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: root.ID, Period: "2023Q3", Title: "第三季度学习计划",
+	rootPlan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: f.root, Period: "2023Q3", Title: "第三季度学习计划",
 		Items: []store.PlanItemInput{{Title: "学习内容A"}}})
 	must(err)
-	plan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: g1.ID, Period: "2023Q3", Title: "支部学习计划",
+	plan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: f.g1, Period: "2023Q3", Title: "支部学习计划",
 		Items: []store.PlanItemInput{{Title: "学习内容B"}, {Title: "自学内容C", DueOn: "2023-08-15"}}})
 	must(err)
 	itemA, itemB, itemC := rootPlan.Items[0].ID, plan.Items[0].ID, plan.Items[1].ID
@@ -106,9 +90,9 @@ func newFixture(tb testing.TB) *fixture {
 		f.sessions = append(f.sessions, ss.ID)
 		return ss.ID
 	}
-	s1 := sess(root.ID, "学习党的二十大精神", "2023-07-10 09:00", itemA)
-	s2 := sess(g1.ID, "支部集中学习", "2023-08-10 14:30", itemB)
-	sess(g2.ID, "第二支部集中学习", "2023-09-05 09:00")
+	s1 := sess(f.root, "学习党的二十大精神", "2023-07-10 09:00", itemA)
+	s2 := sess(f.g1, "支部集中学习", "2023-08-10 14:30", itemB)
+	sess(f.g2, "第二支部集中学习", "2023-09-05 09:00")
 	set := func(sid, name, status string) {
 		_, err := s.SetAttendance(ctx, sid, f.ids[name], store.AttendanceInput{Status: status})
 		must(err)
@@ -125,7 +109,7 @@ func newFixture(tb testing.TB) *fixture {
 	set(s2, "李书记", "present")
 	_, err = s.MarkItemDone(ctx, f.ids["张三"], plan.ID, itemC)
 	must(err)
-	exam, err := s.CreateExam(ctx, store.ExamInput{GroupID: g1.ID, Title: "第三季度测试", HeldOn: "2023-09-20", MaxScore: 100})
+	exam, err := s.CreateExam(ctx, store.ExamInput{GroupID: f.g1, Title: "第三季度测试", HeldOn: "2023-09-20", MaxScore: 100})
 	must(err)
 	_, err = s.PutScores(ctx, exam.ID, store.ScoresInput{Scores: []store.ScoreEntry{{MemberID: f.ids["张三"], Score: 95}, {MemberID: f.ids["王芳"], Score: 80}}})
 	must(err)
@@ -144,6 +128,21 @@ func newFixture(tb testing.TB) *fixture {
 	// The quarter is over when the reports are made.
 	clock.Set(time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai))
 	return f
+}
+
+// reopen closes the store, runs offline on the closed file and opens it
+// again, as a restart would. Schedulers built before keep the closed store.
+func (f *fixture) reopen(offline func(dir string)) {
+	f.t.Helper()
+	if err := f.s.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	offline(f.dir)
+	s, err := store.Open(f.dir, store.Options{Now: f.clock.Now, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.s = s
 }
 
 // scheduler builds a scheduler on the fixture's store (not started).

@@ -14,8 +14,17 @@ import (
 
 // TestSummaryCompliance: the group summary of a quarter prints the 三会一课
 // page (held/required per kind, missing, the 四落实 rate) and the workbook
-// has the 三会一课 sheet with the same figures.
+// has the 三会一课 sheet with the same figures. Once the quarter is locked
+// its summaries keep both, frozen: a meeting added afterwards by an admin
+// changes neither.
 func TestSummaryCompliance(t *testing.T) {
+	for _, locked := range []bool{false, true} {
+		name := map[bool]string{false: "live", true: "locked"}[locked]
+		t.Run(name, func(t *testing.T) { testSummaryCompliance(t, locked) })
+	}
+}
+
+func testSummaryCompliance(t *testing.T, locked bool) {
 	f := newFixture(t)
 	ctx := store.WithActor(context.Background(), f.admin.ID)
 	for _, d := range []int{9, 16} {
@@ -29,6 +38,16 @@ func TestSummaryCompliance(t *testing.T) {
 	if _, err := f.s.CreateSession(ctx, store.SessionInput{GroupID: f.g1, Kind: store.KindPartyCongress, Title: "党员大会",
 		StartsAt: st.Format(time.RFC3339), EndsAt: st.Add(time.Hour).Format(time.RFC3339)}); err != nil {
 		t.Fatal(err)
+	}
+	if locked {
+		if _, err := f.s.LockPeriod(ctx, "2023Q3"); err != nil {
+			t.Fatal(err)
+		}
+		st := time.Date(2023, 9, 20, 15, 0, 0, 0, shanghai)
+		if _, err := f.s.CreateSession(ctx, store.SessionInput{GroupID: f.g2, Kind: store.KindPartyCongress, Title: "党员大会",
+			StartsAt: st.Format(time.RFC3339), EndsAt: st.Add(time.Hour).Format(time.RFC3339)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	gen := &Generator{Store: f.s, Dir: filepath.Join(f.dir, "reports")}
 	if _, err := gen.Generate(store.WithActor(context.Background(), "system"), q3(t), "", "", nil); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -14,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"studyroll/internal/testorg"
 	"studyroll/store"
 )
 
@@ -378,24 +376,16 @@ func TestAuditVerifyJob(t *testing.T) {
 	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, "intact") {
 		t.Fatalf("intact chain: %+v %v", run, err)
 	}
-	err = f.s.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		v := bytes.Replace(b.Get(itob(5)), []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
-		return b.Put(itob(5), v)
+	f.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 5, func(v []byte) []byte {
+			return bytes.Replace(v, []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = f.scheduler(Config{})
 	run, err = s.RunNow(ctx, KindAuditVerify, "schedule") // err: the run failed
 	if run == nil || err == nil || run.Status != store.JobFailed || !strings.Contains(run.Error, "audit entry 5:") {
 		t.Fatalf("edited chain: %+v %v", run, err)
 	}
-}
-
-func itob(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
 }
 
 // TestReportJobsCap: however many periods and groups are asked for, at

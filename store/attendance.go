@@ -344,14 +344,14 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 			out = a
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, e.sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, e.sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		if err := ab.Put(akey, enc); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
+		if err := s.audit(ctx, tx, "checkin", "attendance", entity, nil, json.RawMessage(after)); err != nil {
 			return err
 		}
 		r := rec
@@ -458,7 +458,7 @@ func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 }
 
 // putAttendance writes a record and its audit entry.
-func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, key []byte, before, after *Attendance) error {
+func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, key []byte, before, after *Attendance) error {
 	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(after)); err != nil {
 		return err
 	}
@@ -466,7 +466,7 @@ func (s *Store) putAttendance(tx *bolt.Tx, ctx context.Context, action string, k
 	if before != nil {
 		b = before
 	}
-	return s.audit(tx, ctx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
+	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
@@ -485,7 +485,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -504,7 +504,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		if in.Note != nil {
 			rec.Note = *in.Note
 		}
-		return s.putAttendance(tx, ctx, "set", key, before, rec)
+		return s.putAttendance(ctx, tx, "set", key, before, rec)
 	})
 	if err != nil {
 		return nil, err
@@ -567,7 +567,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		if before == nil || (before.Status != StatusLeave && before.Status != StatusAbsent) {
 			return Conflict("not_leave_or_absent", "make-up is recorded only on a leave or absent record")
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -576,7 +576,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 		r.MakeupOn, r.MakeupNote, r.MakeupRecordedAt = in.On, in.Note, &now
 		r.UpdatedAt, r.UpdatedBy = now, ActorFrom(ctx)
 		rec = &r
-		return s.putAttendance(tx, ctx, "makeup", key, before, rec)
+		return s.putAttendance(ctx, tx, "makeup", key, before, rec)
 	})
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func WithAuditFlag(ctx context.Context, flag string) context.Context {
 
 // audit appends an entry inside tx, the transaction of the write it records.
 // before and after are encoded as JSON; nil means "did not exist".
-func (s *Store) audit(tx *bolt.Tx, ctx context.Context, action, entity, id string, before, after any) error {
+func (s *Store) audit(ctx context.Context, tx *bolt.Tx, action, entity, id string, before, after any) error {
 	e := AuditEntry{At: s.now().UTC(), ActorID: ActorFrom(ctx), Action: action, Entity: entity, EntityID: id}
 	if f, ok := ctx.Value(auditFlagKey{}).(string); ok {
 		e.Flag = f

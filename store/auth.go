@@ -100,7 +100,7 @@ func (s *Store) CreateTokenFrom(ctx context.Context, memberID string, ttl time.D
 		if err := putJSON(tx.Bucket(bucketTokens), tokenKey(tok), rec); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "login", "member", memberID, nil, map[string]any{"expires_at": rec.ExpiresAt})
+		return s.audit(ctx, tx, "login", "member", memberID, nil, map[string]any{"expires_at": rec.ExpiresAt})
 	})
 	if err != nil {
 		return "", time.Time{}, err
@@ -181,7 +181,7 @@ func (s *Store) DeleteToken(ctx context.Context, tok string) error {
 		if err := b.Delete(tokenKey(tok)); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "logout", "member", rec.MemberID, nil, nil)
+		return s.audit(ctx, tx, "logout", "member", rec.MemberID, nil, nil)
 	})
 }
 
@@ -269,7 +269,7 @@ func (s *Store) CreateTokens(ctx context.Context, memberIDs []string, ttl time.D
 				return err
 			}
 		}
-		return s.audit(tx, ctx, "login", "members", "", nil, map[string]any{"count": len(memberIDs)})
+		return s.audit(ctx, tx, "login", "members", "", nil, map[string]any{"count": len(memberIDs)})
 	})
 	return toks, err
 }

@@ -31,7 +31,7 @@ func (s *Store) CreateMembers(ctx context.Context, ins []MemberInput) ([]Member,
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, in := range ins {
-			m, err := s.createMember(tx, ctx, in, hashes[in.Password])
+			m, err := s.createMember(ctx, tx, in, hashes[in.Password])
 			if err != nil {
 				return fmt.Errorf("member %s: %w", in.Username, err)
 			}

@@ -170,7 +170,7 @@ func (s *Store) recordWrongCode(ctx context.Context, akey []byte, entity string)
 		if ct.Wrong >= MaxWrongCodes && ct.LockedAt == nil {
 			at := s.now().UTC()
 			ct.LockedAt = &at
-			if err := s.audit(tx, ctx, "checkin_locked", "attendance", entity, nil, map[string]any{"wrong_codes": ct.Wrong}); err != nil {
+			if err := s.audit(ctx, tx, "checkin_locked", "attendance", entity, nil, map[string]any{"wrong_codes": ct.Wrong}); err != nil {
 				return err
 			}
 		}

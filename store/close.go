@@ -51,7 +51,7 @@ func (s *Store) CloseSessions(now time.Time) (closedSessions, markedAbsent int, 
 			if !due(sess) {
 				return nil // closed or cancelled meanwhile
 			}
-			ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+			ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ func (s *Store) CloseSessions(now time.Time) (closedSessions, markedAbsent int, 
 					continue
 				}
 				rec := &Attendance{SessionID: id, MemberID: m.ID, Status: StatusAbsent, Source: "close", UpdatedAt: at, UpdatedBy: "system"}
-				if err := s.putAttendance(tx, ctx, "close", key, nil, rec); err != nil {
+				if err := s.putAttendance(ctx, tx, "close", key, nil, rec); err != nil {
 					return err
 				}
 				marked++
@@ -82,7 +82,7 @@ func (s *Store) CloseSessions(now time.Time) (closedSessions, markedAbsent int, 
 				return err
 			}
 			closed = true
-			if err := s.audit(tx, ctx, "close", "session", id, &before, sess); err != nil {
+			if err := s.audit(ctx, tx, "close", "session", id, &before, sess); err != nil {
 				return err
 			}
 			// The attendance message is queued with the close itself.

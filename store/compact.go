@@ -24,7 +24,7 @@ func Compact(src, dst string) (err error) {
 	in, err := bolt.Open(src, 0o600, &bolt.Options{ReadOnly: true, Timeout: 1e9})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return fmt.Errorf("store %s is in use by another studyroll process (the file is locked); stop the server first (a running server's copy: studyroll backup)", src)
+			return inUse("store %s is in use by another studyroll process (the file is locked); stop the server first (a running server's copy: studyroll backup)", src)
 		}
 		return fmt.Errorf("open store %s: %w", src, err)
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -108,18 +107,33 @@ func (s *Store) complianceTx(tx *bolt.Tx, t *Tree, p Period, groupID string, rul
 		return nil, err
 	}
 	now := s.now()
+	// the sessions of each group and kind: a group's candidates are those
+	// given to it or to a group above it, not every session of the year
+	type groupKind struct{ g, kind string }
+	given := map[groupKind][]*Session{}
+	for i := range ss {
+		k := groupKind{ss[i].GroupID, ss[i].Kind}
+		given[k] = append(given[k], &ss[i])
+	}
 	out := []ComplianceItem{}
 	for _, gid := range gs {
 		g, _ := t.Group(gid)
+		anc := t.Ancestors(gid)
 		for _, kind := range SessionKinds {
 			f := rules.Frequency(g.Type, kind)
 			if f == FrequencyNone {
 				continue
 			}
+			var cand []*Session
+			for _, a := range anc {
+				if a == gid || kindReachesBelow(kind) {
+					cand = append(cand, given[groupKind{a, kind}]...)
+				}
+			}
 			for _, sl := range slotsOf(p, f) {
 				it := ComplianceItem{GroupID: gid, Kind: kind, Slot: sl.name, Required: 1, Due: !sl.end.After(now)}
-				for i := range ss {
-					if countsFor(t, &ss[i], gid, kind) && !ss[i].StartsAt.Before(sl.start) && ss[i].StartsAt.Before(sl.end) && !ss[i].EndsAt.After(now) {
+				for _, sess := range cand {
+					if countsFor(t, sess, gid, kind) && !sess.StartsAt.Before(sl.start) && sess.StartsAt.Before(sl.end) && !sess.EndsAt.After(now) {
 						it.Held++
 					}
 				}
@@ -333,24 +347,4 @@ func hasActiveMember(t *Tree, ms []Member, g, day string) bool {
 		}
 	}
 	return false
-}
-
-// MeetingsInUse reports whether any session, cancelled or not, is of a
-// kind other than study: whether the organisation records its 三会一课.
-func (s *Store) MeetingsInUse() (bool, error) {
-	used := false
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSessions).Cursor()
-		for k, v := c.First(); k != nil && !used; k, v = c.Next() {
-			var sess struct {
-				Kind string `json:"kind"`
-			}
-			if err := json.Unmarshal(v, &sess); err != nil {
-				return err
-			}
-			used = sess.Kind != "" && sess.Kind != KindStudy
-		}
-		return nil
-	})
-	return used, err
 }

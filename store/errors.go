@@ -5,6 +5,19 @@ import (
 	"fmt"
 )
 
+// ErrInUse is what Open and Compact return, wrapped in a message naming the
+// file, when another process (a running server) holds the store file's lock.
+// Test it with errors.Is.
+var ErrInUse = errors.New("store in use by another studyroll process")
+
+// inUseError keeps its full message and unwraps to ErrInUse.
+type inUseError struct{ msg string }
+
+func (e *inUseError) Error() string { return e.msg }
+func (e *inUseError) Unwrap() error { return ErrInUse }
+
+func inUse(format string, args ...any) error { return &inUseError{fmt.Sprintf(format, args...)} }
+
 // Kind classifies an Error; handlers map each kind to one HTTP status.
 type Kind int
 

@@ -95,7 +95,7 @@ func (s *Store) CreateExam(ctx context.Context, in ExamInput) (*Exam, error) {
 		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
 			return Invalid(map[string]string{"group_id": "no such group"})
 		}
-		ctx, err := s.lockGuard(tx, ctx, s.dayStart(in.HeldOn))
+		ctx, err := s.lockGuard(ctx, tx, s.dayStart(in.HeldOn))
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Store) CreateExam(ctx context.Context, in ExamInput) (*Exam, error) {
 		if err := putJSON(b, key, e); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "exam", id, nil, e)
+		return s.audit(ctx, tx, "create", "exam", id, nil, e)
 	})
 	if err != nil {
 		return nil, err
@@ -435,7 +435,7 @@ func (s *Store) PutScores(ctx context.Context, examID string, in ScoresInput) (*
 				return err
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, s.dayStart(e.HeldOn))
+		ctx, err := s.lockGuard(ctx, tx, s.dayStart(e.HeldOn))
 		if err != nil {
 			return err
 		}
@@ -454,7 +454,7 @@ func (s *Store) PutScores(ctx context.Context, examID string, in ScoresInput) (*
 			if err := b.Put(key, encodeScore(en.Score, now, by)); err != nil {
 				return err
 			}
-			if err := s.audit(tx, ctx, "score", "exam_score", e.ID+"/"+en.MemberID, before, map[string]float64{"score": en.Score}); err != nil {
+			if err := s.audit(ctx, tx, "score", "exam_score", e.ID+"/"+en.MemberID, before, map[string]float64{"score": en.Score}); err != nil {
 				return err
 			}
 		}

@@ -211,7 +211,7 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) 
 				return err
 			}
 		}
-		return s.audit(tx, ctx, "create", "group", id, nil, g)
+		return s.audit(ctx, tx, "create", "group", id, nil, g)
 	})
 	if err != nil {
 		return nil, err
@@ -303,7 +303,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, p GroupPatch) (*Grou
 			}
 		}
 		g = &cur
-		return s.audit(tx, ctx, "update", "group", id, &before, g)
+		return s.audit(ctx, tx, "update", "group", id, &before, g)
 	})
 	return g, err
 }

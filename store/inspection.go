@@ -180,7 +180,7 @@ func (s *Store) CreateInspection(ctx context.Context, in InspectionInput) (*Insp
 		if err := putJSON(b, key, out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "inspection", id, nil, out)
+		return s.audit(ctx, tx, "create", "inspection", id, nil, out)
 	})
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func (in *Inspection) writableBy(by *Member) error {
 }
 
 // actorMember loads the acting member of ctx inside tx.
-func actorMember(tx *bolt.Tx, ctx context.Context) (*Member, error) {
+func actorMember(ctx context.Context, tx *bolt.Tx) (*Member, error) {
 	m, err := getMember(tx, ActorFrom(ctx))
 	if err != nil {
 		return nil, Forbidden("no acting member")

@@ -111,13 +111,13 @@ func (s *Store) CreateBankQuestion(ctx context.Context, in BankQuestionInput) (*
 			return err
 		}
 		var err error
-		out, err = s.putBankQuestion(tx, ctx, in)
+		out, err = s.putBankQuestion(ctx, tx, in)
 		return err
 	})
 	return out, err
 }
 
-func (s *Store) putBankQuestion(tx *bolt.Tx, ctx context.Context, in BankQuestionInput) (*BankQuestion, error) {
+func (s *Store) putBankQuestion(ctx context.Context, tx *bolt.Tx, in BankQuestionInput) (*BankQuestion, error) {
 	b := tx.Bucket(bucketBankQuestions)
 	id, key, err := nextID(b)
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Store) putBankQuestion(tx *bolt.Tx, ctx context.Context, in BankQuestio
 	if err := putJSON(b, key, q); err != nil {
 		return nil, err
 	}
-	return q, s.audit(tx, ctx, "create", "bank_question", id, nil, q)
+	return q, s.audit(ctx, tx, "create", "bank_question", id, nil, q)
 }
 
 // UpdateBankQuestion edits or retires a question.
@@ -170,7 +170,7 @@ func (s *Store) UpdateBankQuestion(ctx context.Context, id string, p BankQuestio
 			return err
 		}
 		out = &q
-		return s.audit(tx, ctx, "update", "bank_question", id, before, q)
+		return s.audit(ctx, tx, "update", "bank_question", id, before, q)
 	})
 	return out, err
 }
@@ -297,7 +297,7 @@ func (s *Store) ImportQuestionBank(ctx context.Context, lines []BankLine) (int, 
 			return e
 		}
 		for _, l := range lines {
-			if _, err := s.putBankQuestion(tx, ctx, l.In); err != nil {
+			if _, err := s.putBankQuestion(ctx, tx, l.In); err != nil {
 				return err
 			}
 			n++

@@ -127,7 +127,7 @@ func (s *Store) CreateDraw(ctx context.Context, inspectionID string, in DrawInpu
 	}
 	var out *Draw
 	err := s.update(func(tx *bolt.Tx) error {
-		ins, by, t, err := s.inspectionForWrite(tx, ctx, inspectionID)
+		ins, by, t, err := s.inspectionForWrite(ctx, tx, inspectionID)
 		if err != nil {
 			return err
 		}
@@ -184,19 +184,19 @@ func (s *Store) CreateDraw(ctx context.Context, inspectionID string, in DrawInpu
 		if err := putJSON(b, pairKey(insKey, itob(seq)), out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "inspection_draw", id, nil, out)
+		return s.audit(ctx, tx, "create", "inspection_draw", id, nil, out)
 	})
 	return out, err
 }
 
 // inspectionForWrite loads the inspection, the acting member (who must be
 // allowed to write it) and the tree inside tx.
-func (s *Store) inspectionForWrite(tx *bolt.Tx, ctx context.Context, inspectionID string) (*Inspection, *Member, *Tree, error) {
+func (s *Store) inspectionForWrite(ctx context.Context, tx *bolt.Tx, inspectionID string) (*Inspection, *Member, *Tree, error) {
 	ins, err := getInspection(tx, inspectionID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	by, err := actorMember(tx, ctx)
+	by, err := actorMember(ctx, tx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -222,7 +222,7 @@ type AnswerInput struct {
 func (s *Store) RecordAnswers(ctx context.Context, inspectionID, drawID string, answers []AnswerInput) (*Draw, error) {
 	var out *Draw
 	err := s.update(func(tx *bolt.Tx) error {
-		if _, _, _, err := s.inspectionForWrite(tx, ctx, inspectionID); err != nil {
+		if _, _, _, err := s.inspectionForWrite(ctx, tx, inspectionID); err != nil {
 			return err
 		}
 		insKey, _ := idKey(inspectionID)
@@ -267,7 +267,7 @@ func (s *Store) RecordAnswers(ctx context.Context, inspectionID, drawID string, 
 			return err
 		}
 		out = &d
-		return s.audit(tx, ctx, "answers", "inspection_draw", drawID, before.Pairs, d.Pairs)
+		return s.audit(ctx, tx, "answers", "inspection_draw", drawID, before.Pairs, d.Pairs)
 	})
 	return out, err
 }
@@ -446,7 +446,7 @@ func (s *Store) CreateInterview(ctx context.Context, inspectionID string, in Int
 	}
 	var out *Interview
 	err := s.update(func(tx *bolt.Tx) error {
-		ins, by, t, err := s.inspectionForWrite(tx, ctx, inspectionID)
+		ins, by, t, err := s.inspectionForWrite(ctx, tx, inspectionID)
 		if err != nil {
 			return err
 		}
@@ -476,7 +476,7 @@ func (s *Store) CreateInterview(ctx context.Context, inspectionID string, in Int
 		if err := putJSON(b, pairKey(insKey, itob(seq)), out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "inspection_interview", out.ID, nil, out)
+		return s.audit(ctx, tx, "create", "inspection_interview", out.ID, nil, out)
 	})
 	return out, err
 }

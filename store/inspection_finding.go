@@ -198,7 +198,7 @@ func (s *Store) CreateFinding(ctx context.Context, inspectionID string, in Findi
 	}
 	var out *Finding
 	err := s.update(func(tx *bolt.Tx) error {
-		ins, by, t, err := s.inspectionForWrite(tx, ctx, inspectionID)
+		ins, by, t, err := s.inspectionForWrite(ctx, tx, inspectionID)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Store) CreateFinding(ctx context.Context, inspectionID string, in Findi
 		if err := putJSON(b, key, out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "finding", id, nil, out)
+		return s.audit(ctx, tx, "create", "finding", id, nil, out)
 	})
 	if out != nil {
 		out.Overdue = out.overdue(s.Today())
@@ -323,7 +323,7 @@ func (s *Store) changeFinding(ctx context.Context, id string, change func(t *Tre
 		if err != nil {
 			return err
 		}
-		by, err := actorMember(tx, ctx)
+		by, err := actorMember(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (s *Store) changeFinding(ctx context.Context, id string, change func(t *Tre
 			return err
 		}
 		out = f
-		return s.audit(tx, ctx, "state", "finding", id, map[string]string{"state": before}, map[string]string{"state": f.State, "note": note})
+		return s.audit(ctx, tx, "state", "finding", id, map[string]string{"state": before}, map[string]string{"state": f.State, "note": note})
 	})
 	if out != nil {
 		out.Overdue = out.overdue(s.Today())
@@ -380,7 +380,7 @@ func (s *Store) AddEvidence(ctx context.Context, findingID, name string, data []
 		if err != nil {
 			return err
 		}
-		by, err := actorMember(tx, ctx)
+		by, err := actorMember(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -408,7 +408,7 @@ func (s *Store) AddEvidence(ctx context.Context, findingID, name string, data []
 		if err := putJSON(tx.Bucket(bucketFindings), key, f); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "evidence", "finding", findingID, nil, out)
+		return s.audit(ctx, tx, "evidence", "finding", findingID, nil, out)
 	})
 	return out, err
 }

@@ -107,7 +107,7 @@ func (s *Store) CreateQuestionnaire(ctx context.Context, in QuestionnaireInput) 
 	}
 	var out *Questionnaire
 	err := s.update(func(tx *bolt.Tx) error {
-		by, err := actorMember(tx, ctx)
+		by, err := actorMember(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Store) CreateQuestionnaire(ctx context.Context, in QuestionnaireInput) 
 		if err := putJSON(b, key, out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "questionnaire", id, nil, out)
+		return s.audit(ctx, tx, "create", "questionnaire", id, nil, out)
 	})
 	return out, err
 }
@@ -263,7 +263,7 @@ func (s *Store) AnswerQuestionnaire(ctx context.Context, id string, answers []Qn
 		if err != nil {
 			return err
 		}
-		by, err := actorMember(tx, ctx)
+		by, err := actorMember(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -306,9 +306,9 @@ func (s *Store) AnswerQuestionnaire(ctx context.Context, id string, answers []Qn
 			return err
 		}
 		if q.Anonymous {
-			return s.audit(tx, ctx, "answer", "questionnaire", id, nil, map[string]bool{"anonymous": true})
+			return s.audit(ctx, tx, "answer", "questionnaire", id, nil, map[string]bool{"anonymous": true})
 		}
-		return s.audit(tx, ctx, "answer", "questionnaire", id, nil, sa)
+		return s.audit(ctx, tx, "answer", "questionnaire", id, nil, sa)
 	})
 }
 
@@ -482,7 +482,7 @@ func (s *Store) CloseQuestionnaire(ctx context.Context, id string) (*Questionnai
 		if err != nil {
 			return err
 		}
-		by, err := actorMember(tx, ctx)
+		by, err := actorMember(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -494,7 +494,7 @@ func (s *Store) CloseQuestionnaire(ctx context.Context, id string) (*Questionnai
 			return err
 		}
 		out = q
-		return s.audit(tx, ctx, "close", "questionnaire", id, nil, map[string]bool{"closed": true})
+		return s.audit(ctx, tx, "close", "questionnaire", id, nil, map[string]bool{"closed": true})
 	})
 	return out, err
 }

@@ -95,7 +95,7 @@ func (s *Store) StartJob(ctx context.Context, in JobRun) (*JobRun, error) {
 	if err := run.check(); err != nil {
 		return nil, err
 	}
-	err := s.update(func(tx *bolt.Tx) error { return s.insertJob(tx, ctx, "start", &run) })
+	err := s.update(func(tx *bolt.Tx) error { return s.insertJob(ctx, tx, "start", &run) })
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Store) FinishJob(ctx context.Context, id string, out JobOutcome) (*JobR
 				}
 			}
 		}
-		return s.audit(tx, ctx, "finish", "job", id, &before, &run)
+		return s.audit(ctx, tx, "finish", "job", id, &before, &run)
 	})
 	if err != nil {
 		return nil, err
@@ -177,13 +177,13 @@ func (s *Store) RecordJob(ctx context.Context, in JobRun, keep int) (*JobRun, er
 		return nil, err
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		if err := s.insertJob(tx, ctx, "run", &run); err != nil {
+		if err := s.insertJob(ctx, tx, "run", &run); err != nil {
 			return err
 		}
 		if keep <= 0 {
 			return nil
 		}
-		return s.pruneJobs(tx, ctx, run.Kind, keep)
+		return s.pruneJobs(ctx, tx, run.Kind, keep)
 	})
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (s *Store) RecordJob(ctx context.Context, in JobRun, keep int) (*JobRun, er
 }
 
 // insertJob gives run the next id, stores it and audits it as action.
-func (s *Store) insertJob(tx *bolt.Tx, ctx context.Context, action string, run *JobRun) error {
+func (s *Store) insertJob(ctx context.Context, tx *bolt.Tx, action string, run *JobRun) error {
 	b := tx.Bucket(bucketJobs)
 	id, key, err := nextID(b)
 	if err != nil {
@@ -202,11 +202,11 @@ func (s *Store) insertJob(tx *bolt.Tx, ctx context.Context, action string, run *
 	if err := putJSON(b, key, run); err != nil {
 		return err
 	}
-	return s.audit(tx, ctx, action, "job", id, nil, run)
+	return s.audit(ctx, tx, action, "job", id, nil, run)
 }
 
 // pruneJobs deletes the oldest runs of kind beyond the newest keep.
-func (s *Store) pruneJobs(tx *bolt.Tx, ctx context.Context, kind string, keep int) error {
+func (s *Store) pruneJobs(ctx context.Context, tx *bolt.Tx, kind string, keep int) error {
 	b := tx.Bucket(bucketJobs)
 	var keys [][]byte
 	err := b.ForEach(func(k, v []byte) error {
@@ -231,7 +231,7 @@ func (s *Store) pruneJobs(tx *bolt.Tx, ctx context.Context, kind string, keep in
 		}
 	}
 	summary := map[string]any{"kind": kind, "deleted": len(old), "first_id": keyID(old[0]), "last_id": keyID(old[len(old)-1]), "kept": keep}
-	return s.audit(tx, ctx, "prune", "job", kind, nil, summary)
+	return s.audit(ctx, tx, "prune", "job", kind, nil, summary)
 }
 
 // Job returns one run.
@@ -339,7 +339,7 @@ func (s *Store) InterruptJobs(ctx context.Context) (int, error) {
 			if err := putJSON(b, h.key, &r); err != nil {
 				return err
 			}
-			if err := s.audit(tx, ctx, "interrupt", "job", r.ID, &before, &r); err != nil {
+			if err := s.audit(ctx, tx, "interrupt", "job", r.ID, &before, &r); err != nil {
 				return err
 			}
 			n++

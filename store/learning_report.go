@@ -116,7 +116,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		if _, err := getMember(tx, by.ID); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
+		ctx, err := s.lockGuard(ctx, tx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 			if err := putJSON(b, key, r); err != nil {
 				return err
 			}
-			return s.audit(tx, ctx, "update", "learning_report", r.ID, textHashed(before), r)
+			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(before), r)
 		}
 		id, key, err := nextID(b)
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 		if err := putJSON(b, key, r); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "learning_report", id, nil, r)
+		return s.audit(ctx, tx, "create", "learning_report", id, nil, r)
 	})
 	if err != nil {
 		return nil, false, err
@@ -228,7 +228,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, reportDatedAt(p))
+		ctx, err := s.lockGuard(ctx, tx, reportDatedAt(p))
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err := putJSON(b, key, &r); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "evaluate", "learning_report", r.ID, textHashed(before), textHashed(r))
+		return s.audit(ctx, tx, "evaluate", "learning_report", r.ID, textHashed(before), textHashed(r))
 	})
 	if err != nil {
 		return nil, err

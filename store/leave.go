@@ -76,7 +76,7 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 		if b.Get(key) != nil {
 			return Conflict("leave_exists", "you already asked for leave from this session")
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 		if err := putJSON(b, key, req); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "request", "leave_request", sessionID+"/"+memberID, nil, req)
+		return s.audit(ctx, tx, "request", "leave_request", sessionID+"/"+memberID, nil, req)
 	})
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if want == LeaveRejected && r.Status == LeaveApproved && old != nil && old.Source == "leave" && old.MakeupOn != "" {
 			return Conflict("has_makeup", "the leave has a make-up recorded on %s: rejecting it would delete the make-up", old.MakeupOn)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		if err := putJSON(b, key, r); err != nil {
 			return err
 		}
-		if err := s.audit(tx, ctx, "decide", "leave_request", sessionID+"/"+memberID, &before, r); err != nil {
+		if err := s.audit(ctx, tx, "decide", "leave_request", sessionID+"/"+memberID, &before, r); err != nil {
 			return err
 		}
 		switch {
@@ -154,12 +154,12 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 			if old != nil {
 				rec.MakeupOn, rec.MakeupNote, rec.MakeupRecordedAt = old.MakeupOn, old.MakeupNote, old.MakeupRecordedAt
 			}
-			return s.putAttendance(tx, ctx, "leave", key, old, rec)
+			return s.putAttendance(ctx, tx, "leave", key, old, rec)
 		case before.Status == LeaveApproved && old != nil && old.Source == "leave":
 			if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
 				return err
 			}
-			return s.audit(tx, ctx, "delete", "attendance", sessionID+"/"+memberID, old, nil)
+			return s.audit(ctx, tx, "delete", "attendance", sessionID+"/"+memberID, old, nil)
 		}
 		return nil
 	})

@@ -97,7 +97,7 @@ func (s *Store) LockPeriod(ctx context.Context, period string) (*PeriodLock, err
 		if err := putJSON(b, key, l); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "lock", "period", l.Period, before, l)
+		return s.audit(ctx, tx, "lock", "period", l.Period, before, l)
 	})
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (s *Store) UnlockPeriod(ctx context.Context, period, reason string) (*Perio
 		if err := putJSON(b, key, l); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "unlock", "period", l.Period, &old, l)
+		return s.audit(ctx, tx, "unlock", "period", l.Period, &old, l)
 	})
 	if err != nil {
 		return nil, err
@@ -252,7 +252,7 @@ func (s *Store) MarkPeriodFresh(ctx context.Context, period string) error {
 		if err := putJSON(b, key, &l); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "fresh", "period", l.Period, &before, &l)
+		return s.audit(ctx, tx, "fresh", "period", l.Period, &before, &l)
 	})
 }
 
@@ -264,7 +264,7 @@ func (s *Store) MarkPeriodFresh(ctx context.Context, period string) error {
 //   - anyone else, including jobs acting as "system" (the session closer,
 //     imports), is refused with 403 "period_locked" — once a period is
 //     final only a person answers for a change to it.
-func (s *Store) lockGuard(tx *bolt.Tx, ctx context.Context, at time.Time) (context.Context, error) {
+func (s *Store) lockGuard(ctx context.Context, tx *bolt.Tx, at time.Time) (context.Context, error) {
 	b := tx.Bucket(bucketLocks)
 	if k, _ := b.Cursor().First(); k == nil {
 		return ctx, nil // nothing is locked: the common case costs one seek

@@ -177,13 +177,13 @@ func (s *Store) CreateMember(ctx context.Context, in MemberInput) (*Member, erro
 			return err
 		}
 		var err error
-		m, err = s.createMember(tx, ctx, in, hash)
+		m, err = s.createMember(ctx, tx, in, hash)
 		return err
 	})
 	return m, err
 }
 
-func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, hash []byte) (*Member, error) {
+func (s *Store) createMember(ctx context.Context, tx *bolt.Tx, in MemberInput, hash []byte) (*Member, error) {
 	if in.GroupID != "" {
 		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
 			return nil, Invalid(map[string]string{"group_id": "no such group"})
@@ -221,7 +221,7 @@ func (s *Store) createMember(tx *bolt.Tx, ctx context.Context, in MemberInput, h
 			return nil, err
 		}
 	}
-	return m, s.audit(tx, ctx, "create", "member", id, nil, m)
+	return m, s.audit(ctx, tx, "create", "member", id, nil, m)
 }
 
 func keyOrZero(id string) []byte {
@@ -297,13 +297,13 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 			}
 		}
 		var err error
-		m, err = s.patchMember(tx, ctx, id, p, hash)
+		m, err = s.patchMember(ctx, tx, id, p, hash)
 		return err
 	})
 	return m, err
 }
 
-func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p MemberPatch, hash []byte) (*Member, error) {
+func (s *Store) patchMember(ctx context.Context, tx *bolt.Tx, id string, p MemberPatch, hash []byte) (*Member, error) {
 	b := tx.Bucket(bucketMembers)
 	got, err := getByID[Member](b, "member", id)
 	if err != nil {
@@ -353,7 +353,7 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 		}
 		effective = date
 		var err error
-		if ctx, err = s.changeMembership(tx, ctx, key, &before, &m, date, given, p.GroupID != nil, p.Role != nil); err != nil {
+		if ctx, err = s.changeMembership(ctx, tx, key, &before, &m, date, given, p.GroupID != nil, p.Role != nil); err != nil {
 			return nil, err
 		}
 	}
@@ -383,7 +383,7 @@ func (s *Store) patchMember(tx *bolt.Tx, ctx context.Context, id string, p Membe
 			EffectiveOn     string `json:"effective_on,omitempty"`
 		}{&m, hash != nil, effective}
 	}
-	return &m, s.audit(tx, ctx, "update", "member", id, &before, after)
+	return &m, s.audit(ctx, tx, "update", "member", id, &before, after)
 }
 
 // Member returns one member.

@@ -110,7 +110,7 @@ func membershipDateError(code, reason string) error {
 // when the caller gave no effective_on: date is today, or joined_on for a
 // member who has not joined yet. ctx comes back flagged when the date lies in
 // a locked period (see lockGuard).
-func (s *Store) changeMembership(tx *bolt.Tx, ctx context.Context, key []byte, before, m *Member, date string, given, group, role bool) (context.Context, error) {
+func (s *Store) changeMembership(ctx context.Context, tx *bolt.Tx, key []byte, before, m *Member, date string, given, group, role bool) (context.Context, error) {
 	if date < m.JoinedOn {
 		if given {
 			return ctx, membershipDateError("before_joined", "before the member joined ("+m.JoinedOn+")")
@@ -134,7 +134,7 @@ func (s *Store) changeMembership(tx *bolt.Tx, ctx context.Context, key []byte, b
 	if err != nil {
 		return ctx, Invalid(map[string]string{"effective_on": "a date YYYY-MM-DD"})
 	}
-	if ctx, err = s.lockGuard(tx, ctx, at); err != nil {
+	if ctx, err = s.lockGuard(ctx, tx, at); err != nil {
 		return ctx, err
 	}
 	return ctx, putJSON(tx.Bucket(bucketMemberships), key, spans)

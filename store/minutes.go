@@ -242,7 +242,7 @@ func (s *Store) RecordReading(ctx context.Context, by *Member, sessionID string,
 		if err := s.audienceMember(tx, t, sess, "lead_id", in.LeadID, true); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -260,9 +260,9 @@ func (s *Store) RecordReading(ctx context.Context, by *Member, sessionID string,
 		}
 		replaced = found
 		if found {
-			return s.audit(tx, ctx, "update", "reading_turn", sess.ID, &old, turn)
+			return s.audit(ctx, tx, "update", "reading_turn", sess.ID, &old, turn)
 		}
-		return s.audit(tx, ctx, "create", "reading_turn", sess.ID, nil, turn)
+		return s.audit(ctx, tx, "create", "reading_turn", sess.ID, nil, turn)
 	})
 	if err != nil {
 		return nil, false, err
@@ -286,7 +286,7 @@ func (s *Store) RecordShare(ctx context.Context, by *Member, sessionID string, i
 		if err := s.audienceMember(tx, t, sess, "member_id", in.MemberID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (s *Store) RecordShare(ctx context.Context, by *Member, sessionID string, i
 		if err := putJSON(b, pairKey(keyOrZero(sess.ID), key), sh); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "share", id, nil, sh)
+		return s.audit(ctx, tx, "create", "share", id, nil, sh)
 	})
 	if err != nil {
 		return nil, err
@@ -327,7 +327,7 @@ func (s *Store) RecordQuestion(ctx context.Context, by *Member, sessionID string
 		if err := s.audienceMember(tx, t, sess, "answerer_id", in.AnswererID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -341,7 +341,7 @@ func (s *Store) RecordQuestion(ctx context.Context, by *Member, sessionID string
 		if err := putJSON(b, pairKey(keyOrZero(sess.ID), key), q); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "question", id, nil, q)
+		return s.audit(ctx, tx, "create", "question", id, nil, q)
 	})
 	if err != nil {
 		return nil, err

@@ -45,7 +45,7 @@ func (s *Store) UpdateShare(ctx context.Context, by *Member, sessionID, shareID 
 		if err := s.audienceMember(tx, t, sess, "member_id", in.MemberID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Store) UpdateShare(ctx context.Context, by *Member, sessionID, shareID 
 		if err := putJSON(tx.Bucket(bucketShares), key, sh); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "update", "share", old.ID, &old, sh)
+		return s.audit(ctx, tx, "update", "share", old.ID, &old, sh)
 	})
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, by *Member, sessionID, quest
 		if err := s.audienceMember(tx, t, sess, "answerer_id", in.AnswererID, false); err != nil {
 			return err
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, by *Member, sessionID, quest
 		if err := putJSON(tx.Bucket(bucketQuestions), key, q); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "update", "question", old.ID, &old, q)
+		return s.audit(ctx, tx, "update", "question", old.ID, &old, q)
 	})
 	if err != nil {
 		return nil, err
@@ -141,13 +141,13 @@ func (s *Store) DeleteMinutesEntry(ctx context.Context, by *Member, sessionID, e
 				return err
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucket).Delete(key); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "delete", entity, entryID, json.RawMessage(v), nil)
+		return s.audit(ctx, tx, "delete", entity, entryID, json.RawMessage(v), nil)
 	})
 }

@@ -158,7 +158,7 @@ func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string,
 				return err
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -189,9 +189,9 @@ func (s *Store) SaveMinutesAt(ctx context.Context, by *Member, sessionID string,
 			return err
 		}
 		if found {
-			err = s.audit(tx, ctx, "update", "minutes", sess.ID, &old, &st)
+			err = s.audit(ctx, tx, "update", "minutes", sess.ID, &old, &st)
 		} else {
-			err = s.audit(tx, ctx, "create", "minutes", sess.ID, nil, &st)
+			err = s.audit(ctx, tx, "create", "minutes", sess.ID, nil, &st)
 		}
 		if err != nil {
 			return err
@@ -463,26 +463,50 @@ func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 		if err != nil {
 			return err
 		}
-		gs, err := t.scopeGroups(groupID)
-		if err != nil {
-			return err
-		}
-		ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		for i := range ss {
-			if ss[i].EndsAt.After(now) {
-				continue
-			}
-			f, err := s.fourTx(tx, t, ms, &ss[i])
-			if err != nil {
-				return err
-			}
-			out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
-		}
-		return nil
+		out, err = s.fourResultsTx(tx, t, ms, p, groupID)
+		return err
 	})
 	return out, err
+}
+
+// fourResultsTx is FourResults inside tx, ms every member. Each session's
+// 四落实 is worked out over the members of its group's subtree only
+// (gathered once per group), not over every member: the same audience, at
+// the cost of the audiences rather than sessions × members.
+func (s *Store) fourResultsTx(tx *bolt.Tx, t *Tree, ms []Member, p Period, groupID string) ([]SessionFour, error) {
+	var out []SessionFour
+	gs, err := t.scopeGroups(groupID)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
+	if err != nil {
+		return nil, err
+	}
+	inGroup := map[string][]Member{}
+	for _, m := range ms {
+		if m.GroupID != "" {
+			inGroup[m.GroupID] = append(inGroup[m.GroupID], m)
+		}
+	}
+	below := map[string][]Member{} // group → members of its subtree
+	now := s.now()
+	for i := range ss {
+		if ss[i].EndsAt.After(now) {
+			continue
+		}
+		sub, ok := below[ss[i].GroupID]
+		if !ok {
+			for _, g := range t.Subtree(ss[i].GroupID) {
+				sub = append(sub, inGroup[g]...)
+			}
+			below[ss[i].GroupID] = sub
+		}
+		f, err := s.fourTx(tx, t, sub, &ss[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
+	}
+	return out, nil
 }

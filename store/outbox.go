@@ -365,7 +365,7 @@ func (s *Store) TestRobot(ctx context.Context, by *Member, id string) (*Message,
 		if err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "test", "robot", id, nil, map[string]string{"message_id": out.ID})
+		return s.audit(ctx, tx, "test", "robot", id, nil, map[string]string{"message_id": out.ID})
 	})
 	return out, err
 }

@@ -101,7 +101,7 @@ func (s *Store) CreatePlan(ctx context.Context, in PlanInput) (*Plan, error) {
 		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
 			return Invalid(map[string]string{"group_id": "no such group"})
 		}
-		ctx, err := s.lockGuard(tx, ctx, period.Start)
+		ctx, err := s.lockGuard(ctx, tx, period.Start)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Store) CreatePlan(ctx context.Context, in PlanInput) (*Plan, error) {
 		if err := putJSON(pb, key, p); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "plan", id, nil, p)
+		return s.audit(ctx, tx, "create", "plan", id, nil, p)
 	})
 	if err != nil {
 		return nil, err
@@ -282,7 +282,7 @@ func (s *Store) markItemDone(ctx context.Context, memberID, planID, itemID strin
 			d = &ItemDone{MemberID: memberID, PlanID: planID, ItemID: itemID, DoneAt: at}
 			return nil
 		}
-		ctx, err := s.lockGuard(tx, ctx, at)
+		ctx, err := s.lockGuard(ctx, tx, at)
 		if err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func (s *Store) markItemDone(ctx context.Context, memberID, planID, itemID strin
 		if err := b.Put(key, v); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "done", "item_done", memberID+"/"+itemID, nil, d)
+		return s.audit(ctx, tx, "done", "item_done", memberID+"/"+itemID, nil, d)
 	})
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ func (f *fixture) write(fn func(tx *bolt.Tx) error) {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return f.s.audit(tx, admin, "fixture", "test", "", nil, nil)
+		return f.s.audit(admin, tx, "fixture", "test", "", nil, nil)
 	})
 	if err != nil {
 		f.tb.Fatal(err)

@@ -631,7 +631,7 @@ func TestRatesIndexReplay(t *testing.T) {
 		if err := tx.Bucket(bucketAttendance).Put(pairKey(keyOrZero(a.SessionID), keyOrZero(a.MemberID)), encodeAttendance(a)); err != nil {
 			return err
 		}
-		return o.s.audit(tx, admin, "set", "attendance", a.SessionID+"/"+a.MemberID, nil, a)
+		return o.s.audit(admin, tx, "set", "attendance", a.SessionID+"/"+a.MemberID, nil, a)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -154,7 +154,7 @@ func (s *Store) RecordReportFiles(ctx context.Context, files ...ReportFile) erro
 			if err := putJSON(b, keys[i], &recs[i]); err != nil {
 				return err
 			}
-			if err := s.audit(tx, ctx, "generate", "report_file", recs[i].EntityID(), before, &recs[i]); err != nil {
+			if err := s.audit(ctx, tx, "generate", "report_file", recs[i].EntityID(), before, &recs[i]); err != nil {
 				return err
 			}
 		}

@@ -66,7 +66,7 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int, error) {
 		if err := tx.Bucket(bucketMeta).Put(keyAuditBase, data); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "audit_prune", "security", "audit", nil, map[string]any{"removed": n, "before": before.UTC(), "through_seq": last.Seq})
+		return s.audit(ctx, tx, "audit_prune", "security", "audit", nil, map[string]any{"removed": n, "before": before.UTC(), "through_seq": last.Seq})
 	})
 	return n, err
 }

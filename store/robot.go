@@ -305,7 +305,7 @@ func (s *Store) CreateRobot(ctx context.Context, by *Member, g string, in RobotI
 			return err
 		}
 		out = rec.public()
-		return s.audit(tx, ctx, "create", "robot", id, nil, &out)
+		return s.audit(ctx, tx, "create", "robot", id, nil, &out)
 	})
 	if err != nil {
 		return nil, err
@@ -335,7 +335,7 @@ func (s *Store) UpdateRobot(ctx context.Context, by *Member, id string, in Robot
 			return err
 		}
 		out = rec.public()
-		return s.audit(tx, ctx, "update", "robot", id, &before, &out)
+		return s.audit(ctx, tx, "update", "robot", id, &before, &out)
 	})
 	if err != nil {
 		return nil, err
@@ -357,7 +357,7 @@ func (s *Store) DeleteRobot(ctx context.Context, by *Member, id string) error {
 			return err
 		}
 		before := rec.public()
-		return s.audit(tx, ctx, "delete", "robot", id, &before, nil)
+		return s.audit(ctx, tx, "delete", "robot", id, &before, nil)
 	})
 }
 
@@ -471,7 +471,7 @@ func (s *Store) SetReminderSettings(ctx context.Context, by *Member, g string, i
 		if err := putJSON(tx.Bucket(bucketReminderSettings), keyOrZero(g), &out); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "update", "reminder_settings", g, &before, &out)
+		return s.audit(ctx, tx, "update", "reminder_settings", g, &before, &out)
 	})
 	if err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func (s *Store) ImportRosterFile(ctx context.Context, data []byte, contentType, 
 				if row.positionCol {
 					p.Position = &row.in.Position
 				}
-				if _, err := s.patchMember(tx, ctx, keyID(k), p, row.hash); err != nil {
+				if _, err := s.patchMember(ctx, tx, keyID(k), p, row.hash); err != nil {
 					bad.Add(lineKey(row.line), err.Error())
 					continue
 				}
@@ -124,7 +124,7 @@ func (s *Store) ImportRosterFile(ctx context.Context, data []byte, contentType, 
 			if len(bad) > 0 {
 				continue
 			}
-			if _, err := s.createMember(tx, ctx, row.in, row.hash); err != nil {
+			if _, err := s.createMember(ctx, tx, row.in, row.hash); err != nil {
 				bad.Add(lineKey(row.line), err.Error())
 				continue
 			}
@@ -133,7 +133,7 @@ func (s *Store) ImportRosterFile(ctx context.Context, data []byte, contentType, 
 		if len(bad) > 0 {
 			return rosterErr(bad)
 		}
-		return s.audit(tx, ctx, "import", "roster", "", nil, res)
+		return s.audit(ctx, tx, "import", "roster", "", nil, res)
 	})
 	if err != nil {
 		return ImportResult{}, err

@@ -537,7 +537,7 @@ func (s *Store) SetRotation(ctx context.Context, groupID string, in RotationInpu
 		if err := putJSON(b, key, &rec); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "update", "rotation", groupID, before, &rec)
+		return s.audit(ctx, tx, "update", "rotation", groupID, before, &rec)
 	})
 	if err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ func (s *Store) BeginSecondFactor(ctx context.Context, m *Member) (*Enrolment, e
 			if err := putJSON(tx.Bucket(bucketSecurity), secondFactorKey(m.ID), sf); err != nil {
 				return err
 			}
-			if err := s.audit(tx, ctx, "second_factor_begin", "security", m.ID, nil, nil); err != nil {
+			if err := s.audit(ctx, tx, "second_factor_begin", "security", m.ID, nil, nil); err != nil {
 				return err
 			}
 		}
@@ -142,7 +142,7 @@ func (s *Store) ConfirmSecondFactor(ctx context.Context, m *Member, code string)
 		if err := putJSON(tx.Bucket(bucketSecurity), secondFactorKey(m.ID), sf); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "second_factor_enrol", "security", m.ID, nil, map[string]any{"recovery_codes": len(hashes)})
+		return s.audit(ctx, tx, "second_factor_enrol", "security", m.ID, nil, map[string]any{"recovery_codes": len(hashes)})
 	})
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (s *Store) CheckSecondFactor(ctx context.Context, m *Member, code, recovery
 					if err := putJSON(tx.Bucket(bucketSecurity), secondFactorKey(m.ID), sf); err != nil {
 						return err
 					}
-					return s.audit(tx, ctx, "recovery_code_used", "security", m.ID, nil, map[string]any{"left": len(sf.Recovery)})
+					return s.audit(ctx, tx, "recovery_code_used", "security", m.ID, nil, map[string]any{"left": len(sf.Recovery)})
 				}
 			}
 			return Errorf(KindUnauthorized, "bad_second_factor", "wrong or used recovery code")
@@ -201,7 +201,7 @@ func (s *Store) RemoveSecondFactor(ctx context.Context, memberID string) error {
 		if err := b.Delete(secondFactorKey(memberID)); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "second_factor_remove", "security", memberID, nil, nil)
+		return s.audit(ctx, tx, "second_factor_remove", "security", memberID, nil, nil)
 	})
 }
 

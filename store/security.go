@@ -98,7 +98,7 @@ func (s *Store) SetupProfile(ctx context.Context, want Profile) error {
 		if err := meta.Put(keyProfile, []byte(want)); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "profile_set", "security", "profile", nil, map[string]any{"profile": want})
+		return s.audit(ctx, tx, "profile_set", "security", "profile", nil, map[string]any{"profile": want})
 	})
 	s.profile.Store(nil)
 	return err
@@ -126,7 +126,7 @@ func (s *Store) SwitchProfile(ctx context.Context, to Profile, pw map[string]str
 		today := s.Today()
 		var err error
 		if to == ProfileLevel3 {
-			if made, err = s.createAdministrators(tx, ctx, level3Accounts, pw); err != nil {
+			if made, err = s.createAdministrators(ctx, tx, level3Accounts, pw); err != nil {
 				return err
 			}
 			var admins []string
@@ -144,7 +144,7 @@ func (s *Store) SwitchProfile(ctx context.Context, to Profile, pw map[string]str
 			}
 			for _, id := range admins {
 				left := today
-				if _, err := s.patchMember(tx, ctx, id, MemberPatch{LeftOn: &left}, nil); err != nil {
+				if _, err := s.patchMember(ctx, tx, id, MemberPatch{LeftOn: &left}, nil); err != nil {
 					return err
 				}
 				if err := deleteTokensOf(tx, id); err != nil {
@@ -164,7 +164,7 @@ func (s *Store) SwitchProfile(ctx context.Context, to Profile, pw map[string]str
 				return err
 			}
 			if !open {
-				if made, err = s.createAdministrators(tx, ctx, standardAccounts, pw); err != nil {
+				if made, err = s.createAdministrators(ctx, tx, standardAccounts, pw); err != nil {
 					return err
 				}
 			}
@@ -172,7 +172,7 @@ func (s *Store) SwitchProfile(ctx context.Context, to Profile, pw map[string]str
 		if err := meta.Put(keyProfile, []byte(to)); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "profile_switch", "security", "profile", map[string]any{"profile": from}, map[string]any{"profile": to})
+		return s.audit(ctx, tx, "profile_switch", "security", "profile", map[string]any{"profile": from}, map[string]any{"profile": to})
 	})
 	s.profile.Store(nil)
 	if err != nil {
@@ -214,7 +214,7 @@ func BootstrapAccounts(p Profile) []BootstrapAccount {
 
 // createAdministrators creates the accounts of want whose username is
 // free, with the password pw[Env] or a random one.
-func (s *Store) createAdministrators(tx *bolt.Tx, ctx context.Context, want []BootstrapAccount, pw map[string]string) ([]BootstrapAccount, error) {
+func (s *Store) createAdministrators(ctx context.Context, tx *bolt.Tx, want []BootstrapAccount, pw map[string]string) ([]BootstrapAccount, error) {
 	var out []BootstrapAccount
 	for _, a := range want {
 		if tx.Bucket(bucketUsernames).Get([]byte(a.Username)) != nil {
@@ -239,7 +239,7 @@ func (s *Store) createAdministrators(tx *bolt.Tx, ctx context.Context, want []Bo
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.createMember(tx, ctx, in, hash); err != nil {
+		if _, err := s.createMember(ctx, tx, in, hash); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -269,7 +269,7 @@ func (s *Store) BootstrapProfile(ctx context.Context, pw map[string]string) ([]B
 			return nil
 		}
 		var err error
-		made, err = s.createAdministrators(tx, ctx, BootstrapAccounts(p), pw)
+		made, err = s.createAdministrators(ctx, tx, BootstrapAccounts(p), pw)
 		return err
 	})
 	return made, err
@@ -384,6 +384,6 @@ func (s *Store) RecordSecurityEvent(ctx context.Context, action, subject string,
 		subject = subject[:64]
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		return s.audit(tx, ctx, action, "security", subject, nil, details)
+		return s.audit(ctx, tx, action, "security", subject, nil, details)
 	})
 }

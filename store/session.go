@@ -133,7 +133,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 				return Invalid(map[string]string{"item_ids": "item " + iid + " belongs to a plan of a group that does not cover this session's group"})
 			}
 		}
-		ctx, err := s.lockGuard(tx, ctx, in.startsAt)
+		ctx, err := s.lockGuard(ctx, tx, in.startsAt)
 		if err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if err := tx.Bucket(bucketSecrets).Put(key, secret); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "create", "session", id, nil, sess)
+		return s.audit(ctx, tx, "create", "session", id, nil, sess)
 	})
 	if err != nil {
 		return nil, err
@@ -298,7 +298,7 @@ func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) 
 		if sess.Cancelled {
 			return Conflict("already_cancelled", "session %s is already cancelled", id)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -308,7 +308,7 @@ func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) 
 		if err := putJSON(tx.Bucket(bucketSessions), keyOrZero(id), sess); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "cancel", "session", id, &before, sess)
+		return s.audit(ctx, tx, "cancel", "session", id, &before, sess)
 	})
 	s.forgetSession(id)
 	if err != nil {

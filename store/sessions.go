@@ -160,6 +160,6 @@ func (s *Store) EndLoginSession(ctx context.Context, memberID, id string) error 
 		if err := b.Delete(dead); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, "session_end", "security", memberID, nil, map[string]any{"session": id})
+		return s.audit(ctx, tx, "session_end", "security", memberID, nil, map[string]any{"session": id})
 	})
 }

@@ -60,7 +60,7 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 		if sess.Cancelled {
 			return Conflict("session_cancelled", "session %s is cancelled", sessionID)
 		}
-		ctx, err := s.lockGuard(tx, ctx, sess.StartsAt)
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 					rec.MakeupRecordedAt = before.MakeupRecordedAt
 				}
 			}
-			if err := s.putAttendance(tx, ctx, "sheet", key, before, &rec); err != nil {
+			if err := s.putAttendance(ctx, tx, "sheet", key, before, &rec); err != nil {
 				return err
 			}
 			out = append(out, rec)

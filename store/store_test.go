@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,8 +38,11 @@ func TestOpen(t *testing.T) {
 		defer s.Close()
 		start := time.Now()
 		_, err = Open(dir, Options{LockTimeout: 200 * time.Millisecond})
-		if err == nil || !strings.Contains(err.Error(), "in use") {
-			t.Fatalf("second open: %v, want an 'in use' error", err)
+		if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "is in use by another studyroll process") {
+			t.Fatalf("second open: %v, want ErrInUse with its message", err)
+		}
+		if err := Compact(filepath.Join(dir, FileName), filepath.Join(t.TempDir(), "c.db")); !errors.Is(err, ErrInUse) {
+			t.Errorf("compact of a store in use: %v, want ErrInUse", err)
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("second open took %v", d)

@@ -169,7 +169,7 @@ func (b *synth) commit(step string, fn func(tx *bolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return b.s.audit(tx, synthCtx, "synthetic", "store", step, nil, nil)
+		return b.s.audit(synthCtx, tx, "synthetic", "store", step, nil, nil)
 	})
 }
 

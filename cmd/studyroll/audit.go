@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"studyroll/store"
@@ -29,7 +29,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	s, err := store.Open(sf.data, store.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey})
 	if err != nil {
-		if strings.Contains(err.Error(), "in use") {
+		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("%w\n(while the server runs, ask it: GET /api/v1/audit/verify)", err)
 		}
 		return err

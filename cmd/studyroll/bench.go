@@ -489,12 +489,15 @@ func callJSON(c *http.Client, method, url, tok, body string, out any) (int, erro
 // most this machine can do for a durable write over HTTP.
 func benchCeiling(ctx context.Context, o benchOptions, n int) (*latencyStats, error) {
 	dir := filepath.Join(o.dir, "ceiling")
-	s, err := store.Open(dir, store.Options{})
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(filepath.Join(dir, store.FileName), 0o600, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
-	db := s.DB()
+	defer db.Close()
+	db.MaxBatchDelay, db.MaxBatchSize = store.BatchDelay, store.BatchSize
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("ceiling")); return err }); err != nil {
 		return nil, err
 	}

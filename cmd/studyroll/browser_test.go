@@ -122,6 +122,9 @@ func TestBrowser(t *testing.T) {
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 		{"InspectorDrawsOnAPhone", browserInspectorDraws},
 		{"MemberUploadsEvidence", browserEvidenceUpload},
+		{"LeadWritesPlan", browserLeadWritesPlan},
+		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
+		{"BranchLeadEntersScores", browserBranchLeadEntersScores},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

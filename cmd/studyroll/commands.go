@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,7 +77,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	s, err := sf.open()
 	if err != nil {
-		if strings.Contains(err.Error(), "in use") {
+		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("%w\n(while the server runs, import through it: the admin's 导入与备份 page, /app/data, or POST /api/v1/members/import with Content-Type: text/csv)", err)
 		}
 		return err

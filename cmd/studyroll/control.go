@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,7 +74,7 @@ func backupViaServer(ctx context.Context, data string, w io.Writer) (int64, erro
 func writeBackup(ctx context.Context, sf storeFlags, w io.Writer) (int64, error) {
 	s, err := store.Open(sf.data, store.Options{ReadOnly: true, LockTimeout: 300 * time.Millisecond})
 	if err != nil {
-		if strings.Contains(err.Error(), "in use") {
+		if errors.Is(err, store.ErrInUse) {
 			return backupViaServer(ctx, sf.data, w)
 		}
 		return 0, err

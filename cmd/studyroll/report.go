@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +64,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	s, err := store.Open(sf.data, store.Options{Location: loc, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey})
 	if err != nil {
-		if strings.Contains(err.Error(), "in use") {
+		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("%w\n(while the server runs, generate reports through it: POST /api/v1/reports {\"period\": %q})", err, p.String())
 		}
 		return err

@@ -4488,7 +4488,7 @@ type ListWarningsParams struct {
 	// GroupId A group id: that group's subtree; unknown → 404.
 	GroupId *GroupId `form:"group_id,omitempty" json:"group_id,omitempty"`
 
-	// Meetings 1: include the meeting warnings; 0: leave them out; absent: include them once any session of a kind other than study exists.
+	// Meetings 1 or absent: include the meeting warnings (三会一课); 0: leave them out.
 	Meetings *ListWarningsParamsMeetings `form:"meetings,omitempty" json:"meetings,omitempty"`
 }
 

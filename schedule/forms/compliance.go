@@ -94,7 +94,7 @@ func complianceSheet(f *excelize.File, name string, in GroupSummary, lb map[stri
 			}
 			four := excelize.Cell{StyleID: pct}
 			if v, ok := r.Four.Value(); ok {
-				four.Value = round15(v)
+				four = ratioCell(v, pct)
 			}
 			vals := []interface{}{
 				excelize.Cell{StyleID: plain, Value: n}, excelize.Cell{StyleID: plain, Value: xlsxText(r.Group)},

@@ -413,8 +413,111 @@ func TestXLSXForFiling(t *testing.T) {
 	if got := get("支部", "B3"); got != "单位" {
 		t.Errorf("支部!B3 = %q, want 单位", got)
 	}
-	// rounded (not cut) to Excel's 15 significant digits
-	if got := get("成员", "D5"); got != "0.666666666666667" {
-		t.Errorf("成员!D5 = %q, want 0.666666666666667", got)
+	// full precision: the very float64 of GET /rates, shown as 66.7%
+	if got := get("成员", "D5"); got != "0.6666666666666666" {
+		t.Errorf("成员!D5 = %q, want 0.6666666666666666", got)
+	}
+	// in the XML: a plain number cell with the 0.0% style, no marks left
+	if !strings.Contains(members, `<v>0.6666666666666666</v>`) || strings.Contains(members, "\uE000") || strings.Contains(members, "inlineStr\"><is><t>0.") {
+		i := strings.Index(members, `r="D5"`)
+		t.Errorf("成员!D5 XML: %s", members[max(0, i-10):min(i+120, len(members))])
+	}
+	if style, fmtCode := cellStyleFormat(t, f, "成员", "D5"); fmtCode != "0.0%" {
+		t.Errorf("成员!D5 style %d number format %q, want 0.0%%", style, fmtCode)
+	}
+}
+
+// cellStyleFormat names a cell's style and its custom number format.
+func cellStyleFormat(t *testing.T, f *excelize.File, sheet, cell string) (int, string) {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CustomNumFmt == nil {
+		return id, ""
+	}
+	return id, *st.CustomNumFmt
+}
+
+// TestXLSXRatiosFullPrecision reads every ratio of the workbook back from
+// its XML: each is a number equal to the float64 of Num/Den (what GET
+// /rates answers), shown with the 0.0% format; text that looks like a
+// marked ratio stays text.
+func TestXLSXRatiosFullPrecision(t *testing.T) {
+	s := sampleSummary(6, 2)
+	rates := []Rate{{1, 3}, {2, 3}, {1, 7}, {1, 100000}, {5, 5}, {0, 9}}
+	for i := range s.Members {
+		s.Members[i].Participation = rates[i]
+		s.Members[i].Completion = rates[(i+1)%len(rates)]
+		s.Members[i].Excellence = Rate{}
+	}
+	s.Members[0].Name = "\uE0000.5\uE000"
+	s.ComplianceKinds = []string{"party_congress"}
+	s.Compliance = []ComplianceRow{{Group: "第1党支部", Cells: map[string]ComplianceCell{"party_congress": {Required: 1, Held: 1}}, Four: Rate{2, 3}}}
+	var buf bytes.Buffer
+	if err := GroupSummaryXLSX(&buf, s, testOpt); err != nil {
+		t.Fatal(err)
+	}
+	for name, xml := range xlsxParts(t, buf.Bytes()) {
+		if strings.Contains(xml, "\uE000") {
+			t.Errorf("%s keeps a ratio mark", name)
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("成员", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]SummaryMember{}
+	for _, m := range s.Members {
+		byName[xlsxText(m.Name)] = m
+	}
+	seen := 0
+	for r, row := range rows {
+		m, ok := byName[row[min(1, len(row)-1)]]
+		if !ok || len(row) < 6 {
+			continue
+		}
+		seen++
+		for i, rt := range []Rate{m.Participation, m.Completion, m.Excellence} {
+			cell, _ := excelize.CoordinatesToCellName(4+i, r+1)
+			got := row[3+i]
+			want, ok := rt.Value()
+			if !ok {
+				if got != "" {
+					t.Errorf("%s = %q, want empty (null rate)", cell, got)
+				}
+				continue
+			}
+			if v, err := strconv.ParseFloat(got, 64); err != nil || v != want {
+				t.Errorf("%s = %q, want exactly %v", cell, got, want)
+			}
+			if typ, _ := f.GetCellType("成员", cell); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+				t.Errorf("%s has type %v, want a number", cell, typ)
+			}
+			if _, code := cellStyleFormat(t, f, "成员", cell); code != "0.0%" {
+				t.Errorf("%s number format %q, want 0.0%%", cell, code)
+			}
+		}
+	}
+	if seen != len(s.Members) {
+		t.Errorf("found %d of %d members; the marked name must stay text", seen, len(s.Members))
+	}
+	// the 三会一课 sheet's 四落实率
+	crow, err := f.GetRows(labelTables["zh"]["sheet_compliance"], excelize.Options{RawCellValue: true})
+	if err != nil || len(crow) < 2 {
+		t.Fatalf("compliance sheet %v %v", crow, err)
+	}
+	if got := crow[1][len(crow[1])-1]; got != "0.6666666666666666" {
+		t.Errorf("四落实率 %q, want 0.6666666666666666", got)
 	}
 }

@@ -1,12 +1,9 @@
 package forms
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -23,8 +20,8 @@ const maxXLSXText = 32000
 // and "支部" (groups: 序号, 支部, 党员数, 集中学习次数, 应参学人次, 实参学人次,
 // 参学率, 完成率, 优秀率, one count column per grade, 备注, then a 合计 row).
 // With Lang "en" the sheets are "Members" and "Branches" and headers are
-// English. Rates are numeric cells holding the unrounded fraction with a
-// 0.0% number format (null rates are empty cells); the header row is bold and
+// English. Rates are numeric cells holding the unrounded fraction at full
+// precision (see ratioCell) with a 0.0% number format (null rates are empty cells); the header row is bold and
 // frozen; members below a 100% target are shaded light red. Sheets are
 // streamed, so tens of thousands of rows are fine. Options.Font is not used;
 // GeneratedAt and DataHash go into the document properties.
@@ -98,7 +95,7 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 
 	rate := func(r Rate, style int) excelize.Cell {
 		if v, ok := r.Value(); ok {
-			return excelize.Cell{StyleID: style, Value: round15(v)}
+			return ratioCell(v, style)
 		}
 		return excelize.Cell{StyleID: style}
 	}
@@ -329,35 +326,6 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 	return wrap(canonicalZip(buf.Bytes(), w))
 }
 
-// canonicalZip copies a zip archive with its entries in name order. The
-// workbook library writes its parts in map order, so the same workbook
-// would otherwise come out as different bytes from run to run; a frozen
-// period's files must be the same byte for byte.
-func canonicalZip(data []byte, w io.Writer) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return err
-	}
-	files := append([]*zip.File(nil), zr.File...)
-	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	zw := zip.NewWriter(w)
-	for _, f := range files {
-		raw, err := f.OpenRaw()
-		if err != nil {
-			return err
-		}
-		h := f.FileHeader
-		out, err := zw.CreateRaw(&h)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, raw); err != nil {
-			return err
-		}
-	}
-	return zw.Close()
-}
-
 func thinBorder() []excelize.Border {
 	return []excelize.Border{
 		{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
@@ -392,7 +360,7 @@ func xlsxText(s string) string {
 			b.WriteRune(r)
 		case r == '\r':
 			continue
-		case unicode.IsControl(r), r == 0xfffe, r == 0xffff, r >= 0xd800 && r <= 0xdfff:
+		case unicode.IsControl(r), r == 0xfffe, r == 0xffff, r >= 0xd800 && r <= 0xdfff, r == ratioMark:
 			continue
 		default:
 			b.WriteRune(r)
@@ -400,15 +368,4 @@ func xlsxText(s string) string {
 		n++
 	}
 	return b.String()
-}
-
-// round15 rounds v to 15 significant digits, the precision of a number in
-// Excel. (Left to itself the XLSX writer cuts the 16th and 17th digit off
-// instead: 2/3 became 0.666666666666666.)
-func round15(v float64) float64 {
-	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
-	if err != nil {
-		return v
-	}
-	return r
 }

@@ -18,6 +18,8 @@ import * as inspect from './inspect.js';
 import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
+import * as plans from './plans.js';
+import * as questionnaire from './questionnaire.js';
 
 const state = {me: null, groups: null, cleanups: []};
 
@@ -39,7 +41,10 @@ const ROUTES = [
   [/^\/app\/?$/, member.home],
   [/^\/app\/home$/, member.home],
   [/^\/checkin\/([^/]+)$/, member.checkin],
-  [/^\/app\/plans$/, member.plans],
+  [/^\/app\/plans$/, plans.mine],
+  [/^\/app\/plan-editor$/, plans.editor, ['lead', 'admin']],
+  [/^\/app\/questionnaires$/, questionnaire.list],
+  [/^\/app\/questionnaires\/([^/]+)$/, questionnaire.answer],
   [/^\/app\/learning-reports$/, member.learningReports],
   [/^\/app\/my-reports$/, member.myReports],
   [/^\/app\/security$/, security.page],
@@ -72,9 +77,10 @@ function navItems(me) {
     ['/app/plans', 'nav.plans'],
     ['/app/learning-reports', 'nav.learning_reports'],
     ['/app/my-reports', 'nav.my_reports'],
+    ['/app/questionnaires', 'nav.questionnaires'],
   ];
   if (isLeadish(me)) {
-    list.push(['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
+    list.push(['/app/plan-editor', 'nav.plan_editor'], ['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
       ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
   if (me.role === 'lead' || readsAll(me)) {

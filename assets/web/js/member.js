@@ -1,15 +1,16 @@
 // Member screens: home, check-in, plans, learning report, own appraisal files.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, post, qs, items} from './api.js';
-import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, fmtNum, colon, paren} from './i18n.js';
+import {t, tOr, fmtDateTime, fmtDate, fmtShortDate, fmtTime, fmtPeriod, colon} from './i18n.js';
 import {isoDate, addDays} from './dates.js';
 import {currentPeriod, periodSelect} from './periods.js';
 import {reportError, errorText} from './errors.js';
-import {gradeLabel, statusLabel} from './labels.js';
+import {statusLabel} from './labels.js';
 import {card, pageHead, table, emptyRow} from './layout.js';
 import {groupMap, ancestorsOf} from './groups.js';
 import {sessionCancelled} from './session-state.js';
-import {rateBars, reportLink} from './widgets.js';
+import {reportLink} from './widgets.js';
+import {figuresCard} from './figures.js';
 
 function leaveForm(session, done) {
   const reason = h('textarea', {id: `leave-reason-${session.id}`, name: 'reason', rows: '2', required: true});
@@ -93,16 +94,10 @@ export async function home(app) {
   const qm = /^(\d{4})Q([1-4])$/.exec(period);
   const quarterEnd = qm ? new Date(Number(qm[1]), Number(qm[2]) * 3, 0) : addDays(new Date(), 60);
   const to = isoDate(quarterEnd > addDays(new Date(), 60) ? quarterEnd : addDays(new Date(), 60));
-  const [sessions, rates, groups] = await Promise.all([
+  const [sessions, groups] = await Promise.all([
     get(`/sessions${qs({from, to})}`).then(items).catch(() => null),
-    get(`/rates${qs({period, group_id: app.me.role === 'member' ? '' : app.me.group_id})}`).catch(() => null),
     app.groups(),
   ]);
-  let mine = null;
-  if (rates) {
-    const ms = Array.isArray(rates.members) ? rates.members : [];
-    mine = ms.find((m) => String(m.member_id) === String(app.me.id)) || (app.me.role === 'member' ? ms[0] : null) || null;
-  }
   // The caller's own sessions: those for their group or a group above it
   // (hr, inspectors and leads may read many more; those are on their own
   // screens, where their buttons work).
@@ -112,17 +107,8 @@ export async function home(app) {
     .filter((s) => new Date(s.ends_at || s.starts_at).getTime() >= Date.now() - 3600e3)
     .sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)));
 
-  // The quarter's rates count its sessions still to come (required sessions
-  // are those starting inside the period): say so, or 80% looks like a miss.
-  const ahead = (sessions || []).filter((s) => mineGroups.has(String(s.group_id)) && !s.cancelled && new Date(s.starts_at) > new Date() &&
-    new Date(s.starts_at) <= addDays(quarterEnd, 1)).length;
-  const ratesCard = card(t('home.rates_title', {period: fmtPeriod(period)}),
-    mine ? rateBars(mine, 'my-rate') : h('p', {class: 'muted'}, rates ? t('home.no_rates') : t('err.load_failed')),
-    mine && ahead > 0 ? h('p', {class: 'muted', id: 'home-rates-ahead'}, t('home.rates_ahead', {n: ahead})) : null,
-    mine && mine.score !== null && mine.score !== undefined
-      ? h('p', {class: 'score-line'}, `${t('rate.score')}${colon()}`, h('strong', null, fmtNum(mine.score)),
-        '　', `${t('rate.grade')}${colon()}`, h('strong', null, gradeLabel(mine.grade, period, mine.grade_label))) : null);
-  ratesCard.id = 'home-rates';
+  // so far / still to come: the member's own figures (figures.js)
+  const ratesCard = await figuresCard(app, groups);
 
   const list = upcoming.length
     ? h('ul', {class: 'session-list'}, upcoming.map((s) => sessionItem(app, s, groups)))
@@ -206,53 +192,6 @@ export async function checkin(app, id) {
           session.place ? ` · ${session.place}` : '')) : null,
       h('p', null, t('checkin.as', {name: app.me.name})),
       form, result, box));
-}
-
-async function myPlans(app) {
-  const groups = await app.groups();
-  const chain = app.me.group_id ? ancestorsOf(groups, app.me.group_id) : [];
-  const ids = chain.length ? chain.map((g) => g.id) : [app.me.group_id || ''];
-  const seen = new Map();
-  const lists = await Promise.all(ids.map((gid) => get(`/plans${qs({group_id: gid})}`).then(items).catch(() => [])));
-  for (const l of lists) for (const p of l) if (!seen.has(p.id)) seen.set(p.id, p);
-  return [...seen.values()];
-}
-
-function isDone(it) { return Boolean(it.done || it.done_at || it.done_on); }
-
-export async function plans(app) {
-  const list = await myPlans(app);
-  const cards = [];
-  for (const p of list) {
-    const selfStudy = (p.items || []).filter((it) => it.due_on);
-    const rows = selfStudy.map((it) => {
-      const box = statusBox();
-      const stat = h('span', {class: 'item-state'});
-      const btn = h('button', {type: 'button', class: 'btn-secondary', 'data-item': it.id}, t('plans.mark_done'));
-      const setDone = () => {
-        btn.hidden = true;
-        clear(stat, h('span', {class: 'badge badge-ok'}, t('plans.done')));
-      };
-      btn.addEventListener('click', async () => {
-        btn.disabled = true;
-        try {
-          await post(`/plans/${encodeURIComponent(p.id)}/items/${encodeURIComponent(it.id)}/done`);
-          setDone();
-          setStatus(box, t('plans.marked'), 'ok');
-        } catch (err) { btn.disabled = false; reportError(box, err); }
-      });
-      if (isDone(it)) setDone();
-      const overdue = !isDone(it) && it.due_on < isoDate();
-      return h('li', {class: 'plan-item', id: `item-${it.id}`},
-        h('div', null, h('strong', null, it.title),
-          h('div', {class: ['muted', overdue ? 'text-warn' : '']}, t('plans.due', {date: fmtDate(it.due_on)}))),
-        h('div', {class: 'item-actions'}, stat, btn, box));
-    });
-    cards.push(card(`${p.title}${paren(fmtPeriod(p.period))}`,
-      rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plans.no_self_study'))));
-  }
-  return h('div', {class: 'page'}, pageHead(t('plans.title')),
-    cards.length ? cards : card('', h('p', {class: 'muted'}, t('plans.none'))));
 }
 
 export async function learningReports(app) {

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"studyroll/store"
+)
+
+// browserLeadWritesPlan: a branch lead writes a plan in the editor (one
+// item studied at a session, one self-study item with a due date),
+// schedules a session for the first item from the plan, and a member on a
+// phone sees the plan with what is due and marks the self-study done.
+func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
+	o, st := s.org, s.m.Store
+	due := time.Now().In(st.Location()).AddDate(0, 0, 10).Format(store.DateLayout)
+	lead := s.newTab(t, "lead", desktop)
+	lead.do(chromedp.Navigate(s.base + "/app/plan-editor"))
+	lead.login("lead1")
+	lead.waitJS("the plan form", `!!document.querySelector('#plan-form #pe-item-0-title')`)
+	lead.assertLabelled()
+	// An empty title and a self-study item without a date are named next
+	// to their fields, nothing is sent.
+	lead.do(chromedp.SetValue(chromedp.CSS("#pe-item-0-kind"), "self"))
+	lead.eval(`document.querySelector('#pe-item-0-kind').dispatchEvent(new Event('change')), ''`)
+	lead.do(chromedp.Click(chromedp.CSS("#pe-submit")))
+	lead.waitJS("the field errors", `document.querySelector('#pe-title-error')?.textContent !== '' &&
+		document.querySelector('#pe-item-0-due-error')?.textContent !== ''`)
+
+	lead.do(chromedp.SendKeys(chromedp.CSS("#pe-title"), "支部专题学习计划"),
+		chromedp.SetValue(chromedp.CSS("#pe-item-0-kind"), "session"),
+		chromedp.SendKeys(chromedp.CSS("#pe-item-0-title"), "专题学习：基层党建工作"),
+		chromedp.Click(chromedp.CSS("#pe-add-item")))
+	lead.waitJS("the second row, focused", `document.activeElement?.id === 'pe-item-1-title'`)
+	lead.do(chromedp.SendKeys(chromedp.CSS("#pe-item-1-title"), "自学：《论党的自我革命》"),
+		chromedp.SetValue(chromedp.CSS("#pe-item-1-kind"), "self"))
+	lead.eval(`document.querySelector('#pe-item-1-kind').dispatchEvent(new Event('change')), ''`)
+	lead.do(chromedp.SetValue(chromedp.CSS("#pe-item-1-due"), due),
+		chromedp.Click(chromedp.CSS("#pe-submit")))
+	lead.waitJS("saved", `/status-ok/.test(document.querySelector('#pe-status').className)`)
+
+	plans, err := st.Plans(store.PlanFilter{GroupIDs: []string{o.b1.ID}})
+	if err != nil || len(plans) != 1 {
+		t.Fatalf("plans of 第一支部: %+v %v", plans, err)
+	}
+	p := plans[0]
+	if p.Title != "支部专题学习计划" || p.Period != o.period || len(p.Items) != 2 || p.Items[0].DueOn != "" || p.Items[1].DueOn != due {
+		t.Fatalf("the saved plan: %+v", p)
+	}
+	session, self := p.Items[0], p.Items[1]
+
+	// Attach the session item to a session, from the plan.
+	lead.waitJS("the saved plan listed", fmt.Sprintf(`!!document.querySelector('#pe-plan-%s [data-schedule="%s"]')`, p.ID, session.ID))
+	lead.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-schedule="%s"]`, session.ID))))
+	form := "#pe-sched-" + session.ID
+	lead.waitJS("the schedule form", `!!document.querySelector('`+form+`')`)
+	lead.assertLabelled()
+	lead.do(chromedp.SendKeys(chromedp.CSS(form+"-place"), "党员活动室"),
+		chromedp.Click(chromedp.CSS(form+"-submit")))
+	lead.waitJS("the session under the item", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, session.ID))
+	lead.assertTextContrast()
+	lead.shot("plan-editor")
+	ss, err := st.Sessions(store.SessionFilter{GroupIDs: []string{o.b1.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ss, func(x store.Session) bool {
+		return slices.Equal(x.ItemIDs, []string{session.ID}) && x.Place == "党员活动室"
+	}) {
+		t.Errorf("no session of 第一支部 studies item %s", session.ID)
+	}
+
+	// The member's plan: the session item scheduled, the self-study due;
+	// marking it done turns it done.
+	m := s.newTab(t, "member", phone)
+	m.do(chromedp.Navigate(s.base + "/app/plans"))
+	m.login("m2")
+	m.waitJS("the plan", fmt.Sprintf(`!!document.querySelector('#plan-%s')`, p.ID))
+	m.assertLabelled()
+	m.assertCJKFont("#main h1")
+	if got := m.eval(fmt.Sprintf(`document.querySelector('#item-%s').dataset.state + ' ' + document.querySelector('#item-%s').dataset.state`, session.ID, self.ID)); got != "scheduled due" {
+		m.errorf("item states %q, want scheduled due", got)
+	}
+	m.do(chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#item-%s [data-item="%s"]`, self.ID, self.ID))))
+	m.waitJS("done", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done'`, self.ID))
+	m.assertTextContrast()
+	m.shot("member-plan-phone")
+	if done, err := st.ItemsDone(o.m2.ID); err != nil || done[self.ID].IsZero() {
+		t.Errorf("m2's done marks: %v %v", done, err)
+	}
+}
+
+// browserMemberSoFarAndQuestionnaire: a member's home shows their own
+// figures to date marked 暂评 and what is still to come in the quarter
+// (nobody else's figures); the member answers an anonymous questionnaire
+// on the phone once.
+func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
+	o, st := s.org, s.m.Store
+	q, err := st.CreateQuestionnaire(store.WithActor(context.Background(), o.hr.ID), store.QuestionnaireInput{
+		Title: "理论学习效果调研", Anonymous: true, AudienceGroupIDs: []string{o.root.ID},
+		Questions: []store.QnQuestion{
+			{Kind: store.QnSingle, Text: "您对本季度集中学习的安排是否满意？", Options: []string{"满意", "基本满意", "不满意"}},
+			{Kind: store.QnMulti, Text: "您希望增加哪些学习形式？", Options: []string{"专题辅导", "研讨交流", "现场教学"}},
+			{Kind: store.QnText, Text: "其他意见和建议"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	m := s.newTab(t, "member", phone)
+	m.do(chromedp.Navigate(s.base + "/app/home"))
+	m.login("m3")
+	m.waitJS("so far", `document.querySelectorAll('#home-so-far [role=progressbar]').length === 3`)
+	m.assertText("#home-provisional", s.text("zh", "fig.provisional"))
+	m.waitJS("still to come", fmt.Sprintf(`!!document.querySelector('#home-to-come li[data-kind=session]') &&
+		document.querySelector('#home-to-come').textContent.includes(%q)`, o.sessA.Title))
+	if others := m.eval(`['王芳', '张三', '李建国', '赵六'].filter((n) => document.querySelector('#home-rates').textContent.includes(n)).join(',')`); others != "" {
+		m.errorf("the member's figures name others: %s", others)
+	}
+	m.assertTextContrast()
+	m.shot("member-home-so-far-phone")
+
+	m.do(chromedp.Navigate(s.base + "/app/questionnaires"))
+	m.waitJS("the questionnaire", fmt.Sprintf(`document.querySelector('#qn-%s')?.dataset.state === 'open'`, q.ID))
+	m.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("#qn-%s a", q.ID))))
+	m.waitJS("the form", `!!document.querySelector('#qn-form')`)
+	m.assertLabelled()
+	m.assertText("#qn-privacy", s.text("zh", "qn.anonymous_note"))
+	// An unanswered choice question is named, nothing is sent.
+	m.do(chromedp.Tap(chromedp.CSS("#qn-submit")))
+	m.waitJS("the unanswered question named", `document.querySelector('#qn-q-1-error').textContent !== '' && document.activeElement?.id === 'qn-q-1-0'`)
+	m.do(chromedp.Tap(chromedp.CSS("#qn-q-1-1")), chromedp.Tap(chromedp.CSS("#qn-q-2-0")), chromedp.Tap(chromedp.CSS("#qn-q-2-2")),
+		chromedp.SendKeys(chromedp.CSS("#qn-q-3"), "希望多组织现场教学"), chromedp.Tap(chromedp.CSS("#qn-submit")))
+	m.waitJS("thanks", `!!document.querySelector('#qn-done')`)
+	m.assertTextContrast()
+	r, err := st.QuestionnaireResults(q.ID)
+	if err != nil || r.Respondents != 1 || r.Questions[0].Counts[1].Count != 1 || r.Questions[1].Counts[0].Count != 1 ||
+		r.Questions[1].Counts[2].Count != 1 || len(r.Questions[2].Texts) != 1 {
+		t.Errorf("results after the phone answer: %+v %v", r, err)
+	}
+	// Answered once: the list says so and the form is not offered again.
+	m.do(chromedp.Navigate(s.base + "/app/questionnaires/" + q.ID))
+	m.waitJS("answered", `!!document.querySelector('#qn-closed') && !document.querySelector('#qn-form')`)
+	if body := m.eval(`document.querySelector('main').textContent`); !strings.Contains(body, s.text("zh", "qn.cannot_answered")) {
+		m.errorf("the answered questionnaire says %q", body)
+	}
+}
