@@ -281,7 +281,7 @@ func (s *Scheduler) backup(ctx context.Context, at time.Time, lr *liveRun) (stri
 	}
 	removed, err := prune(dir, backupRe, s.cfg.BackupKeep)
 	lr.set(1, 1)
-	return fmt.Sprintf("backups/%s (%d bytes); %d old backups removed", name, n, removed), err
+	return fmt.Sprintf("backups/%s (%d bytes); %d old backups removed; restoring it needs audit.key and field.key, which are not in it", name, n, removed), err
 }
 
 // writeAtomic writes dir/name through a synced temporary file and a

@@ -340,7 +340,7 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 		}
 		ab := tx.Bucket(bucketAttendance)
 		if v := ab.Get(akey); v != nil {
-			a, err := decodeAttendance(akey, v)
+			a, err := decodeAttendanceTx(tx, akey, v)
 			out = a
 			return err
 		}
@@ -454,19 +454,20 @@ func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeAttendance(key, v)
+	return decodeAttendanceTx(tx, key, v)
 }
 
 // putAttendance writes a record and its audit entry.
 func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, key []byte, before, after *Attendance) error {
-	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(after)); err != nil {
+	stored := sealedAttendance(tx, after)
+	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(stored)); err != nil {
 		return err
 	}
 	var b any
 	if before != nil {
-		b = before
+		b = sealedAttendance(tx, before)
 	}
-	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
+	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, stored)
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
@@ -601,7 +602,7 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 		return out, nil
 	}
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
-		a, err := decodeAttendance(k, v)
+		a, err := decodeAttendanceTx(tx, k, v)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ import (
 // The memberships bucket: key the member id (8 bytes), value the JSON list
 // of the member's spans in date order, each {group_id, role, from}; a span
 // lasts until the next one's from. The first span's from is joined_on. A
-// member without a value (an account written before migration 10 by a tool
+// member without a value (an account written before migration 11 by a tool
 // that bypasses CreateMember) has one span: their group and role since
 // joined_on.
 var bucketMemberships = []byte("memberships")
@@ -179,7 +179,7 @@ func putFirstSpan(tx *bolt.Tx, key []byte, m *Member) error {
 	return putJSON(tx.Bucket(bucketMemberships), key, []membershipSpan{{GroupID: m.GroupID, Role: m.Role, From: m.JoinedOn}})
 }
 
-// migrateMemberships (migration 10) starts every member's history: one
+// migrateMemberships (migration 11) starts every member's history: one
 // span, their current group and role since joined_on — what the rates
 // counted before, so every past period keeps its figures.
 func migrateMemberships(tx *bolt.Tx) error {

@@ -228,10 +228,10 @@ func TestApplySpanChange(t *testing.T) {
 	}
 }
 
-// TestMigration10 opens a version-9 store (members without a history) and
+// TestMigration11 opens a version-10 store (members without a history) and
 // gets one membership per member since joined_on, and the very same
 // figures for every past period as the old store gave.
-func TestMigration10(t *testing.T) {
+func TestMigration11(t *testing.T) {
 	o := newOrg(t)
 	o.clock.Set(afterYear)
 	dir := o.s.Path()
@@ -244,7 +244,7 @@ func TestMigration10(t *testing.T) {
 		if err := tx.DeleteBucket(bucketMemberships); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keyVersion, itob(9))
+		return tx.Bucket(bucketMeta).Put(keyVersion, itob(10))
 	})
 	db.Close()
 	periods := []string{"2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023"}
@@ -274,7 +274,7 @@ func TestMigration10(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.Version(); v < 10 {
+	if v, _ := s.Version(); v < 11 {
 		t.Fatalf("version %d", v)
 	}
 	if after := figures(s); !reflect.DeepEqual(before, after) {

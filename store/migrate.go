@@ -30,7 +30,8 @@ var migrations = []migration{
 	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
 	{8, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 	{9, "audit chain keyed from here", migrateKeyedAudit},
-	{10, "dated membership: each member's history starts with their group and role since joined_on", migrateMemberships},
+	{10, "leave reasons, attendance notes and evaluation comments sealed (AES-GCM, field.key)", sealFields},
+	{11, "dated membership: each member's history starts with their group and role since joined_on", migrateMemberships},
 }
 
 // SchemaVersion is the version this binary writes.

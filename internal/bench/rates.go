@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	benchParts = append(benchParts, benchPart{name: "rates", run: benchRates})
+	parts = append(parts, part{name: "rates", run: benchRates})
 }
 
 // ms is a duration in milliseconds, rounded to 0.01 ms.
@@ -36,13 +36,13 @@ func fileMB(path string) float64 {
 // 5), one member's rates (median of 200), the file's size, a backup and a
 // compaction of it. Every figure goes into the report under a key that
 // names its unit.
-func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress func(string, ...any)) error {
-	dir := filepath.Join(o.dir, "rates-store")
+func benchRates(ctx context.Context, o Options, rep *Report, progress func(string, ...any)) error {
+	dir := filepath.Join(o.Dir, "rates-store")
 	// Each session reaches one branch of 50 members (a few reach a
 	// department), so sessions ≈ records / 50.
-	sessions := o.rateRecords / 50
-	progress("rates: building %d members, %d sessions …", o.rateMembers, sessions)
-	info, err := store.BuildSynthetic(dir, o.rateMembers, sessions, store.SyntheticOptions{BcryptCost: bcrypt.MinCost})
+	sessions := o.RateRecords / 50
+	progress("rates: building %d members, %d sessions …", o.RateMembers, sessions)
+	info, err := store.BuildSynthetic(dir, o.RateMembers, sessions, store.SyntheticOptions{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		return err
 	}
@@ -97,8 +97,8 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 	rep.Extra["rates_rss_mb"] = procStatusMB("VmRSS")
 
 	if o.checkinOnStore {
-		n := min(o.members, len(info.MemberIDs))
-		progress("checkin-store: %d members × %d sessions on the %d-member store …", n, o.sessions, len(info.MemberIDs))
+		n := min(o.Members, len(info.MemberIDs))
+		progress("checkin-store: %d members × %d sessions on the %d-member store …", n, o.Sessions, len(info.MemberIDs))
 		st, rss, err := burstOn(ctx, o, s, info.Password, info.RootID, info.MemberIDs[:n], progress)
 		if err != nil {
 			return fmt.Errorf("check-in burst on the store: %w", err)
@@ -135,7 +135,7 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 	rep.Extra["rates_rss_after_lock_mb"] = procStatusMB("VmRSS")
 
 	progress("rates: backup and compaction of the store …")
-	bk := filepath.Join(o.dir, "rates-backup.db")
+	bk := filepath.Join(o.Dir, "rates-backup.db")
 	f, err := os.Create(bk)
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func benchRates(ctx context.Context, o benchOptions, rep *benchReport, progress 
 	if err := s.Close(); err != nil {
 		return err
 	}
-	out := filepath.Join(o.dir, "rates-compact.db")
+	out := filepath.Join(o.Dir, "rates-compact.db")
 	t0 = time.Now()
 	if err := store.Compact(filepath.Join(dir, store.FileName), out); err != nil {
 		return err
