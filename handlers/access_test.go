@@ -100,7 +100,7 @@ var wantAccess = map[string]string{
 	"POST /sessions":                      "lead,admin", "GET /sessions": "any", "GET /sessions/:id": "any",
 	"POST /sessions/:id/cancel": "lead,admin", "GET /sessions/:id/code": "lead,admin",
 	"GET /sessions/:id/qr.png": "lead,admin", "GET /sessions/:id/signin-sheet.pdf": "lead,admin",
-	"POST /sessions/:id/checkin": "any", "PUT /sessions/:id/attendance/:member_id": "lead,admin", "PUT /sessions/:id/attendance": "lead,admin",
+	"POST /sessions/:id/checkin": "any", "PUT /sessions/:id/attendance/:member_id": "lead,admin", "DELETE /sessions/:id/attendance/:member_id": "lead,admin", "PUT /sessions/:id/attendance": "lead,admin",
 	"POST /sessions/:id/attendance/:member_id/makeup": "lead,admin",
 	"POST /sessions/:id/leave":                        "any", "PUT /sessions/:id/leave/:member_id": "lead,admin",
 	"GET /groups/:id/rotation": "lead,hr,admin,inspector", "PUT /groups/:id/rotation": "lead,admin",

@@ -94,6 +94,7 @@ func (h *Handler) routes() []route {
 		// attendance.go
 		{POST, "/sessions/:id/checkin", anyone, h.handleCheckin},
 		{PUT, "/sessions/:id/attendance/:member_id", leads, h.handleSetAttendance},
+		{DELETE, "/sessions/:id/attendance/:member_id", leads, h.handleClearAttendance},
 		{PUT, "/sessions/:id/attendance", leads, h.handleRecordSheet},
 		{POST, "/sessions/:id/attendance/:member_id/makeup", leads, h.handleMakeup},
 		{POST, "/sessions/:id/leave", anyone, h.handleRequestLeave},

@@ -107,7 +107,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 	}
 	var req *LeaveRequest
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "leave decisions")
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (s *Store) migrate() error {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 			if err := meta.Put(keyVersion, itob(m.version)); err != nil {
-				return err
+				return fmt.Errorf("record schema version %d: %w", m.version, err)
 			}
 		}
 		return nil

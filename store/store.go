@@ -234,7 +234,7 @@ func Open(dir string, opt Options) (*Store, error) {
 		}
 		if err := s.keyTheChain(); err != nil {
 			s.Close()
-			return nil, err
+			return nil, fmt.Errorf("open store %s: key the audit chain: %w", path, err)
 		}
 	}
 	if err := s.view(func(tx *bolt.Tx) error {

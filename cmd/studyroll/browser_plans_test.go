@@ -152,4 +152,10 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	if body := m.eval(`document.querySelector('main').textContent`); !strings.Contains(body, s.text("zh", "qn.cannot_answered")) {
 		m.errorf("the answered questionnaire says %q", body)
 	}
+	// and in English
+	m.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	m.waitJS("English", `document.documentElement.lang === 'en' && !!document.querySelector('#qn-closed')`)
+	m.assertText("#qn-closed", s.text("en", "qn.cannot_answered"))
+	m.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	m.waitJS("Chinese again", `document.documentElement.lang === 'zh-CN' && !!document.querySelector('#qn-closed')`)
 }

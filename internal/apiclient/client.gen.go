@@ -319,6 +319,7 @@ const (
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
 	ErrorErrorCodeJobsDisabled         ErrorErrorCode = "jobs_disabled"
 	ErrorErrorCodeKindInUse            ErrorErrorCode = "kind_in_use"
+	ErrorErrorCodeLeaveApproved        ErrorErrorCode = "leave_approved"
 	ErrorErrorCodeLeaveExists          ErrorErrorCode = "leave_exists"
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
@@ -426,6 +427,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeJobsDisabled:
 		return true
 	case ErrorErrorCodeKindInUse:
+		return true
+	case ErrorErrorCodeLeaveApproved:
 		return true
 	case ErrorErrorCodeLeaveExists:
 		return true
@@ -1652,6 +1655,7 @@ func (e SheetEntryStatus) Valid() bool {
 
 // Defines values for WarningKind.
 const (
+	WarningKindAuditChainBroken     WarningKind = "audit_chain_broken"
 	WarningKindBelowTarget          WarningKind = "below_target"
 	WarningKindCannotReach          WarningKind = "cannot_reach"
 	WarningKindConsecutiveAbsence   WarningKind = "consecutive_absence"
@@ -1665,6 +1669,8 @@ const (
 // Valid indicates whether the value is a known member of the WarningKind enum.
 func (e WarningKind) Valid() bool {
 	switch e {
+	case WarningKindAuditChainBroken:
+		return true
 	case WarningKindBelowTarget:
 		return true
 	case WarningKindCannotReach:
@@ -2935,6 +2941,12 @@ type LearningReport struct {
 	// Grade null until evaluated.
 	Grade *int `json:"grade"`
 
+	// History Texts a re-submission replaced, oldest first (at most 20); absent when none.
+	History *[]struct {
+		SavedAt time.Time `json:"saved_at"`
+		Text    string    `json:"text"`
+	} `json:"history,omitempty"`
+
 	// Id Example: 42
 	Id string `json:"id"`
 
@@ -2958,6 +2970,12 @@ type LearningReportItem struct {
 
 	// Grade null until evaluated.
 	Grade *int `json:"grade"`
+
+	// History Texts a re-submission replaced, oldest first (at most 20); absent when none.
+	History *[]struct {
+		SavedAt time.Time `json:"saved_at"`
+		Text    string    `json:"text"`
+	} `json:"history,omitempty"`
 
 	// Id Example: 42
 	Id string `json:"id"`
@@ -5645,6 +5663,11 @@ type ClientInterface interface {
 	// Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 	RecordSheet(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ClearAttendance Clear a member's attendance (back to no record)
+	//
+	// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+	ClearAttendance(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetAttendanceWithBody Set a member's attendance
 	//
 	// Takes any type of body and a specified content type.
@@ -7934,6 +7957,21 @@ func (c *Client) RecordSheetWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 func (c *Client) RecordSheet(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordSheetRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearAttendance Clear a member's attendance (back to no record)
+//
+// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+func (c *Client) ClearAttendance(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearAttendanceRequest(c.Server, id, memberId)
 	if err != nil {
 		return nil, err
 	}
@@ -12553,6 +12591,47 @@ func NewRecordSheetRequestWithBody(server string, id Id, contentType string, bod
 	return req, nil
 }
 
+// NewClearAttendanceRequest constructs an http.Request for the ClearAttendance method
+func NewClearAttendanceRequest(server string, id Id, memberId MemberId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "member_id", memberId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/attendance/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSetAttendanceRequest calls the generic SetAttendance builder with application/json body
 func NewSetAttendanceRequest(server string, id Id, memberId MemberId, body SetAttendanceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -14567,6 +14646,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 	RecordSheetWithResponse(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSheetResponse, error)
+
+	// ClearAttendanceWithResponse Clear a member's attendance (back to no record)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+	ClearAttendanceWithResponse(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*ClearAttendanceResponse, error)
 
 	// SetAttendanceWithBodyWithResponse Set a member's attendance
 	//
@@ -22549,6 +22635,89 @@ func (r RecordSheetResponse) ContentType() string {
 	return ""
 }
 
+type ClearAttendanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearAttendanceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearAttendanceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ClearAttendanceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ClearAttendanceResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ClearAttendanceResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearAttendanceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ClearAttendanceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearAttendanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearAttendanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearAttendanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearAttendanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetAttendanceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26299,6 +26468,19 @@ func (c *ClientWithResponses) RecordSheetWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParseRecordSheetResponse(rsp)
+}
+
+// ClearAttendanceWithResponse Clear a member's attendance (back to no record)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+func (c *ClientWithResponses) ClearAttendanceWithResponse(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*ClearAttendanceResponse, error) {
+	rsp, err := c.ClearAttendance(ctx, id, memberId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearAttendanceResponse(rsp)
 }
 
 // SetAttendanceWithBodyWithResponse Set a member's attendance
@@ -33062,6 +33244,77 @@ func ParseRecordSheetResponse(rsp *http.Response) (*RecordSheetResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseClearAttendanceResponse parses an HTTP response from a ClearAttendanceWithResponse call
+func ParseClearAttendanceResponse(rsp *http.Response) (*ClearAttendanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearAttendanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Error
