@@ -63,7 +63,8 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	lead.assertLabelled()
 	lead.do(chromedp.SendKeys(chromedp.CSS(form+"-place"), "党员活动室"),
 		chromedp.Click(chromedp.CSS(form+"-submit")))
-	lead.waitJS("the session under the item", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, session.ID))
+	lead.waitJS("the session under the item, the focus back on its button", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1 &&
+		document.activeElement?.dataset.schedule === %q`, session.ID, session.ID))
 	lead.assertTextContrast()
 	lead.shot("plan-editor")
 	lead.assertFitsPhone()
@@ -89,7 +90,8 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 		m.errorf("item states %q, want scheduled due", got)
 	}
 	m.do(chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#item-%s [data-item="%s"]`, self.ID, self.ID))))
-	m.waitJS("done", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done'`, self.ID))
+	m.waitJS("done, the focus on its row", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done' &&
+		document.activeElement?.id === 'item-%s'`, self.ID, self.ID))
 	m.assertTextContrast()
 	m.shot("member-plan-phone")
 	if done, err := st.ItemsDone(o.m2.ID); err != nil || done[self.ID].IsZero() {
