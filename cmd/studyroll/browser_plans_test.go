@@ -141,7 +141,7 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	m.waitJS("the unanswered question named", `document.querySelector('#qn-q-1-error').textContent !== '' && document.activeElement?.id === 'qn-q-1-0'`)
 	m.do(chromedp.Tap(chromedp.CSS("#qn-q-1-1")), chromedp.Tap(chromedp.CSS("#qn-q-2-0")), chromedp.Tap(chromedp.CSS("#qn-q-2-2")),
 		chromedp.SendKeys(chromedp.CSS("#qn-q-3"), "希望多组织现场教学"), chromedp.Tap(chromedp.CSS("#qn-submit")))
-	m.waitJS("thanks", `!!document.querySelector('#qn-done')`)
+	m.waitJS("thanks, focused", `document.activeElement?.id === 'qn-done'`)
 	m.assertTextContrast()
 	r, err := st.QuestionnaireResults(q.ID)
 	if err != nil || r.Respondents != 1 || r.Questions[0].Counts[1].Count != 1 || r.Questions[1].Counts[0].Count != 1 ||
