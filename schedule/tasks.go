@@ -32,6 +32,11 @@ func (s *Scheduler) closeSessions(ctx context.Context, at time.Time, lr *liveRun
 func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
 	r := s.cfg.Store.CheckAudit()
 	lr.set(1, 1)
+	// A failed check stands as the admin's audit_chain_broken warning
+	// (GET /warnings) until a later check passes.
+	if err := s.cfg.Store.RecordAuditCheck(store.WithActor(ctx, "system"), r); err != nil {
+		return "", err
+	}
 	if !r.OK {
 		s.log.Error("AUDIT CHAIN BROKEN: the store file was changed outside studyroll", "problem", r.Problem, "good_entries", r.Entries)
 		return "", fmt.Errorf("audit chain broken after %d good entries: %s", r.Entries, r.Problem)
@@ -281,7 +286,7 @@ func (s *Scheduler) backup(ctx context.Context, at time.Time, lr *liveRun) (stri
 	}
 	removed, err := prune(dir, backupRe, s.cfg.BackupKeep)
 	lr.set(1, 1)
-	return fmt.Sprintf("backups/%s (%d bytes); %d old backups removed", name, n, removed), err
+	return fmt.Sprintf("backups/%s (%d bytes); %d old backups removed; restoring it needs audit.key and field.key, which are not in it", name, n, removed), err
 }
 
 // writeAtomic writes dir/name through a synced temporary file and a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -340,7 +341,7 @@ func (s *Store) checkinOnce(ctx context.Context, sessionID, memberID, code strin
 		}
 		ab := tx.Bucket(bucketAttendance)
 		if v := ab.Get(akey); v != nil {
-			a, err := decodeAttendance(akey, v)
+			a, err := decodeAttendanceTx(tx, akey, v)
 			out = a
 			return err
 		}
@@ -454,23 +455,25 @@ func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeAttendance(key, v)
+	return decodeAttendanceTx(tx, key, v)
 }
 
 // putAttendance writes a record and its audit entry.
 func (s *Store) putAttendance(ctx context.Context, tx *bolt.Tx, action string, key []byte, before, after *Attendance) error {
-	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(after)); err != nil {
+	stored := sealedAttendance(tx, after)
+	if err := tx.Bucket(bucketAttendance).Put(key, encodeAttendance(stored)); err != nil {
 		return err
 	}
 	var b any
 	if before != nil {
-		b = before
+		b = sealedAttendance(tx, before)
 	}
-	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, after)
+	return s.audit(ctx, tx, action, "attendance", after.SessionID+"/"+after.MemberID, b, stored)
 }
 
 // SetAttendance sets a member's status at a session, at any time, with an
-// optional note (a lead's or admin's hand entry; the handler checks who).
+// optional note (a lead's or admin's hand entry: a manager of the session's
+// group, checked in the write's transaction).
 // The member must be in the session's audience.
 func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, in AttendanceInput) (*Attendance, error) {
 	if err := ownRecord(ctx, memberID); err != nil {
@@ -481,6 +484,9 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
+		if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
+			return err
+		}
 		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
 		if err != nil {
 			return err
@@ -542,7 +548,7 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "make-ups")
 		if err != nil {
 			return err
 		}
@@ -599,9 +605,9 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 		return out, nil
 	}
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
-		a, err := decodeAttendance(k, v)
+		a, err := decodeAttendanceTx(tx, k, v)
 		if err != nil {
-			return err
+			return fmt.Errorf("attendance %s/%s: %w", keyID(k[:8]), keyID(k[8:]), err)
 		}
 		out = append(out, *a)
 		return nil

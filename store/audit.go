@@ -181,6 +181,7 @@ func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
 			if (f.Entity != "" && e.Entity != f.Entity) || (f.EntityID != "" && e.EntityID != f.EntityID) {
 				continue
 			}
+			e.Before, e.After = openAuditTexts(tx, e.Before), openAuditTexts(tx, e.After)
 			out = append(out, e)
 		}
 		return nil

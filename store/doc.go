@@ -24,13 +24,14 @@
 //	sessions             id → Session {id, group_id, title, starts_at, ends_at, place,
 //	                            item_ids, lead_id, cancelled, closed_at, …}
 //	session_secrets      session id → 32 random bytes (check-in code key)
-//	attendance           session id + member id → binary record (see attendance_record.go)
-//	leave_requests       session id + member id → leave request {reason, status, …}
+//	attendance           session id + member id → binary record (see attendance_record.go;
+//	                            note and makeup_note sealed, field_key.go)
+//	leave_requests       session id + member id → leave request {reason (sealed), status, …}
 //	rotations            group id → rotation order [member id]
 //	reading_turns        session id → ReadingTurn {lead_id, material, notes}
 //	shares               session id + seq → Share {member_id, summary}
 //	questions            session id + seq → Question {asker_id, answerer_id, question, rating}
-//	learning_reports     id → LearningReport {member_id, period, text, grade, comment}
+//	learning_reports     id → LearningReport {member_id, period, text, grade, comment (sealed)}
 //	exams                id → Exam {group_id, title, held_on, max_score, excellent_score}
 //	scores               exam id + member id → {score, updated_at}
 //	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, stale}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -132,10 +131,11 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 			before := *old
 			r = old
 			r.Text, r.UpdatedAt = in.Text, now.UTC()
-			if err := putJSON(b, key, r); err != nil {
+			stored := sealedReport(tx, *r)
+			if err := putJSON(b, key, stored); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(before), r)
+			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), stored)
 		}
 		id, key, err := nextID(b)
 		if err != nil {
@@ -184,7 +184,7 @@ func forEachReport(tx *bolt.Tx, fn func(k []byte, r *LearningReport) bool) error
 	c := tx.Bucket(bucketReports).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var r LearningReport
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := decodeReport(tx, v, &r); err != nil {
 			return err
 		}
 		if !fn(k, &r) {
@@ -209,6 +209,9 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 			return err
 		}
 		r = *got
+		if err := openReport(tx, &r); err != nil {
+			return err
+		}
 		key := keyOrZero(id)
 		if by.ID == r.MemberID {
 			return Forbidden("nobody may grade their own learning report")
@@ -221,7 +224,7 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		if err != nil {
 			return err
 		}
-		if !leadsOver(t, by, author.GroupID) || (by.Role != RoleAdmin && author.GroupID == "") {
+		if !ManagesGroup(t, by, author.GroupID) || (by.Role != RoleAdmin && author.GroupID == "") {
 			return Forbidden("only a lead over the author's group, or an admin, may grade this report")
 		}
 		p, err := ParsePeriod(r.Period, s.loc)
@@ -236,10 +239,11 @@ func (s *Store) EvaluateReport(ctx context.Context, by *Member, id string, in Ev
 		now := s.now().UTC()
 		g := in.Grade
 		r.Grade, r.Comment, r.EvaluatedAt, r.EvaluatedBy = &g, in.Comment, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, &r); err != nil {
+		stored := sealedReport(tx, r)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "evaluate", "learning_report", r.ID, textHashed(before), textHashed(r))
+		return s.audit(ctx, tx, "evaluate", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), textHashed(*stored))
 	})
 	if err != nil {
 		return nil, err
@@ -353,28 +357,6 @@ func memberName(byID map[string]*Member, id string) string {
 		return m.Name
 	}
 	return ""
-}
-
-// reportScope returns which authors by may see: a member (or any role
-// without reading rights) only themselves; a lead their group's subtree
-// (group must lie in it: 403); hr and admins everyone. group narrows the
-// scope to that group's subtree.
-func reportScope(t *Tree, by *Member, group string) (func(m *Member) bool, error) {
-	inGroup := func(m *Member) bool {
-		return group == "" || (m.GroupID != "" && t.Covers(group, m.GroupID))
-	}
-	switch {
-	case by.Role.ReadsAll():
-		return func(m *Member) bool { return m != nil && inGroup(m) }, nil
-	case by.Role == RoleLead:
-		if group != "" && (by.GroupID == "" || !t.Covers(by.GroupID, group)) {
-			return nil, Forbidden("a lead sees only the reports of their own group's subtree")
-		}
-		return func(m *Member) bool {
-			return m != nil && inGroup(m) && (m.ID == by.ID || m.GroupID != "" && by.GroupID != "" && t.Covers(by.GroupID, m.GroupID))
-		}, nil
-	}
-	return func(m *Member) bool { return m != nil && m.ID == by.ID && inGroup(m) }, nil
 }
 
 // textHashed is a report as the audit log keeps a text it already holds:

@@ -81,10 +81,11 @@ func (s *Store) RequestLeave(ctx context.Context, sessionID, memberID string, in
 			return err
 		}
 		req = &LeaveRequest{SessionID: sessionID, MemberID: memberID, Reason: in.Reason, Status: LeavePending, RequestedAt: now.UTC()}
-		if err := putJSON(b, key, req); err != nil {
+		stored := sealedLeave(tx, *req)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "request", "leave_request", sessionID+"/"+memberID, nil, req)
+		return s.audit(ctx, tx, "request", "leave_request", sessionID+"/"+memberID, nil, stored)
 	})
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 	}
 	var req *LeaveRequest
 	err := s.update(func(tx *bolt.Tx) error {
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "leave decisions")
 		if err != nil {
 			return err
 		}
@@ -117,6 +118,9 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		b := tx.Bucket(bucketLeave)
 		req, err = getByKey[LeaveRequest](b, key, "leave request of member", memberID)
 		if err != nil {
+			return err
+		}
+		if err := openLeave(tx, req); err != nil {
 			return err
 		}
 		r := req
@@ -141,10 +145,11 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 		before := *r
 		now := s.now().UTC()
 		r.Status, r.DecidedAt, r.DecidedBy = want, &now, ActorFrom(ctx)
-		if err := putJSON(b, key, r); err != nil {
+		stored := sealedLeave(tx, *r)
+		if err := putJSON(b, key, stored); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, "decide", "leave_request", sessionID+"/"+memberID, &before, r); err != nil {
+		if err := s.audit(ctx, tx, "decide", "leave_request", sessionID+"/"+memberID, sealedLeave(tx, before), stored); err != nil {
 			return err
 		}
 		switch {
@@ -184,5 +189,14 @@ func leaveRequestsTx(tx *bolt.Tx, sessionID string) ([]LeaveRequest, error) {
 	if !ok {
 		return []LeaveRequest{}, nil
 	}
-	return listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
+	out, err := listPrefix[LeaveRequest](tx.Bucket(bucketLeave), prefix)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := openLeave(tx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

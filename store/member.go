@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -415,7 +416,7 @@ func loadMembers(tx *bolt.Tx) ([]Member, error) {
 	err := tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
 		var m Member
 		if err := json.Unmarshal(v, &m); err != nil {
-			return err
+			return fmt.Errorf("read member %s: %w", keyID(k), err)
 		}
 		out = append(out, m)
 		return nil

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{7, "check-in code tries bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketCodeTries); return err }},
 	{8, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 	{9, "audit chain keyed from here", migrateKeyedAudit},
+	{10, "leave reasons, attendance notes and evaluation comments sealed (AES-GCM, field.key)", sealFields},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -66,7 +67,7 @@ func (s *Store) migrate() error {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 			if err := meta.Put(keyVersion, itob(m.version)); err != nil {
-				return err
+				return fmt.Errorf("record schema version %d: %w", m.version, err)
 			}
 		}
 		return nil

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,7 +87,8 @@ type MinutesRecord struct {
 	Complete bool     `json:"complete"`
 	Missing  []string `json:"missing"`
 	// DueOn is the last day for complete minutes: MinutesDueDays working
-	// days (Mon–Fri) after the session's last day. Late: completed after
+	// days (Mon–Fri but the rules' holidays, and their make-up workdays)
+	// after the session's last day. Late: completed after
 	// it, or still not complete once it has passed.
 	DueOn       string     `json:"due_on"`
 	Late        bool       `json:"late"`
@@ -98,13 +98,14 @@ type MinutesRecord struct {
 	UpdatedBy   string     `json:"updated_by,omitempty"`
 }
 
-// dueDate adds n working days (Mon–Fri) to the date of t in loc.
-func dueDate(t time.Time, n int, loc *time.Location) time.Time {
+// dueDate adds r.MinutesDueDays working days (r.WorkingDay) to the date of
+// t in loc.
+func dueDate(t time.Time, r MeetingRules, loc *time.Location) time.Time {
 	d := t.In(loc)
 	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
-	for n > 0 {
+	for n := r.MinutesDueDays; n > 0; {
 		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if r.WorkingDay(d) {
 			n--
 		}
 	}
@@ -224,21 +225,23 @@ func (s *Store) MinutesRecord(sessionID string) (*MinutesRecord, error) {
 	return rec, err
 }
 
-func (s *Store) minutesRecordTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*MinutesRecord, error) {
+// minutesHeadTx is the state of a session's minutes without the people:
+// what was written, whether complete (and what is missing), the due day
+// and whether late. groupType is the type of the session's group.
+func (s *Store) minutesHeadTx(tx *bolt.Tx, groupType string, sess *Session) (*MinutesRecord, error) {
 	var st minutesStored
 	found, err := getJSON(tx.Bucket(bucketMinutes), keyOrZero(sess.ID), &st)
 	if err != nil {
 		return nil, err
 	}
 	rules := s.MeetingRules()
-	g, _ := t.Group(sess.GroupID)
 	in := st.MinutesInput
 	if in.FirstTopic == "" {
 		in.FirstTopic = sess.FirstTopic
 	}
 	rec := &MinutesRecord{SessionID: sess.ID, HostID: in.HostID, RecorderID: in.RecorderID, FirstTopic: in.FirstTopic,
 		Summary: in.Summary, Decisions: in.Decisions, Recorded: found, Absentees: []Absentee{},
-		Missing: missingOf(in, rules.firstTopicRequired(g.Type))}
+		Missing: missingOf(in, rules.firstTopicRequired(groupType))}
 	rec.Complete = len(rec.Missing) == 0
 	if found {
 		rec.CompletedAt, rec.UpdatedBy = st.CompletedAt, st.UpdatedBy
@@ -247,7 +250,7 @@ func (s *Store) minutesRecordTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session
 			rec.CompletedAt = nil
 		}
 	}
-	due := dueDate(sess.EndsAt, rules.MinutesDueDays, s.loc)
+	due := dueDate(sess.EndsAt, rules, s.loc)
 	rec.DueOn = due.Format(DateLayout)
 	deadline := due.AddDate(0, 0, 1)
 	switch {
@@ -255,6 +258,15 @@ func (s *Store) minutesRecordTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session
 		rec.Late = rec.CompletedAt.After(deadline)
 	default:
 		rec.Late = !s.now().Before(deadline)
+	}
+	return rec, nil
+}
+
+func (s *Store) minutesRecordTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*MinutesRecord, error) {
+	g, _ := t.Group(sess.GroupID)
+	rec, err := s.minutesHeadTx(tx, g.Type, sess)
+	if err != nil {
+		return nil, err
 	}
 	names := make(map[string]string, len(ms))
 	for _, m := range ms {
@@ -305,207 +317,4 @@ func (s *Store) minutesRecordTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session
 		rec.Absentees = append(rec.Absentees, ab)
 	}
 	return rec, nil
-}
-
-// The 四落实 of a session.
-
-// Check is one of the four: whether it holds, and why (or why not).
-type Check struct {
-	OK     bool   `json:"ok"`
-	Reason string `json:"reason"`
-}
-
-// Four is the answer of GET /sessions/{id}/four.
-type Four struct {
-	SessionID string `json:"session_id"`
-	People    Check  `json:"people"`
-	Time      Check  `json:"time"`
-	Content   Check  `json:"content"`
-	Effect    Check  `json:"effect"`
-	All       bool   `json:"all"`
-}
-
-// FourMinShare is the attended share of the audience 人员 needs.
-const FourMinShare = 0.9
-
-// Four checks the session on 人员 (every audience member has a status and
-// at least 90% attended, make-up included), 时间 (held: ended, not
-// cancelled), 内容 (at least one content item, and a 第一议题 where the
-// rules require one) and 效果 (minutes complete and on time, and at least
-// one share or question recorded).
-func (s *Store) Four(sessionID string) (*Four, error) {
-	var f *Four
-	err := s.view(func(tx *bolt.Tx) error {
-		sess, t, ms, err := loadSessionPeople(tx, sessionID)
-		if err != nil {
-			return err
-		}
-		f, err = s.fourTx(tx, t, ms, sess)
-		return err
-	})
-	return f, err
-}
-
-func (s *Store) fourTx(tx *bolt.Tx, t *Tree, ms []Member, sess *Session) (*Four, error) {
-	f := &Four{SessionID: sess.ID}
-	rec, err := s.minutesRecordTx(tx, t, ms, sess)
-	if err != nil {
-		return nil, err
-	}
-	// 时间
-	switch {
-	case sess.Cancelled:
-		f.Time = Check{false, "cancelled"}
-	case sess.EndsAt.After(s.now()):
-		f.Time = Check{false, "not held yet: ends " + sess.EndsAt.In(s.loc).Format(time.RFC3339)}
-	default:
-		f.Time = Check{true, "held on " + s.startDate(sess)}
-	}
-	// 人员
-	recs, err := attendanceTx(tx, sess.ID)
-	if err != nil {
-		return nil, err
-	}
-	byMember := make(map[string]*Attendance, len(recs))
-	for i := range recs {
-		byMember[recs[i].MemberID] = &recs[i]
-	}
-	aud := s.audienceOf(t, sess, ms)
-	attended, unmarked := 0, 0
-	for _, m := range aud {
-		a := byMember[m.ID]
-		switch {
-		case a == nil:
-			unmarked++
-		case a.Attended():
-			attended++
-		}
-	}
-	switch {
-	case len(aud) == 0:
-		f.People = Check{false, "no audience"}
-	case unmarked > 0:
-		f.People = Check{false, strconv.Itoa(unmarked) + " of " + strconv.Itoa(len(aud)) + " have no attendance status"}
-	case float64(attended) < FourMinShare*float64(len(aud)):
-		f.People = Check{false, strconv.Itoa(attended) + " of " + strconv.Itoa(len(aud)) + " attended: under 90%"}
-	default:
-		f.People = Check{true, strconv.Itoa(attended) + " of " + strconv.Itoa(len(aud)) + " attended, everyone has a status"}
-	}
-	// 内容
-	g, _ := t.Group(sess.GroupID)
-	switch {
-	case len(sess.ItemIDs) == 0:
-		f.Content = Check{false, "no content item"}
-	case s.MeetingRules().firstTopicRequired(g.Type) && rec.FirstTopic == "":
-		f.Content = Check{false, "no first topic (第一议题)"}
-	default:
-		f.Content = Check{true, strconv.Itoa(len(sess.ItemIDs)) + " content item(s)"}
-		if rec.FirstTopic != "" {
-			f.Content.Reason += ", first topic: " + rec.FirstTopic
-		}
-	}
-	// 效果
-	key := keyOrZero(sess.ID)
-	contrib := 0
-	for _, b := range [][]byte{bucketShares, bucketQuestions} {
-		if err := eachPrefix(tx.Bucket(b), key, func(_, _ []byte) error { contrib++; return nil }); err != nil {
-			return nil, err
-		}
-	}
-	switch {
-	case !rec.Complete:
-		f.Effect = Check{false, "minutes not complete: missing " + strings.Join(rec.Missing, ", ")}
-	case rec.Late:
-		f.Effect = Check{false, "minutes late: due " + rec.DueOn}
-	case contrib == 0:
-		f.Effect = Check{false, "no share or question recorded"}
-	default:
-		f.Effect = Check{true, "minutes complete on time, " + strconv.Itoa(contrib) + " share(s) or question(s)"}
-	}
-	f.All = f.People.OK && f.Time.OK && f.Content.OK && f.Effect.OK
-	return f, nil
-}
-
-// FourRate is a group's 四落实 rate in p: sessions with all four over
-// sessions held (ended, not cancelled, starting inside p and given to
-// groupID or below it; "" for the whole organisation). A held session
-// counts once it has ended, by the store's clock.
-func (s *Store) FourRate(p Period, groupID string) (Ratio, error) {
-	fs, err := s.FourResults(p, groupID)
-	if err != nil {
-		return Ratio{}, err
-	}
-	num := 0
-	for _, f := range fs {
-		if f.All {
-			num++
-		}
-	}
-	return ratio(num, len(fs)), nil
-}
-
-// SessionFour is one held session's 四落实 result, for reports.
-type SessionFour struct {
-	SessionID string
-	GroupID   string
-	All       bool
-}
-
-// FourResults lists the 四落实 result of every session held in p (ended,
-// not cancelled, starting inside p) given to groupID or below it ("" for
-// the whole organisation): a group's rate is the share with All among
-// those given to its subtree (FourRate for one group).
-func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
-	var out []SessionFour
-	err := s.view(func(tx *bolt.Tx) error {
-		t, ms, err := loadPeople(tx)
-		if err != nil {
-			return err
-		}
-		out, err = s.fourResultsTx(tx, t, ms, p, groupID)
-		return err
-	})
-	return out, err
-}
-
-// fourResultsTx is FourResults inside tx, ms every member. Each session's
-// 四落实 is worked out over the members of its group's subtree only
-// (gathered once per group), not over every member: the same audience, at
-// the cost of the audiences rather than sessions × members.
-func (s *Store) fourResultsTx(tx *bolt.Tx, t *Tree, ms []Member, p Period, groupID string) ([]SessionFour, error) {
-	var out []SessionFour
-	gs, err := t.scopeGroups(groupID)
-	if err != nil {
-		return nil, err
-	}
-	ss, err := sessionsTx(tx, SessionFilter{GroupIDs: gs, From: p.Start, To: p.End})
-	if err != nil {
-		return nil, err
-	}
-	inGroup := map[string][]Member{}
-	for _, m := range ms {
-		if m.GroupID != "" {
-			inGroup[m.GroupID] = append(inGroup[m.GroupID], m)
-		}
-	}
-	below := map[string][]Member{} // group → members of its subtree
-	now := s.now()
-	for i := range ss {
-		if ss[i].EndsAt.After(now) {
-			continue
-		}
-		sub, ok := below[ss[i].GroupID]
-		if !ok {
-			for _, g := range t.Subtree(ss[i].GroupID) {
-				sub = append(sub, inGroup[g]...)
-			}
-			below[ss[i].GroupID] = sub
-		}
-		f, err := s.fourTx(tx, t, sub, &ss[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
-	}
-	return out, nil
 }

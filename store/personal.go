@@ -67,7 +67,7 @@ func (s *Store) PersonalData(memberID string) (*PersonalData, error) {
 			if len(k) != 16 || !bytes.Equal(k[8:], key) {
 				return nil
 			}
-			a, err := decodeAttendance(k, v)
+			a, err := decodeAttendanceTx(tx, k, v)
 			if err != nil {
 				return err
 			}
@@ -85,8 +85,8 @@ func (s *Store) PersonalData(memberID string) (*PersonalData, error) {
 			if len(k) != 16 || !bytes.Equal(k[8:], key) {
 				return nil
 			}
-			var lr LeaveRequest
-			if err := json.Unmarshal(v, &lr); err != nil {
+			lr, err := decodeLeave(tx, v)
+			if err != nil {
 				return err
 			}
 			out.Leave = append(out.Leave, lr)
@@ -113,7 +113,7 @@ func (s *Store) PersonalData(memberID string) (*PersonalData, error) {
 		}
 		if err := tx.Bucket(bucketReports).ForEach(func(k, v []byte) error {
 			var r LearningReport
-			if err := json.Unmarshal(v, &r); err != nil {
+			if err := decodeReport(tx, v, &r); err != nil {
 				return err
 			}
 			if r.MemberID == memberID {

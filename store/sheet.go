@@ -53,7 +53,7 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 	out := make([]Attendance, 0, len(entries))
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
-		sess, err := getSession(tx, sessionID)
+		sess, err := managedSessionTx(ctx, tx, sessionID, "attendance")
 		if err != nil {
 			return err
 		}

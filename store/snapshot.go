@@ -191,7 +191,7 @@ func (s *Store) takeSnapshot(tx *bolt.Tx, p Period, rev int, reason string, pol 
 		if err != nil {
 			return "", err
 		}
-		att, err := packAttendance(recs)
+		att, err := packAttendance(sealedRecs(tx, recs))
 		if err != nil {
 			return "", fmt.Errorf("session %s: %w", sess.ID, err)
 		}
@@ -241,6 +241,7 @@ func (s *Store) takeSnapshot(tx *bolt.Tx, p Period, rev int, reason string, pol 
 	if other.Reports, err = learningReportsTx(tx, p); err != nil {
 		return "", err
 	}
+	sealOther(tx, &other)
 	if err := putPart("o", &other); err != nil {
 		return "", err
 	}
@@ -376,7 +377,7 @@ func (s *Store) FrozenRecords(ps *PeriodSnapshot, groups []string) (*SnapshotRec
 			}
 		}
 		out.Exams, out.Activities, out.Reports = ps.Exams, ps.Activities, ps.Reports
-		return out, nil
+		return out, s.openRecords(out)
 	}
 	if groups == nil {
 		for part := range ps.Parts {
@@ -431,7 +432,7 @@ func (s *Store) FrozenRecords(ps *PeriodSnapshot, groups []string) (*SnapshotRec
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out, s.openRecords(out)
 }
 
 // snapshotCache keeps the last decoded snapshot of each period: a

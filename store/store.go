@@ -96,6 +96,10 @@ type Options struct {
 	// DATA/audit.key, created (32 random bytes) when the store's chain has
 	// no keyed entry yet.
 	AuditKeyFile string
+	// FieldKeyFile is the key that seals the sensitive free texts
+	// (field_key.go); default DATA/field.key, created when the store's
+	// fields are not sealed yet.
+	FieldKeyFile string
 }
 
 // Store owns the bbolt file and every domain record in it. Each exported
@@ -187,6 +191,10 @@ func Open(dir string, opt Options) (*Store, error) {
 	if keyPath == "" {
 		keyPath = filepath.Join(dir, AuditKeyFile)
 	}
+	fieldPath := opt.FieldKeyFile
+	if fieldPath == "" {
+		fieldPath = filepath.Join(dir, FieldKeyFile)
+	}
 	err = s.view(func(tx *bolt.Tx) error {
 		var err error
 		var create bool
@@ -198,37 +206,51 @@ func Open(dir string, opt Options) (*Store, error) {
 		if s.auditKey, err = loadAuditKey(keyPath, create); err != nil {
 			return err
 		}
+		fieldCreate := !opt.ReadOnly && (tx.Bucket(bucketMeta) == nil || !fieldsSealed(tx))
+		fields, err := loadFieldKey(fieldPath, fieldCreate)
+		if err != nil {
+			return err
+		}
+		if fields != nil {
+			fieldCiphers.Store(db, fields)
+		}
 		if tx.Bucket(bucketMeta) == nil || opt.ReadOnly {
 			return nil // a read-only open writes nothing; without the key it cannot check the chain
+		}
+		if err := mustHaveFieldKey(tx, fields, fieldPath); err != nil {
+			return err
 		}
 		return mustHaveKey(tx, s.auditKey, keyPath)
 	})
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if !opt.ReadOnly {
 		if err := s.migrate(); err != nil {
-			db.Close()
+			s.Close()
 			return nil, err
 		}
 		if err := s.keyTheChain(); err != nil {
-			db.Close()
-			return nil, err
+			s.Close()
+			return nil, fmt.Errorf("open store %s: key the audit chain: %w", path, err)
 		}
 	}
 	if err := s.view(func(tx *bolt.Tx) error {
 		s.loginMax.Store(int32(loginUsernameLimit(tx)))
 		return nil
 	}); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	fieldCiphers.Delete(s.db)
+	return s.db.Close()
+}
 
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }

@@ -1,6 +1,10 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/chromedp/chromedp"
+)
 
 // assertTextContrast checks every visible text in #main against WCAG 2.x
 // 1.4.3 (AA): a contrast ratio of at least 4.5:1, or 3:1 for large text
@@ -51,4 +55,13 @@ func (tb *tab) assertContrastCheckBites() {
 	if !strings.Contains(got, "浅灰文字") || !strings.Contains(got, "tabindex 2") {
 		tb.errorf("the contrast check missed the probe: %q", got)
 	}
+}
+
+// assertFitsPhone switches the tab to the phone's viewport and checks that
+// the page needs no sideways scrolling (wide tables scroll inside their own
+// focusable wrapper).
+func (tb *tab) assertFitsPhone() {
+	tb.t.Helper()
+	tb.do(chromedp.EmulateViewport(phone.w, phone.h, chromedp.EmulateMobile, chromedp.EmulateScale(phone.scale)))
+	tb.waitJS("the page within the phone's width", `document.documentElement.scrollWidth <= innerWidth`)
 }

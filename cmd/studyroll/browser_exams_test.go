@@ -14,7 +14,8 @@ import (
 // organisation-wide exam, sees only their own members' saved scores and who
 // has none, pastes scores whose preview counts every problem row (a header,
 // one over the maximum, one unknown here, one repeated), then saves the
-// corrected lines; the store and the saved-scores table hold them.
+// corrected lines; the store and the saved-scores table hold them. HR
+// reads every branch's saved scores and has no entry form.
 func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	o, st := s.org, s.m.Store
 	exams, err := st.Exams(store.ExamFilter{})
@@ -59,6 +60,16 @@ func browserBranchLeadEntersScores(t *testing.T, s *browserSuite) {
 	lead.assertContrastCheckBites()
 	lead.assertTextContrast()
 	lead.shot("exam-scores")
+	lead.assertFitsPhone()
+
+	// HR reads every saved score of the exam; entering them is the leads'.
+	hr := s.newTab(t, "hr", desktop)
+	hr.do(chromedp.Navigate(s.base + "/app/exams"))
+	hr.login("hr")
+	hr.waitJS("every branch's scores", fmt.Sprintf(`document.querySelector('#saved-score-%s td:nth-child(2)')?.textContent === '98' && !!document.querySelector('#saved-score-%s')`, o.m4.ID, o.m1.ID))
+	hr.assertNoElements("#scores-paste, #exam-form")
+	hr.assertLabelled()
+
 	d, err := st.ExamDetail(ex.ID)
 	if err != nil {
 		t.Fatal(err)

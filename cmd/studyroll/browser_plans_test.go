@@ -66,6 +66,7 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	lead.waitJS("the session under the item", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, session.ID))
 	lead.assertTextContrast()
 	lead.shot("plan-editor")
+	lead.assertFitsPhone()
 	ss, err := st.Sessions(store.SessionFilter{GroupIDs: []string{o.b1.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +133,7 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	m.waitJS("the form", `!!document.querySelector('#qn-form')`)
 	m.assertLabelled()
 	m.assertText("#qn-privacy", s.text("zh", "qn.anonymous_note"))
+	m.shot("questionnaire-phone")
 	// An unanswered choice question is named, nothing is sent.
 	m.do(chromedp.Tap(chromedp.CSS("#qn-submit")))
 	m.waitJS("the unanswered question named", `document.querySelector('#qn-q-1-error').textContent !== '' && document.activeElement?.id === 'qn-q-1-0'`)
@@ -150,4 +152,10 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	if body := m.eval(`document.querySelector('main').textContent`); !strings.Contains(body, s.text("zh", "qn.cannot_answered")) {
 		m.errorf("the answered questionnaire says %q", body)
 	}
+	// and in English
+	m.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	m.waitJS("English", `document.documentElement.lang === 'en' && !!document.querySelector('#qn-closed')`)
+	m.assertText("#qn-closed", s.text("en", "qn.cannot_answered"))
+	m.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	m.waitJS("Chinese again", `document.documentElement.lang === 'zh-CN' && !!document.querySelector('#qn-closed')`)
 }

@@ -118,8 +118,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes). To start from it, copy it to NEWDIR/%s, copy the audit key (%s, not in the backup) to NEWDIR/%s, and run: studyroll serve --data NEWDIR\n",
-		filepath.Join(sf.data, store.FileName), *out, n, store.FileName, auditKeyPath(sf), store.AuditKeyFile)
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes). To start from it, copy it to NEWDIR/%s, copy the audit key (%s, not in the backup) to NEWDIR/%s, copy the field key (%s, not in the backup; without it the leave reasons, notes and comments in the copy cannot be read) to NEWDIR/%s, and run: studyroll serve --data NEWDIR\n",
+		filepath.Join(sf.data, store.FileName), *out, n, store.FileName, auditKeyPath(sf), store.AuditKeyFile, fieldKeyPath(sf), store.FieldKeyFile)
 	return nil
 }
 
@@ -175,6 +175,14 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "Compacted %s (%d bytes) to %s (%d bytes) in %.1f s. To use it, stop the server and replace %s with it.\n",
 		src, was, *out, after.Size(), time.Since(t0).Seconds(), src)
 	return nil
+}
+
+// fieldKeyPath is the field key file the store flags name.
+func fieldKeyPath(sf storeFlags) string {
+	if sf.fieldKey != "" {
+		return sf.fieldKey
+	}
+	return filepath.Join(sf.data, store.FieldKeyFile)
 }
 
 // auditKeyPath is the audit key file the store flags name.

@@ -35,6 +35,7 @@ Usage:
   studyroll audit verify --data ./data [--audit-key FILE]   check the audit chain (exit 1 names the first bad entry)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
   studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
+  studyroll field-key rotate --data ./data   seal reasons, notes and comments again with a new key (stopped store)
 
 Run "studyroll COMMAND -h" for the flags of one command.
 `
@@ -54,6 +55,7 @@ var commands = map[string]command{
 
 	"security-profile": runSecurityProfile,
 	"prune-audit":      runPruneAudit,
+	"field-key":        runFieldKey,
 }
 
 func main() {

@@ -150,6 +150,8 @@ func TestServeLifecycle(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "studyroll.db"), db, 0o600)
 		key, _ := os.ReadFile(filepath.Join(data, store.AuditKeyFile)) // the key is not in the backup
 		os.WriteFile(filepath.Join(dir, store.AuditKeyFile), key, 0o600)
+		fkey, _ := os.ReadFile(filepath.Join(data, store.FieldKeyFile)) // nor is the field key
+		os.WriteFile(filepath.Join(dir, store.FieldKeyFile), fkey, 0o600)
 		srv2 := startServer(t, bin, dir)
 		login(t, srv2.url, "member", "studyroll-demo")
 		login(t, srv2.url, "admin", "admin-password")

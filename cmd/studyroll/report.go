@@ -57,7 +57,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(sf.data, store.Options{Location: loc, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey})
+	s, err := store.Open(sf.data, store.Options{Location: loc, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey, FieldKeyFile: sf.fieldKey})
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("%w\n(while the server runs, generate reports through it: POST /api/v1/reports {\"period\": %q})", err, p.String())

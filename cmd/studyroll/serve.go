@@ -95,6 +95,8 @@ type Main struct {
 	Data string
 	// AuditKey is the audit key file; "" means DATA/audit.key.
 	AuditKey string
+	// FieldKey is the field key file; "" means DATA/field.key.
+	FieldKey string
 	Location *time.Location
 	Demo     bool
 	BaseURL  string
@@ -144,7 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now, AuditKeyFile: m.AuditKey})
+	s, err := store.Open(m.Data, store.Options{Location: m.Location, Now: m.Now, AuditKeyFile: m.AuditKey, FieldKeyFile: m.FieldKey})
 	if err != nil {
 		return err
 	}
@@ -395,7 +397,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m.Data, m.Location, m.AuditKey = sf.data, loc, sf.auditKey
+	m.Data, m.Location, m.AuditKey, m.FieldKey = sf.data, loc, sf.auditKey, sf.fieldKey
 	tuneRuntime()
 	m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if err := m.Open(ctx); err != nil {

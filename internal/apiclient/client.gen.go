@@ -1646,6 +1646,7 @@ func (e SheetEntryStatus) Valid() bool {
 
 // Defines values for WarningKind.
 const (
+	WarningKindAuditChainBroken     WarningKind = "audit_chain_broken"
 	WarningKindBelowTarget          WarningKind = "below_target"
 	WarningKindCannotReach          WarningKind = "cannot_reach"
 	WarningKindConsecutiveAbsence   WarningKind = "consecutive_absence"
@@ -1659,6 +1660,8 @@ const (
 // Valid indicates whether the value is a known member of the WarningKind enum.
 func (e WarningKind) Valid() bool {
 	switch e {
+	case WarningKindAuditChainBroken:
+		return true
 	case WarningKindBelowTarget:
 		return true
 	case WarningKindCannotReach:

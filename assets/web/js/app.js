@@ -53,7 +53,7 @@ const ROUTES = [
   [/^\/app\/sessions\/([^/]+)\/live$/, sessionLive.live, ['lead', 'admin']],
   [/^\/app\/sessions\/([^/]+)$/, sessionDetail.sessionDetail, ['lead', 'admin']],
   [/^\/app\/rotation$/, rotation.rotation, ['lead', 'admin']],
-  [/^\/app\/exams$/, exams.exams, ['lead', 'admin']],
+  [/^\/app\/exams$/, exams.exams, ['lead', 'admin', 'hr', 'inspector']],
   [/^\/app\/evaluate$/, evaluate.evaluate, ['lead', 'admin']],
   [/^\/app\/overview$/, hr.overview, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
@@ -83,6 +83,8 @@ function navItems(me) {
     list.push(['/app/plan-editor', 'nav.plan_editor'], ['/app/sessions', 'nav.sessions'], ['/app/rotation', 'nav.rotation'],
       ['/app/exams', 'nav.exams'], ['/app/evaluate', 'nav.evaluate'], ['/app/robots', 'nav.robots']);
   }
+  // hr and inspectors read exams' saved scores (leads and admins have it above)
+  if (readsAll(me) && !isLeadish(me)) list.push(['/app/exams', 'nav.exams']);
   if (me.role === 'lead' || readsAll(me)) {
     list.push(['/app/overview', 'nav.overview'], ['/app/warnings', 'nav.warnings'], ['/app/compliance', 'nav.compliance']);
   }

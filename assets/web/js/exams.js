@@ -8,6 +8,7 @@ import {isoDate} from './dates.js';
 import {errorText, reportError} from './errors.js';
 import {card, emptyRow, pageHead, table} from './layout.js';
 import {defaultGroup, groupMap, groupPicker, manageableGroups} from './groups.js';
+import {isLeadish} from './roles.js';
 
 const enc = encodeURIComponent;
 
@@ -237,6 +238,11 @@ export async function exams(app) {
   });
   examSel.addEventListener('change', () => { members = null; parsed = []; clear(preview); loadSaved(); });
   await loadExams();
+  if (!isLeadish(app.me)) {
+    // hr and inspectors read the saved scores; entering them is a lead's
+    return h('div', {class: 'page'}, pageHead(t('exam.page_title')),
+      card(t('scores.saved_title'), field(t('scores.exam'), examSel, {name: 'exam'}), sbox, saved));
+  }
   return h('div', {class: 'page'}, pageHead(t('exam.page_title')),
     h('div', {class: 'grid-2'}, card(t('exam.new'), cform), card(t('scores.title'), sform, saved)));
 }
