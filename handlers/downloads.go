@@ -121,7 +121,7 @@ func (h *Handler) handleReportZip(c echo.Context) error {
 		}
 		if gid == "" {
 			gid = caller.GroupID
-		} else if !t.Covers(caller.GroupID, gid) {
+		} else if !store.ManagesGroup(t, caller, gid) {
 			return store.Forbidden("a lead sees only their own group's subtree")
 		}
 	}

@@ -32,6 +32,11 @@ func (s *Scheduler) closeSessions(ctx context.Context, at time.Time, lr *liveRun
 func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
 	r := s.cfg.Store.CheckAudit()
 	lr.set(1, 1)
+	// A failed check stands as the admin's audit_chain_broken warning
+	// (GET /warnings) until a later check passes.
+	if err := s.cfg.Store.RecordAuditCheck(store.WithActor(ctx, "system"), r); err != nil {
+		return "", err
+	}
 	if !r.OK {
 		s.log.Error("AUDIT CHAIN BROKEN: the store file was changed outside studyroll", "problem", r.Problem, "good_entries", r.Entries)
 		return "", fmt.Errorf("audit chain broken after %d good entries: %s", r.Entries, r.Problem)
