@@ -77,6 +77,7 @@ var allBuckets = [][]byte{
 	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
+	bucketMemberships,
 }
 
 // Options configure a Store. The zero value is usable.

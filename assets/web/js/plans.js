@@ -106,7 +106,9 @@ export async function mine(app) {
   const summary = h('p', {id: 'plan-summary', class: 'muted', 'aria-live': 'polite'});
   const pageBox = statusBox('plan-page-status');
 
-  async function load() {
+  // load(focusItem): after marking an item done the list is drawn again;
+  // the focus goes to that item's row (its button is gone).
+  async function load(focusItem) {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     setStatus(pageBox, '');
     let plans;
@@ -140,7 +142,10 @@ export async function mine(app) {
         if (st.state === 'done' || st.state === 'studied') counts.done++;
         else if (st.state === 'overdue' || st.state === 'missed') counts.overdue++;
         else counts.due++;
-        return planItemRow(p, it, st, () => { load(); });
+        return planItemRow(p, it, st, () => {
+          app.announce(t('plans.marked'));
+          load(it.id);
+        });
       });
       const c = card(`${p.title}${paren(fmtPeriod(p.period))}`,
         rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plan.no_items')));
@@ -150,6 +155,8 @@ export async function mine(app) {
     summary.textContent = plans.length ? t('plan.summary', counts) : '';
     summary.className = counts.overdue ? 'text-warn' : 'muted';
     clear(wrap, cards.length ? cards : card('', h('p', {class: 'muted'}, t('plans.none'))));
+    const row = focusItem && document.getElementById(`item-${focusItem}`);
+    if (row) { row.tabIndex = -1; row.focus(); }
   }
 
   load();
@@ -170,7 +177,6 @@ function planItemRow(p, it, st, reload) {
       setStatus(box, t('common.working'));
       try {
         await post(`/plans/${enc(p.id)}/items/${enc(it.id)}/done`);
-        setStatus(box, t('plans.marked'), 'ok');
         reload();
       } catch (err) { btn.disabled = false; reportError(box, err); }
     });
@@ -267,7 +273,6 @@ function existingPlan(app, groups, p, bi, reload) {
   const rows = (p.items || []).map((it) => {
     const sess = bi.get(String(it.id)) || [];
     const slot = h('div', {class: 'pe-slot'});
-    const msg = statusBox();
     let extra = null;
     if (it.due_on) {
       extra = h('span', {class: 'muted'}, t('plans.due', {date: fmtDate(it.due_on)}));
@@ -279,7 +284,9 @@ function existingPlan(app, groups, p, bi, reload) {
           clear(slot);
           btn.hidden = false;
           btn.focus();
-          if (ok) { setStatus(msg, t('plan.scheduled'), 'ok'); reload(); }
+          // the list is drawn again with the new session; the focus goes
+          // back to this item's button there
+          if (ok) { app.announce(t('plan.scheduled')); reload(it.id); }
         }));
       });
       extra = h('div', null,
@@ -291,7 +298,7 @@ function existingPlan(app, groups, p, bi, reload) {
     }
     return h('li', {class: 'plan-item', id: `pe-item-${it.id}`},
       h('div', null, h('strong', null, it.title), h('div', {class: 'muted'}, it.due_on ? t('plan.kind_self') : t('plan.kind_session'))),
-      h('div', {class: 'item-actions'}, extra, msg),
+      h('div', {class: 'item-actions'}, extra),
       slot);
   });
   const c = card(`${p.title}${paren(fmtPeriod(p.period))}`,
@@ -310,8 +317,11 @@ export async function editor(app) {
   const startGroup = mg.some((g) => String(g.id) === String(app.me.group_id)) ? app.me.group_id : (mg[0] || {}).id || '';
   const grp = select('pe-group', groupOptions(mg), startGroup);
   grp.name = 'group_id';
-  const per = select('pe-period', periodList().concat([String(new Date().getFullYear() + 1)])
-    .filter((p, i, a) => a.indexOf(p) === i).map((p) => [p, fmtPeriod(p)]), currentPeriod());
+  // plans are written ahead: next quarter and next year come first
+  const next = new Date();
+  next.setMonth(next.getMonth() + 3);
+  const ahead = [String(new Date().getFullYear() + 1), currentPeriod(next)];
+  const per = select('pe-period', [...new Set([...ahead, ...periodList()])].map((p) => [p, fmtPeriod(p)]), currentPeriod());
   per.name = 'period';
   const title = h('input', {id: 'pe-title', name: 'title', required: true, maxlength: '200'});
   const list = h('ol', {id: 'pe-items', class: 'pe-items'});
@@ -346,7 +356,7 @@ export async function editor(app) {
 
   const existing = h('div', {id: 'pe-existing'});
   const exBox = statusBox('pe-existing-status');
-  async function loadExisting() {
+  async function loadExisting(focusItem) {
     setStatus(exBox, '');
     clear(existing, h('p', {class: 'muted'}, t('common.loading')));
     if (!grp.value) { clear(existing); return; }
@@ -358,13 +368,15 @@ export async function editor(app) {
       const bi = byItem(sessions);
       clear(existing, plans.length ? plans.map((p) => existingPlan(app, groups, p, bi, loadExisting))
         : h('p', {class: 'muted'}, t('plans.none')));
+      const again = focusItem && existing.querySelector(`[data-schedule="${CSS.escape(String(focusItem))}"]`);
+      if (again) again.focus();
     } catch (err) {
       clear(existing);
       reportError(exBox, err);
     }
   }
-  grp.addEventListener('change', loadExisting);
-  per.addEventListener('change', loadExisting);
+  grp.addEventListener('change', () => loadExisting());
+  per.addEventListener('change', () => loadExisting());
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
