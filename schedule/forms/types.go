@@ -154,10 +154,12 @@ type Policy struct {
 	Grades  []GradeBand
 }
 
-// DefaultPolicy is the default policy (docs/RATES.md): weights 40/30/20/10; excellent ≥ 95
-// with 100% participation, good ≥ 85, pass ≥ 70, fail below; labels
-// 好/较好/一般/较差 for a quarter and 优秀/合格/基本合格/不合格 for a year (or
-// their English equivalents).
+// DefaultPolicy is the policy a form is drawn with when its input has
+// none: the store's default policy (store.DefaultPolicy, the one source,
+// which schedule's TestDefaultPolicyOneSource holds this to) — weights
+// 40/30/20/10; excellent ≥ 95 with 100% participation, good ≥ 85, pass ≥ 70,
+// fail below; labels 好/较好/一般/较差 for a quarter and
+// 优秀/合格/基本合格/不合格 for a year, or their English names.
 func DefaultPolicy(p Period, lang string) Policy {
 	lb := defaultGradeLabels[normLang(lang)][p.Annual()]
 	return Policy{
