@@ -16,7 +16,8 @@ import (
 // browserLeadWritesPlan: a branch lead writes a plan in the editor (one
 // item studied at a session, one self-study item with a due date),
 // schedules a session for the first item from the plan, and a member on a
-// phone sees the plan with what is due and marks the self-study done.
+// phone sees the plan with what is due and marks the self-study done; the
+// lead's editor then counts one of the branch done.
 func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	o, st := s.org, s.m.Store
 	due := time.Now().In(st.Location()).AddDate(0, 0, 10).Format(store.DateLayout)
@@ -97,6 +98,10 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	if done, err := st.ItemsDone(o.m2.ID); err != nil || done[self.ID].IsZero() {
 		t.Errorf("m2's done marks: %v %v", done, err)
 	}
+
+	// The lead's editor counts the self-study marks of the branch.
+	lead.do(chromedp.Reload())
+	lead.waitJS("one of the branch done", fmt.Sprintf(`document.querySelector('#pe-done-%s')?.dataset.done === '1'`, self.ID))
 }
 
 // browserMemberSoFarAndQuestionnaire: a member's home shows their own

@@ -269,13 +269,27 @@ function scheduleForm(app, groups, plan, it, done) {
 
 // existingPlan: a saved plan with its items; each session item lists the
 // sessions that study it and can get one more.
-function existingPlan(app, groups, p, bi, reload) {
+// selfStudyDone: how many of the group's members marked a self-study item
+// done (GET /plans/{id}/done), and who has not yet — a list to remind, by
+// the roster's order, never a ranking.
+function selfStudyDone(it, marks, people) {
+  const done = new Set(marks.filter((m) => String(m.item_id) === String(it.id)).map((m) => String(m.member_id)));
+  const notYet = people.filter((m) => !done.has(String(m.id)));
+  const n = people.length - notYet.length;
+  return h('div', {class: 'pe-done', id: `pe-done-${it.id}`, 'data-done': String(n), 'data-of': String(people.length)},
+    h('span', null, t('plan.done_count', {n, of: people.length})),
+    notYet.length ? h('details', null, h('summary', null, t('plan.not_yet_n', {n: notYet.length})),
+      h('p', null, notYet.map((m) => m.name).join('、'))) : null);
+}
+
+function existingPlan(app, groups, p, bi, reload, marks, people) {
   const rows = (p.items || []).map((it) => {
     const sess = bi.get(String(it.id)) || [];
     const slot = h('div', {class: 'pe-slot'});
     let extra = null;
     if (it.due_on) {
-      extra = h('span', {class: 'muted'}, t('plans.due', {date: fmtDate(it.due_on)}));
+      extra = h('div', null, h('span', {class: 'muted'}, t('plans.due', {date: fmtDate(it.due_on)})),
+        selfStudyDone(it, marks, people));
     } else {
       const btn = h('button', {type: 'button', class: 'btn-secondary btn-small', 'data-schedule': it.id}, t('plan.schedule'));
       btn.addEventListener('click', () => {
@@ -361,12 +375,18 @@ export async function editor(app) {
     clear(existing, h('p', {class: 'muted'}, t('common.loading')));
     if (!grp.value) { clear(existing); return; }
     try {
-      const [plans, sessions] = await Promise.all([
+      const [plans, sessions, roster] = await Promise.all([
         get(`/plans${qs({group_id: grp.value, period: per.value})}`).then(items),
         sessionsOf(grp.value, per.value),
+        get(`/members${qs({group_id: grp.value})}`).then(items),
       ]);
+      // self-study marks of the plans that have self-study items
+      const marks = await Promise.all(plans.map((p) => ((p.items || []).some((it) => it.due_on)
+        ? get(`/plans/${enc(p.id)}/done`).then(items) : Promise.resolve([]))));
       const bi = byItem(sessions);
-      clear(existing, plans.length ? plans.map((p) => existingPlan(app, groups, p, bi, loadExisting))
+      const b = periodBounds(per.value);
+      const active = roster.filter((m) => (!m.joined_on || m.joined_on < isoDate(b.to)) && (!m.left_on || m.left_on > isoDate(b.from)));
+      clear(existing, plans.length ? plans.map((p, i) => existingPlan(app, groups, p, bi, loadExisting, marks[i], active))
         : h('p', {class: 'muted'}, t('plans.none')));
       const again = focusItem && existing.querySelector(`[data-schedule="${CSS.escape(String(focusItem))}"]`);
       if (again) again.focus();
