@@ -125,6 +125,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadWritesPlan", browserLeadWritesPlan},
 		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
 		{"BranchLeadEntersScores", browserBranchLeadEntersScores},
+		{"MemberSeesPrivacyNotice", browserPrivacyNotice},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

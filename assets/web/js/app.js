@@ -18,6 +18,7 @@ import * as inspect from './inspect.js';
 import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
+import * as privacy from './privacy.js';
 import * as plans from './plans.js';
 import * as questionnaire from './questionnaire.js';
 
@@ -264,10 +265,12 @@ export async function route() {
   }
   markNav();
   if (!state.me) {
+    privacy.show(null);
     const reason = path.startsWith('/checkin/') ? t('checkin.login_first') : '';
     clear(main, loginView(reason));
     return;
   }
+  privacy.show(state.me);
   let found = null;
   for (const [re, view, roles] of ROUTES) {
     const m = re.exec(path);
