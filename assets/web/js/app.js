@@ -270,7 +270,7 @@ export async function route() {
     clear(main, loginView(reason));
     return;
   }
-  privacy.show(state.me);
+  privacy.show(state.me, path === '/app/home');
   let found = null;
   for (const [re, view, roles] of ROUTES) {
     const m = re.exec(path);
