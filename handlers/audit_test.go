@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"studyroll/internal/testorg"
+	"studyroll/store"
 )
 
 // TestAuditVerifyAndPages: GET /audit/verify answers the chain's state
@@ -54,5 +57,72 @@ func TestAuditVerifyAndPages(t *testing.T) {
 	decodeJSON(t, ts.do("GET", "/api/v1/audit/verify", "admin", nil), &v)
 	if v.OK || v.FirstBad == nil || *v.FirstBad != 3 {
 		t.Errorf("edited entry 3: %+v", v)
+	}
+}
+
+// TestAuditBrokenWarning: once the daily check (RecordAuditCheck, as the
+// audit_verify job calls it) finds the chain broken, GET /warnings shows
+// admins an audit_chain_broken warning naming the first bad entry, for any
+// period; hr and leads do not get it; a passing check clears it.
+func TestAuditBrokenWarning(t *testing.T) {
+	ts := newTestServer(t)
+	sys := store.WithActor(context.Background(), "system")
+	type warning struct {
+		Kind   string `json:"kind"`
+		Count  int    `json:"count"`
+		From   string `json:"from"`
+		Detail string `json:"detail"`
+	}
+	audited := func(as string) *warning {
+		t.Helper()
+		var out struct{ Items []warning }
+		rec := ts.do("GET", "/api/v1/warnings?period=2023Q3", as, nil)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", as, rec.Code, rec.Body)
+		}
+		decodeJSON(t, rec, &out)
+		for i, w := range out.Items {
+			if w.Kind == "audit_chain_broken" {
+				if i != 0 {
+					t.Errorf("%s: the audit warning is item %d, want first", as, i)
+				}
+				return &out.Items[i]
+			}
+		}
+		return nil
+	}
+	if err := ts.s.RecordAuditCheck(sys, ts.s.CheckAudit()); err != nil {
+		t.Fatal(err)
+	}
+	if w := audited("admin"); w != nil {
+		t.Fatalf("intact chain: %+v", w)
+	}
+	var orig []byte
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func(v []byte) []byte {
+			orig = append([]byte(nil), v...)
+			return []byte(strings.Replace(string(v), `"actor_id":"`, `"actor_id":"9`, 1))
+		})
+	})
+	if err := ts.s.RecordAuditCheck(sys, ts.s.CheckAudit()); err != nil {
+		t.Fatal(err)
+	}
+	w := audited("admin")
+	if w == nil || w.Count != 3 || w.From != "2023-09-01" || !strings.Contains(w.Detail, "audit entry 3") {
+		t.Fatalf("broken chain, admin: %+v", w)
+	}
+	for _, as := range []string{"hr", "lead1"} {
+		if w := audited(as); w != nil {
+			t.Errorf("%s sees the admin's audit warning", as)
+		}
+	}
+	ts.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 3, func([]byte) []byte { return orig })
+	})
+	if err := ts.s.RecordAuditCheck(sys, ts.s.CheckAudit()); err != nil {
+		t.Fatal(err)
+	}
+	if w := audited("admin"); w != nil {
+		t.Errorf("repaired chain: %+v", w)
 	}
 }

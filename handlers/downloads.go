@@ -23,7 +23,7 @@ import (
 
 // periodLabel is the printed name of a period: 2026年第三季度, 2026年度.
 func periodLabel(p store.Period) string {
-	return forms.Period{Year: p.Year, Quarter: p.Quarter}.Label("zh")
+	return forms.PeriodLabel(p, "zh")
 }
 
 // fileNamePart makes a name safe inside a file name: no path separators,
@@ -121,7 +121,7 @@ func (h *Handler) handleReportZip(c echo.Context) error {
 		}
 		if gid == "" {
 			gid = caller.GroupID
-		} else if !t.Covers(caller.GroupID, gid) {
+		} else if !store.ManagesGroup(t, caller, gid) {
 			return store.Forbidden("a lead sees only their own group's subtree")
 		}
 	}

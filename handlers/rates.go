@@ -47,7 +47,7 @@ func (h *Handler) scopeGroup(c echo.Context, caller *store.Member) (string, erro
 		if gid == "" {
 			return caller.GroupID, nil
 		}
-		if !t.Covers(caller.GroupID, gid) {
+		if !store.ManagesGroup(t, caller, gid) {
 			return "", store.Forbidden("a lead sees only their own group's subtree")
 		}
 		return gid, nil
@@ -124,6 +124,17 @@ func (h *Handler) handleWarnings(c echo.Context) error {
 	ws, err := h.store.Warnings(p, gid, h.store.Policy())
 	if err != nil {
 		return err
+	}
+	// The admin's warning that the daily check found the audit chain
+	// broken comes first, whatever the period or group asked.
+	if me(c).Role == store.RoleAdmin {
+		aw, err := h.store.AuditWarning()
+		if err != nil {
+			return err
+		}
+		if aw != nil {
+			ws = append([]store.Warning{*aw}, ws...)
+		}
 	}
 	// Meeting warnings (三会一课) always follow the member warnings: a
 	// branch that holds no meetings at all is exactly what they are for.

@@ -143,41 +143,24 @@ func (h *Handler) handleListReportFiles(c echo.Context) error {
 	return c.JSON(http.StatusOK, list(items))
 }
 
-// reportScope returns which report files caller may see.
+// reportScope returns which report files caller may see: the scope rule
+// store.SeesReportFile with each member file's subject group.
 func (h *Handler) reportScope(caller *store.Member) (func(f *store.ReportFile) bool, error) {
-	switch {
-	case caller.Role.ReadsAll():
-		return func(*store.ReportFile) bool { return true }, nil
-	case caller.Role == store.RoleLead:
-		if caller.GroupID == "" {
-			return func(*store.ReportFile) bool { return false }, nil
-		}
-		t, err := h.store.Tree()
+	t, err := h.store.Tree()
+	if err != nil {
+		return nil, err
+	}
+	groupOf := map[string]string{}
+	if caller.Role == store.RoleLead && caller.GroupID != "" {
+		ms, err := h.store.Members(t.Subtree(caller.GroupID)...)
 		if err != nil {
 			return nil, err
 		}
-		ms, err := h.store.Members()
-		if err != nil {
-			return nil, err
-		}
-		groupOf := make(map[string]string, len(ms))
 		for _, m := range ms {
 			groupOf[m.ID] = m.GroupID
 		}
-		return func(f *store.ReportFile) bool {
-			g := f.SubjectID
-			if f.Kind == store.ReportMemberPDF || f.Kind == store.ReportMemberPDFEn {
-				if f.SubjectID == caller.ID {
-					return true
-				}
-				g = groupOf[f.SubjectID]
-			}
-			return g != "" && t.Covers(caller.GroupID, g)
-		}, nil
 	}
-	return func(f *store.ReportFile) bool {
-		return (f.Kind == store.ReportMemberPDF || f.Kind == store.ReportMemberPDFEn) && f.SubjectID == caller.ID
-	}, nil
+	return func(f *store.ReportFile) bool { return store.SeesReportFile(t, caller, f, groupOf[f.SubjectID]) }, nil
 }
 
 // File names in download paths: a decimal id and an extension, nothing
@@ -257,7 +240,7 @@ func (h *Handler) handleGroupReportFile(c echo.Context) error {
 		return store.NotFound("group", m[1])
 	}
 	caller := me(c)
-	if caller.Role == store.RoleLead && (caller.GroupID == "" || !t.Covers(caller.GroupID, m[1])) {
+	if caller.Role == store.RoleLead && !store.ManagesGroup(t, caller, m[1]) {
 		return store.Forbidden("a lead sees only their own group's subtree")
 	}
 	kind := store.ReportGroupPDF

@@ -34,12 +34,6 @@ func (h *Handler) handleGetRotation(c echo.Context) error {
 // member of the group once (else 422 naming the ids).
 func (h *Handler) handlePutRotation(c echo.Context) error {
 	g := c.Param("id")
-	if _, err := h.store.Group(g); err != nil {
-		return err
-	}
-	if err := h.leadsGroup(me(c), g); err != nil {
-		return err
-	}
 	var in store.RotationInput
 	if err := decode(c, &in); err != nil {
 		return err

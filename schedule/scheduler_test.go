@@ -366,7 +366,9 @@ func TestStartMarksInterruptedRunsAndClosesSessions(t *testing.T) {
 }
 
 // TestAuditVerifyJob: the daily check passes an intact chain and fails,
-// naming the entry, once an audit entry was edited in the store file.
+// naming the entry, once an audit entry was edited in the store file; the
+// failure stands as the admin's audit_chain_broken warning until a later
+// check passes.
 func TestAuditVerifyJob(t *testing.T) {
 	f := newFixture(t)
 	s := f.scheduler(Config{})
@@ -376,8 +378,13 @@ func TestAuditVerifyJob(t *testing.T) {
 	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, "intact") {
 		t.Fatalf("intact chain: %+v %v", run, err)
 	}
+	if w, _ := f.s.AuditWarning(); w != nil {
+		t.Fatalf("a warning before any failed check: %+v", w)
+	}
+	var orig []byte
 	f.reopen(func(dir string) {
 		testorg.EditAuditEntry(t, dir, 5, func(v []byte) []byte {
+			orig = append([]byte(nil), v...)
 			return bytes.Replace(v, []byte(`"actor_id":"`), []byte(`"actor_id":"9`), 1)
 		})
 	})
@@ -385,6 +392,22 @@ func TestAuditVerifyJob(t *testing.T) {
 	run, err = s.RunNow(ctx, KindAuditVerify, "schedule") // err: the run failed
 	if run == nil || err == nil || run.Status != store.JobFailed || !strings.Contains(run.Error, "audit entry 5:") {
 		t.Fatalf("edited chain: %+v %v", run, err)
+	}
+	// The failed check stands as the admin's warning (GET /warnings)...
+	w, err := f.s.AuditWarning()
+	if err != nil || w == nil || w.Kind != store.WarningAuditChain || w.Count != 5 || !strings.Contains(w.Detail, "audit entry 5:") {
+		t.Fatalf("warning after a failed check: %+v %v", w, err)
+	}
+	// ...until a check passes again (here: the entry put back).
+	f.reopen(func(dir string) {
+		testorg.EditAuditEntry(t, dir, 5, func([]byte) []byte { return orig })
+	})
+	s = f.scheduler(Config{})
+	if run, err = s.RunNow(ctx, KindAuditVerify, "schedule"); err != nil || run.Status != store.JobSucceeded {
+		t.Fatalf("repaired chain: %+v %v", run, err)
+	}
+	if w, _ := f.s.AuditWarning(); w != nil {
+		t.Errorf("warning still standing after a passing check: %+v", w)
 	}
 }
 

@@ -46,7 +46,7 @@ func buildMeetingQuarter(t *testing.T) *meetingQuarter {
 	}
 	q.d1 = mustMember(t, s, "组员", q.pg, RoleMember, "2020-01-01")
 	q.all = append(q.all, q.d1)
-	plan, err := s.CreatePlan(admin, PlanInput{GroupID: q.root, Period: "2023Q3", Title: "三季度学习计划",
+	plan, err := s.CreatePlan(sys, PlanInput{GroupID: q.root, Period: "2023Q3", Title: "三季度学习计划",
 		Items: []PlanItemInput{{Title: "党的二十大报告"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func buildMeetingQuarter(t *testing.T) *meetingQuarter {
 	}
 	mk := func(group, kind string, month time.Month, day int, items []string, topic string) *Session {
 		t.Helper()
-		sess, err := s.CreateSession(admin, SessionInput{GroupID: group, Kind: kind, Title: kind + " " + at(month, day, 14)[:10],
+		sess, err := s.CreateSession(sys, SessionInput{GroupID: group, Kind: kind, Title: kind + " " + at(month, day, 14)[:10],
 			StartsAt: at(month, day, 14), EndsAt: at(month, day, 16), ItemIDs: items, FirstTopic: topic, LeadID: q.lead.ID})
 		if err != nil {
 			t.Fatalf("%s %s: %v", group, kind, err)
@@ -107,7 +107,7 @@ func buildMeetingQuarter(t *testing.T) *meetingQuarter {
 	attend(q.s1)
 	attend(mk(q.root, KindThemeDay, time.September, 23, nil, ""))
 	q.cancel = mk(q.pg, KindGroupMeeting, time.September, 20, nil, "")
-	if _, err := s.CancelSession(admin, q.cancel.ID); err != nil {
+	if _, err := s.CancelSession(sys, q.cancel.ID); err != nil {
 		t.Fatal(err)
 	}
 	q.future = mk(q.branch, KindCommitteeMeeting, time.October, 20, nil, "")

@@ -81,7 +81,8 @@ func (in *ExamInput) Validate() error {
 }
 
 // CreateExam adds an exam. A lead over the group or an admin may (the
-// handler checks); a date in a locked period needs an admin.
+// check is in the write's transaction); a date in a locked period needs an
+// admin.
 func (s *Store) CreateExam(ctx context.Context, in ExamInput) (*Exam, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -94,6 +95,9 @@ func (s *Store) CreateExam(ctx context.Context, in ExamInput) (*Exam, error) {
 	err := s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
 			return Invalid(map[string]string{"group_id": "no such group"})
+		}
+		if _, err := mayManage(ctx, tx, in.GroupID, "exams"); err != nil {
+			return err
 		}
 		ctx, err := s.lockGuard(ctx, tx, s.dayStart(in.HeldOn))
 		if err != nil {
@@ -399,6 +403,9 @@ func (s *Store) PutScores(ctx context.Context, examID string, in ScoresInput) (*
 	err := s.update(func(tx *bolt.Tx) error {
 		e, err := getExam(tx, examID)
 		if err != nil {
+			return err
+		}
+		if err := scoresScope(ctx, tx, e, in); err != nil {
 			return err
 		}
 		t, err := loadTree(tx)

@@ -32,7 +32,7 @@ func TestCreateExam(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := s.CreateExam(admin, tc.in)
+			e, err := s.CreateExam(bg, tc.in) // the system: no member "1" here
 			if tc.bad == nil {
 				if err != nil {
 					t.Fatal(err)

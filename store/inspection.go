@@ -203,27 +203,6 @@ func (in *Inspection) covers(t *Tree, g string) bool {
 	return false
 }
 
-// writableBy checks, inside the write's transaction, that by may write the
-// inspection's records: hr and admin always, an inspector on its team.
-func (in *Inspection) writableBy(by *Member) error {
-	switch {
-	case by.Role == RoleHR || by.Role == RoleAdmin:
-		return nil
-	case by.Role == RoleInspector && slices.Contains(in.InspectorIDs, by.ID):
-		return nil
-	}
-	return Forbidden("only the inspection team (or hr, admin) writes inspection %s", in.ID)
-}
-
-// actorMember loads the acting member of ctx inside tx.
-func actorMember(ctx context.Context, tx *bolt.Tx) (*Member, error) {
-	m, err := getMember(tx, ActorFrom(ctx))
-	if err != nil {
-		return nil, Forbidden("no acting member")
-	}
-	return m, nil
-}
-
 // inspectionStatus is planned before starts_on, finished after ends_on,
 // in_progress between.
 func inspectionStatus(in *Inspection, today string) string {

@@ -239,13 +239,6 @@ func (s *Store) CreateFinding(ctx context.Context, inspectionID string, in Findi
 	return out, err
 }
 
-// mayRectify reports whether by may move finding f forward: the responsible
-// member, a lead over its group, or an admin.
-func mayRectify(t *Tree, by *Member, f *Finding) bool {
-	return by.ID == f.ResponsibleID || by.Role == RoleAdmin ||
-		(by.Role == RoleLead && by.GroupID != "" && t.Covers(by.GroupID, f.GroupID))
-}
-
 // ProgressFinding moves a finding to in_progress or submitted (with the
 // note as evidence text). Allowed: open, returned → in_progress; open,
 // in_progress, returned → submitted (with a note or an evidence file).

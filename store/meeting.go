@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Meetings beside study (三会一课): every group has a type and every
@@ -103,9 +104,15 @@ type MeetingRules struct {
 	// Frequencies: group type → session kind → how often it is required.
 	// Kinds not listed are not required.
 	Frequencies map[string]map[string]Frequency `json:"frequencies"`
-	// MinutesDueDays: minutes are due this many working days (Mon–Fri)
+	// MinutesDueDays: minutes are due this many working days (WorkingDay)
 	// after the session's day.
 	MinutesDueDays int `json:"minutes_due_days"`
+	// Holidays are dates (YYYY-MM-DD) that are not working days: public
+	// holidays (法定节假日). Weekend dates among them change nothing.
+	Holidays []string `json:"holidays,omitempty"`
+	// Workdays are Saturdays and Sundays that are working days: the
+	// make-up days (调休) of the holiday notices.
+	Workdays []string `json:"workdays,omitempty"`
 	// FirstTopicRequired: group types whose sessions need a 第一议题.
 	FirstTopicRequired []string `json:"first_topic_required"`
 }
@@ -170,10 +177,43 @@ func (r MeetingRules) Validate(prefix string) error {
 			probs = append(probs, fmt.Sprintf("%s.first_topic_required: %q is not a group type", prefix, gt))
 		}
 	}
+	if len(r.Holidays)+len(r.Workdays) > maxCalendarDays {
+		probs = append(probs, fmt.Sprintf("%s.holidays, workdays: at most %d dates together", prefix, maxCalendarDays))
+	}
+	for _, d := range r.Holidays {
+		if _, err := time.Parse(DateLayout, d); err != nil {
+			probs = append(probs, fmt.Sprintf("%s.holidays: %q is not a date (YYYY-MM-DD)", prefix, d))
+		}
+	}
+	for _, d := range r.Workdays {
+		day, err := time.Parse(DateLayout, d)
+		switch {
+		case err != nil:
+			probs = append(probs, fmt.Sprintf("%s.workdays: %q is not a date (YYYY-MM-DD)", prefix, d))
+		case day.Weekday() != time.Saturday && day.Weekday() != time.Sunday:
+			probs = append(probs, fmt.Sprintf("%s.workdays: %s is a %s, already a working day", prefix, d, day.Weekday()))
+		case indexOf(r.Holidays, d) >= 0:
+			probs = append(probs, fmt.Sprintf("%s.workdays: %s is also a holiday", prefix, d))
+		}
+	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%s", strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// maxCalendarDays bounds Holidays and Workdays: decades of notices.
+const maxCalendarDays = 2000
+
+// WorkingDay reports whether day (its date; the zone is the caller's) is a
+// working day: Monday to Friday unless it is one of the Holidays, or a
+// Saturday or Sunday that is one of the Workdays.
+func (r MeetingRules) WorkingDay(day time.Time) bool {
+	d := day.Format(DateLayout)
+	if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return indexOf(r.Workdays, d) >= 0
+	}
+	return indexOf(r.Holidays, d) < 0
 }
 
 // Frequency returns how often a group of type gt must hold kind.

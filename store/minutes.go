@@ -163,18 +163,6 @@ func vetMinutesText(fe FieldErrors, field, s string, max int, required bool) {
 	}
 }
 
-// leadsOver reports whether by may manage records of group g: an admin
-// anything, a lead their group's subtree.
-func leadsOver(t *Tree, by *Member, g string) bool {
-	if by == nil {
-		return false
-	}
-	if by.Role == RoleAdmin {
-		return true
-	}
-	return by.Role == RoleLead && by.GroupID != "" && t.Covers(by.GroupID, g)
-}
-
 // minutesContext loads the session for a minutes write and checks that by
 // may write them and that the session can have minutes: it must exist (404),
 // by must lead over its group (403), and it must not be cancelled or still
@@ -188,8 +176,8 @@ func (s *Store) minutesContext(tx *bolt.Tx, by *Member, sessionID string) (*Sess
 	if err != nil {
 		return nil, nil, err
 	}
-	if !leadsOver(t, by, sess.GroupID) {
-		return nil, nil, Forbidden("only a lead of this session's group or above, or an admin, may record its minutes")
+	if err := manageCheck(t, by, sess.GroupID, "minutes"); err != nil {
+		return nil, nil, err
 	}
 	if sess.Cancelled {
 		return nil, nil, Conflict("session_cancelled", "session %s was cancelled", sess.ID)

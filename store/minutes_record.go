@@ -87,7 +87,8 @@ type MinutesRecord struct {
 	Complete bool     `json:"complete"`
 	Missing  []string `json:"missing"`
 	// DueOn is the last day for complete minutes: MinutesDueDays working
-	// days (Mon–Fri) after the session's last day. Late: completed after
+	// days (Mon–Fri but the rules' holidays, and their make-up workdays)
+	// after the session's last day. Late: completed after
 	// it, or still not complete once it has passed.
 	DueOn       string     `json:"due_on"`
 	Late        bool       `json:"late"`
@@ -97,13 +98,14 @@ type MinutesRecord struct {
 	UpdatedBy   string     `json:"updated_by,omitempty"`
 }
 
-// dueDate adds n working days (Mon–Fri) to the date of t in loc.
-func dueDate(t time.Time, n int, loc *time.Location) time.Time {
+// dueDate adds r.MinutesDueDays working days (r.WorkingDay) to the date of
+// t in loc.
+func dueDate(t time.Time, r MeetingRules, loc *time.Location) time.Time {
 	d := t.In(loc)
 	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
-	for n > 0 {
+	for n := r.MinutesDueDays; n > 0; {
 		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if r.WorkingDay(d) {
 			n--
 		}
 	}
@@ -248,7 +250,7 @@ func (s *Store) minutesHeadTx(tx *bolt.Tx, groupType string, sess *Session) (*Mi
 			rec.CompletedAt = nil
 		}
 	}
-	due := dueDate(sess.EndsAt, rules.MinutesDueDays, s.loc)
+	due := dueDate(sess.EndsAt, rules, s.loc)
 	rec.DueOn = due.Format(DateLayout)
 	deadline := due.AddDate(0, 0, 1)
 	switch {

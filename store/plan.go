@@ -101,6 +101,9 @@ func (s *Store) CreatePlan(ctx context.Context, in PlanInput) (*Plan, error) {
 		if tx.Bucket(bucketGroups).Get(keyOrZero(in.GroupID)) == nil {
 			return Invalid(map[string]string{"group_id": "no such group"})
 		}
+		if _, err := mayManage(ctx, tx, in.GroupID, "plans"); err != nil {
+			return err
+		}
 		ctx, err := s.lockGuard(ctx, tx, period.Start)
 		if err != nil {
 			return err

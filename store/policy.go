@@ -273,6 +273,9 @@ func (p *Policy) attended(st Status, makeup bool) bool {
 	return makeup || st == StatusPresent || (st == StatusLate && p.LateCountsAsAttended)
 }
 
+// attendedRecord is attended for a decoded record.
+func (p *Policy) attendedRecord(a *Attendance) bool { return p.attended(a.Status, a.MakeupOn != "") }
+
 // excused reports whether a record drops out of the participation
 // denominator under the policy: leave without make-up when leave is excused.
 func (p *Policy) excused(st Status, makeup bool) bool {

@@ -230,29 +230,6 @@ func MaskURL(raw string) string {
 	return out
 }
 
-// robotScope checks that by may manage robots of group g: an admin, or a
-// lead over g (403 otherwise).
-func robotScope(t *Tree, by *Member, g string) error {
-	if !leadsOver(t, by, g) {
-		return Forbidden("only a lead of this group or above, or an admin, may manage its robots")
-	}
-	return nil
-}
-
-// managedGroupTx loads the tree and checks that group g exists and that by
-// may manage its robots and reminder settings, inside the caller's
-// transaction.
-func managedGroupTx(tx *bolt.Tx, by *Member, g string) (*Tree, error) {
-	t, err := loadTree(tx)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := t.Group(g); !ok {
-		return nil, NotFound("group", g)
-	}
-	return t, robotScope(t, by, g)
-}
-
 // managedRobotTx loads robot id and checks that by may manage it, inside
 // the caller's transaction.
 func managedRobotTx(tx *bolt.Tx, by *Member, id string) (*robotRecord, *Tree, error) {
@@ -264,7 +241,7 @@ func managedRobotTx(tx *bolt.Tx, by *Member, id string) (*robotRecord, *Tree, er
 	if err != nil {
 		return nil, nil, err
 	}
-	return rec, t, robotScope(t, by, rec.GroupID)
+	return rec, t, manageCheck(t, by, rec.GroupID, "robots")
 }
 
 func getRobot(tx *bolt.Tx, id string) (*robotRecord, error) {
@@ -276,7 +253,7 @@ func getRobot(tx *bolt.Tx, id string) (*robotRecord, error) {
 func (s *Store) CreateRobot(ctx context.Context, by *Member, g string, in RobotInput) (*Robot, error) {
 	var out Robot
 	err := s.update(func(tx *bolt.Tx) error {
-		_, err := managedGroupTx(tx, by, g)
+		_, err := managedGroupTx(tx, by, g, "robots and reminders")
 		if err != nil {
 			return err
 		}
@@ -382,7 +359,7 @@ func (s *Store) Robot(by *Member, id string) (*Robot, error) {
 func (s *Store) GroupRobots(by *Member, g string) ([]Robot, error) {
 	out := []Robot{}
 	err := s.view(func(tx *bolt.Tx) error {
-		_, err := managedGroupTx(tx, by, g)
+		_, err := managedGroupTx(tx, by, g, "robots and reminders")
 		if err != nil {
 			return err
 		}
@@ -445,7 +422,7 @@ func reminderSettings(tx *bolt.Tx, g string) ReminderSettings {
 func (s *Store) ReminderSettings(by *Member, g string) (*ReminderSettings, error) {
 	var out ReminderSettings
 	err := s.view(func(tx *bolt.Tx) error {
-		_, err := managedGroupTx(tx, by, g)
+		_, err := managedGroupTx(tx, by, g, "robots and reminders")
 		if err != nil {
 			return err
 		}
@@ -462,7 +439,7 @@ func (s *Store) ReminderSettings(by *Member, g string) (*ReminderSettings, error
 func (s *Store) SetReminderSettings(ctx context.Context, by *Member, g string, in ReminderSettingsInput) (*ReminderSettings, error) {
 	var out ReminderSettings
 	err := s.update(func(tx *bolt.Tx) error {
-		_, err := managedGroupTx(tx, by, g)
+		_, err := managedGroupTx(tx, by, g, "robots and reminders")
 		if err != nil {
 			return err
 		}

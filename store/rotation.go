@@ -491,6 +491,9 @@ func (s *Store) SetRotation(ctx context.Context, groupID string, in RotationInpu
 		if !ok || tx.Bucket(bucketGroups).Get(key) == nil {
 			return NotFound("group", groupID)
 		}
+		if _, err := mayManage(ctx, tx, groupID, "rotation"); err != nil {
+			return err
+		}
 		st, err := loadRotation(tx, groupID)
 		if err != nil {
 			return err

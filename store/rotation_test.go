@@ -265,8 +265,9 @@ func rtPtr[T any](v T) *T { return &v }
 func TestSetRotation(t *testing.T) {
 	f := newRTFixture(t)
 	s := f.s
+	over := WithActor(bg, f.outside.ID) // a lead over the group
 	order := []string{f.d.ID, f.c.ID, f.b.ID, f.a.ID}
-	r, err := s.SetRotation(admin, f.g, RotationInput{Order: order})
+	r, err := s.SetRotation(over, f.g, RotationInput{Order: order})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,17 +300,17 @@ func TestSetRotation(t *testing.T) {
 		{"null", nil, "required"},
 	}
 	for _, c := range bad {
-		_, err := s.SetRotation(admin, f.g, RotationInput{Order: c.order})
+		_, err := s.SetRotation(over, f.g, RotationInput{Order: c.order})
 		var se *Error
 		if !IsKind(err, KindInvalid) || !rtAsErr(err, &se) || !strings.Contains(se.Fields["order"], c.want) {
 			t.Errorf("%s: %v (fields %v), want 422 order mentioning %q", c.name, err, se, c.want)
 		}
 	}
-	if _, err := s.SetRotation(admin, "999", RotationInput{Order: []string{}}); !IsKind(err, KindNotFound) {
+	if _, err := s.SetRotation(over, "999", RotationInput{Order: []string{}}); !IsKind(err, KindNotFound) {
 		t.Errorf("unknown group: %v", err)
 	}
 	entries, _ := s.Audit(AuditFilter{Entity: "rotation"})
-	if len(entries) != 1 || entries[0].Before == nil || entries[0].After == nil || entries[0].ActorID != "1" {
+	if len(entries) != 1 || entries[0].Before == nil || entries[0].After == nil || entries[0].ActorID != f.outside.ID {
 		t.Errorf("audit entries %+v, want one update with before and after", entries)
 	}
 }

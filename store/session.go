@@ -115,6 +115,9 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if !ok {
 			return Invalid(map[string]string{"group_id": "no such group"})
 		}
+		if _, err := mayManage(ctx, tx, in.GroupID, "sessions"); err != nil {
+			return err
+		}
 		if !KindAllowed(g.Type, in.Kind) {
 			return Invalid(map[string]string{"kind": "a " + g.Type + " group cannot hold a " + in.Kind + " (a group_meeting needs a party_group; a party_congress or committee_meeting a branch)"})
 		}
@@ -292,7 +295,7 @@ func (s *Store) CancelSession(ctx context.Context, id string) (*Session, error) 
 	var sess *Session
 	err := s.update(func(tx *bolt.Tx) error {
 		var err error
-		if sess, err = getSession(tx, id); err != nil {
+		if sess, err = managedSessionTx(ctx, tx, id, "sessions"); err != nil {
 			return err
 		}
 		if sess.Cancelled {

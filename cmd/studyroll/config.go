@@ -29,7 +29,8 @@ import (
 //	  "attendance": {"opens_before": "30m", "grace": "5m", "close_after": "10m"},
 //	  "meetings":  {"frequencies": {"branch": {"party_congress": "quarterly", "theme_day": "off"},
 //	                                "party_group": {"group_meeting": "monthly"}},
-//	                "minutes_due_days": 3, "first_topic_required": ["branch"]},
+//	                "minutes_due_days": 3, "first_topic_required": ["branch"],
+//	                "holidays": ["2026-10-01", …], "workdays": ["2026-09-28", …]},
 //	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3},
 //	  "finding_categories": ["学习制度落实", "考勤登记", …],
 //	  "privacy":   {"erase_after_years": 5, "notice": "个人信息处理告知……"}
@@ -141,6 +142,8 @@ type configFile struct {
 		Frequencies        map[string]map[string]string `json:"frequencies"`
 		MinutesDueDays     *int                         `json:"minutes_due_days"`
 		FirstTopicRequired *[]string                    `json:"first_topic_required"`
+		Holidays           []string                     `json:"holidays"`
+		Workdays           []string                     `json:"workdays"`
 	} `json:"meetings"`
 	Reminders struct {
 		DayBeforeAt  string `json:"day_before_at"`
@@ -312,6 +315,7 @@ func (cfg *config) parse(data []byte) error {
 		if m.FirstTopicRequired != nil {
 			r.FirstTopicRequired = *m.FirstTopicRequired
 		}
+		r.Holidays, r.Workdays = m.Holidays, m.Workdays
 		if err := r.Validate("meetings"); err != nil {
 			probs = append(probs, err.Error())
 		} else {

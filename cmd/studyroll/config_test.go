@@ -77,6 +77,15 @@ func TestConfigParse(t *testing.T) {
 		{"bad meeting rules", `{"meetings": {"frequencies": {"branch": {"group_meeting": "monthly", "tea": "weekly", "theme_day": "weekly"}, "club": {}}, "minutes_due_days": 0, "first_topic_required": ["unit"]}}`,
 			[]string{"meetings.frequencies.branch.group_meeting", "meetings.frequencies.branch.tea", "meetings.frequencies.branch.theme_day", "meetings.frequencies.club", "meetings.minutes_due_days", "meetings.first_topic_required"}, nil},
 		{"meeting rules typo", `{"meetings": {"frequency": {}}}`, []string{"frequency"}, nil},
+		{"holidays", `{"meetings": {"holidays": ["2026-10-01", "2026-10-02"], "workdays": ["2026-09-27"]}}`, nil, func(t *testing.T, c *config) {
+			m := c.Meetings
+			if len(m.Holidays) != 2 || len(m.Workdays) != 1 || m.MinutesDueDays != 3 || m.Frequency("branch", "committee_meeting") != store.FrequencyMonthly {
+				t.Errorf("meetings %+v", m)
+			}
+		}},
+		{"bad holidays", `{"meetings": {"holidays": ["2026-10-32", "2026-10-05"], "workdays": ["2026-09-28", "10/11", "2026-10-10"]}}`,
+			[]string{`meetings.holidays: "2026-10-32"`, `meetings.workdays: 2026-09-28 is a Monday`, `meetings.workdays: "10/11"`}, nil},
+		{"workday also a holiday", `{"meetings": {"holidays": ["2026-10-04"], "workdays": ["2026-10-04"]}}`, []string{"meetings.workdays: 2026-10-04 is also a holiday"}, nil},
 		{"bad attendance rules", `{"attendance": {"grace": "soon", "close_after": "-5m"}}`, []string{"attendance.grace", "attendance.close_after"}, nil},
 		{"reminder rules", `{"reminders": {"day_before_at": "17:30", "soon_before": "1h", "deadline_days": 5},
 			"schedules": {"warnings_digest": "0 9 * * 5", "reminders": "*/5 * * * *"}}`, nil, func(t *testing.T, c *config) {

@@ -11,9 +11,10 @@ package forms
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"studyroll/period"
 )
 
 // Options are the settings shared by every renderer.
@@ -47,58 +48,13 @@ type Options struct {
 	Location *time.Location
 }
 
-// Period is a year (Quarter 0) or one quarter of it (Quarter 1–4).
-type Period struct {
-	Year    int
-	Quarter int
-}
+// Period is the appraisal period (package period): forms read its Year and
+// Quarter only.
+type Period = period.Period
 
-// ParsePeriod reads "2023" or "2023Q3" (also "2023q3").
-func ParsePeriod(s string) (Period, error) {
-	s = strings.TrimSpace(s)
-	y, q, hasQ := s, "", false
-	if i := strings.IndexAny(s, "Qq"); i >= 0 {
-		y, q, hasQ = s[:i], s[i+1:], true
-	}
-	year, err := strconv.Atoi(y)
-	if err != nil || year < 1 || year > 9999 || len(y) != 4 {
-		return Period{}, fmt.Errorf("forms: bad period %q", s)
-	}
-	p := Period{Year: year}
-	if hasQ {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 || n > 4 || len(q) != 1 {
-			return Period{}, fmt.Errorf("forms: bad period %q", s)
-		}
-		p.Quarter = n
-	}
-	return p, nil
-}
-
-// String is the wire form: "2023" or "2023Q3".
-func (p Period) String() string {
-	if p.Quarter == 0 {
-		return fmt.Sprintf("%04d", p.Year)
-	}
-	return fmt.Sprintf("%04dQ%d", p.Year, p.Quarter)
-}
-
-// Annual reports whether p is a whole year.
-func (p Period) Annual() bool { return p.Quarter == 0 }
-
-// Bounds returns the first and the last day of p (dates in UTC; only the
-// calendar date is meaningful).
-func (p Period) Bounds() (first, last time.Time) {
-	if p.Annual() {
-		return time.Date(p.Year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(p.Year, 12, 31, 0, 0, 0, 0, time.UTC)
-	}
-	first = time.Date(p.Year, time.Month(3*(p.Quarter-1)+1), 1, 0, 0, 0, 0, time.UTC)
-	return first, first.AddDate(0, 3, -1)
-}
-
-// Label is the printed name: "2023年第三季度" / "2023年度" in Chinese,
-// "Q3 2023" / "Year 2023" in English.
-func (p Period) Label(lang string) string {
+// PeriodLabel is the printed name of p: "2023年第三季度" / "2023年度" in
+// Chinese, "Q3 2023" / "Year 2023" in English.
+func PeriodLabel(p Period, lang string) string {
 	l := labelTables[normLang(lang)]
 	if p.Annual() {
 		if normLang(lang) == "en" {

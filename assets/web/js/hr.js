@@ -177,6 +177,7 @@ export function warningDetail(detail, w) {
       .map((k) => `${t(`rate.${k}`)} ${t('rate.counts', {num: w.below[k].num, den: w.below[k].den})}`);
     if (list.length) return t('warn.detail_below', {list: list.join(t('warn.list_sep'))});
   }
+  if (w && w.kind === 'audit_chain_broken') return t('warn.detail_audit', {n: w.count || '?', date: fmtDate(w.from)});
   if (w && w.kind === 'cannot_reach' && w.count && w.from) return t('warn.detail_missed', {n: w.count, date: fmtDate(w.from)});
   if (w && w.kind === 'meeting_missed' && w.meeting_kind) {
     return t('warn.detail_meeting_missed', {kind: tOr(`kind.${w.meeting_kind}`, w.meeting_kind), slot: w.slot || ''});
