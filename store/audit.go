@@ -212,6 +212,7 @@ func (s *Store) AuditEach(f AuditFilter, keep func(*AuditEntry) bool, fn func(*A
 				if keep != nil && !keep(&e) {
 					continue
 				}
+				e.Before, e.After = openAuditTexts(tx, e.Before), openAuditTexts(tx, e.After)
 				chunk = append(chunk, e)
 			}
 		})
