@@ -20,6 +20,8 @@ var AuditExempt = map[string]string{
 	"recordWrongCode":       "counts one wrong check-in code (the state of the 5-try limit); the lockout at the 5th is audited (checkin_locked)",
 	"Notify":                "queues reminder and digest messages for the group robots (the outbox, GET /outbox): delivery state, no record changes",
 	"QueueSessionReminders": "queues session reminders for the group robots (the outbox): delivery state, no record changes",
+	"BeginAttempt":          "outbox delivery state: an attempt to send a robot message starts (tries + 1)",
+	"FinishAttempt":         "outbox delivery state: how the attempt ended (sent, retry at, failed)",
 	"touch":                 "notes a login session's last use (the idle timeout's clock) or ends an idle one; logins and logouts are audited",
 	"CheckSecondFactor":     "remembers the last TOTP step used so that a code works once; the login it completes is audited, and so is a recovery code's use",
 }
