@@ -75,6 +75,9 @@ func (h *Handler) routes() []route {
 		{GET, "/members/:id", anyone, h.handleGetMember},
 		{PATCH, "/members/:id", secAdmin, h.handlePatchMember},
 		{POST, "/members/import", secAdmin, h.handleImportMembers},
+		// raw_inputs.go
+		{GET, "/members/:id/history", leadsHR, h.handleMemberHistory},
+		{GET, "/plans/:id/done", leadsHR, h.handlePlanDone},
 		// plans.go
 		{POST, "/plans", leads, h.handleCreatePlan},
 		{GET, "/plans", anyone, h.handleListPlans},
@@ -91,6 +94,7 @@ func (h *Handler) routes() []route {
 		// attendance.go
 		{POST, "/sessions/:id/checkin", anyone, h.handleCheckin},
 		{PUT, "/sessions/:id/attendance/:member_id", leads, h.handleSetAttendance},
+		{DELETE, "/sessions/:id/attendance/:member_id", leads, h.handleClearAttendance},
 		{PUT, "/sessions/:id/attendance", leads, h.handleRecordSheet},
 		{POST, "/sessions/:id/attendance/:member_id/makeup", leads, h.handleMakeup},
 		{POST, "/sessions/:id/leave", anyone, h.handleRequestLeave},

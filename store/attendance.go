@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -503,7 +504,8 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		rec = &Attendance{SessionID: sessionID, MemberID: memberID, Status: in.status, Source: "lead",
 			UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
 		if before != nil {
-			rec.CheckedInAt, rec.Note, rec.MakeupOn, rec.MakeupNote = before.CheckedInAt, before.Note, before.MakeupOn, before.MakeupNote
+			rec.CheckedInAt, rec.Note = before.CheckedInAt, before.Note
+			rec.MakeupOn, rec.MakeupNote, rec.MakeupRecordedAt = before.MakeupOn, before.MakeupNote, before.MakeupRecordedAt
 		}
 		if in.Note != nil {
 			rec.Note = *in.Note
@@ -514,6 +516,43 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		return nil, err
 	}
 	return rec, nil
+}
+
+// ClearAttendance takes a member's record at a session away, back to no
+// record (未签到): a lead's or admin's hand entry undone. A record that
+// carries a make-up is kept (409 has_makeup: the make-up would be lost
+// silently), and so is one an approved leave request wrote (409
+// leave_approved: reject the request instead). No record: nothing changes,
+// nothing is audited. The caller may not clear their own record.
+func (s *Store) ClearAttendance(ctx context.Context, sessionID, memberID string) error {
+	if err := ownRecord(ctx, memberID); err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
+		if err != nil {
+			return err
+		}
+		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
+		if err != nil {
+			return err
+		}
+		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
+		before, err := getAttendance(tx, key)
+		if err != nil || before == nil {
+			return err
+		}
+		switch {
+		case before.MakeupOn != "":
+			return Conflict("has_makeup", "the record carries a make-up on %s: clearing it would lose the make-up", before.MakeupOn)
+		case before.Source == "leave":
+			return Conflict("leave_approved", "an approved leave request wrote this record: reject the request instead")
+		}
+		if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "clear", "attendance", sessionID+"/"+memberID, sealedAttendance(tx, before), nil)
+	})
 }
 
 // MakeupInput is the body of POST /sessions/{id}/attendance/{member_id}/makeup.
@@ -576,8 +615,9 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 			return err
 		}
 		r := *before
-		r.MakeupOn, r.MakeupNote = in.On, in.Note
-		r.UpdatedAt, r.UpdatedBy = s.now().UTC(), ActorFrom(ctx)
+		now := s.now().UTC()
+		r.MakeupOn, r.MakeupNote, r.MakeupRecordedAt = in.On, in.Note, &now
+		r.UpdatedAt, r.UpdatedBy = now, ActorFrom(ctx)
 		rec = &r
 		return s.putAttendance(ctx, tx, "makeup", key, before, rec)
 	})
@@ -606,7 +646,7 @@ func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 	err := eachPrefix(tx.Bucket(bucketAttendance), prefix, func(k, v []byte) error {
 		a, err := decodeAttendanceTx(tx, k, v)
 		if err != nil {
-			return err
+			return fmt.Errorf("attendance %s/%s: %w", keyID(k[:8]), keyID(k[8:]), err)
 		}
 		out = append(out, *a)
 		return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -79,6 +80,37 @@ func TestListPrefix(t *testing.T) {
 					t.Errorf("prefix %d: %v, want ids %v", prefix, got, want)
 				}
 			}
+		}
+		return nil
+	})
+}
+
+// TestReadErrorsSayWhat: a record that cannot be read fails with what was
+// being read, the cause still reachable with errors.Is/As.
+func TestReadErrorsSayWhat(t *testing.T) {
+	s, _ := mustOpen(t)
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketMembers).Put(itob(7), []byte("{")); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketGroups).Put(itob(8), []byte("[")); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketAttendance).Put(pairKey(itob(1), itob(2)), []byte{9})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.view(func(tx *bolt.Tx) error {
+		var se *json.SyntaxError
+		if _, err := loadMembers(tx); err == nil || !errors.As(err, &se) || !strings.HasPrefix(err.Error(), "read member 7") {
+			t.Errorf("members: %v", err)
+		}
+		if _, err := loadTree(tx); err == nil || !errors.As(err, &se) || !strings.HasPrefix(err.Error(), "read group 8") {
+			t.Errorf("groups: %v", err)
+		}
+		if _, err := attendanceTx(tx, "1"); !errors.Is(err, errBadAttendance) || !strings.HasPrefix(err.Error(), "attendance 1/2") {
+			t.Errorf("attendance: %v", err)
 		}
 		return nil
 	})

@@ -128,12 +128,13 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four
 		byMember[recs[i].MemberID] = &recs[i]
 	}
 	attended, unmarked := 0, 0
+	pol := s.Policy()
 	for _, id := range aud {
 		a := byMember[id]
 		switch {
 		case a == nil:
 			unmarked++
-		case a.Attended():
+		case pol.attendedRecord(a):
 			attended++
 		}
 	}

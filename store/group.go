@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -38,7 +39,7 @@ func loadTree(tx *bolt.Tx) (*Tree, error) {
 	err := tx.Bucket(bucketGroups).ForEach(func(k, v []byte) error {
 		var g Group
 		if err := json.Unmarshal(v, &g); err != nil {
-			return err
+			return fmt.Errorf("read group %s: %w", keyID(k), err)
 		}
 		t.byID[g.ID] = g
 		t.order = append(t.order, g.ID)

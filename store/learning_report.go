@@ -30,7 +30,20 @@ type LearningReport struct {
 	EvaluatedBy string     `json:"evaluated_by,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// History keeps the texts a re-submission replaced, oldest first (at
+	// most maxReportHistory; older ones are dropped).
+	History []ReportVersion `json:"history,omitempty"`
 }
+
+// ReportVersion is an earlier text of a learning report and when it was
+// saved.
+type ReportVersion struct {
+	Text    string    `json:"text"`
+	SavedAt time.Time `json:"saved_at"`
+}
+
+// maxReportHistory caps a report's kept earlier texts.
+const maxReportHistory = 20
 
 // Evaluated reports whether a lead has graded the report.
 func (r *LearningReport) Evaluated() bool { return r.Grade != nil }
@@ -130,12 +143,20 @@ func (s *Store) WriteReport(ctx context.Context, by *Member, in ReportInput) (r 
 			}
 			before := *old
 			r = old
+			if r.Text != in.Text {
+				r.History = append(r.History, ReportVersion{Text: r.Text, SavedAt: r.UpdatedAt})
+				if n := len(r.History); n > maxReportHistory {
+					r.History = r.History[n-maxReportHistory:]
+				}
+			}
 			r.Text, r.UpdatedAt = in.Text, now.UTC()
 			stored := sealedReport(tx, *r)
 			if err := putJSON(b, key, stored); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), stored)
+			after := *stored
+			after.History = nil // each earlier text was audited when it was written
+			return s.audit(ctx, tx, "update", "learning_report", r.ID, textHashed(*sealedReport(tx, before)), &after)
 		}
 		id, key, err := nextID(b)
 		if err != nil {
@@ -364,6 +385,7 @@ func memberName(byID map[string]*Member, id string) string {
 // once, when it is written (the new text, and the hash of the old), so
 // editing a report never grows the log by more than the report itself.
 func textHashed(r LearningReport) *LearningReport {
+	r.History = nil
 	sum := sha256.Sum256([]byte(r.Text))
 	r.Text = "sha256:" + hex.EncodeToString(sum[:])
 	return &r

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -232,4 +233,47 @@ func FuzzEvaluationInput(f *testing.F) {
 			return ""
 		})
 	})
+}
+
+// TestReportHistory: a re-submission keeps the text it replaces, oldest
+// first, capped; the same text again adds nothing; the audit log holds no
+// history (each text was audited when written).
+func TestReportHistory(t *testing.T) {
+	f := newMTFixture(t)
+	s := f.s
+	ctx := WithActor(admin, f.a.ID)
+	write := func(text string) *LearningReport {
+		t.Helper()
+		s.reportRate.t = nil // the 20-a-day cap is another test's
+		r, _, err := s.WriteReport(ctx, f.a, ReportInput{Period: "2023Q3", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := write("第一稿")
+	if len(first.History) != 0 {
+		t.Fatalf("a new report has history %+v", first.History)
+	}
+	write("第二稿")
+	r := write("第二稿")
+	if len(r.History) != 1 || r.History[0].Text != "第一稿" || !r.History[0].SavedAt.Equal(first.UpdatedAt) {
+		t.Fatalf("history %+v", r.History)
+	}
+	for i := range maxReportHistory + 3 {
+		r = write(fmt.Sprintf("第%d稿", i+3))
+	}
+	if len(r.History) != maxReportHistory || r.History[len(r.History)-1].Text != fmt.Sprintf("第%d稿", maxReportHistory+4) {
+		t.Errorf("history kept %d, last %q", len(r.History), r.History[len(r.History)-1].Text)
+	}
+	listed := mtMust(s.Reports(f.a, ReportFilter{Period: "2023Q3"}))
+	if len(listed) != 1 || len(listed[0].History) != maxReportHistory {
+		t.Errorf("listed %+v", listed)
+	}
+	entries, _ := s.Audit(AuditFilter{Entity: "learning_report", EntityID: r.ID})
+	for _, e := range entries {
+		if strings.Contains(string(e.Before)+string(e.After), "history") {
+			t.Fatalf("audit entry %d holds the history", e.Seq)
+		}
+	}
 }

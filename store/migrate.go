@@ -31,6 +31,7 @@ var migrations = []migration{
 	{8, "inspection buckets (督查)", func(tx *bolt.Tx) error { return nil }}, // initialize creates them
 	{9, "audit chain keyed from here", migrateKeyedAudit},
 	{10, "leave reasons, attendance notes and evaluation comments sealed (AES-GCM, field.key)", sealFields},
+	{11, "dated membership: each member's history starts with their group and role since joined_on", migrateMemberships},
 }
 
 // SchemaVersion is the version this binary writes.
@@ -67,7 +68,7 @@ func (s *Store) migrate() error {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 			if err := meta.Put(keyVersion, itob(m.version)); err != nil {
-				return err
+				return fmt.Errorf("record schema version %d: %w", m.version, err)
 			}
 		}
 		return nil

@@ -77,6 +77,7 @@ var allBuckets = [][]byte{
 	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
+	bucketMemberships,
 }
 
 // Options configure a Store. The zero value is usable.
@@ -236,7 +237,7 @@ func Open(dir string, opt Options) (*Store, error) {
 		}
 		if err := s.keyTheChain(); err != nil {
 			s.Close()
-			return nil, err
+			return nil, fmt.Errorf("open store %s: key the audit chain: %w", path, err)
 		}
 	}
 	if err := s.view(func(tx *bolt.Tx) error {

@@ -125,6 +125,9 @@ func TestBrowser(t *testing.T) {
 		{"LeadWritesPlan", browserLeadWritesPlan},
 		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
 		{"BranchLeadEntersScores", browserBranchLeadEntersScores},
+		{"LeadRotationAndReset", browserLeadRotationAndReset},
+		{"MemberResubmitsReport", browserMemberResubmitsReport},
+		{"HRReadsAudit", browserHRReadsAudit},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

@@ -25,13 +25,9 @@ const controlSocket = "control.sock"
 func (m *Main) listenControl() error {
 	path := filepath.Join(m.Data, controlSocket)
 	_ = os.Remove(path) // stale from a crash; we hold the store lock, so nobody else serves here
-	ln, err := net.Listen("unix", path)
+	ln, err := listenPrivate(path)
 	if err != nil {
 		return fmt.Errorf("control socket %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /backup", func(w http.ResponseWriter, r *http.Request) {
@@ -43,6 +39,48 @@ func (m *Main) listenControl() error {
 	m.control = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go m.control.Serve(ln)
 	return nil
+}
+
+// listenPrivate listens on the Unix socket path with mode 0600 from its
+// first moment: it binds inside a fresh 0700 folder next to path, sets the
+// mode, then renames the socket into place, so no one else can connect in
+// between (net.Listen creates the file with the umask's mode). Closing the
+// listener removes path.
+func listenPrivate(path string) (net.Listener, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".c")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false) // it is renamed: Close removes path instead
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("set the socket's mode: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("move the socket into place: %w", err)
+	}
+	return &removeOnClose{Listener: ln, path: path}, nil
+}
+
+// removeOnClose removes its socket file when closed.
+type removeOnClose struct {
+	net.Listener
+	path string
+}
+
+func (l *removeOnClose) Close() error {
+	err := l.Listener.Close()
+	if rerr := os.Remove(l.path); err == nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = rerr
+	}
+	return err
 }
 
 // backupViaServer asks the server running on the data folder for a copy.

@@ -291,6 +291,7 @@ func (e DrawPairResult) Valid() bool {
 // Defines values for ErrorErrorCode.
 const (
 	ErrorErrorCodeAccountClosed        ErrorErrorCode = "account_closed"
+	ErrorErrorCodeAfterLeft            ErrorErrorCode = "after_left"
 	ErrorErrorCodeAlreadyAnswered      ErrorErrorCode = "already_answered"
 	ErrorErrorCodeAlreadyCancelled     ErrorErrorCode = "already_cancelled"
 	ErrorErrorCodeAlreadyClosed        ErrorErrorCode = "already_closed"
@@ -301,6 +302,7 @@ const (
 	ErrorErrorCodeBadRows              ErrorErrorCode = "bad_rows"
 	ErrorErrorCodeBadSecondFactor      ErrorErrorCode = "bad_second_factor"
 	ErrorErrorCodeBadTransition        ErrorErrorCode = "bad_transition"
+	ErrorErrorCodeBeforeJoined         ErrorErrorCode = "before_joined"
 	ErrorErrorCodeBusy                 ErrorErrorCode = "busy"
 	ErrorErrorCodeCheckinClosed        ErrorErrorCode = "checkin_closed"
 	ErrorErrorCodeCheckinNotOpen       ErrorErrorCode = "checkin_not_open"
@@ -317,6 +319,7 @@ const (
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
 	ErrorErrorCodeJobsDisabled         ErrorErrorCode = "jobs_disabled"
 	ErrorErrorCodeKindInUse            ErrorErrorCode = "kind_in_use"
+	ErrorErrorCodeLeaveApproved        ErrorErrorCode = "leave_approved"
 	ErrorErrorCodeLeaveExists          ErrorErrorCode = "leave_exists"
 	ErrorErrorCodeMalformed            ErrorErrorCode = "malformed"
 	ErrorErrorCodeMethodNotAllowed     ErrorErrorCode = "method_not_allowed"
@@ -369,6 +372,8 @@ func (e ErrorErrorCode) Valid() bool {
 	switch e {
 	case ErrorErrorCodeAccountClosed:
 		return true
+	case ErrorErrorCodeAfterLeft:
+		return true
 	case ErrorErrorCodeAlreadyAnswered:
 		return true
 	case ErrorErrorCodeAlreadyCancelled:
@@ -388,6 +393,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeBadSecondFactor:
 		return true
 	case ErrorErrorCodeBadTransition:
+		return true
+	case ErrorErrorCodeBeforeJoined:
 		return true
 	case ErrorErrorCodeBusy:
 		return true
@@ -420,6 +427,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeJobsDisabled:
 		return true
 	case ErrorErrorCodeKindInUse:
+		return true
+	case ErrorErrorCodeLeaveApproved:
 		return true
 	case ErrorErrorCodeLeaveExists:
 		return true
@@ -1956,6 +1965,9 @@ type Attendance struct {
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
 
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
+
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
 	Note     *string `json:"note,omitempty"`
@@ -1996,6 +2008,9 @@ type AttendanceEntry struct {
 	//
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
+
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
 
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
@@ -2868,6 +2883,11 @@ type ItemDone struct {
 	PlanId string `json:"plan_id"`
 }
 
+// ItemDoneList defines model for ItemDoneList.
+type ItemDoneList struct {
+	Items []ItemDone `json:"items"`
+}
+
 // JobRun defines model for JobRun.
 type JobRun struct {
 	Done int `json:"done"`
@@ -2921,6 +2941,12 @@ type LearningReport struct {
 	// Grade null until evaluated.
 	Grade *int `json:"grade"`
 
+	// History Texts a re-submission replaced, oldest first (at most 20); absent when none.
+	History *[]struct {
+		SavedAt time.Time `json:"saved_at"`
+		Text    string    `json:"text"`
+	} `json:"history,omitempty"`
+
 	// Id Example: 42
 	Id string `json:"id"`
 
@@ -2944,6 +2970,12 @@ type LearningReportItem struct {
 
 	// Grade null until evaluated.
 	Grade *int `json:"grade"`
+
+	// History Texts a re-submission replaced, oldest first (at most 20); absent when none.
+	History *[]struct {
+		SavedAt time.Time `json:"saved_at"`
+		Text    string    `json:"text"`
+	} `json:"history,omitempty"`
 
 	// Id Example: 42
 	Id string `json:"id"`
@@ -3145,6 +3177,11 @@ type MemberList struct {
 
 // MemberPatch Any of these fields; absent fields (and fields sent as null) stay as they are.
 type MemberPatch struct {
+	// EffectiveOn Dates a group_id or role change (default today): the history holds it from that day. Before joined_on → 422 before_joined; on or after left_on → 422 after_left; after today, or without group_id/role → 422 invalid.
+	//
+	// Example: 2023-08-01
+	EffectiveOn *openapi_types.Date `json:"effective_on,omitempty"`
+
 	// GroupId An existing group, or `""` to clear (only for hr and admin).
 	GroupId *string `json:"group_id,omitempty"`
 
@@ -3201,6 +3238,32 @@ type MemberRef struct {
 	// MemberId Example: 42
 	MemberId string `json:"member_id"`
 	Name     string `json:"name"`
+}
+
+// Membership One dated membership: the member was in group_id with role from `from` until `to`.
+type Membership struct {
+	// From The first day of this membership.
+	//
+	// Example: 2023-08-01
+	From openapi_types.Date `json:"from"`
+
+	// GroupId null for an account in no group.
+	//
+	// Example: 42
+	GroupId *string `json:"group_id"`
+
+	// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything), `inspector` (督查: reads organisation-wide, writes inspections); in the level3 security profile `sysadmin` (groups, backups), `secadmin` (accounts) and `auditor` (the audit log) instead of `admin`.
+	Role Role `json:"role"`
+
+	// To The day it ended (exclusive): the next membership's from, or left_on for the last; null while it lasts.
+	//
+	// Example: 2023-10-01
+	To *openapi_types.Date `json:"to"`
+}
+
+// MembershipList defines model for MembershipList.
+type MembershipList struct {
+	Items []Membership `json:"items"`
 }
 
 // Minutes defines model for Minutes.
@@ -5301,6 +5364,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMemberHistory A member's dated memberships
+	//
+	// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+	//
+	// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+	GetMemberHistory(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ResetSecondFactor Reset an account's second factor (lost phone)
 	//
 	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
@@ -5363,6 +5433,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlanDone Who marked which self-study item done, when
+	//
+	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+	//
+	// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+	GetPlanDone(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkItemDone Mark a self-study item done for oneself
 	//
@@ -5585,6 +5662,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 	RecordSheet(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClearAttendance Clear a member's attendance (back to no record)
+	//
+	// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+	ClearAttendance(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetAttendanceWithBody Set a member's attendance
 	//
@@ -7116,6 +7198,23 @@ func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONReq
 	return c.Client.Do(req)
 }
 
+// GetMemberHistory A member's dated memberships
+//
+// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+//
+// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+func (c *Client) GetMemberHistory(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMemberHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ResetSecondFactor Reset an account's second factor (lost phone)
 //
 // Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
@@ -7279,6 +7378,23 @@ func (c *Client) CreatePlan(ctx context.Context, body CreatePlanJSONRequestBody,
 // Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 func (c *Client) GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPlanRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlanDone Who marked which self-study item done, when
+//
+// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+//
+// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+func (c *Client) GetPlanDone(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanDoneRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -7841,6 +7957,21 @@ func (c *Client) RecordSheetWithBody(ctx context.Context, id Id, contentType str
 // Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 func (c *Client) RecordSheet(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecordSheetRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearAttendance Clear a member's attendance (back to no record)
+//
+// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+func (c *Client) ClearAttendance(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearAttendanceRequest(c.Server, id, memberId)
 	if err != nil {
 		return nil, err
 	}
@@ -10851,6 +10982,40 @@ func NewPatchMemberRequestWithBody(server string, id Id, contentType string, bod
 	return req, nil
 }
 
+// NewGetMemberHistoryRequest constructs an http.Request for the GetMemberHistory method
+func NewGetMemberHistoryRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/members/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
 func NewResetSecondFactorRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -11209,6 +11374,40 @@ func NewGetPlanRequest(server string, id Id) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanDoneRequest constructs an http.Request for the GetPlanDone method
+func NewGetPlanDoneRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/plans/%s/done", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -12388,6 +12587,47 @@ func NewRecordSheetRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewClearAttendanceRequest constructs an http.Request for the ClearAttendance method
+func NewClearAttendanceRequest(server string, id Id, memberId MemberId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "member_id", memberId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/attendance/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -14056,6 +14296,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
 
+	// GetMemberHistoryWithResponse A member's dated memberships
+	//
+	// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+	GetMemberHistoryWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMemberHistoryResponse, error)
+
 	// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14132,6 +14381,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlanWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanResponse, error)
+
+	// GetPlanDoneWithResponse Who marked which self-study item done, when
+	//
+	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+	GetPlanDoneWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanDoneResponse, error)
 
 	// MarkItemDoneWithResponse Mark a self-study item done for oneself
 	//
@@ -14388,6 +14646,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /sessions/{id}/attendance (the `RecordSheet` operationId).
 	RecordSheetWithResponse(ctx context.Context, id Id, body RecordSheetJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSheetResponse, error)
+
+	// ClearAttendanceWithResponse Clear a member's attendance (back to no record)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+	ClearAttendanceWithResponse(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*ClearAttendanceResponse, error)
 
 	// SetAttendanceWithBodyWithResponse Set a member's attendance
 	//
@@ -19376,6 +19641,82 @@ func (r PatchMemberResponse) ContentType() string {
 	return ""
 }
 
+type GetMemberHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MembershipList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON200() *MembershipList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMemberHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMemberHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMemberHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMemberHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResetSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20068,6 +20409,82 @@ func (r GetPlanResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPlanDoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemDoneList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanDoneResponse) GetJSON200() *ItemDoneList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPlanDoneResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPlanDoneResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPlanDoneResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPlanDoneResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPlanDoneResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanDoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanDoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanDoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanDoneResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22212,6 +22629,89 @@ func (r RecordSheetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecordSheetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ClearAttendanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearAttendanceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearAttendanceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ClearAttendanceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ClearAttendanceResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ClearAttendanceResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearAttendanceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ClearAttendanceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearAttendanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearAttendanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearAttendanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearAttendanceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25337,6 +25837,21 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 	return ParsePatchMemberResponse(rsp)
 }
 
+// GetMemberHistoryWithResponse A member's dated memberships
+//
+// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+func (c *ClientWithResponses) GetMemberHistoryWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMemberHistoryResponse, error) {
+	rsp, err := c.GetMemberHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMemberHistoryResponse(rsp)
+}
+
 // ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25478,6 +25993,21 @@ func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, id Id, re
 		return nil, err
 	}
 	return ParseGetPlanResponse(rsp)
+}
+
+// GetPlanDoneWithResponse Who marked which self-study item done, when
+//
+// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+func (c *ClientWithResponses) GetPlanDoneWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanDoneResponse, error) {
+	rsp, err := c.GetPlanDone(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanDoneResponse(rsp)
 }
 
 // MarkItemDoneWithResponse Mark a self-study item done for oneself
@@ -25938,6 +26468,19 @@ func (c *ClientWithResponses) RecordSheetWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParseRecordSheetResponse(rsp)
+}
+
+// ClearAttendanceWithResponse Clear a member's attendance (back to no record)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id}/attendance/{member_id} (the `ClearAttendance` operationId).
+func (c *ClientWithResponses) ClearAttendanceWithResponse(ctx context.Context, id Id, memberId MemberId, reqEditors ...RequestEditorFn) (*ClearAttendanceResponse, error) {
+	rsp, err := c.ClearAttendance(ctx, id, memberId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearAttendanceResponse(rsp)
 }
 
 // SetAttendanceWithBodyWithResponse Set a member's attendance
@@ -30283,6 +30826,67 @@ func ParsePatchMemberResponse(rsp *http.Response) (*PatchMemberResponse, error) 
 	return response, nil
 }
 
+// ParseGetMemberHistoryResponse parses an HTTP response from a GetMemberHistoryWithResponse call
+func ParseGetMemberHistoryResponse(rsp *http.Response) (*GetMemberHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMemberHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MembershipList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResetSecondFactorResponse parses an HTTP response from a ResetSecondFactorWithResponse call
 func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30804,6 +31408,67 @@ func ParseGetPlanResponse(rsp *http.Response) (*GetPlanResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanDoneResponse parses an HTTP response from a GetPlanDoneWithResponse call
+func ParseGetPlanDoneResponse(rsp *http.Response) (*GetPlanDoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanDoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemDoneList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -32579,6 +33244,77 @@ func ParseRecordSheetResponse(rsp *http.Response) (*RecordSheetResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseClearAttendanceResponse parses an HTTP response from a ClearAttendanceWithResponse call
+func ParseClearAttendanceResponse(rsp *http.Response) (*ClearAttendanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearAttendanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Error

@@ -1,4 +1,4 @@
-// Admin screens: members, groups, CSV import and backup, audit log.
+// Admin screens: members, groups, CSV import and backup.
 import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, qs, items} from './api.js';
 import {t, fmtDate, fmtDateTime, colon} from './i18n.js';
@@ -282,37 +282,4 @@ export async function data(app) {
           h('p', null, t('openapi.link'), colon(),
             h('a', {href: '/api/v1/openapi.json', id: 'openapi-link', class: 'mono', target: '_blank', rel: 'noopener'},
               `${location.origin}/api/v1/openapi.json`))))));
-}
-
-export async function audit(app) {
-  let names = new Map();
-  try { names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name])); } catch (e) { /* optional */ }
-  const from = h('input', {type: 'date', id: 'audit-from', name: 'from', value: isoDate(addDays(new Date(), -7))});
-  const to = h('input', {type: 'date', id: 'audit-to', name: 'to', value: isoDate()});
-  const wrap = h('div', {id: 'audit-list'});
-  const json = (v) => (v === null || v === undefined ? '' : JSON.stringify(v, null, 2));
-  async function load() {
-    clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
-    try {
-      const list = items(await get(`/audit${qs({from: from.value, to: to.value})}`));
-      const rows = list.map((a) => h('tr', {id: `audit-${a.seq}`, class: a.flag ? 'flagged' : ''},
-        h('td', {class: 'num'}, String(a.seq)),
-        h('td', {class: 'nowrap'}, fmtDateTime(a.at)),
-        h('td', null, names.get(String(a.actor_id)) || a.actor_id || ''),
-        h('td', null, a.action || ''),
-        h('td', null, `${a.entity || ''} ${a.entity_id || ''}`),
-        h('td', null, (a.before !== undefined && a.before !== null) || (a.after !== undefined && a.after !== null)
-          ? h('details', null, h('summary', null, t('audit.show_change')),
-            h('div', {class: 'diff'},
-              h('div', null, h('strong', null, t('audit.before')), h('pre', {class: 'mono'}, json(a.before))),
-              h('div', null, h('strong', null, t('audit.after')), h('pre', {class: 'mono'}, json(a.after))))) : ''),
-        h('td', null, a.flag ? h('span', {class: 'badge badge-warn'}, typeof a.flag === 'string' ? a.flag : t('audit.flagged')) : '')));
-      clear(wrap, table([t('audit.seq'), t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.entity'),
-        t('audit.change'), t('audit.flag')], rows.length ? rows : emptyRow(7), {stack: true}));
-    } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
-  }
-  for (const el of [from, to]) el.addEventListener('change', load);
-  load();
-  return h('div', {class: 'page'}, pageHead(t('audit.title')),
-    card('', h('div', {class: 'toolbar'}, field(t('common.from'), from), field(t('common.to'), to)), wrap));
 }

@@ -12,6 +12,8 @@ import * as sessionLive from './session-live.js';
 import * as rotation from './rotation.js';
 import * as exams from './exams.js';
 import * as evaluate from './evaluate.js';
+import * as learningReport from './learning-report.js';
+import * as auditScreen from './audit.js';
 import * as hr from './hr.js';
 import * as admin from './admin.js';
 import * as inspect from './inspect.js';
@@ -45,7 +47,7 @@ const ROUTES = [
   [/^\/app\/plan-editor$/, plans.editor, ['lead', 'admin']],
   [/^\/app\/questionnaires$/, questionnaire.list],
   [/^\/app\/questionnaires\/([^/]+)$/, questionnaire.answer],
-  [/^\/app\/learning-reports$/, member.learningReports],
+  [/^\/app\/learning-reports$/, learningReport.learningReports],
   [/^\/app\/my-reports$/, member.myReports],
   [/^\/app\/security$/, security.page],
   [/^\/app\/sessions$/, sessions.sessions, ['lead', 'admin']],
@@ -59,7 +61,7 @@ const ROUTES = [
   [/^\/app\/warnings$/, hr.warnings, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/compliance$/, meetings.compliance, ['lead', 'hr', 'admin', 'inspector']],
   [/^\/app\/reports$/, hr.reports, ['hr', 'admin']],
-  [/^\/app\/audit$/, admin.audit, ['hr', 'admin']],
+  [/^\/app\/audit$/, auditScreen.audit, ['hr', 'admin']],
   [/^\/app\/members$/, admin.members, ['admin']],
   [/^\/app\/groups$/, admin.groups, ['admin']],
   [/^\/app\/data$/, admin.data, ['admin']],

@@ -1,6 +1,6 @@
 // Attendance board: one row per audience member, kept in place while polling.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
-import {get, put, post} from './api.js';
+import {api, get, put, post} from './api.js';
 import {t, fmtTime, fmtDate, colon} from './i18n.js';
 import {isoDate} from './dates.js';
 import {reportError} from './errors.js';
@@ -56,6 +56,16 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     } catch (err) { reportError(msg, err); }
   }
 
+  // clearFor takes the member's record away: back to 未签到.
+  async function clearFor(mid, row) {
+    try {
+      await api('DELETE', `/sessions/${sid}/attendance/${encodeURIComponent(mid)}`);
+      applyRecord(row, null);
+      setStatus(msg, t('att.cleared', {name: row.name}), 'ok');
+      refreshFn();
+    } catch (err) { reportError(msg, err); }
+  }
+
   function makeupForm(mid, row) {
     const on = h('input', {type: 'date', id: `makeup-on-${mid}`, name: 'on', value: isoDate(), required: true});
     const note = h('input', {id: `makeup-note-${mid}`, name: 'note'});
@@ -88,9 +98,12 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     row.buttons = STATUSES.map((st) => h('button', {type: 'button', class: `btn-status btn-${st}`,
       'data-set-status': st, 'aria-pressed': 'false', 'aria-label': `${name}${colon()}${statusLabel(st)}`,
       onclick: () => setStatusFor(mid, st, row)}, statusLabel(st)));
+    row.clearBtn = h('button', {type: 'button', class: 'btn-plain', id: `att-clear-${mid}`, 'data-action': 'clear',
+      onclick: () => clearFor(mid, row)}, t('att.clear'));
     const more = h('div', {class: 'att-more', hidden: true},
       field(t('att.note'), row.noteInput, {name: 'note', hint: t('att.note_hint')}),
-      makeupForm(mid, row));
+      makeupForm(mid, row),
+      h('div', {class: 'actions'}, row.clearBtn));
     const moreBtn = h('button', {type: 'button', class: 'btn-link btn-more', 'aria-expanded': 'false',
       'data-action': 'more',
       onclick: () => {
@@ -117,6 +130,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
     if (rec && rec.makeup_on) bits.push(t('att.made_up', {date: fmtDate(rec.makeup_on)}));
     row.extra.textContent = bits.join(' · ');
     for (const b of row.buttons) b.setAttribute('aria-pressed', String(b.getAttribute('data-set-status') === st));
+    if (row.clearBtn) row.clearBtn.hidden = st === 'none';
   }
 
   function renderLeaves(sess) {

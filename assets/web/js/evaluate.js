@@ -1,7 +1,7 @@
 // Evaluation of learning reports (述学) by leads.
 import {clear, clearErrors, field, h, select, setStatus, showErrors, statusBox} from './dom.js';
 import {get, items, put, qs} from './api.js';
-import {fmtPeriod, pctText, t} from './i18n.js';
+import {colon, fmtPeriod, pctText, t} from './i18n.js';
 import {currentPeriod, periodSelect} from './periods.js';
 import {reportError} from './errors.js';
 import {card, pageHead} from './layout.js';
@@ -40,6 +40,8 @@ export async function evaluate(app) {
         setStatus(box, t('common.saved'), 'ok');
       } catch (err) { reportError(box, err, form); }
     });
+    // Nobody grades their own report: a lead's own goes to a lead above.
+    const own = String(r.member_id) === String(app.me.id);
     const sim = r.similar_to || [];
     return h('article', {class: 'card eval-card', id: `eval-${r.id}`},
       h('header', {class: 'eval-head'},
@@ -49,7 +51,8 @@ export async function evaluate(app) {
       sim.length ? h('ul', {class: 'similar-list'}, sim.map((x) =>
         h('li', null, t('eval.similar_to', {name: x.name || x.member_id, pct: pctText(x.similarity)})))) : null,
       h('p', {class: 'prewrap report-text'}, r.text || ''),
-      form);
+      own ? h('p', {class: 'muted own-report', id: `eval-own-${r.id}`},
+        r.grade ? [t('lr.grade'), colon(), t(`lr.grade_${r.grade}`)] : t('eval.own_report')) : form);
   }
   load();
   return h('div', {class: 'page'}, pageHead(t('eval.title')),

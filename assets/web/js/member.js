@@ -194,44 +194,6 @@ export async function checkin(app, id) {
       form, result, box));
 }
 
-export async function learningReports(app) {
-  const listWrap = h('div', {id: 'my-learning-reports'});
-  const per = periodSelect('lr-period', currentPeriod(), () => load());
-  const text = h('textarea', {id: 'lr-text', name: 'text', rows: '8', required: true});
-  const box = statusBox('lr-status');
-  const form = h('form', {id: 'lr-form', novalidate: true},
-    field(t('common.period'), per, {name: 'period'}),
-    field(t('lr.text'), text, {name: 'text', hint: t('lr.text_hint')}),
-    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'lr-submit'}, t('lr.submit'))),
-    box);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    if (!text.value.trim()) { setStatus(box, t('lr.text_missing'), 'error'); return; }
-    try {
-      await post('/learning-reports', {period: per.value, text: text.value});
-      setStatus(box, t('lr.sent'), 'ok');
-      text.value = '';
-      load();
-    } catch (err) { reportError(box, err, form); }
-  });
-  async function load() {
-    clear(listWrap, h('p', {class: 'muted'}, t('common.loading')));
-    try {
-      const list = items(await get(`/learning-reports${qs({period: per.value})}`));
-      clear(listWrap, list.length ? list.map((r) => h('article', {class: 'lr-item', id: `lr-${r.id}`},
-        h('div', {class: 'lr-meta muted'}, fmtPeriod(r.period), r.created_at ? ` · ${fmtDate(r.created_at)}` : ''),
-        h('p', {class: 'prewrap'}, r.text || ''),
-        h('p', {class: 'lr-eval'}, r.grade
-          ? [t('lr.grade'), colon(), h('strong', null, t(`lr.grade_${r.grade}`)), r.comment ? `　${r.comment}` : '']
-          : h('span', {class: 'muted'}, t('lr.not_evaluated')))))
-        : h('p', {class: 'muted'}, t('lr.none')));
-    } catch (err) { const b = statusBox(); reportError(b, err); clear(listWrap, b); }
-  }
-  load();
-  return h('div', {class: 'page'}, pageHead(t('lr.title')),
-    h('div', {class: 'grid-2'}, card(t('lr.write'), form), card(t('lr.mine'), listWrap)));
-}
-
 export async function myReports(app) {
   const wrap = h('div', {id: 'my-report-list'});
   const per = periodSelect('myrep-period', currentPeriod(), () => load());

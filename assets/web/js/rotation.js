@@ -1,7 +1,7 @@
 // Reading-lead rotation of a group.
 import {clear, field, h, setStatus, statusBox} from './dom.js';
 import {get, put} from './api.js';
-import {t} from './i18n.js';
+import {t, fmtDateTime} from './i18n.js';
 import {reportError} from './errors.js';
 import {card, pageHead} from './layout.js';
 import {defaultGroup, groupPicker} from './groups.js';
@@ -16,6 +16,8 @@ export async function rotation(app) {
   const box = statusBox('rot-status');
   let order = [];
   let names = new Map();
+  let dirty = false; // the order was changed and not saved yet
+  let subs = [];
   function render(next) {
     const list = h('ol', {class: 'rot-list', id: 'rot-list'});
     order.forEach((mid, i) => {
@@ -24,6 +26,7 @@ export async function rotation(app) {
         const j = i + d;
         if (j < 0 || j >= order.length) return;
         [order[i], order[j]] = [order[j], order[i]];
+        dirty = true;
         render(next);
         const btn = wrap.querySelector(`#rot-${CSS.escape(String(mid))} [data-move="${d < 0 ? 'up' : 'down'}"]`);
         (btn && !btn.disabled ? btn : wrap.querySelector(`#rot-${CSS.escape(String(mid))} button:not([disabled])`))?.focus();
@@ -48,8 +51,13 @@ export async function rotation(app) {
       order.length ? list : h('p', {class: 'muted'}, t('rot.empty')),
       h('div', {class: 'actions'}, save),
       h('h3', null, t('rot.next')),
-      next && next.length ? h('ol', {class: 'rot-next', id: 'rot-next'}, next.map((mid) => h('li', null, names.get(String(mid)) || mid)))
-        : h('p', {class: 'muted'}, '—'));
+      h('p', {class: 'muted'}, dirty ? t('rot.next_unsaved') : t('rot.next_hint')),
+      next && next.length ? h('ol', {class: ['rot-next', dirty ? 'is-stale' : ''], id: 'rot-next'}, next.map((mid) => h('li', null, names.get(String(mid)) || mid)))
+        : h('p', {class: 'muted'}, '—'),
+      subs.length ? h('div', {id: 'rot-substitutes'}, h('h3', null, t('rot.substitutes')),
+        h('ul', null, subs.map((x) => h('li', null, t('rot.substitute_line', {
+          when: fmtDateTime(x.starts_at), lead: names.get(String(x.lead_id)) || t('rot.nobody'),
+          sub: x.proposed_substitute ? names.get(String(x.proposed_substitute)) || x.proposed_substitute : t('rot.nobody')}))))) : null);
   }
   async function load(keepStatus) {
     if (!keepStatus) setStatus(box, '');
@@ -58,6 +66,8 @@ export async function rotation(app) {
       const [rot, members] = await Promise.all([get(`/groups/${enc(grp.value)}/rotation`), membersOf(grp.value)]);
       names = new Map(members.map((m) => [String(m.id), m.name]));
       order = [...(rot.order || [])];
+      subs = rot.substitutes || [];
+      dirty = false;
       render(rot.next || []);
     } catch (err) { clear(wrap); reportError(box, err); }
   }

@@ -3,6 +3,7 @@ import {clear, clearErrors, field, h, option, select, setStatus, showErrors, sta
 import {get, items, post, qs} from './api.js';
 import {fmtDate, fmtTime, paren, t} from './i18n.js';
 import {addDays, isoDate, localToRFC3339, toLocalInput} from './dates.js';
+import {currentPeriod} from './periods.js';
 import {reportError} from './errors.js';
 import {card, emptyRow, pageHead, table} from './layout.js';
 import {defaultGroup, groupMap, groupPicker} from './groups.js';
@@ -53,7 +54,7 @@ export async function newSession(app) {
   start.setDate(start.getDate() + 1);
   start.setHours(14, 30, 0, 0);
   const end = new Date(start.getTime() + 90 * 60e3);
-  const grp = groupPicker(app, groups, 'ns-group', defaultGroup(app, groups), () => loadGroup());
+  const grp = groupPicker(app, groups, 'ns-group', defaultGroup(app, groups), () => loadGroup().catch((err) => reportError(box, err)));
   grp.name = 'group_id';
   const title = h('input', {id: 'ns-title', name: 'title', required: true});
   const startsAt = h('input', {id: 'ns-starts', name: 'starts_at', type: 'datetime-local', value: toLocalInput(start), required: true});
@@ -88,23 +89,40 @@ export async function newSession(app) {
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'btn-primary', id: 'ns-submit'}, t('sessions.create'))),
     box);
 
+  let plans = [];
   async function loadGroup() {
     loadKinds();
     const gid = grp.value;
-    const [plans, members] = await Promise.all([
-      get(`/plans${qs({group_id: gid})}`).then(items).catch(() => []),
+    const [pl, members, rot] = await Promise.all([
+      get(`/plans${qs({group_id: gid})}`).then(items),
       membersOf(gid),
+      get(`/groups/${enc(gid)}/rotation`),
     ]);
-    clear(leadSel, option('', t('sessions.lead_rotation'), true),
+    plans = pl;
+    // The empty choice names the member the rotation gives the next
+    // session: the first of the rotation screen's "next" list.
+    const byId = new Map(members.map((m) => [String(m.id), m.name]));
+    const next = (rot.next || [])[0];
+    clear(leadSel, option('', next ? t('sessions.lead_rotation_named', {name: byId.get(String(next)) || next}) : t('sessions.lead_rotation'), true),
       members.filter((m) => !m.left_on).map((m) => option(m.id, m.name)));
+    renderItems();
+  }
+  // renderItems lists the content items a session can cover: items studied
+  // at sessions (not self-study, which has a due date) of the plans for the
+  // quarter of the start, or for its year.
+  function renderItems() {
+    const d = startsAt.value ? new Date(startsAt.value) : new Date();
+    const quarter = currentPeriod(d);
+    const year = String(d.getFullYear());
     const checks = [];
     for (const p of plans) {
+      if (p.period !== quarter && p.period !== year) continue;
       for (const it of p.items || []) {
+        if (it.due_on) continue;
         const id = `ns-item-${it.id}`;
         checks.push(h('div', {class: 'check'},
           h('input', {type: 'checkbox', id, name: 'item_ids', value: it.id}),
-          h('label', {for: id}, it.title, h('span', {class: 'muted'},
-            paren(`${p.title}${it.due_on ? ' · ' + t('sessions.self_study_due', {date: fmtDate(it.due_on)}) : ''}`)))));
+          h('label', {for: id}, it.title, h('span', {class: 'muted'}, paren(p.title)))));
       }
     }
     clear(itemsBox, h('legend', null, t('sessions.items')),
@@ -133,6 +151,9 @@ export async function newSession(app) {
       app.navigate(`/app/sessions/${enc(s.id)}`);
     } catch (err) { reportError(box, err, form); }
   });
-  if (grp.value) loadGroup();
+  startsAt.addEventListener('change', renderItems);
+  if (grp.value) {
+    try { await loadGroup(); } catch (err) { reportError(box, err); }
+  }
   return h('div', {class: 'page'}, pageHead(t('sessions.new')), card('', form));
 }
