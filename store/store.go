@@ -148,6 +148,8 @@ type Store struct {
 	security atomic.Pointer[SecurityPolicy]
 	// idle tracks the last use of each login session (sessions.go).
 	idle idleTracker
+	// privacy is the privacy policy in force (privacy.go); nil: default.
+	privacy atomic.Pointer[PrivacyPolicy]
 }
 
 // DefaultLocation is the time zone used when none is configured.
