@@ -23,7 +23,7 @@ import (
 
 // periodLabel is the printed name of a period: 2026年第三季度, 2026年度.
 func periodLabel(p store.Period) string {
-	return forms.Period{Year: p.Year, Quarter: p.Quarter}.Label("zh")
+	return forms.PeriodLabel(p, "zh")
 }
 
 // fileNamePart makes a name safe inside a file name: no path separators,

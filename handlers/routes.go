@@ -65,6 +65,9 @@ func (h *Handler) routes() []route {
 		{GET, "/audit/export", auditorAdmin, h.handleAuditExport},
 		// personal.go
 		{GET, "/me/data.zip", anyone, h.handleMyData},
+		// privacy.go
+		{GET, "/me/privacy-notice", anyone, h.handlePrivacyNotice},
+		{POST, "/me/privacy-notice", anyone, h.handleAcceptPrivacyNotice},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
@@ -75,6 +78,9 @@ func (h *Handler) routes() []route {
 		{GET, "/members/:id", anyone, h.handleGetMember},
 		{PATCH, "/members/:id", secAdmin, h.handlePatchMember},
 		{POST, "/members/import", secAdmin, h.handleImportMembers},
+		// raw_inputs.go
+		{GET, "/members/:id/history", leadsHR, h.handleMemberHistory},
+		{GET, "/plans/:id/done", leadsHR, h.handlePlanDone},
 		// plans.go
 		{POST, "/plans", leads, h.handleCreatePlan},
 		{GET, "/plans", anyone, h.handleListPlans},

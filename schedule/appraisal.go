@@ -10,9 +10,6 @@ import (
 	"studyroll/store"
 )
 
-// formsPeriod converts a store period.
-func formsPeriod(p store.Period) forms.Period { return forms.Period{Year: p.Year, Quarter: p.Quarter} }
-
 // formsPolicy is the store policy as the forms print it. English forms
 // print the configured labels; only where a label is still the (Chinese)
 // default do they use the forms' English name for the grade.
@@ -45,7 +42,7 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 	if row == nil || m == nil {
 		return forms.MemberAppraisal{}, false
 	}
-	fp := formsPeriod(d.p)
+	fp := d.p
 	in := forms.MemberAppraisal{
 		Organisation: d.organisation(m.GroupID),
 		Period:       fp,
@@ -69,7 +66,7 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 		for _, ar := range a.Reports {
 			line := forms.ReportLine{Grade: ar.Grade, Comment: ar.Comment}
 			if rp, err := store.ParsePeriod(ar.Period, d.loc); err == nil {
-				line.Title = formsPeriod(rp).Label(lang)
+				line.Title = forms.PeriodLabel(rp, lang)
 			}
 			if r, ok := d.reports[ar.ID]; ok {
 				line.Text, line.Date = r.Text, r.CreatedAt

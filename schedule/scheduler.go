@@ -149,6 +149,7 @@ func New(cfg Config) (*Scheduler, error) {
 		KindAuditVerify:      s.auditVerify,
 		KindReminders:        s.reminders,
 		KindWarningsDigest:   s.warningsDigest,
+		KindEraseClosed:      s.eraseClosed,
 	}
 	return s, nil
 }
@@ -315,7 +316,9 @@ type jobSpec struct {
 	at                 *time.Time
 	period, group      string
 	quick              bool
-	fn                 func(ctx context.Context, lr *liveRun) (string, error)
+	// quiet: no reports-ready event (RunReports).
+	quiet bool
+	fn    func(ctx context.Context, lr *liveRun) (string, error)
 }
 
 // acquire takes the guard key; false when a run holds it.
@@ -379,7 +382,7 @@ func (s *Scheduler) execute(ctx context.Context, spec jobSpec, run *store.JobRun
 			GroupID: spec.group, ScheduledFor: spec.at, StartedAt: start.UTC(), EndedAt: &end, Status: out.Status,
 			Done: out.Done, Total: out.Total, Result: out.Result, Error: out.Error}, s.keep(spec.kind))
 	} else {
-		if out.Status == store.JobSucceeded {
+		if out.Status == store.JobSucceeded && !spec.quiet {
 			if p := reportPeriod(spec); p != "" {
 				out.Events = []store.Event{s.cfg.Store.ReportsReadyEvent(run.ID, p, spec.group, result)}
 			}

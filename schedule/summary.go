@@ -96,9 +96,9 @@ func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
 		return forms.GroupSummary{}, false
 	}
 	name := d.groupName(g)
-	fp := formsPeriod(d.p)
+	fp := d.p
 	out := forms.GroupSummary{
-		Title:        name + " " + fp.Label("zh") + "学习情况汇总表",
+		Title:        name + " " + forms.PeriodLabel(fp, "zh") + "学习情况汇总表",
 		Organisation: name,
 		Period:       fp,
 		Policy:       formsPolicy(d.pol, d.p, "zh"),

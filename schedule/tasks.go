@@ -44,6 +44,24 @@ func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) 
 	return fmt.Sprintf("audit chain intact: %d entries, head %s", r.Entries, r.Head), nil
 }
 
+// eraseClosed erases the personal fields of the accounts closed longer
+// than the retention (store.EraseClosedAccounts; each one audited).
+func (s *Scheduler) eraseClosed(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	done, err := s.cfg.Store.EraseClosedAccounts(store.WithActor(ctx, "system"))
+	lr.set(1, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(done) == 0 {
+		return "no closed account is past the retention", nil
+	}
+	names := make([]string, len(done))
+	for i, e := range done {
+		names[i] = e.Pseudonym
+	}
+	return fmt.Sprintf("%d closed accounts erased: %s", len(done), strings.Join(names, ", ")), nil
+}
+
 // reminders queues the session reminders due now and, when the
 // inspections feature hands over its findings, the rectification ones.
 func (s *Scheduler) reminders(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
@@ -100,23 +118,23 @@ func previousYear(at time.Time, loc *time.Location) store.Period {
 }
 
 func (s *Scheduler) quarterlyReports(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
-	return s.generate(ctx, previousQuarter(at, s.cfg.Store.Location()), "", "", lr)
+	return s.generate(ctx, previousQuarter(at, s.cfg.Store.Location()), "", "", lr.set)
 }
 
 func (s *Scheduler) annualReports(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
-	return s.generate(ctx, previousYear(at, s.cfg.Store.Location()), "", "", lr)
+	return s.generate(ctx, previousYear(at, s.cfg.Store.Location()), "", "", lr.set)
 }
 
 // generate waits for the report slot (one generation at a time) and runs
-// the generator, reporting progress to lr.
-func (s *Scheduler) generate(ctx context.Context, p store.Period, groupID, jobID string, lr *liveRun) (string, error) {
+// the generator, reporting progress to progress.
+func (s *Scheduler) generate(ctx context.Context, p store.Period, groupID, jobID string, progress func(done, total int)) (string, error) {
 	select {
 	case s.reportSlot <- struct{}{}:
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
 	defer func() { <-s.reportSlot }()
-	res, err := s.gen.Generate(ctx, p, groupID, jobID, lr.set)
+	res, err := s.gen.Generate(ctx, p, groupID, jobID, progress)
 	return res.String(), err
 }
 
@@ -130,12 +148,51 @@ const maxReportJobs = 4
 // The run acts as the ctx actor. At most maxReportJobs report runs may be
 // running or waiting at once (429 too_many_jobs).
 func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID string) (string, error) {
+	actor := store.WithActor(s.ctx, store.ActorFrom(ctx))
+	spec, run, err := s.beginReports(actor, p, groupID, "api", nil)
+	if err != nil || spec == nil {
+		return run.ID, err
+	}
+	go func() {
+		defer s.wg.Done()
+		s.logRun(s.execute(actor, *spec, run))
+	}()
+	return run.ID, nil
+}
+
+// RunReports generates the reports of period p for groupID's subtree now,
+// in the calling goroutine, as the ctx actor: the run StartReports starts,
+// recorded with trigger ("cli" for `studyroll report`), its progress also
+// given to progress (nil for none). It returns the run as recorded, and
+// ErrBusy while a run for the same period and group is going. Unlike the
+// server's runs it tells no robot: the command runs while the server is
+// stopped, its operator at the console.
+func (s *Scheduler) RunReports(ctx context.Context, p store.Period, groupID, trigger string, progress func(done, total int)) (*store.JobRun, error) {
+	spec, run, err := s.beginReports(ctx, p, groupID, trigger, progress)
+	if err != nil {
+		return nil, err
+	}
+	if spec == nil {
+		return nil, ErrBusy
+	}
+	defer s.wg.Done()
+	spec.quiet = true
+	return s.execute(ctx, *spec, run)
+}
+
+// beginReports starts a report run of p for groupID: it checks the group,
+// takes the run's guard (at most maxReportJobs report runs at once) and
+// records the start as the actor of actx. Its spec is then for execute,
+// and s.wg counts it until the caller is done with it. A nil spec means a
+// run for the same period and group is going: run holds its id.
+func (s *Scheduler) beginReports(actx context.Context, p store.Period, groupID, trigger string, progress func(done, total int)) (*jobSpec, *store.JobRun, error) {
+	none := &store.JobRun{}
 	if groupID != "" {
 		if _, err := s.cfg.Store.Group(groupID); err != nil {
 			if store.IsKind(err, store.KindNotFound) {
-				return "", store.Invalid(map[string]string{"group_id": "no such group"})
+				return nil, none, store.Invalid(map[string]string{"group_id": "no such group"})
 			}
-			return "", err
+			return nil, none, err
 		}
 	}
 	key := KindReports + ":" + p.String() + ":" + groupID
@@ -143,13 +200,13 @@ func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID st
 	if id, ok := s.busy[key]; ok {
 		s.mu.Unlock()
 		if id == "" {
-			return "", store.Conflict("reports_starting", "a run for %s is starting; retry in a moment", p)
+			return nil, none, store.Conflict("reports_starting", "a run for %s is starting; retry in a moment", p)
 		}
-		return id, nil
+		return nil, &store.JobRun{ID: id}, nil
 	}
 	if s.stopped {
 		s.mu.Unlock()
-		return "", store.Errorf(store.KindUnavailable, "shutting_down", "the server is shutting down")
+		return nil, none, store.Errorf(store.KindUnavailable, "shutting_down", "the server is shutting down")
 	}
 	// One generation runs at a time (reportSlot); at most maxReportJobs
 	// report runs may be running or waiting for it, whatever their periods
@@ -162,26 +219,30 @@ func (s *Scheduler) StartReports(ctx context.Context, p store.Period, groupID st
 	}
 	if queued >= maxReportJobs {
 		s.mu.Unlock()
-		return "", store.Errorf(store.KindTooMany, "too_many_jobs", "%d report runs are already running or waiting: retry when one has finished", queued)
+		return nil, none, store.Errorf(store.KindTooMany, "too_many_jobs", "%d report runs are already running or waiting: retry when one has finished", queued)
 	}
 	s.busy[key] = ""
 	s.wg.Add(1)
 	s.mu.Unlock()
-	actor := store.WithActor(s.ctx, store.ActorFrom(ctx))
-	run, err := s.cfg.Store.StartJob(actor, store.JobRun{Kind: KindReports, Trigger: "api", Period: p.String(), GroupID: groupID})
+	run, err := s.cfg.Store.StartJob(actx, store.JobRun{Kind: KindReports, Trigger: trigger, Period: p.String(), GroupID: groupID})
 	if err != nil {
 		s.release(key)
 		s.wg.Done()
-		return "", err
+		return nil, none, err
 	}
 	s.hold(key, run.ID)
-	spec := jobSpec{kind: KindReports, key: key, trigger: "api", period: p.String(), group: groupID,
-		fn: func(ctx context.Context, lr *liveRun) (string, error) { return s.generate(ctx, p, groupID, run.ID, lr) }}
-	go func() {
-		defer s.wg.Done()
-		s.logRun(s.execute(actor, spec, run))
-	}()
-	return run.ID, nil
+	spec := &jobSpec{kind: KindReports, key: key, trigger: trigger, period: p.String(), group: groupID,
+		fn: func(ctx context.Context, lr *liveRun) (string, error) {
+			report := lr.set
+			if progress != nil {
+				report = func(done, total int) {
+					lr.set(done, total)
+					progress(done, total)
+				}
+			}
+			return s.generate(ctx, p, groupID, run.ID, report)
+		}}
+	return spec, run, nil
 }
 
 // Job returns a run with its live progress while it runs.

@@ -504,7 +504,8 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 		rec = &Attendance{SessionID: sessionID, MemberID: memberID, Status: in.status, Source: "lead",
 			UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
 		if before != nil {
-			rec.CheckedInAt, rec.Note, rec.MakeupOn, rec.MakeupNote = before.CheckedInAt, before.Note, before.MakeupOn, before.MakeupNote
+			rec.CheckedInAt, rec.Note = before.CheckedInAt, before.Note
+			rec.MakeupOn, rec.MakeupNote, rec.MakeupRecordedAt = before.MakeupOn, before.MakeupNote, before.MakeupRecordedAt
 		}
 		if in.Note != nil {
 			rec.Note = *in.Note
@@ -614,8 +615,9 @@ func (s *Store) RecordMakeup(ctx context.Context, sessionID, memberID string, in
 			return err
 		}
 		r := *before
-		r.MakeupOn, r.MakeupNote = in.On, in.Note
-		r.UpdatedAt, r.UpdatedBy = s.now().UTC(), ActorFrom(ctx)
+		now := s.now().UTC()
+		r.MakeupOn, r.MakeupNote, r.MakeupRecordedAt = in.On, in.Note, &now
+		r.UpdatedAt, r.UpdatedBy = now, ActorFrom(ctx)
 		rec = &r
 		return s.putAttendance(ctx, tx, "makeup", key, before, rec)
 	})

@@ -66,14 +66,11 @@ type Attendance struct {
 	Note        string     `json:"note,omitempty"`
 	MakeupOn    string     `json:"makeup_on,omitempty"`
 	MakeupNote  string     `json:"makeup_note,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	UpdatedBy   string     `json:"updated_by"`
-}
-
-// Attended reports whether the record counts as attended: present or late,
-// or leave/absent with a recorded make-up.
-func (a *Attendance) Attended() bool {
-	return a.Status == StatusPresent || a.Status == StatusLate || a.MakeupOn != ""
+	// MakeupRecordedAt is when the make-up was recorded (not its date);
+	// left out for a make-up recorded before this was kept.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	UpdatedBy        string     `json:"updated_by"`
 }
 
 var attendanceSources = []string{"", "self", "lead", "leave", "close"}
@@ -82,7 +79,7 @@ var attendanceSources = []string{"", "self", "lead", "leave", "close"}
 // they use a compact binary value instead of JSON; the key is
 // session id (8 bytes) + member id (8 bytes):
 //
-//	0      version (1)
+//	0      version (1; 2 when the make-up's recording time follows)
 //	1      status
 //	2      source index
 //	3      flags (bit 0: make-up recorded)
@@ -90,7 +87,32 @@ var attendanceSources = []string{"", "self", "lead", "leave", "close"}
 //	8..15  checked_in_at, Unix ns (0 = none)
 //	16..23 updated_at, Unix ns
 //	24…    updated_by, note, makeup_note: each uvarint length + UTF-8 bytes
+//	then   version 2 only: makeup_recorded_at, Unix ns (8 bytes)
+//
+// This file is the one place that knows the layout: the rates read a
+// record's status and make-up flag through attCode, never the bytes.
 const attendanceHeader = 24
+
+// attendance value byte of attCode: status in the low bits, make-up in
+// bit 7.
+const makeupBit = 0x80
+
+// attCode packs what the rates read from an encoded record, without
+// allocating: its status and whether a make-up is recorded. Whether that
+// counts as attended is the policy's rule (Policy.attended), and only its.
+func attCode(v []byte) uint8 {
+	if len(v) < attendanceHeader {
+		return uint8(StatusNone)
+	}
+	c := v[1] &^ makeupBit
+	if v[3]&1 != 0 {
+		c |= makeupBit
+	}
+	return c
+}
+
+// attStatus is the status of an encoded record (StatusNone for none).
+func attStatus(v []byte) Status { return Status(attCode(v) &^ makeupBit) }
 
 func encodeAttendance(a *Attendance) []byte {
 	b := make([]byte, attendanceHeader, attendanceHeader+len(a.Note)+len(a.MakeupNote)+len(a.UpdatedBy)+6)
@@ -115,6 +137,10 @@ func encodeAttendance(a *Attendance) []byte {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
+	if a.MakeupOn != "" && a.MakeupRecordedAt != nil {
+		b[0] = 2
+		b = binary.BigEndian.AppendUint64(b, uint64(a.MakeupRecordedAt.UnixNano()))
+	}
 	return b
 }
 
@@ -122,7 +148,7 @@ var errBadAttendance = errors.New("corrupt attendance record")
 
 // decodeAttendance reads a record; key is session id + member id.
 func decodeAttendance(key, v []byte) (*Attendance, error) {
-	if len(key) != 16 || len(v) < attendanceHeader || v[0] != 1 {
+	if len(key) != 16 || len(v) < attendanceHeader || (v[0] != 1 && v[0] != 2) {
 		return nil, errBadAttendance
 	}
 	a := &Attendance{SessionID: keyID(key[:8]), MemberID: keyID(key[8:]), Status: Status(v[1])}
@@ -149,15 +175,12 @@ func decodeAttendance(key, v []byte) (*Attendance, error) {
 		rest = rest[k+int(n):]
 	}
 	a.UpdatedBy, a.Note, a.MakeupNote = strs[0], strs[1], strs[2]
-	return a, nil
-}
-
-// attendedFast reads only what the rates need from an encoded record,
-// without allocating: whether it counts as attended, and its status.
-func attendedFast(v []byte) (attended bool, st Status) {
-	if len(v) < attendanceHeader {
-		return false, StatusNone
+	if v[0] == 2 {
+		if len(rest) != 8 {
+			return nil, errBadAttendance
+		}
+		t := time.Unix(0, int64(binary.BigEndian.Uint64(rest))).UTC()
+		a.MakeupRecordedAt = &t
 	}
-	st = Status(v[1])
-	return st == StatusPresent || st == StatusLate || v[3]&1 != 0, st
+	return a, nil
 }

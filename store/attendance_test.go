@@ -486,7 +486,9 @@ func TestRecordMakeup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rec.MakeupOn != c.in.On || rec.MakeupNote != c.in.Note || !rec.Attended() || (rec.Status != StatusAbsent && rec.Status != StatusLeave) {
+			pol := DefaultPolicy()
+			if rec.MakeupOn != c.in.On || rec.MakeupNote != c.in.Note || !pol.attendedRecord(rec) || (rec.Status != StatusAbsent && rec.Status != StatusLeave) ||
+				rec.MakeupRecordedAt == nil || !rec.MakeupRecordedAt.Equal(o.s.Now()) {
 				t.Errorf("got %+v", rec)
 			}
 		})

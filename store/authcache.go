@@ -30,7 +30,10 @@ type authEntry struct {
 
 const (
 	authCacheTTL = time.Minute
-	authCacheMax = 100000
+	// authCacheMax holds a token for every member of a 100,000-member
+	// organisation checking in at once, with room for the leads' and
+	// admins' own.
+	authCacheMax = 150000
 )
 
 func (c *authCache) get(key string, now time.Time) (*Member, bool) {
@@ -56,8 +59,20 @@ func (c *authCache) put(key string, gen uint64, e authEntry) {
 	if c.gen != gen {
 		return
 	}
-	if c.entries == nil || len(c.entries) >= authCacheMax {
+	if c.entries == nil {
 		c.entries = map[string]authEntry{}
+	}
+	if len(c.entries) >= authCacheMax {
+		// full: drop a quarter (in map order, which is random), not every
+		// entry, so a burst as large as the cache does not miss on every
+		// request after it fills
+		n := authCacheMax / 4
+		for k := range c.entries {
+			delete(c.entries, k)
+			if n--; n == 0 {
+				break
+			}
+		}
 	}
 	c.entries[key] = e
 }

@@ -29,7 +29,14 @@ func Compact(src, dst string) (err error) {
 		return fmt.Errorf("open store %s: %w", src, err)
 	}
 	defer in.Close()
-	out, err := bolt.Open(dst, 0o600, &bolt.Options{NoSync: true})
+	// Map the copy at the original's size from the start: growing the map
+	// step by step re-maps the file and copies every node still in memory
+	// each time (a third of the compaction's CPU on a 130 MB store).
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	out, err := bolt.Open(dst, 0o600, &bolt.Options{NoSync: true, InitialMmapSize: int(st.Size())})
 	if err != nil {
 		return fmt.Errorf("create %s: %w", dst, err)
 	}

@@ -261,6 +261,7 @@ func (s *Store) MeetingWarnings(p Period, groupID string) ([]Warning, error) {
 		type monthMark struct{ required, took bool }
 		marks := map[string]map[string]*monthMark{} // member → month → mark
 		var firstMiss, lastMiss = map[string]map[string]string{}, map[string]map[string]string{}
+		pol := s.Policy()
 		for i := range ss {
 			sess := &ss[i]
 			if sess.StartsAt.Before(winStart) || sess.EndsAt.After(asOf) {
@@ -288,7 +289,7 @@ func (s *Store) MeetingWarnings(p Period, groupID string) ([]Warning, error) {
 					marks[m.ID][month] = mk
 				}
 				mk.required = true
-				if a := byMember[m.ID]; a != nil && (a.Attended() || a.Status == StatusLeave) {
+				if a := byMember[m.ID]; a != nil && (pol.attendedRecord(a) || a.Status == StatusLeave) {
 					mk.took = true
 				} else {
 					d := s.startDate(sess)

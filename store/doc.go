@@ -13,6 +13,7 @@
 //	  audit_head         → hex SHA-256 of the newest audit entry
 //	groups               id → Group {id, name, parent_id}
 //	members              id → Member {id, name, username, group_id, role, joined_on, left_on}
+//	memberships          member id → [{group_id, role, from}]: dated membership (membership.go)
 //	usernames            lower(username) → member id (8 bytes)
 //	credentials          member id → bcrypt hash
 //	tokens               SHA-256(token) → {member_id, created_at, expires_at}
@@ -34,7 +35,10 @@
 //	learning_reports     id → LearningReport {member_id, period, text, grade, comment (sealed)}
 //	exams                id → Exam {group_id, title, held_on, max_score, excellent_score}
 //	scores               exam id + member id → {score, updated_at}
-//	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, stale}
+//	period_locks         period ("2023Q3") → PeriodLock {locked_at, locked_by, revision, snapshot_sha256, stale}
+//	period_snapshots     "2023Q3#0001" → PeriodSnapshot (the figures, tallies, 三会一课; each part's SHA-256)
+//	                     "2023Q3#0001/s/<group id>" → the group's sessions, attendance packed (snapshot.go)
+//	                     "2023Q3#0001/o" → exams with scores, activities, learning reports
 //	jobs                 id → JobRun {kind, started_at, ended_at, done, total, result, error}
 //	report_files         period + kind + subject id → generated file record
 //	robots               id → robot record {Robot, raw_url, secret} (credentials never leave

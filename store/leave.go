@@ -157,7 +157,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 			rec := &Attendance{SessionID: sessionID, MemberID: memberID, Status: StatusLeave, Source: "leave",
 				Note: r.Reason, UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
 			if old != nil {
-				rec.MakeupOn, rec.MakeupNote = old.MakeupOn, old.MakeupNote
+				rec.MakeupOn, rec.MakeupNote, rec.MakeupRecordedAt = old.MakeupOn, old.MakeupNote, old.MakeupRecordedAt
 			}
 			return s.putAttendance(ctx, tx, "leave", key, old, rec)
 		case before.Status == LeaveApproved && old != nil && old.Source == "leave":

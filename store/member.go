@@ -56,6 +56,9 @@ type Member struct {
 	// Position is the member's place in the roster of their group (1
 	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
 	Position int `json:"position,omitempty"`
+	// ErasedOn is the day the account's personal fields were erased
+	// (erasure.go); its name is then a pseudonym.
+	ErasedOn string `json:"erased_on,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d
@@ -88,6 +91,9 @@ type MemberPatch struct {
 	Title    *string `json:"title"`
 	Position *int    `json:"position"`
 	Roles    []Role  `json:"roles,omitempty"`
+	// EffectiveOn dates a group_id or role change (today when nil): the
+	// membership history records it from that day (membership.go).
+	EffectiveOn *string `json:"effective_on"`
 }
 
 // MinPasswordLen is the shortest password accepted.
@@ -205,6 +211,9 @@ func (s *Store) createMember(ctx context.Context, tx *bolt.Tx, in MemberInput, h
 	if err := putJSON(b, key, m); err != nil {
 		return nil, err
 	}
+	if err := putFirstSpan(tx, key, m); err != nil {
+		return nil, err
+	}
 	if err := un.Put(lower, key); err != nil {
 		return nil, err
 	}
@@ -262,6 +271,14 @@ func (s *Store) UpdateMember(ctx context.Context, id string, p MemberPatch) (*Me
 	if p.Position != nil && *p.Position < 0 {
 		fe.Add("position", "0 (none) or more")
 	}
+	if p.EffectiveOn != nil {
+		switch {
+		case p.GroupID == nil && p.Role == nil:
+			fe.Add("effective_on", "only with a group_id or role change")
+		case !ValidDate(*p.EffectiveOn):
+			fe.Add("effective_on", "a date YYYY-MM-DD")
+		}
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -298,6 +315,7 @@ func (s *Store) patchMember(ctx context.Context, tx *bolt.Tx, id string, p Membe
 	}
 	m, key := *got, keyOrZero(id)
 	before := m
+	effective := "" // the date a group or role change takes effect
 	if p.Name != nil {
 		m.Name = *p.Name
 	}
@@ -330,6 +348,19 @@ func (s *Store) patchMember(ctx context.Context, tx *bolt.Tx, id string, p Membe
 		}
 		m.LeftOn = *p.LeftOn
 	}
+	// A group or role change is dated: the history takes it from
+	// effective_on (today unless given).
+	if moved, promoted := m.GroupID != before.GroupID, m.Role != before.Role; moved || promoted || p.EffectiveOn != nil {
+		date, given := s.Today(), p.EffectiveOn != nil
+		if given {
+			date = *p.EffectiveOn
+		}
+		effective = date
+		var err error
+		if ctx, err = s.changeMembership(ctx, tx, key, &before, &m, date, given, p.GroupID != nil, p.Role != nil); err != nil {
+			return nil, err
+		}
+	}
 	if err := putJSON(b, key, &m); err != nil {
 		return nil, err
 	}
@@ -349,11 +380,12 @@ func (s *Store) patchMember(ctx context.Context, tx *bolt.Tx, id string, p Membe
 		}
 	}
 	after := any(&m)
-	if hash != nil {
+	if hash != nil || effective != "" {
 		after = struct {
 			*Member
-			PasswordChanged bool `json:"password_changed"`
-		}{&m, true}
+			PasswordChanged bool   `json:"password_changed,omitempty"`
+			EffectiveOn     string `json:"effective_on,omitempty"`
+		}{&m, hash != nil, effective}
 	}
 	return &m, s.audit(ctx, tx, "update", "member", id, &before, after)
 }

@@ -51,8 +51,27 @@ type ratesIndex struct {
 type idxMember struct {
 	num          uint64
 	m            Member
-	group        int32 // -1: no group, in no rates
+	group        int32 // the current group; -1: no group, in no rates
 	joined, left int32 // days since 1970-01-01; left = maxDay when none
+	// spans is the dated membership: the group from each date on, the
+	// first one unbounded below (see groupSpans).
+	spans []idxSpan
+}
+
+// idxSpan is one dated membership: group from day from until the next
+// span's from.
+type idxSpan struct {
+	group int32
+	from  int32
+}
+
+// spanEnd is where span i of m ends (exclusive): the next span's from, or
+// maxDay.
+func (m *idxMember) spanEnd(i int) int32 {
+	if i+1 < len(m.spans) {
+		return m.spans[i+1].from
+	}
+	return maxDay
 }
 
 // activeOn is Member.ActiveOn on day numbers.
@@ -324,6 +343,20 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 			if d, ok := dayNum(m.LeftOn); ok {
 				im.left = d
 			}
+		}
+		spans, err := spansTx(tx, k, &m)
+		if err != nil {
+			return err
+		}
+		for i, sp := range spans {
+			d, ok := dayNum(sp.From)
+			switch {
+			case i == 0:
+				d = -maxDay // the first span holds before joined_on too
+			case !ok || d <= im.spans[len(im.spans)-1].from:
+				continue
+			}
+			im.spans = append(im.spans, idxSpan{group: ix.group(sp.GroupID), from: d})
 		}
 		ix.members = append(ix.members, im)
 		maxNum = max(maxNum, im.num)

@@ -343,8 +343,7 @@ func (s *Store) notifyClosed(tx *bolt.Tx, t *Tree, sess *Session, aud []Member) 
 	skey := keyOrZero(sess.ID)
 	for _, m := range aud {
 		v := tx.Bucket(bucketAttendance).Get(pairKey(skey, keyOrZero(m.ID)))
-		_, st := attendedFast(v)
-		switch st {
+		switch attStatus(v) {
 		case StatusPresent:
 			an.Present++
 		case StatusLate:

@@ -92,6 +92,13 @@ func (s *Store) RecordSheet(ctx context.Context, sessionID string, entries []She
 			}
 			rec := Attendance{SessionID: sessionID, MemberID: e.MemberID, Status: status[i], CheckedInAt: e.CheckedInAt,
 				Source: "lead", Note: e.Note, MakeupOn: e.MakeupOn, MakeupNote: e.MakeupNote, UpdatedAt: now, UpdatedBy: ActorFrom(ctx)}
+			if rec.MakeupOn != "" {
+				// A make-up already on the record keeps when it was recorded.
+				rec.MakeupRecordedAt = &now
+				if before != nil && before.MakeupOn == rec.MakeupOn && before.MakeupRecordedAt != nil {
+					rec.MakeupRecordedAt = before.MakeupRecordedAt
+				}
+			}
 			if err := s.putAttendance(ctx, tx, "sheet", key, before, &rec); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -388,5 +389,26 @@ func TestMigration9(t *testing.T) {
 	defer s.Close()
 	if r := s.CheckAudit(); r.OK || r.FirstBad == nil || *r.FirstBad != 4 {
 		t.Errorf("legacy part re-chained: %+v, want entry 4 (the key entry) named", r)
+	}
+}
+
+// TestAuthCacheFull: a full cache drops a quarter of its entries, not all
+// of them, so a burst of as many members as it holds keeps hitting it.
+func TestAuthCacheFull(t *testing.T) {
+	var c authCache
+	now := testStart
+	e := authEntry{expires: now.Add(time.Hour), cached: now}
+	for i := 0; i < authCacheMax; i++ {
+		c.put(strconv.Itoa(i), 0, e)
+	}
+	c.put("one more", 0, e)
+	if n := len(c.entries); n != authCacheMax-authCacheMax/4+1 {
+		t.Fatalf("%d entries after the cache filled, want %d", n, authCacheMax-authCacheMax/4+1)
+	}
+	if _, ok := c.get("one more", now); !ok {
+		t.Error("the newest entry is not cached")
+	}
+	if authCacheMax < 100000+1000 {
+		t.Errorf("authCacheMax %d does not hold a 100,000-member burst", authCacheMax)
 	}
 }

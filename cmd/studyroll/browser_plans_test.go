@@ -16,7 +16,8 @@ import (
 // browserLeadWritesPlan: a branch lead writes a plan in the editor (one
 // item studied at a session, one self-study item with a due date),
 // schedules a session for the first item from the plan, and a member on a
-// phone sees the plan with what is due and marks the self-study done.
+// phone sees the plan with what is due and marks the self-study done; the
+// lead's editor then counts one of the branch done.
 func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	o, st := s.org, s.m.Store
 	due := time.Now().In(st.Location()).AddDate(0, 0, 10).Format(store.DateLayout)
@@ -63,7 +64,8 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	lead.assertLabelled()
 	lead.do(chromedp.SendKeys(chromedp.CSS(form+"-place"), "党员活动室"),
 		chromedp.Click(chromedp.CSS(form+"-submit")))
-	lead.waitJS("the session under the item", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, session.ID))
+	lead.waitJS("the session under the item, the focus back on its button", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1 &&
+		document.activeElement?.dataset.schedule === %q`, session.ID, session.ID))
 	lead.assertTextContrast()
 	lead.shot("plan-editor")
 	lead.assertFitsPhone()
@@ -89,12 +91,17 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 		m.errorf("item states %q, want scheduled due", got)
 	}
 	m.do(chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#item-%s [data-item="%s"]`, self.ID, self.ID))))
-	m.waitJS("done", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done'`, self.ID))
+	m.waitJS("done, the focus on its row", fmt.Sprintf(`document.querySelector('#item-%s')?.dataset.state === 'done' &&
+		document.activeElement?.id === 'item-%s'`, self.ID, self.ID))
 	m.assertTextContrast()
 	m.shot("member-plan-phone")
 	if done, err := st.ItemsDone(o.m2.ID); err != nil || done[self.ID].IsZero() {
 		t.Errorf("m2's done marks: %v %v", done, err)
 	}
+
+	// The lead's editor counts the self-study marks of the branch.
+	lead.do(chromedp.Reload())
+	lead.waitJS("one of the branch done", fmt.Sprintf(`document.querySelector('#pe-done-%s')?.dataset.done === '1'`, self.ID))
 }
 
 // browserMemberSoFarAndQuestionnaire: a member's home shows their own
@@ -139,7 +146,7 @@ func browserMemberSoFarAndQuestionnaire(t *testing.T, s *browserSuite) {
 	m.waitJS("the unanswered question named", `document.querySelector('#qn-q-1-error').textContent !== '' && document.activeElement?.id === 'qn-q-1-0'`)
 	m.do(chromedp.Tap(chromedp.CSS("#qn-q-1-1")), chromedp.Tap(chromedp.CSS("#qn-q-2-0")), chromedp.Tap(chromedp.CSS("#qn-q-2-2")),
 		chromedp.SendKeys(chromedp.CSS("#qn-q-3"), "希望多组织现场教学"), chromedp.Tap(chromedp.CSS("#qn-submit")))
-	m.waitJS("thanks", `!!document.querySelector('#qn-done')`)
+	m.waitJS("thanks, focused", `document.activeElement?.id === 'qn-done'`)
 	m.assertTextContrast()
 	r, err := st.QuestionnaireResults(q.ID)
 	if err != nil || r.Respondents != 1 || r.Questions[0].Counts[1].Count != 1 || r.Questions[1].Counts[0].Count != 1 ||

@@ -67,6 +67,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadRotationAndReset", browserLeadRotationAndReset},
 		{"MemberResubmitsReport", browserMemberResubmitsReport},
 		{"HRReadsAudit", browserHRReadsAudit},
+		{"MemberSeesPrivacyNotice", browserPrivacyNotice},
 		{"WalkEveryScreen", browserWalkEveryScreen},
 	} {
 		if t.Run(sc.name, func(t *testing.T) {

@@ -37,7 +37,7 @@ func TestCompact(t *testing.T) {
 		t.Errorf("compacted %d bytes > original %d", b.Size(), a.Size())
 	}
 	rates := func(d string) string {
-		s, err := store.Open(d, store.Options{AuditKeyFile: filepath.Join(dir, store.AuditKeyFile)}) // one key for both copies
+		s, err := store.Open(d, store.Options{AuditKeyFile: filepath.Join(dir, store.AuditKeyFile), FieldKeyFile: filepath.Join(dir, store.FieldKeyFile)}) // one set of keys for both copies
 		if err != nil {
 			t.Fatal(err)
 		}

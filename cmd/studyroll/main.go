@@ -11,7 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync"
 	"syscall"
+	"time"
 
 	// The time zone database is embedded, so --tz works on machines
 	// without tzdata (minimal containers).
@@ -24,7 +27,8 @@ Usage:
   studyroll serve  [--addr 127.0.0.1:8080] [--data ./data] [--tz Asia/Shanghai] [--demo] [--config FILE]
   studyroll demo   [--data ./data]            fill a fresh store with a demo organisation
   studyroll import --data ./data roster.csv   import a roster (all or nothing)
-  studyroll report --data ./data --period 2023Q3 [--group ID] [--out DIR]
+  studyroll report --data ./data --period 2023Q3 [--group ID|PATH] [--out DIR]
+  studyroll groups --data ./data              list the groups: id, type and path (for report --group)
   studyroll backup --data ./data --out FILE   consistent copy, safe while serving
   studyroll compact --data ./data --out FILE  compacted copy of a stopped store (files never shrink)
   studyroll export --data ./data --period 2023Q3 [--out FILE]   signed summary of a locked period
@@ -32,6 +36,7 @@ Usage:
   studyroll audit verify --data ./data [--audit-key FILE]   check the audit chain (exit 1 names the first bad entry)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
   studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
+  studyroll admin reset-password --data ./data USERNAME   new password for an account (stopped store)
   studyroll field-key rotate --data ./data   seal reasons, notes and comments again with a new key (stopped store)
 
 Run "studyroll COMMAND -h" for the flags of one command.
@@ -53,6 +58,8 @@ var commands = map[string]command{
 	"security-profile": runSecurityProfile,
 	"prune-audit":      runPruneAudit,
 	"field-key":        runFieldKey,
+	"admin":            runAdmin,
+	"groups":           runGroups,
 }
 
 func main() {
@@ -61,18 +68,49 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// tuneRuntime sets the garbage collector for a server whose heap is small
-// and whose bursts are short: GOGC 400 unless GOGC is set, with a 160 MiB
-// soft memory limit unless GOMEMLIMIT is set, so the heap may grow between
-// collections but the process stays under the 200 MB RSS goal. At 64
-// clients it took the check-in burst from ~18k to ~23k/s and its p99 from
-// ~11.5 to ~7.5 ms (docs/BENCHMARKS.md; 96, 128, 192 MiB were also tried).
+// tuneRuntime sets the garbage collector for a server whose bursts are
+// short: GOGC 400 unless GOGC is set, so the heap may grow between
+// collections, and, unless GOMEMLIMIT is set, a soft memory limit that
+// follows the live heap (memLimitFor): 160 MiB while the heap is small, as
+// for the 10,000-member organisation (the process stays under its 200 MB
+// RSS goal; at 64 clients GOGC 400 with that limit took the check-in burst
+// from ~18k to ~23k/s and its p99 from ~11.5 to ~7.5 ms), and above the
+// live heap with room to spare once a big store's rates index and caches
+// outgrow it — a fixed 160 MiB limit under a larger live heap makes the
+// collector run without pause (docs/BENCHMARKS.md).
 func tuneRuntime() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(160 << 20)
+		debug.SetMemoryLimit(memLimitFor(0))
+		adaptOnce.Do(func() { go adaptMemoryLimit(time.Second) })
+	}
+}
+
+var adaptOnce sync.Once
+
+// memLimitFor is the soft memory limit for a live heap of live bytes:
+// 160 MiB, or the live heap plus half of it (at least 96 MiB more) when
+// that is higher.
+func memLimitFor(live uint64) int64 {
+	const floor, minRoom = 160 << 20, 96 << 20
+	return int64(max(floor, live+max(minRoom, live/2)))
+}
+
+// adaptMemoryLimit sets the limit from the live heap every period.
+func adaptMemoryLimit(period time.Duration) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	last := int64(0)
+	for range time.Tick(period) {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		if l := memLimitFor(sample[0].Value.Uint64()); l != last {
+			debug.SetMemoryLimit(l)
+			last = l
+		}
 	}
 }
 

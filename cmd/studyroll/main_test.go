@@ -237,3 +237,28 @@ func (b *lockedBuffer) tail(n int) string {
 	}
 	return string(b.buf)
 }
+
+// TestMemLimitFor: the soft memory limit is 160 MiB while the live heap is
+// small and stays above a big store's live heap, with room to spare, so the
+// collector never runs without pause.
+func TestMemLimitFor(t *testing.T) {
+	const MiB = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, 160 * MiB},
+		{40 * MiB, 160 * MiB},
+		{64 * MiB, 160 * MiB},
+		{100 * MiB, 196 * MiB},
+		{400 * MiB, 600 * MiB},
+	} {
+		got := memLimitFor(c.live)
+		if got != c.want {
+			t.Errorf("live %d MiB: limit %d MiB, want %d", c.live/MiB, got/MiB, c.want/MiB)
+		}
+		if got <= int64(c.live) {
+			t.Errorf("live %d MiB: limit %d MiB not above it", c.live/MiB, got/MiB)
+		}
+	}
+}

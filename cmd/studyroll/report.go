@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"studyroll/schedule"
@@ -27,7 +24,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fs)
 	period := fs.String("period", "", "period: a year like 2023 or a quarter like 2023Q3 (required)")
-	group := fs.String("group", "", "group id: only this group's subtree (default: everyone)")
+	groupRef := fs.String("group", "", "group id or path like 机关党委/第一党支部 (studyroll groups lists them): only this group's subtree (default: everyone)")
 	out := fs.String("out", "", "folder for the files (default: DATA/reports, where the server serves them from)")
 	fontPath := fs.String("font", "", "TrueType font for the PDFs (default: the embedded one)")
 	configPath := fs.String("config", "", "config file whose policy to use (as for serve)")
@@ -65,6 +62,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer s.Close()
+	groupID, err := resolveGroup(s, *groupRef)
+	if err != nil {
+		return err
+	}
 	s.SetMeetingRules(cfg.Meetings)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		return err
@@ -76,35 +77,22 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if dir == "" {
 		dir = filepath.Join(sf.data, "reports")
 	}
-	gen := &schedule.Generator{Store: s, Dir: dir, Font: font, Workers: *workers}
-	actx := store.WithActor(ctx, "system")
-	run, err := s.StartJob(actx, store.JobRun{Kind: schedule.KindReports, Trigger: "cli", Period: p.String(), GroupID: *group})
+	// The run is the server's report job, run here: schedule.RunReports
+	// records its start and outcome as POST /reports does.
+	sch, err := schedule.New(schedule.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		DataDir: sf.data, ReportDir: dir, Font: font, Workers: *workers, Schedules: cfg.Schedules})
 	if err != nil {
 		return err
 	}
 	bar := newProgress(stdout)
 	start := time.Now()
-	var done, total int
-	res, genErr := gen.Generate(ctx, p, *group, run.ID, func(d, t int) {
-		done, total = d, t
-		bar.update(d, t)
-	})
+	run, err := sch.RunReports(store.WithActor(ctx, "system"), p, groupID, "cli", bar.update)
 	bar.finish()
-	outcome := store.JobOutcome{Status: store.JobSucceeded, Done: done, Total: total, Result: res.String()}
-	if genErr != nil {
-		outcome.Status, outcome.Error = store.JobFailed, genErr.Error()
-		if ctx.Err() != nil {
-			outcome.Status = store.JobInterrupted
-		}
-	}
-	if _, err := s.FinishJob(context.WithoutCancel(actx), run.ID, outcome); err != nil && genErr == nil {
-		genErr = err
-	}
-	if genErr != nil {
-		return genErr
+	if err != nil {
+		return err
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(stdout, "%s in %s → %s\n", res, elapsed.Round(10*time.Millisecond), dir)
+	fmt.Fprintf(stdout, "%s in %s → %s\n", run.Result, elapsed.Round(10*time.Millisecond), dir)
 	if rss := peakRSS(); rss > 0 {
 		w := *workers
 		if w <= 0 {
@@ -113,79 +101,4 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "peak RSS %d MB, %d workers, GOMAXPROCS %d\n", rss>>20, w, runtime.GOMAXPROCS(0))
 	}
 	return nil
-}
-
-// peakRSS reads the process's peak resident set size (VmHWM) on Linux; 0
-// elsewhere.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err == nil {
-				return kb << 10
-			}
-		}
-	}
-	return 0
-}
-
-// progress draws a bar on a terminal and plain lines (every 10%)
-// elsewhere, so logs and CI output stay readable.
-type progress struct {
-	w        io.Writer
-	terminal bool
-	last     int // last percentage or tenth printed
-	drawn    bool
-	start    time.Time
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, last: -1, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.terminal = true
-		}
-	}
-	return p
-}
-
-const barWidth = 30
-
-func (p *progress) update(done, total int) {
-	if total <= 0 {
-		return
-	}
-	pct := done * 100 / total
-	if p.terminal {
-		if pct == p.last && done != total {
-			return
-		}
-		p.last = pct
-		n := done * barWidth / total
-		fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d files %s", strings.Repeat("#", n), strings.Repeat(".", barWidth-n), pct, done, total,
-			time.Since(p.start).Round(time.Second))
-		p.drawn = true
-		return
-	}
-	tenth := pct / 10
-	if tenth == p.last && done != total {
-		return
-	}
-	if done == total && p.last == 10 {
-		return
-	}
-	p.last = tenth
-	fmt.Fprintf(p.w, "progress: %d/%d files (%d%%)\n", done, total, pct)
-}
-
-func (p *progress) finish() {
-	if p.terminal && p.drawn {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -291,6 +291,7 @@ func (e DrawPairResult) Valid() bool {
 // Defines values for ErrorErrorCode.
 const (
 	ErrorErrorCodeAccountClosed        ErrorErrorCode = "account_closed"
+	ErrorErrorCodeAfterLeft            ErrorErrorCode = "after_left"
 	ErrorErrorCodeAlreadyAnswered      ErrorErrorCode = "already_answered"
 	ErrorErrorCodeAlreadyCancelled     ErrorErrorCode = "already_cancelled"
 	ErrorErrorCodeAlreadyClosed        ErrorErrorCode = "already_closed"
@@ -301,6 +302,7 @@ const (
 	ErrorErrorCodeBadRows              ErrorErrorCode = "bad_rows"
 	ErrorErrorCodeBadSecondFactor      ErrorErrorCode = "bad_second_factor"
 	ErrorErrorCodeBadTransition        ErrorErrorCode = "bad_transition"
+	ErrorErrorCodeBeforeJoined         ErrorErrorCode = "before_joined"
 	ErrorErrorCodeBusy                 ErrorErrorCode = "busy"
 	ErrorErrorCodeCheckinClosed        ErrorErrorCode = "checkin_closed"
 	ErrorErrorCodeCheckinNotOpen       ErrorErrorCode = "checkin_not_open"
@@ -370,6 +372,8 @@ func (e ErrorErrorCode) Valid() bool {
 	switch e {
 	case ErrorErrorCodeAccountClosed:
 		return true
+	case ErrorErrorCodeAfterLeft:
+		return true
 	case ErrorErrorCodeAlreadyAnswered:
 		return true
 	case ErrorErrorCodeAlreadyCancelled:
@@ -389,6 +393,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeBadSecondFactor:
 		return true
 	case ErrorErrorCodeBadTransition:
+		return true
+	case ErrorErrorCodeBeforeJoined:
 		return true
 	case ErrorErrorCodeBusy:
 		return true
@@ -1959,6 +1965,9 @@ type Attendance struct {
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
 
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
+
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
 	Note     *string `json:"note,omitempty"`
@@ -1999,6 +2008,9 @@ type AttendanceEntry struct {
 	//
 	// Example: 2023-09-01
 	MakeupOn *openapi_types.Date `json:"makeup_on,omitempty"`
+
+	// MakeupRecordedAt When the make-up was recorded (not its day); left out for a make-up recorded by a version that did not keep it.
+	MakeupRecordedAt *time.Time `json:"makeup_recorded_at,omitempty"`
 
 	// MemberId Example: 42
 	MemberId string  `json:"member_id"`
@@ -2874,6 +2886,11 @@ type ItemDone struct {
 	PlanId string `json:"plan_id"`
 }
 
+// ItemDoneList defines model for ItemDoneList.
+type ItemDoneList struct {
+	Items []ItemDone `json:"items"`
+}
+
 // JobRun defines model for JobRun.
 type JobRun struct {
 	Done int `json:"done"`
@@ -3095,6 +3112,11 @@ type MakeupInput struct {
 
 // Member An account. A password or its hash is never sent.
 type Member struct {
+	// ErasedOn The day the account's personal fields were erased (its name is then the pseudonym 已注销成员-ID, its username erased-ID); left out for other accounts.
+	//
+	// Example: 2028-10-01
+	ErasedOn *openapi_types.Date `json:"erased_on,omitempty"`
+
 	// GroupId Left out when the account has no group.
 	//
 	// Example: 42
@@ -3163,6 +3185,11 @@ type MemberList struct {
 
 // MemberPatch Any of these fields; absent fields (and fields sent as null) stay as they are.
 type MemberPatch struct {
+	// EffectiveOn Dates a group_id or role change (default today): the history holds it from that day. Before joined_on → 422 before_joined; on or after left_on → 422 after_left; after today, or without group_id/role → 422 invalid.
+	//
+	// Example: 2023-08-01
+	EffectiveOn *openapi_types.Date `json:"effective_on,omitempty"`
+
 	// GroupId An existing group, or `""` to clear (only for hr and admin).
 	GroupId *string `json:"group_id,omitempty"`
 
@@ -3219,6 +3246,32 @@ type MemberRef struct {
 	// MemberId Example: 42
 	MemberId string `json:"member_id"`
 	Name     string `json:"name"`
+}
+
+// Membership One dated membership: the member was in group_id with role from `from` until `to`.
+type Membership struct {
+	// From The first day of this membership.
+	//
+	// Example: 2023-08-01
+	From openapi_types.Date `json:"from"`
+
+	// GroupId null for an account in no group.
+	//
+	// Example: 42
+	GroupId *string `json:"group_id"`
+
+	// Role `member` (own records), `lead` (their group's subtree), `hr` (read all, reports), `admin` (everything), `inspector` (督查: reads organisation-wide, writes inspections); in the level3 security profile `sysadmin` (groups, backups), `secadmin` (accounts) and `auditor` (the audit log) instead of `admin`.
+	Role Role `json:"role"`
+
+	// To The day it ended (exclusive): the next membership's from, or left_on for the last; null while it lasts.
+	//
+	// Example: 2023-10-01
+	To *openapi_types.Date `json:"to"`
+}
+
+// MembershipList defines model for MembershipList.
+type MembershipList struct {
+	Items []Membership `json:"items"`
 }
 
 // Minutes defines model for Minutes.
@@ -3464,6 +3517,26 @@ type Policy struct {
 		Excellence    float32 `json:"excellence"`
 		Participation float32 `json:"participation"`
 	} `json:"weights"`
+}
+
+// PrivacyAcceptInput defines model for PrivacyAcceptInput.
+type PrivacyAcceptInput struct {
+	// Version The version of the notice shown.
+	Version string `json:"version"`
+}
+
+// PrivacyNotice The privacy notice (个人信息处理告知) and the caller's acceptance.
+type PrivacyNotice struct {
+	// AcceptedAt When the caller accepted this version; null: not yet (the app shows the notice).
+	AcceptedAt *time.Time `json:"accepted_at"`
+
+	// Text The notice configured in `privacy.notice` (default: a Chinese notice).
+	Text string `json:"text"`
+
+	// Version Names the text: the first 16 hex digits of its SHA-256. A new text is a new version, shown again to everyone.
+	//
+	// Example: 3f9a0c1b2d4e5f60
+	Version string `json:"version"`
 }
 
 // ProgressInput defines model for ProgressInput.
@@ -4528,6 +4601,9 @@ type LoginJSONRequestBody = LoginRequest
 // ChangeOwnPasswordJSONRequestBody defines body for ChangeOwnPassword for application/json ContentType.
 type ChangeOwnPasswordJSONRequestBody = PasswordChange
 
+// AcceptPrivacyNoticeJSONRequestBody defines body for AcceptPrivacyNotice for application/json ContentType.
+type AcceptPrivacyNoticeJSONRequestBody = PrivacyAcceptInput
+
 // ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
 type ConfirmSecondFactorJSONRequestBody = TOTPCode
 
@@ -5217,6 +5293,25 @@ type ClientInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPrivacyNotice The privacy notice and whether the caller accepted it
+	//
+	// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+	GetPrivacyNotice(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptPrivacyNoticeWithBody Accept the privacy notice (audited)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptPrivacyNotice Accept the privacy notice (audited)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNotice(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListOwnSessions The caller's open login sessions
 	//
 	// Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
@@ -5319,6 +5414,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMember(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMemberHistory A member's dated memberships
+	//
+	// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+	//
+	// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+	GetMemberHistory(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ResetSecondFactor Reset an account's second factor (lost phone)
 	//
 	// Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
@@ -5381,6 +5483,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlanDone Who marked which self-study item done, when
+	//
+	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+	//
+	// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+	GetPlanDone(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkItemDone Mark a self-study item done for oneself
 	//
@@ -6877,6 +6986,55 @@ func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJS
 	return c.Client.Do(req)
 }
 
+// GetPrivacyNotice The privacy notice and whether the caller accepted it
+//
+// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+func (c *Client) GetPrivacyNotice(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPrivacyNoticeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptPrivacyNoticeWithBody Accept the privacy notice (audited)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *Client) AcceptPrivacyNoticeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptPrivacyNoticeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptPrivacyNotice Accept the privacy notice (audited)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *Client) AcceptPrivacyNotice(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptPrivacyNoticeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListOwnSessions The caller's open login sessions
 //
 // Corresponds with GET /me/sessions (the `ListOwnSessions` operationId).
@@ -7139,6 +7297,23 @@ func (c *Client) PatchMember(ctx context.Context, id Id, body PatchMemberJSONReq
 	return c.Client.Do(req)
 }
 
+// GetMemberHistory A member's dated memberships
+//
+// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+//
+// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+func (c *Client) GetMemberHistory(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMemberHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ResetSecondFactor Reset an account's second factor (lost phone)
 //
 // Corresponds with DELETE /members/{id}/totp (the `ResetSecondFactor` operationId).
@@ -7302,6 +7477,23 @@ func (c *Client) CreatePlan(ctx context.Context, body CreatePlanJSONRequestBody,
 // Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 func (c *Client) GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPlanRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlanDone Who marked which self-study item done, when
+//
+// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+//
+// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+func (c *Client) GetPlanDone(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanDoneRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -10463,6 +10655,73 @@ func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body
 	return req, nil
 }
 
+// NewGetPrivacyNoticeRequest constructs an http.Request for the GetPrivacyNotice method
+func NewGetPrivacyNoticeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/privacy-notice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptPrivacyNoticeRequest calls the generic AcceptPrivacyNotice builder with application/json body
+func NewAcceptPrivacyNoticeRequest(server string, body AcceptPrivacyNoticeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptPrivacyNoticeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAcceptPrivacyNoticeRequestWithBody constructs an http.Request for the AcceptPrivacyNotice method, with any body, and a specified content type
+func NewAcceptPrivacyNoticeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/privacy-notice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListOwnSessionsRequest constructs an http.Request for the ListOwnSessions method
 func NewListOwnSessionsRequest(server string) (*http.Request, error) {
 	var err error
@@ -10889,6 +11148,40 @@ func NewPatchMemberRequestWithBody(server string, id Id, contentType string, bod
 	return req, nil
 }
 
+// NewGetMemberHistoryRequest constructs an http.Request for the GetMemberHistory method
+func NewGetMemberHistoryRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/members/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
 func NewResetSecondFactorRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -11247,6 +11540,40 @@ func NewGetPlanRequest(server string, id Id) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanDoneRequest constructs an http.Request for the GetPlanDone method
+func NewGetPlanDoneRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/plans/%s/done", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -14019,6 +14346,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
 
+	// GetPrivacyNoticeWithResponse The privacy notice and whether the caller accepted it
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+	GetPrivacyNoticeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPrivacyNoticeResponse, error)
+
+	// AcceptPrivacyNoticeWithBodyWithResponse Accept the privacy notice (audited)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error)
+
+	// AcceptPrivacyNoticeWithResponse Accept the privacy notice (audited)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithResponse(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error)
+
 	// ListOwnSessionsWithResponse The caller's open login sessions
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14135,6 +14483,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /members/{id} (the `PatchMember` operationId).
 	PatchMemberWithResponse(ctx context.Context, id Id, body PatchMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMemberResponse, error)
 
+	// GetMemberHistoryWithResponse A member's dated memberships
+	//
+	// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+	GetMemberHistoryWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMemberHistoryResponse, error)
+
 	// ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -14211,6 +14568,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlanWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanResponse, error)
+
+	// GetPlanDoneWithResponse Who marked which self-study item done, when
+	//
+	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+	GetPlanDoneWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanDoneResponse, error)
 
 	// MarkItemDoneWithResponse Mark a self-study item done for oneself
 	//
@@ -18508,6 +18874,165 @@ func (r ChangeOwnPasswordResponse) ContentType() string {
 	return ""
 }
 
+type GetPrivacyNoticeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrivacyNotice
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON200() *PrivacyNotice {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPrivacyNoticeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPrivacyNoticeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPrivacyNoticeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPrivacyNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AcceptPrivacyNoticeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrivacyNotice
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON200() *PrivacyNotice {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptPrivacyNoticeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptPrivacyNoticeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptPrivacyNoticeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptPrivacyNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListOwnSessionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19462,6 +19987,82 @@ func (r PatchMemberResponse) ContentType() string {
 	return ""
 }
 
+type GetMemberHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MembershipList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON200() *MembershipList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMemberHistoryResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMemberHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMemberHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMemberHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMemberHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResetSecondFactorResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20154,6 +20755,82 @@ func (r GetPlanResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPlanDoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ItemDoneList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanDoneResponse) GetJSON200() *ItemDoneList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPlanDoneResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPlanDoneResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPlanDoneResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPlanDoneResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPlanDoneResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanDoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanDoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanDoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanDoneResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25294,6 +25971,45 @@ func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context,
 	return ParseChangeOwnPasswordResponse(rsp)
 }
 
+// GetPrivacyNoticeWithResponse The privacy notice and whether the caller accepted it
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+func (c *ClientWithResponses) GetPrivacyNoticeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPrivacyNoticeResponse, error) {
+	rsp, err := c.GetPrivacyNotice(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPrivacyNoticeResponse(rsp)
+}
+
+// AcceptPrivacyNoticeWithBodyWithResponse Accept the privacy notice (audited)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *ClientWithResponses) AcceptPrivacyNoticeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error) {
+	rsp, err := c.AcceptPrivacyNoticeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptPrivacyNoticeResponse(rsp)
+}
+
+// AcceptPrivacyNoticeWithResponse Accept the privacy notice (audited)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *ClientWithResponses) AcceptPrivacyNoticeWithResponse(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error) {
+	rsp, err := c.AcceptPrivacyNotice(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptPrivacyNoticeResponse(rsp)
+}
+
 // ListOwnSessionsWithResponse The caller's open login sessions
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25506,6 +26222,21 @@ func (c *ClientWithResponses) PatchMemberWithResponse(ctx context.Context, id Id
 	return ParsePatchMemberResponse(rsp)
 }
 
+// GetMemberHistoryWithResponse A member's dated memberships
+//
+// Oldest first. A lead sees the history of a member who is or was in their group's subtree. The raw input of the rates' dated membership.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /members/{id}/history (the `GetMemberHistory` operationId).
+func (c *ClientWithResponses) GetMemberHistoryWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMemberHistoryResponse, error) {
+	rsp, err := c.GetMemberHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMemberHistoryResponse(rsp)
+}
+
 // ResetSecondFactorWithResponse Reset an account's second factor (lost phone)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25647,6 +26378,21 @@ func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, id Id, re
 		return nil, err
 	}
 	return ParseGetPlanResponse(rsp)
+}
+
+// GetPlanDoneWithResponse Who marked which self-study item done, when
+//
+// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /plans/{id}/done (the `GetPlanDone` operationId).
+func (c *ClientWithResponses) GetPlanDoneWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanDoneResponse, error) {
+	rsp, err := c.GetPlanDone(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanDoneResponse(rsp)
 }
 
 // MarkItemDoneWithResponse Mark a self-study item done for oneself
@@ -29685,6 +30431,135 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 	return response, nil
 }
 
+// ParseGetPrivacyNoticeResponse parses an HTTP response from a GetPrivacyNoticeWithResponse call
+func ParseGetPrivacyNoticeResponse(rsp *http.Response) (*GetPrivacyNoticeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPrivacyNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrivacyNotice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAcceptPrivacyNoticeResponse parses an HTTP response from a AcceptPrivacyNoticeWithResponse call
+func ParseAcceptPrivacyNoticeResponse(rsp *http.Response) (*AcceptPrivacyNoticeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptPrivacyNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrivacyNotice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListOwnSessionsResponse parses an HTTP response from a ListOwnSessionsWithResponse call
 func ParseListOwnSessionsResponse(rsp *http.Response) (*ListOwnSessionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30465,6 +31340,67 @@ func ParsePatchMemberResponse(rsp *http.Response) (*PatchMemberResponse, error) 
 	return response, nil
 }
 
+// ParseGetMemberHistoryResponse parses an HTTP response from a GetMemberHistoryWithResponse call
+func ParseGetMemberHistoryResponse(rsp *http.Response) (*GetMemberHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMemberHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MembershipList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResetSecondFactorResponse parses an HTTP response from a ResetSecondFactorWithResponse call
 func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30986,6 +31922,67 @@ func ParseGetPlanResponse(rsp *http.Response) (*GetPlanResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanDoneResponse parses an HTTP response from a GetPlanDoneWithResponse call
+func ParseGetPlanDoneResponse(rsp *http.Response) (*GetPlanDoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanDoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ItemDoneList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -45,6 +45,9 @@ type Options struct {
 	RateMembers int
 	RateRecords int
 	PDFMembers  int
+	// MemProfile, when set, is where the rates part writes a heap profile
+	// once its warm requests are done.
+	MemProfile string
 	// Exe is the studyroll binary the pdf part runs `report` with; ""
 	// for this process's own executable.
 	Exe string

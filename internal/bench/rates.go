@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -95,6 +98,16 @@ func benchRates(ctx context.Context, o Options, rep *Report, progress func(strin
 	med, max = medMax(one)
 	rep.Extra["rates_member_ms"], rep.Extra["rates_member_max_ms"] = med, max
 	rep.Extra["rates_rss_mb"] = procStatusMB("VmRSS")
+	// VmRSS counts the pages of the mapped store file the scans touched
+	// (page cache the kernel may drop) as well as the process's own memory
+	rep.Extra["rates_rss_anon_mb"] = procStatusMB("RssAnon")
+	rep.Extra["rates_rss_file_mb"] = procStatusMB("RssFile")
+	rep.Extra["rates_heap_live_mb"] = heapLiveMB()
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return err
+		}
+	}
 
 	if o.checkinOnStore {
 		n := min(o.Members, len(info.MemberIDs))
@@ -164,6 +177,23 @@ func benchRates(ctx context.Context, o Options, rep *Report, progress func(strin
 	rep.Extra["compact_mb"] = fileMB(out)
 	os.Remove(out)
 	return nil
+}
+
+// heapLiveMB is the Go heap still reachable after the last collection, in MB.
+func heapLiveMB() float64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return float64(s[0].Value.Uint64()*100>>20) / 100
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }
 
 // medMax gives the median and the maximum of d in milliseconds.

@@ -188,7 +188,7 @@ const ReportExcerpt = 100
 
 func (d *doc) appraisal(in MemberAppraisal) {
 	pol := in.Policy.withDefaults(in.Period, d.lang)
-	period := in.Period.Label(d.lang)
+	period := PeriodLabel(in.Period, d.lang)
 	title := in.Title
 	if title == "" {
 		if g := strings.TrimSpace(in.Member.Group); g != "" {

@@ -102,7 +102,7 @@ func GroupSummaryPDF(w io.Writer, in GroupSummary, opt Options) error {
 
 func (d *doc) summary(in GroupSummary) {
 	pol := in.Policy.withDefaults(in.Period, d.lang)
-	period := in.Period.Label(d.lang)
+	period := PeriodLabel(in.Period, d.lang)
 	title := in.Title
 	if title == "" {
 		title = d.t("summary_title", period)

@@ -104,14 +104,14 @@ func GroupSummaryXLSX(w io.Writer, in GroupSummary, opt Options) (err error) {
 	}
 	title := in.Title
 	if title == "" {
-		title = fmt.Sprintf(lb["summary_title"], in.Period.Label(lang))
+		title = fmt.Sprintf(lb["summary_title"], PeriodLabel(in.Period, lang))
 	}
 	first, last := in.Period.Bounds()
 	dateOf := func(t time.Time) string {
 		return fmt.Sprintf(lb["date_fmt"], t.Year(), int(t.Month()), t.Day())
 	}
 	info := fmt.Sprintf(lb["reporting_unit_is"], xlsxText(in.Organisation)) + "    " +
-		fmt.Sprintf(lb["period_is"], in.Period.Label(lang), dateOf(first), dateOf(last))
+		fmt.Sprintf(lb["period_is"], PeriodLabel(in.Period, lang), dateOf(first), dateOf(last))
 	if opt.Provisional && !opt.AsOf.IsZero() {
 		at := opt.AsOf
 		if opt.Location != nil {

@@ -114,7 +114,7 @@ func copyUnmarked(zw *zip.Writer, f *zip.File) (done bool, err error) {
 		return false, nil
 	}
 	h := f.FileHeader
-	h.CRC32, h.CompressedSize, h.UncompressedSize, h.CompressedSize64, h.UncompressedSize64 = 0, 0, 0, 0, 0
+	h.CRC32, h.CompressedSize64, h.UncompressedSize64 = 0, 0, 0
 	out, err := zw.CreateHeader(&h)
 	if err != nil {
 		return false, err

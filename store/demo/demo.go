@@ -41,6 +41,9 @@ type Org struct {
 	Branches []store.Group
 	Members  []store.Member // every account made here, leads and hr included
 	Logins   []Login        // the accounts worth trying first
+	// Moved is the member moved between branches last month (moves.go),
+	// nil when the organisation is too small for one.
+	Moved *store.Member
 }
 
 // Login is one demo account to print.
@@ -133,7 +136,11 @@ func Seed(ctx context.Context, s *store.Store) (*Org, error) {
 		if err := seedMeetings(ctx, s, org, rng); err != nil {
 			return err
 		}
-		return seedInspections(ctx, s, org, rng) // inspection.go
+		if err := seedInspections(ctx, s, org, rng); err != nil { // inspection.go
+			return err
+		}
+		org.Moved, err = seedMoves(ctx, s, org) // moves.go
+		return err
 	})
 	if err != nil {
 		return nil, err

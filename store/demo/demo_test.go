@@ -76,6 +76,30 @@ func TestSeed(t *testing.T) {
 		t.Errorf("2023Q4 to date: %d of %d members fail", fails, len(rc.Members))
 	}
 	checkMeetings(t, s, org)
+	// A member moved from the second branch to the first on 2023-10-01:
+	// the history says so, and the rates count them in each branch for
+	// its own time.
+	if org.Moved == nil {
+		t.Fatal("no member moved")
+	}
+	h, err := s.MemberHistory(org.Moved.ID)
+	if err != nil || len(h) != 2 || h[0].GroupID != org.Branches[1].ID || h[1].GroupID != org.Branches[0].ID || h[1].From != "2023-10-01" {
+		t.Errorf("history of the moved member: %+v %v", h, err)
+	}
+	for _, c := range []struct {
+		g    store.Group
+		p    store.Period
+		want bool
+	}{{org.Branches[1], p, true}, {org.Branches[0], p, false}, {org.Branches[0], cur, true}} {
+		r, _ := s.Rates(c.p, c.g.ID, store.DefaultPolicy())
+		in := false
+		for _, m := range r.Members {
+			in = in || m.MemberID == org.Moved.ID
+		}
+		if in != c.want {
+			t.Errorf("moved member in %s's %s rates: %v, want %v", c.g.Name, c.p, in, c.want)
+		}
+	}
 	if _, err := Seed(ctx, s); err == nil {
 		t.Error("a second seed into the same store succeeded")
 	}

@@ -106,7 +106,9 @@ export async function mine(app) {
   const summary = h('p', {id: 'plan-summary', class: 'muted', 'aria-live': 'polite'});
   const pageBox = statusBox('plan-page-status');
 
-  async function load() {
+  // load(focusItem): after marking an item done the list is drawn again;
+  // the focus goes to that item's row (its button is gone).
+  async function load(focusItem) {
     clear(wrap, h('p', {class: 'muted'}, t('common.loading')));
     setStatus(pageBox, '');
     let plans;
@@ -140,7 +142,10 @@ export async function mine(app) {
         if (st.state === 'done' || st.state === 'studied') counts.done++;
         else if (st.state === 'overdue' || st.state === 'missed') counts.overdue++;
         else counts.due++;
-        return planItemRow(p, it, st, () => { load(); });
+        return planItemRow(p, it, st, () => {
+          app.announce(t('plans.marked'));
+          load(it.id);
+        });
       });
       const c = card(`${p.title}${paren(fmtPeriod(p.period))}`,
         rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plan.no_items')));
@@ -150,6 +155,8 @@ export async function mine(app) {
     summary.textContent = plans.length ? t('plan.summary', counts) : '';
     summary.className = counts.overdue ? 'text-warn' : 'muted';
     clear(wrap, cards.length ? cards : card('', h('p', {class: 'muted'}, t('plans.none'))));
+    const row = focusItem && document.getElementById(`item-${focusItem}`);
+    if (row) { row.tabIndex = -1; row.focus(); }
   }
 
   load();
@@ -170,7 +177,6 @@ function planItemRow(p, it, st, reload) {
       setStatus(box, t('common.working'));
       try {
         await post(`/plans/${enc(p.id)}/items/${enc(it.id)}/done`);
-        setStatus(box, t('plans.marked'), 'ok');
         reload();
       } catch (err) { btn.disabled = false; reportError(box, err); }
     });
@@ -263,14 +269,27 @@ function scheduleForm(app, groups, plan, it, done) {
 
 // existingPlan: a saved plan with its items; each session item lists the
 // sessions that study it and can get one more.
-function existingPlan(app, groups, p, bi, reload) {
+// selfStudyDone: how many of the group's members marked a self-study item
+// done (GET /plans/{id}/done), and who has not yet — a list to remind, by
+// the roster's order, never a ranking.
+function selfStudyDone(it, marks, people) {
+  const done = new Set(marks.filter((m) => String(m.item_id) === String(it.id)).map((m) => String(m.member_id)));
+  const notYet = people.filter((m) => !done.has(String(m.id)));
+  const n = people.length - notYet.length;
+  return h('div', {class: 'pe-done', id: `pe-done-${it.id}`, 'data-done': String(n), 'data-of': String(people.length)},
+    h('span', null, t('plan.done_count', {n, of: people.length})),
+    notYet.length ? h('details', null, h('summary', null, t('plan.not_yet_n', {n: notYet.length})),
+      h('p', null, notYet.map((m) => m.name).join('、'))) : null);
+}
+
+function existingPlan(app, groups, p, bi, reload, marks, people) {
   const rows = (p.items || []).map((it) => {
     const sess = bi.get(String(it.id)) || [];
     const slot = h('div', {class: 'pe-slot'});
-    const msg = statusBox();
     let extra = null;
     if (it.due_on) {
-      extra = h('span', {class: 'muted'}, t('plans.due', {date: fmtDate(it.due_on)}));
+      extra = h('div', null, h('span', {class: 'muted'}, t('plans.due', {date: fmtDate(it.due_on)})),
+        selfStudyDone(it, marks, people));
     } else {
       const btn = h('button', {type: 'button', class: 'btn-secondary btn-small', 'data-schedule': it.id}, t('plan.schedule'));
       btn.addEventListener('click', () => {
@@ -279,7 +298,9 @@ function existingPlan(app, groups, p, bi, reload) {
           clear(slot);
           btn.hidden = false;
           btn.focus();
-          if (ok) { setStatus(msg, t('plan.scheduled'), 'ok'); reload(); }
+          // the list is drawn again with the new session; the focus goes
+          // back to this item's button there
+          if (ok) { app.announce(t('plan.scheduled')); reload(it.id); }
         }));
       });
       extra = h('div', null,
@@ -291,7 +312,7 @@ function existingPlan(app, groups, p, bi, reload) {
     }
     return h('li', {class: 'plan-item', id: `pe-item-${it.id}`},
       h('div', null, h('strong', null, it.title), h('div', {class: 'muted'}, it.due_on ? t('plan.kind_self') : t('plan.kind_session'))),
-      h('div', {class: 'item-actions'}, extra, msg),
+      h('div', {class: 'item-actions'}, extra),
       slot);
   });
   const c = card(`${p.title}${paren(fmtPeriod(p.period))}`,
@@ -310,8 +331,11 @@ export async function editor(app) {
   const startGroup = mg.some((g) => String(g.id) === String(app.me.group_id)) ? app.me.group_id : (mg[0] || {}).id || '';
   const grp = select('pe-group', groupOptions(mg), startGroup);
   grp.name = 'group_id';
-  const per = select('pe-period', periodList().concat([String(new Date().getFullYear() + 1)])
-    .filter((p, i, a) => a.indexOf(p) === i).map((p) => [p, fmtPeriod(p)]), currentPeriod());
+  // plans are written ahead: next quarter and next year come first
+  const next = new Date();
+  next.setMonth(next.getMonth() + 3);
+  const ahead = [String(new Date().getFullYear() + 1), currentPeriod(next)];
+  const per = select('pe-period', [...new Set([...ahead, ...periodList()])].map((p) => [p, fmtPeriod(p)]), currentPeriod());
   per.name = 'period';
   const title = h('input', {id: 'pe-title', name: 'title', required: true, maxlength: '200'});
   const list = h('ol', {id: 'pe-items', class: 'pe-items'});
@@ -346,25 +370,33 @@ export async function editor(app) {
 
   const existing = h('div', {id: 'pe-existing'});
   const exBox = statusBox('pe-existing-status');
-  async function loadExisting() {
+  async function loadExisting(focusItem) {
     setStatus(exBox, '');
     clear(existing, h('p', {class: 'muted'}, t('common.loading')));
     if (!grp.value) { clear(existing); return; }
     try {
-      const [plans, sessions] = await Promise.all([
+      const [plans, sessions, roster] = await Promise.all([
         get(`/plans${qs({group_id: grp.value, period: per.value})}`).then(items),
         sessionsOf(grp.value, per.value),
+        get(`/members${qs({group_id: grp.value})}`).then(items),
       ]);
+      // self-study marks of the plans that have self-study items
+      const marks = await Promise.all(plans.map((p) => ((p.items || []).some((it) => it.due_on)
+        ? get(`/plans/${enc(p.id)}/done`).then(items) : Promise.resolve([]))));
       const bi = byItem(sessions);
-      clear(existing, plans.length ? plans.map((p) => existingPlan(app, groups, p, bi, loadExisting))
+      const b = periodBounds(per.value);
+      const active = roster.filter((m) => (!m.joined_on || m.joined_on < isoDate(b.to)) && (!m.left_on || m.left_on > isoDate(b.from)));
+      clear(existing, plans.length ? plans.map((p, i) => existingPlan(app, groups, p, bi, loadExisting, marks[i], active))
         : h('p', {class: 'muted'}, t('plans.none')));
+      const again = focusItem && existing.querySelector(`[data-schedule="${CSS.escape(String(focusItem))}"]`);
+      if (again) again.focus();
     } catch (err) {
       clear(existing);
       reportError(exBox, err);
     }
   }
-  grp.addEventListener('change', loadExisting);
-  per.addEventListener('change', loadExisting);
+  grp.addEventListener('change', () => loadExisting());
+  per.addEventListener('change', () => loadExisting());
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -121,8 +121,9 @@ export async function answer(app, id) {
         if (answers[i]) sent.push(answers[i]);
       });
       await post(`/questionnaires/${enc(id)}/answers`, {answers: sent});
-      clear(form, note, h('p', {class: 'status status-ok', id: 'qn-done', role: 'status'}, t('qn.thanks')),
-        h('p', null, h('a', {href: '/app/questionnaires'}, t('qn.back'))));
+      const done = h('p', {class: 'status status-ok', id: 'qn-done', role: 'status', tabindex: '-1'}, t('qn.thanks'));
+      clear(form, note, done, h('p', null, h('a', {href: '/app/questionnaires'}, t('qn.back'))));
+      done.focus(); // the button it replaces had the focus
     } catch (err) {
       submit.disabled = false;
       reportError(box, err, form);
