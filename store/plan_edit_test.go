@@ -7,7 +7,6 @@ import (
 	"time"
 )
 
-
 // planEditOrg is newAttOrg with a 2023Q3 plan for 第一支部: a session item
 // attached to the (held) session of 2023-09-01, a session item attached to
 // a later session, a free session item, and two self-study items, one
