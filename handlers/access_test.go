@@ -91,6 +91,7 @@ var wantAccess = map[string]string{
 	"POST /me/totp/remove": "any", "DELETE /members/:id/totp": "admin,secadmin",
 	"GET /me/sessions": "any", "DELETE /me/sessions/:id": "any", "POST /me/password": "any",
 	"GET /me/data.zip": "any", "GET /audit/export": "admin,auditor",
+	"GET /me/privacy-notice": "any", "POST /me/privacy-notice": "any",
 	"POST /groups": "admin,sysadmin", "GET /groups": "any", "PATCH /groups/:id": "admin,sysadmin",
 	"POST /members": "admin,secadmin", "GET /members": "lead,hr,admin,inspector,secadmin", "GET /members/:id": "any",
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",

@@ -65,6 +65,9 @@ func (h *Handler) routes() []route {
 		{GET, "/audit/export", auditorAdmin, h.handleAuditExport},
 		// personal.go
 		{GET, "/me/data.zip", anyone, h.handleMyData},
+		// privacy.go
+		{GET, "/me/privacy-notice", anyone, h.handlePrivacyNotice},
+		{POST, "/me/privacy-notice", anyone, h.handleAcceptPrivacyNotice},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,15 +37,9 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 1 {
 		return usageError("name one account: " + use)
 	}
-	loc, err := sf.location()
+	s, err := sf.openOr(store.Options{LockTimeout: 500 * time.Millisecond},
+		"stop the server first: a password is reset on the stopped store. While it runs, an account that manages accounts can set a new one on the 人员管理 page, /app/members, or with PATCH /api/v1/members/ID {\"password\": …}")
 	if err != nil {
-		return err
-	}
-	s, err := store.Open(sf.data, store.Options{Location: loc, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey, FieldKeyFile: sf.fieldKey})
-	if err != nil {
-		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w\n(stop the server first: a password is reset on the stopped store. While it runs, an account that manages accounts can set a new one on the 人员管理 page, /app/members, or with PATCH /api/v1/members/ID {\"password\": …})", err)
-		}
 		return err
 	}
 	defer s.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -24,15 +23,9 @@ func runGroups(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
-	loc, err := sf.location()
+	s, err := sf.openOr(store.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond},
+		"while the server runs, ask it: GET /api/v1/groups, or the 组织管理 page, /app/groups")
 	if err != nil {
-		return err
-	}
-	s, err := store.Open(sf.data, store.Options{Location: loc, ReadOnly: true, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey, FieldKeyFile: sf.fieldKey})
-	if err != nil {
-		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w\n(while the server runs, ask it: GET /api/v1/groups, or the 组织管理 page, /app/groups)", err)
-		}
 		return err
 	}
 	defer s.Close()

@@ -170,6 +170,10 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return fmt.Errorf("config %s: %w", m.Config, err)
 	}
+	if err := s.SetPrivacyPolicy(cfg.Privacy); err != nil {
+		s.Close()
+		return fmt.Errorf("config %s: %w", m.Config, err)
+	}
 	s.SetAttendanceRules(cfg.Attendance)
 	s.SetMeetingRules(cfg.Meetings)
 	s.SetReminderRules(cfg.Reminders)

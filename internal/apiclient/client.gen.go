@@ -3124,6 +3124,11 @@ type MakeupInput struct {
 
 // Member An account. A password or its hash is never sent.
 type Member struct {
+	// ErasedOn The day the account's personal fields were erased (its name is then the pseudonym 已注销成员-ID, its username erased-ID); left out for other accounts.
+	//
+	// Example: 2028-10-01
+	ErasedOn *openapi_types.Date `json:"erased_on,omitempty"`
+
 	// GroupId Left out when the account has no group.
 	//
 	// Example: 42
@@ -3554,6 +3559,26 @@ type Policy struct {
 		Excellence    float32 `json:"excellence"`
 		Participation float32 `json:"participation"`
 	} `json:"weights"`
+}
+
+// PrivacyAcceptInput defines model for PrivacyAcceptInput.
+type PrivacyAcceptInput struct {
+	// Version The version of the notice shown.
+	Version string `json:"version"`
+}
+
+// PrivacyNotice The privacy notice (个人信息处理告知) and the caller's acceptance.
+type PrivacyNotice struct {
+	// AcceptedAt When the caller accepted this version; null: not yet (the app shows the notice).
+	AcceptedAt *time.Time `json:"accepted_at"`
+
+	// Text The notice configured in `privacy.notice` (default: a Chinese notice).
+	Text string `json:"text"`
+
+	// Version Names the text: the first 16 hex digits of its SHA-256. A new text is a new version, shown again to everyone.
+	//
+	// Example: 3f9a0c1b2d4e5f60
+	Version string `json:"version"`
 }
 
 // ProgressInput defines model for ProgressInput.
@@ -4624,6 +4649,9 @@ type LoginJSONRequestBody = LoginRequest
 // ChangeOwnPasswordJSONRequestBody defines body for ChangeOwnPassword for application/json ContentType.
 type ChangeOwnPasswordJSONRequestBody = PasswordChange
 
+// AcceptPrivacyNoticeJSONRequestBody defines body for AcceptPrivacyNotice for application/json ContentType.
+type AcceptPrivacyNoticeJSONRequestBody = PrivacyAcceptInput
+
 // ConfirmSecondFactorJSONRequestBody defines body for ConfirmSecondFactor for application/json ContentType.
 type ConfirmSecondFactorJSONRequestBody = TOTPCode
 
@@ -5318,6 +5346,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPrivacyNotice The privacy notice and whether the caller accepted it
+	//
+	// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+	GetPrivacyNotice(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptPrivacyNoticeWithBody Accept the privacy notice (audited)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptPrivacyNotice Accept the privacy notice (audited)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNotice(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOwnSessions The caller's open login sessions
 	//
@@ -7011,6 +7058,55 @@ func (c *Client) ChangeOwnPasswordWithBody(ctx context.Context, contentType stri
 // Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 func (c *Client) ChangeOwnPassword(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeOwnPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPrivacyNotice The privacy notice and whether the caller accepted it
+//
+// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+func (c *Client) GetPrivacyNotice(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPrivacyNoticeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptPrivacyNoticeWithBody Accept the privacy notice (audited)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *Client) AcceptPrivacyNoticeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptPrivacyNoticeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptPrivacyNotice Accept the privacy notice (audited)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *Client) AcceptPrivacyNotice(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptPrivacyNoticeRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10690,6 +10786,73 @@ func NewChangeOwnPasswordRequestWithBody(server string, contentType string, body
 	}
 
 	operationPath := fmt.Sprintf("/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPrivacyNoticeRequest constructs an http.Request for the GetPrivacyNotice method
+func NewGetPrivacyNoticeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/privacy-notice")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptPrivacyNoticeRequest calls the generic AcceptPrivacyNotice builder with application/json body
+func NewAcceptPrivacyNoticeRequest(server string, body AcceptPrivacyNoticeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptPrivacyNoticeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAcceptPrivacyNoticeRequestWithBody constructs an http.Request for the AcceptPrivacyNotice method, with any body, and a specified content type
+func NewAcceptPrivacyNoticeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/privacy-notice")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -14426,6 +14589,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /me/password (the `ChangeOwnPassword` operationId).
 	ChangeOwnPasswordWithResponse(ctx context.Context, body ChangeOwnPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeOwnPasswordResponse, error)
+
+	// GetPrivacyNoticeWithResponse The privacy notice and whether the caller accepted it
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+	GetPrivacyNoticeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPrivacyNoticeResponse, error)
+
+	// AcceptPrivacyNoticeWithBodyWithResponse Accept the privacy notice (audited)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error)
+
+	// AcceptPrivacyNoticeWithResponse Accept the privacy notice (audited)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+	AcceptPrivacyNoticeWithResponse(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error)
 
 	// ListOwnSessionsWithResponse The caller's open login sessions
 	//
@@ -18956,6 +19140,165 @@ func (r ChangeOwnPasswordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeOwnPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPrivacyNoticeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrivacyNotice
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON200() *PrivacyNotice {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPrivacyNoticeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPrivacyNoticeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPrivacyNoticeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPrivacyNoticeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPrivacyNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AcceptPrivacyNoticeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrivacyNotice
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON200() *PrivacyNotice {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AcceptPrivacyNoticeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptPrivacyNoticeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptPrivacyNoticeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptPrivacyNoticeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptPrivacyNoticeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26108,6 +26451,45 @@ func (c *ClientWithResponses) ChangeOwnPasswordWithResponse(ctx context.Context,
 	return ParseChangeOwnPasswordResponse(rsp)
 }
 
+// GetPrivacyNoticeWithResponse The privacy notice and whether the caller accepted it
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/privacy-notice (the `GetPrivacyNotice` operationId).
+func (c *ClientWithResponses) GetPrivacyNoticeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPrivacyNoticeResponse, error) {
+	rsp, err := c.GetPrivacyNotice(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPrivacyNoticeResponse(rsp)
+}
+
+// AcceptPrivacyNoticeWithBodyWithResponse Accept the privacy notice (audited)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *ClientWithResponses) AcceptPrivacyNoticeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error) {
+	rsp, err := c.AcceptPrivacyNoticeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptPrivacyNoticeResponse(rsp)
+}
+
+// AcceptPrivacyNoticeWithResponse Accept the privacy notice (audited)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/privacy-notice (the `AcceptPrivacyNotice` operationId).
+func (c *ClientWithResponses) AcceptPrivacyNoticeWithResponse(ctx context.Context, body AcceptPrivacyNoticeJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptPrivacyNoticeResponse, error) {
+	rsp, err := c.AcceptPrivacyNotice(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptPrivacyNoticeResponse(rsp)
+}
+
 // ListOwnSessionsWithResponse The caller's open login sessions
 //
 // Returns a wrapper object for the known response body format(s).
@@ -30554,6 +30936,135 @@ func ParseChangeOwnPasswordResponse(rsp *http.Response) (*ChangeOwnPasswordRespo
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPrivacyNoticeResponse parses an HTTP response from a GetPrivacyNoticeWithResponse call
+func ParseGetPrivacyNoticeResponse(rsp *http.Response) (*GetPrivacyNoticeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPrivacyNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrivacyNotice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAcceptPrivacyNoticeResponse parses an HTTP response from a AcceptPrivacyNoticeWithResponse call
+func ParseAcceptPrivacyNoticeResponse(rsp *http.Response) (*AcceptPrivacyNoticeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptPrivacyNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrivacyNotice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
