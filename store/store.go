@@ -142,6 +142,8 @@ type Store struct {
 	outboxKick chan struct{}
 	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
 	meetings atomic.Pointer[MeetingRules]
+	// fours keeps the sessions' 四落实 between writes (four_cache.go).
+	fours fourCache
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
 	// security is the security policy in force (security_policy.go).
