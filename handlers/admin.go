@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,27 +41,61 @@ func (h *Handler) handleAudit(c echo.Context) error {
 		}
 		f.Before = n
 	}
-	entries, err := h.store.Audit(f)
-	if err != nil {
-		return err
-	}
+	var keep func(*store.AuditEntry) bool
 	if h.store.Profile() == store.ProfileLevel3 && me(c).Role != store.RoleAuditor {
-		if entries, err = h.store.WithoutSecurityEvents(entries); err != nil {
+		if keep, err = h.store.NotSecurityEvent(); err != nil {
 			return err
 		}
 	}
-	out := map[string]any{"items": entries}
-	if entries == nil {
-		out["items"] = []store.AuditEntry{}
-	}
+	return h.streamAudit(c, f, keep)
+}
+
+// streamAudit writes the page {"items": [...], "next_before"?} entry by
+// entry as the store reads them (store.AuditEach, a chunk per read
+// transaction), so a page of 5000 large entries is never held in memory
+// whole. next_before, the seq to ask ?before= for the next page, comes
+// when the page is full and older entries may exist. An error after the
+// first byte can no longer change the status: it is logged and the
+// answer cut short (invalid JSON, which a client notices).
+func (h *Handler) streamAudit(c echo.Context, f store.AuditFilter, keep func(*store.AuditEntry) bool) error {
 	lim := f.Limit
 	if lim == 0 {
 		lim = 1000 // the store's default page
 	}
-	if len(entries) > 0 && len(entries) == lim && entries[len(entries)-1].Seq > 1 {
-		out["next_before"] = entries[len(entries)-1].Seq // the next page: ?before=
+	w := c.Response()
+	n, last := 0, uint64(0)
+	err := h.store.AuditEach(f, keep, func(e *store.AuditEntry) error {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+			w.WriteHeader(http.StatusOK)
+			data = append([]byte(`{"items":[`), data...)
+		} else {
+			data = append([]byte{','}, data...)
+		}
+		n, last = n+1, e.Seq
+		_, err = w.Write(data)
+		return err
+	})
+	if err != nil {
+		if n == 0 {
+			return err
+		}
+		h.log.Error("GET /audit cut short mid-stream", "err", err)
+		return nil
 	}
-	return c.JSON(http.StatusOK, out)
+	if n == 0 {
+		return c.JSON(http.StatusOK, map[string]any{"items": []store.AuditEntry{}})
+	}
+	tail := "]"
+	if n == lim && last > 1 {
+		tail += `,"next_before":` + strconv.FormatUint(last, 10)
+	}
+	_, err = w.Write([]byte(tail + "}\n"))
+	return err
 }
 
 // maxAuditPage bounds GET /audit?limit=.

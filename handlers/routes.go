@@ -65,6 +65,9 @@ func (h *Handler) routes() []route {
 		{GET, "/audit/export", auditorAdmin, h.handleAuditExport},
 		// personal.go
 		{GET, "/me/data.zip", anyone, h.handleMyData},
+		// privacy.go
+		{GET, "/me/privacy-notice", anyone, h.handlePrivacyNotice},
+		{POST, "/me/privacy-notice", anyone, h.handleAcceptPrivacyNotice},
 		// groups.go
 		{POST, "/groups", sysAdmin, h.handleCreateGroup},
 		{GET, "/groups", anyone, h.handleListGroups},
@@ -82,12 +85,14 @@ func (h *Handler) routes() []route {
 		{POST, "/plans", leads, h.handleCreatePlan},
 		{GET, "/plans", anyone, h.handleListPlans},
 		{GET, "/plans/:id", anyone, h.handleGetPlan},
+		{PATCH, "/plans/:id", leads, h.handleEditPlan},
 		{POST, "/plans/:id/items/:item_id/done", anyone, h.handleItemDone},
 		// sessions.go
 		{POST, "/sessions", leads, h.handleCreateSession},
 		{GET, "/sessions", anyone, h.handleListSessions},
 		{GET, "/sessions/:id", anyone, h.handleGetSession},
 		{POST, "/sessions/:id/cancel", leads, h.handleCancelSession},
+		{PUT, "/sessions/:id/items", leads, h.handleSetSessionItems},
 		{GET, "/sessions/:id/code", leads, h.handleSessionCode},
 		{GET, "/sessions/:id/qr.png", leads, h.handleSessionQR},
 		{GET, "/sessions/:id/signin-sheet.pdf", leads, h.handleSigninSheet},

@@ -149,6 +149,7 @@ func New(cfg Config) (*Scheduler, error) {
 		KindAuditVerify:      s.auditVerify,
 		KindReminders:        s.reminders,
 		KindWarningsDigest:   s.warningsDigest,
+		KindEraseClosed:      s.eraseClosed,
 	}
 	return s, nil
 }

@@ -438,3 +438,40 @@ func TestReportJobsCap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEraseClosedJob: the daily erasure job (04:00 by default) erases an
+// account closed longer than the retention, at the injected clock, and
+// says which pseudonyms it gave.
+func TestEraseClosedJob(t *testing.T) {
+	f := newFixture(t)
+	s := f.scheduler(Config{})
+	day := time.Date(2028, 9, 1, 3, 0, 0, 0, shanghai)
+	if next := s.Next(day)[KindEraseClosed]; !next.Equal(day.Add(time.Hour)) {
+		t.Errorf("next erasure %v, want 04:00", next)
+	}
+	var id string
+	for _, v := range f.ids {
+		if m, err := f.s.Member(v); err == nil && m.Role == store.RoleMember {
+			id = v
+			break
+		}
+	}
+	left := "2023-09-01"
+	if _, err := f.s.UpdateMember(store.WithActor(context.Background(), f.admin.ID), id, store.MemberPatch{LeftOn: &left}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := store.WithActor(context.Background(), "system")
+	f.clock.Set(time.Date(2028, 8, 31, 4, 0, 0, 0, shanghai))
+	run, err := s.RunNow(ctx, KindEraseClosed, "schedule")
+	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, "no closed account") {
+		t.Fatalf("before the retention: %+v %v", run, err)
+	}
+	f.clock.Set(time.Date(2028, 9, 1, 4, 0, 0, 0, shanghai))
+	run, err = s.RunNow(ctx, KindEraseClosed, "schedule")
+	if err != nil || run.Status != store.JobSucceeded || !strings.Contains(run.Result, store.Pseudonym(id)) {
+		t.Fatalf("after the retention: %+v %v", run, err)
+	}
+	if m, _ := f.s.Member(id); m.Name != store.Pseudonym(id) {
+		t.Errorf("member %+v", m)
+	}
+}

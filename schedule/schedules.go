@@ -20,6 +20,7 @@ const (
 	KindAuditVerify      = "audit_verify"
 	KindReminders        = "reminders"
 	KindWarningsDigest   = "warnings_digest"
+	KindEraseClosed      = "erase_closed"
 	KindReports          = "reports"
 )
 
@@ -37,13 +38,17 @@ type Schedules struct {
 	// due (the robots' outbox); WarningsDigest sends the weekly digest.
 	Reminders      string `json:"reminders"`
 	WarningsDigest string `json:"warnings_digest"`
+	// EraseClosed erases the personal fields of accounts closed longer
+	// than the retention (privacy.erase_after_years).
+	EraseClosed string `json:"erase_closed"`
 }
 
 // DefaultSchedules: close sessions every minute, the rates snapshot at
 // 01:30, the previous quarter's reports at 02:00 on the first day of each
 // quarter, the previous year's at 02:00 on 1 January, the backup at 03:00,
 // the reminder scan every minute, the warnings digest at 08:00 on Mondays,
-// the audit chain check at 03:30.
+// the audit chain check at 03:30, the erasure of long-closed accounts at
+// 04:00.
 func DefaultSchedules() Schedules {
 	return Schedules{
 		CloseSessions:    "* * * * *",
@@ -54,6 +59,7 @@ func DefaultSchedules() Schedules {
 		AuditVerify:      "30 3 * * *",
 		Reminders:        "* * * * *",
 		WarningsDigest:   "0 8 * * 1",
+		EraseClosed:      "0 4 * * *",
 	}
 }
 
@@ -73,6 +79,7 @@ func (s Schedules) entries() []struct{ kind, field, spec string } {
 		{KindAuditVerify, "audit_verify", s.AuditVerify},
 		{KindReminders, "reminders", s.Reminders},
 		{KindWarningsDigest, "warnings_digest", s.WarningsDigest},
+		{KindEraseClosed, "erase_closed", s.EraseClosed},
 	}
 }
 

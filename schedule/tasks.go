@@ -44,6 +44,24 @@ func (s *Scheduler) auditVerify(ctx context.Context, at time.Time, lr *liveRun) 
 	return fmt.Sprintf("audit chain intact: %d entries, head %s", r.Entries, r.Head), nil
 }
 
+// eraseClosed erases the personal fields of the accounts closed longer
+// than the retention (store.EraseClosedAccounts; each one audited).
+func (s *Scheduler) eraseClosed(ctx context.Context, at time.Time, lr *liveRun) (string, error) {
+	done, err := s.cfg.Store.EraseClosedAccounts(store.WithActor(ctx, "system"))
+	lr.set(1, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(done) == 0 {
+		return "no closed account is past the retention", nil
+	}
+	names := make([]string, len(done))
+	for i, e := range done {
+		names[i] = e.Pseudonym
+	}
+	return fmt.Sprintf("%d closed accounts erased: %s", len(done), strings.Join(names, ", ")), nil
+}
+
 // reminders queues the session reminders due now and, when the
 // inspections feature hands over its findings, the rectification ones.
 func (s *Scheduler) reminders(ctx context.Context, at time.Time, lr *liveRun) (string, error) {

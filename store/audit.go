@@ -147,46 +147,89 @@ type AuditFilter struct {
 	Before uint64
 }
 
-// Audit lists entries, newest first.
+// Audit lists entries, newest first (AuditEach into a slice).
 func (s *Store) Audit(f AuditFilter) ([]AuditEntry, error) {
-	if f.Limit <= 0 {
-		f.Limit = 1000
-	}
 	var out []AuditEntry
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAudit).Cursor()
-		var k, v []byte
-		switch {
-		case f.Before == 0:
-			k, v = c.Last()
-		default:
-			// the newest entry with Seq < Before
-			if at, _ := c.Seek(itob(f.Before)); at == nil {
-				k, v = c.Last()
-			} else {
-				k, v = c.Prev()
-			}
-		}
-		for ; k != nil && len(out) < f.Limit; k, v = c.Prev() {
-			var e AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
-			if !f.From.IsZero() && e.At.Before(f.From) {
-				break // entries are in time order
-			}
-			if !f.To.IsZero() && !e.At.Before(f.To) {
-				continue
-			}
-			if (f.Entity != "" && e.Entity != f.Entity) || (f.EntityID != "" && e.EntityID != f.EntityID) {
-				continue
-			}
-			e.Before, e.After = openAuditTexts(tx, e.Before), openAuditTexts(tx, e.After)
-			out = append(out, e)
-		}
+	err := s.AuditEach(f, nil, func(e *AuditEntry) error {
+		out = append(out, *e)
 		return nil
 	})
 	return out, err
+}
+
+// auditChunk is how many entries AuditEach reads in one read transaction.
+var auditChunk = 256
+
+// AuditEach hands fn the entries of f, newest first, at most f.Limit of
+// them (default 1000), leaving out those keep refuses (nil keeps all; the
+// entries left out do not count towards the limit). It reads them a chunk
+// at a time, each chunk in its own short read transaction, and hands a
+// chunk to fn before reading the next: memory holds one chunk whatever the
+// limit, and a slow fn (a slow client of GET /audit) never holds a
+// transaction open.
+func (s *Store) AuditEach(f AuditFilter, keep func(*AuditEntry) bool, fn func(*AuditEntry) error) error {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	before, n := f.Before, 0
+	for n < f.Limit {
+		var chunk []AuditEntry
+		done := false
+		err := s.view(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketAudit).Cursor()
+			var k, v []byte
+			if before == 0 {
+				k, v = c.Last()
+			} else if at, _ := c.Seek(itob(before)); at == nil {
+				k, v = c.Last() // the newest entry with Seq < before
+			} else {
+				k, v = c.Prev()
+			}
+			for scanned := 0; ; k, v = c.Prev() {
+				if k == nil {
+					done = true
+					return nil
+				}
+				if scanned == auditChunk || n+len(chunk) == f.Limit {
+					return nil
+				}
+				scanned++
+				before = btoi(k)
+				var e AuditEntry
+				if err := json.Unmarshal(v, &e); err != nil {
+					return err
+				}
+				if !f.From.IsZero() && e.At.Before(f.From) {
+					done = true // entries are in time order
+					return nil
+				}
+				if !f.To.IsZero() && !e.At.Before(f.To) {
+					continue
+				}
+				if (f.Entity != "" && e.Entity != f.Entity) || (f.EntityID != "" && e.EntityID != f.EntityID) {
+					continue
+				}
+				if keep != nil && !keep(&e) {
+					continue
+				}
+				e.Before, e.After = openAuditTexts(tx, e.Before), openAuditTexts(tx, e.After)
+				chunk = append(chunk, e)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		n += len(chunk)
+		if done || before <= 1 {
+			return nil
+		}
+	}
+	return nil
 }
 
 // AuditCheck is the result of checking the audit chain (GET /audit/verify,

@@ -185,11 +185,13 @@ func (s *Store) DeleteToken(ctx context.Context, tok string) error {
 	})
 }
 
-// PruneTokens removes expired tokens and returns how many.
+// PruneTokens removes expired tokens and returns how many; a prune that
+// removed any is audited (action "prune", entity "token", the count).
 func (s *Store) PruneTokens() (int, error) {
 	n := 0
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
+		n = 0
 		c := tx.Bucket(bucketTokens).Cursor()
 		for k, v := c.First(); k != nil; {
 			var rec token
@@ -206,7 +208,10 @@ func (s *Store) PruneTokens() (int, error) {
 			}
 			k, v = c.Next()
 		}
-		return nil
+		if n == 0 {
+			return nil
+		}
+		return s.audit(WithActor(context.Background(), "system"), tx, "prune", "token", "", nil, map[string]any{"expired": n})
 	})
 	return n, err
 }

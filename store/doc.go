@@ -13,6 +13,7 @@
 //	  audit_head         → hex SHA-256 of the newest audit entry
 //	groups               id → Group {id, name, parent_id}
 //	members              id → Member {id, name, username, group_id, role, joined_on, left_on}
+//	memberships          member id → [{group_id, role, from}]: dated membership (membership.go)
 //	usernames            lower(username) → member id (8 bytes)
 //	credentials          member id → bcrypt hash
 //	tokens               SHA-256(token) → {member_id, created_at, expires_at}

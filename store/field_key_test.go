@@ -335,3 +335,45 @@ func TestRotateFieldKey(t *testing.T) {
 		return nil
 	})
 }
+
+// FuzzFieldOpen: any stored value opens without a panic; a value that is
+// not sealed reads as itself, and what seal writes opens to the same text.
+func FuzzFieldOpen(f *testing.F) {
+	line, _ := newFieldKeyLine()
+	path := filepath.Join(f.TempDir(), "k")
+	writeFieldKeys(path, []string{line})
+	c, err := readFieldKeys(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("病假")
+	f.Add("enc:")
+	f.Add("enc:abcdef01:")
+	f.Add(c.seal(fieldLeaveReason, "出差"))
+	f.Fuzz(func(t *testing.T, v string) {
+		got, err := c.open(fieldLeaveReason, v)
+		if !isSealed(v) && (err != nil || got != v) {
+			t.Fatalf("plain %q opened as %q %v", v, got, err)
+		}
+		if back, err := c.open(fieldLeaveReason, c.seal(fieldLeaveReason, v)); err != nil || back != v {
+			t.Fatalf("seal/open %q = %q %v", v, back, err)
+		}
+	})
+}
+
+// FuzzReadFieldKeys: any key file is read or refused, never half-read.
+func FuzzReadFieldKeys(f *testing.F) {
+	line, _ := newFieldKeyLine()
+	f.Add(line + "\n")
+	f.Add("# comment\n" + line + "\n" + line + "\n")
+	f.Add("abcd 00\n")
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data string) {
+		path := filepath.Join(dir, "k")
+		os.WriteFile(path, []byte(data), 0o600)
+		c, err := readFieldKeys(path)
+		if err == nil && (c == nil || len(c.keys) == 0) {
+			t.Fatal("no error and no key")
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,11 +48,20 @@ func (s *Store) Four(sessionID string) (*Four, error) {
 		if err != nil {
 			return err
 		}
+		v := s.fourView(tx)
+		if kept, ok := v.get(sess.ID); ok {
+			f = kept
+			return nil
+		}
 		ix, err := s.ratesIndex(tx)
 		if err != nil {
 			return err
 		}
-		f, err = s.fourTx(tx, ix.tree, s.audienceIn(ix, nil, sess), sess)
+		var until time.Time
+		f, until, err = s.fourTx(tx, ix.tree, s.audienceIn(ix, nil, sess), sess)
+		if err == nil {
+			v.put(f, until)
+		}
 		return err
 	})
 	return f, err
@@ -101,19 +112,33 @@ func (s *Store) audienceIn(ix *ratesIndex, byGroup [][]int32, sess *Session) []s
 	return out
 }
 
-// fourTx checks sess whose audience is aud (member ids).
-func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four, error) {
-	f := &Four{SessionID: sess.ID}
+// fourTx checks sess whose audience is aud (member ids). until is when
+// the clock alone will change the answer: the session's end while it
+// runs, the minutes' deadline while they are neither complete nor late;
+// zero when it never will.
+func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (f *Four, until time.Time, err error) {
+	f = &Four{SessionID: sess.ID}
 	g, _ := t.Group(sess.GroupID)
 	rec, err := s.minutesHeadTx(tx, g.Type, sess)
 	if err != nil {
-		return nil, err
+		return nil, until, err
+	}
+	now := s.now()
+	if sess.EndsAt.After(now) && !sess.Cancelled {
+		until = sess.EndsAt
+	}
+	if rec.CompletedAt == nil && !rec.Late {
+		if due, err := time.ParseInLocation(DateLayout, rec.DueOn, s.loc); err == nil {
+			if d := due.AddDate(0, 0, 1); until.IsZero() || d.Before(until) {
+				until = d
+			}
+		}
 	}
 	// 时间
 	switch {
 	case sess.Cancelled:
 		f.Time = Check{false, "cancelled"}
-	case sess.EndsAt.After(s.now()):
+	case sess.EndsAt.After(now):
 		f.Time = Check{false, "not held yet: ends " + sess.EndsAt.In(s.loc).Format(time.RFC3339)}
 	default:
 		f.Time = Check{true, "held on " + s.startDate(sess)}
@@ -121,7 +146,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four
 	// 人员
 	recs, err := attendanceTx(tx, sess.ID)
 	if err != nil {
-		return nil, err
+		return nil, until, err
 	}
 	byMember := make(map[string]*Attendance, len(recs))
 	for i := range recs {
@@ -165,7 +190,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four
 	contrib := 0
 	for _, b := range [][]byte{bucketShares, bucketQuestions} {
 		if err := eachPrefix(tx.Bucket(b), key, func(_, _ []byte) error { contrib++; return nil }); err != nil {
-			return nil, err
+			return nil, until, err
 		}
 	}
 	switch {
@@ -179,7 +204,7 @@ func (s *Store) fourTx(tx *bolt.Tx, t *Tree, aud []string, sess *Session) (*Four
 		f.Effect = Check{true, "minutes complete on time, " + strconv.Itoa(contrib) + " share(s) or question(s)"}
 	}
 	f.All = f.People.OK && f.Time.OK && f.Content.OK && f.Effect.OK
-	return f, nil
+	return f, until, nil
 }
 
 // FourRate is a group's 四落实 rate in p: sessions with all four over
@@ -219,9 +244,13 @@ func (s *Store) FourResults(p Period, groupID string) ([]SessionFour, error) {
 		if err != nil {
 			return err
 		}
+		ss, err := sessionsIn(tx, ix, p, groupID)
+		if err != nil {
+			return err
+		}
 		byGroup := membersByGroup(ix)
 		aud := func(sess *Session) []string { return s.audienceIn(ix, byGroup, sess) }
-		out, err = s.fourResultsWith(tx, ix.tree, aud, p, groupID)
+		out, err = s.fourResultsWith(tx, ix.tree, aud, s.fourView(tx), ss)
 		return err
 	})
 	return out, err
@@ -257,13 +286,6 @@ func (s *Store) fourResultsTx(tx *bolt.Tx, t *Tree, ms []Member, p Period, group
 		}
 		return ids
 	}
-	return s.fourResultsWith(tx, t, aud, p, groupID)
-}
-
-// fourResultsWith lists the results of the sessions held in p given to
-// groupID or below it, aud naming each session's audience.
-func (s *Store) fourResultsWith(tx *bolt.Tx, t *Tree, aud func(*Session) []string, p Period, groupID string) ([]SessionFour, error) {
-	var out []SessionFour
 	gs, err := t.scopeGroups(groupID)
 	if err != nil {
 		return nil, err
@@ -272,14 +294,64 @@ func (s *Store) fourResultsWith(tx *bolt.Tx, t *Tree, aud func(*Session) []strin
 	if err != nil {
 		return nil, err
 	}
+	return s.fourResultsWith(tx, t, aud, nil, ss)
+}
+
+// sessionsIn is sessionsTx for the sessions of groupID's subtree ("" for
+// every group) starting inside p, found in the rates index: only their
+// own records are read and decoded, not every session's.
+func sessionsIn(tx *bolt.Tx, ix *ratesIndex, p Period, groupID string) ([]Session, error) {
+	var in []bool
+	if groupID != "" {
+		if _, err := ix.tree.scopeGroups(groupID); err != nil {
+			return nil, err
+		}
+		in = make([]bool, len(ix.groupIDs))
+		for _, g := range ix.subtree[ix.group(groupID)] {
+			in[g] = true
+		}
+	}
+	from, to := p.Start.UnixNano(), p.End.UnixNano()
+	b := tx.Bucket(bucketSessions)
+	out := []Session{}
+	for i := sort.Search(len(ix.sessions), func(i int) bool { return ix.sessions[i].start >= from }); i < len(ix.sessions) && ix.sessions[i].start < to; i++ {
+		is := &ix.sessions[i]
+		if in != nil && !in[is.group] {
+			continue
+		}
+		var sess Session
+		if err := json.Unmarshal(b.Get(is.key), &sess); err != nil {
+			return nil, err
+		}
+		if sess.ItemIDs == nil {
+			sess.ItemIDs = []string{}
+		}
+		if sess.Kind == "" {
+			sess.Kind = KindStudy
+		}
+		out = append(out, sess)
+	}
+	return out, nil
+}
+
+// fourResultsWith lists the results of the sessions of ss that were held
+// (ended by now), aud naming each session's audience; v (nil for none)
+// keeps them between calls.
+func (s *Store) fourResultsWith(tx *bolt.Tx, t *Tree, aud func(*Session) []string, v *fourView, ss []Session) ([]SessionFour, error) {
+	var out []SessionFour
 	now := s.now()
 	for i := range ss {
 		if ss[i].EndsAt.After(now) {
 			continue
 		}
-		f, err := s.fourTx(tx, t, aud(&ss[i]), &ss[i])
-		if err != nil {
-			return nil, err
+		f, ok := v.get(ss[i].ID)
+		if !ok {
+			var until time.Time
+			var err error
+			if f, until, err = s.fourTx(tx, t, aud(&ss[i]), &ss[i]); err != nil {
+				return nil, err
+			}
+			v.put(f, until)
 		}
 		out = append(out, SessionFour{SessionID: ss[i].ID, GroupID: ss[i].GroupID, All: f.All})
 	}

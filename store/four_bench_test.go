@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 // 10,000 members (STUDYROLL_BENCH_MEMBERS) and 2,000 sessions in a quarter
 // (STUDYROLL_BENCH_SESSIONS): one session's GET /sessions/{id}/four, a
 // branch's 四落实 rate and the organisation's (the rates answer and the
-// group summary). The figures are in docs/BENCHMARKS.md.
+// group summary), with the results kept (four_cache.go) and without. The figures are in docs/BENCHMARKS.md.
 func BenchmarkFour(b *testing.B) {
 	members, sessions := envInt("STUDYROLL_BENCH_MEMBERS", 10_000), envInt("STUDYROLL_BENCH_SESSIONS", 2_000)
 	dir := b.TempDir()
@@ -52,6 +53,19 @@ func BenchmarkFour(b *testing.B) {
 	b.Run("org-rate", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
+			if _, err := s.FourRate(p, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// Nothing kept: the first call, or the one after a write that could
+	// touch every session (a member or group changed).
+	b.Run("org-rate-cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.fours.mu.Lock()
+			s.fours.m = nil
+			s.fours.mu.Unlock()
 			if _, err := s.FourRate(p, ""); err != nil {
 				b.Fatal(err)
 			}
@@ -133,4 +147,107 @@ func membersOf(ix *ratesIndex) []Member {
 		ms[i] = ix.members[i].m
 	}
 	return ms
+}
+
+// TestFourCache: the kept 四落实 results always equal fresh ones — after
+// attendance is changed, a member joins, the rules change and the clock
+// passes a session's end — and a second call reads the kept ones.
+func TestFourCache(t *testing.T) {
+	dir := t.TempDir()
+	info, err := BuildSynthetic(dir, 300, 120, SyntheticOptions{GroupSize: 20, BranchesPerDepartment: 5, DepartmentSessionEvery: 10, BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ParsePeriod(info.Period, DefaultLocation())
+	clock := NewManualClock(p.Start.AddDate(0, 1, 15))
+	s, err := Open(dir, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := WithActor(context.Background(), "system")
+	fresh := func(group string) string {
+		var out []SessionFour
+		err := s.view(func(tx *bolt.Tx) error {
+			tr, ms, err := loadPeople(tx)
+			if err != nil {
+				return err
+			}
+			out, err = s.fourResultsTx(tx, tr, ms, p, group)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(out)
+	}
+	check := func(step string) {
+		t.Helper()
+		for i := 0; i < 2; i++ { // the second call reads the kept results
+			got, err := s.FourResults(p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fresh(""); fmt.Sprint(got) != want {
+				t.Fatalf("%s (call %d): kept %v\nfresh %v", step, i+1, got, want)
+			}
+			for _, g := range info.BranchIDs[:3] {
+				got, err := s.FourResults(p, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fresh(g); fmt.Sprint(got) != want || len(got) == 0 {
+					t.Fatalf("%s, branch %s: kept %v\nfresh %v", step, g, got, want)
+				}
+			}
+		}
+		if _, err := s.FourResults(p, "999"); !IsKind(err, KindNotFound) {
+			t.Errorf("unknown group: %v", err)
+		}
+	}
+	check("first")
+	if n := len(s.fours.m); n == 0 {
+		t.Fatal("nothing kept")
+	}
+	ss, _ := s.Sessions(SessionFilter{From: p.Start, To: clock.Now()})
+	target := ss[len(ss)-1]
+	// everyone of the last ended session present: 人员 holds
+	aud, _ := s.Audience(&target)
+	for _, m := range aud {
+		if _, err := s.SetAttendance(ctx, target.ID, m.ID, AttendanceInput{Status: "present"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("attendance set")
+	before, _ := s.Four(target.ID)
+	if _, err := s.SetAttendance(ctx, target.ID, aud[0].ID, AttendanceInput{Status: "absent"}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Four(target.ID); after.People == before.People {
+		t.Errorf("Four kept %v after an absence", after.People)
+	}
+	check("one absent")
+	if _, err := s.CreateMember(ctx, MemberInput{Name: "新同志", Username: "newcomer", Password: "password1", GroupID: target.GroupID, Role: RoleMember, JoinedOn: "2000-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	check("member joined")
+	r := DefaultMeetingRules()
+	r.FirstTopicRequired = nil
+	s.SetMeetingRules(r)
+	check("rules changed")
+	// a session still running: not held, then held once the clock passes its end
+	later, _ := s.Sessions(SessionFilter{From: clock.Now(), To: p.End})
+	if len(later) == 0 {
+		t.Fatal("no later session")
+	}
+	run := later[0]
+	clock.Set(run.StartsAt.Add(time.Minute))
+	if f, _ := s.Four(run.ID); f.Time.OK {
+		t.Errorf("running session held: %v", f.Time)
+	}
+	clock.Set(run.EndsAt.Add(time.Minute))
+	if f, _ := s.Four(run.ID); !f.Time.OK {
+		t.Errorf("ended session not held: %v", f.Time)
+	}
+	check("clock moved")
 }

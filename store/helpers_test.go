@@ -22,6 +22,7 @@ func mustOpen(tb testing.TB) (*Store, *ManualClock) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	s.WatchWrites(watchUnaudited) // TestMain: every write audited
 	return s, clock
 }
 

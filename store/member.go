@@ -56,6 +56,9 @@ type Member struct {
 	// Position is the member's place in the roster of their group (1
 	// first; 0 = none, after those with one, by pinyin). See docs/ORDER.md.
 	Position int `json:"position,omitempty"`
+	// ErasedOn is the day the account's personal fields were erased
+	// (erasure.go); its name is then a pseudonym.
+	ErasedOn string `json:"erased_on,omitempty"`
 }
 
 // ActiveOn reports whether the member was on the roster on date d

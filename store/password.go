@@ -135,3 +135,25 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, m *Member, current, next 
 	_, err := s.UpdateMember(ctx, m.ID, MemberPatch{Password: &next})
 	return err
 }
+
+// ResetPassword sets a new password on the account username the way an
+// admin's PATCH /members/{id} does: the password rules and history apply,
+// every session of the account ends, and it is audited. An empty password
+// draws a random one; it returns the password set. `studyroll admin
+// reset-password` calls it on a stopped store: the way back in when the
+// only administrator's password is lost.
+func (s *Store) ResetPassword(ctx context.Context, username, password string) (string, error) {
+	m, err := s.MemberByUsername(username)
+	if err != nil {
+		return "", err
+	}
+	if password == "" {
+		if password, err = randomPassword(); err != nil {
+			return "", err
+		}
+	}
+	if _, err := s.UpdateMember(ctx, m.ID, MemberPatch{Password: &password}); err != nil {
+		return "", err
+	}
+	return password, nil
+}

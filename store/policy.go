@@ -74,7 +74,9 @@ type Labels struct {
 // DefaultPolicy is the default policy (docs/RATES.md): weights 40/30/20/10, bands
 // 95/85/70 with excellent needing 100% participation, late counts as
 // attended, leave counts as missed unless made up; quarterly labels
-// 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格.
+// 好/较好/一般/较差, annual 优秀/合格/基本合格/不合格. It is the one source of
+// these: the forms' default policy and the web's Chinese grade names are
+// checked against it (TestDefaultPolicyOneSource, TestGradeLabelsFromPolicy).
 func DefaultPolicy() Policy {
 	return Policy{
 		Weights:                         Weights{Participation: 40, Completion: 30, Excellence: 20, Evaluation: 10},

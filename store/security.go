@@ -351,6 +351,22 @@ func SecurityEvent(e *AuditEntry, administrators map[string]bool) bool {
 // WithoutSecurityEvents drops the entries hr may not read: the security
 // events of the administrators (三员分立: only the auditor reads them).
 func (s *Store) WithoutSecurityEvents(entries []AuditEntry) ([]AuditEntry, error) {
+	visible, err := s.NotSecurityEvent()
+	if err != nil {
+		return nil, err
+	}
+	out := entries[:0]
+	for i := range entries {
+		if visible(&entries[i]) {
+			out = append(out, entries[i])
+		}
+	}
+	return out, nil
+}
+
+// NotSecurityEvent returns the test WithoutSecurityEvents applies to each
+// entry (true: hr may read it), for AuditEach.
+func (s *Store) NotSecurityEvent() (func(*AuditEntry) bool, error) {
 	admins := map[string]bool{}
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
@@ -367,13 +383,7 @@ func (s *Store) WithoutSecurityEvents(entries []AuditEntry) ([]AuditEntry, error
 	if err != nil {
 		return nil, err
 	}
-	out := entries[:0]
-	for i := range entries {
-		if !SecurityEvent(&entries[i], admins) {
-			out = append(out, entries[i])
-		}
-	}
-	return out, nil
+	return func(e *AuditEntry) bool { return !SecurityEvent(e, admins) }, nil
 }
 
 // RecordSecurityEvent appends a security event (entity "security") to the

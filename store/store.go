@@ -135,16 +135,23 @@ type Store struct {
 	reportRate reportRate
 	// reminders holds the reminder rules (reminders.go).
 	reminders reminderRulesHolder
+	// writeWatch, when set (WatchWrites: tests), sees every write
+	// transaction (audit_watch.go).
+	writeWatch func(WriteSeen)
 	// outboxKick wakes the sender after a commit that queued messages.
 	outboxKick chan struct{}
 	// meetings are the 三会一课 rules in force; nil means DefaultMeetingRules.
 	meetings atomic.Pointer[MeetingRules]
+	// fours keeps the sessions' 四落实 between writes (four_cache.go).
+	fours fourCache
 	// profile caches the security profile (security.go); nil: read it.
 	profile atomic.Pointer[Profile]
 	// security is the security policy in force (security_policy.go).
 	security atomic.Pointer[SecurityPolicy]
 	// idle tracks the last use of each login session (sessions.go).
 	idle idleTracker
+	// privacy is the privacy policy in force (privacy.go); nil: default.
+	privacy atomic.Pointer[PrivacyPolicy]
 }
 
 // DefaultLocation is the time zone used when none is configured.
@@ -302,7 +309,7 @@ func (s *Store) Check() []error {
 // update runs fn in a read-write transaction and translates storage failures
 // (disk full, closed store) into errors users can act on.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	err := s.db.Update(fn)
+	err := s.db.Update(s.watched(fn))
 	s.auth.invalidate() // tokens or members may have changed
 	return storageErr(err)
 }
@@ -315,7 +322,7 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 // batch runs fn through bbolt's Batch: concurrent callers share one commit.
 // fn may run more than once and must be idempotent.
 func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
-	return storageErr(s.db.Batch(fn))
+	return storageErr(s.db.Batch(s.watched(fn)))
 }
 
 func storageErr(err error) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -27,11 +26,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
-	s, err := store.Open(sf.data, store.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond, AuditKeyFile: sf.auditKey, FieldKeyFile: sf.fieldKey})
+	s, err := sf.openOr(store.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond}, "while the server runs, ask it: GET /api/v1/audit/verify")
 	if err != nil {
-		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w\n(while the server runs, ask it: GET /api/v1/audit/verify)", err)
-		}
 		return err
 	}
 	defer s.Close()

@@ -128,6 +128,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadRotationAndReset", browserLeadRotationAndReset},
 		{"MemberResubmitsReport", browserMemberResubmitsReport},
 		{"HRReadsAudit", browserHRReadsAudit},
+		{"MemberSeesPrivacyNotice", browserPrivacyNotice},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			begin := time.Now()

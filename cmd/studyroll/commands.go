@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,11 +74,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	s, err := sf.open()
+	s, err := sf.openOr(store.Options{}, "while the server runs, import through it: the admin's 导入与备份 page, /app/data, or POST /api/v1/members/import with Content-Type: text/csv")
 	if err != nil {
-		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w\n(while the server runs, import through it: the admin's 导入与备份 page, /app/data, or POST /api/v1/members/import with Content-Type: text/csv)", err)
-		}
 		return err
 	}
 	defer s.Close()

@@ -32,7 +32,8 @@ import (
 //	                "minutes_due_days": 3, "first_topic_required": ["branch"],
 //	                "holidays": ["2026-10-01", …], "workdays": ["2026-09-28", …]},
 //	  "reminders": {"day_before_at": "18:00", "soon_before": "30m", "deadline_days": 3},
-//	  "finding_categories": ["学习制度落实", "考勤登记", …]
+//	  "finding_categories": ["学习制度落实", "考勤登记", …],
+//	  "privacy":   {"erase_after_years": 5, "notice": "个人信息处理告知……"}
 //	}
 //
 // A meetings frequency (monthly, quarterly, yearly or off) replaces the
@@ -55,6 +56,8 @@ type config struct {
 	// Security holds the file's security settings; apply them over the
 	// profile's defaults with security.apply.
 	Security securityFile
+	// Privacy is the erasure retention and the privacy notice.
+	Privacy store.PrivacyPolicy
 }
 
 // securityFile is "security" in the config file: each key left out keeps
@@ -148,6 +151,10 @@ type configFile struct {
 		DeadlineDays int    `json:"deadline_days"`
 	} `json:"reminders"`
 	FindingCategories []string `json:"finding_categories"`
+	Privacy           struct {
+		EraseAfterYears *int    `json:"erase_after_years"`
+		Notice          *string `json:"notice"`
+	} `json:"privacy"`
 }
 
 // maxKeep bounds the retention counts.
@@ -156,7 +163,8 @@ const maxKeep = 10000
 // defaultConfig is the configuration without a file.
 func defaultConfig() *config {
 	return &config{Policy: store.DefaultPolicy(), Schedules: schedule.DefaultSchedules(), BackupKeep: 7, SnapshotKeep: 92,
-		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules, Meetings: store.DefaultMeetingRules()}
+		Attendance: store.DefaultAttendanceRules, Reminders: store.DefaultReminderRules, Meetings: store.DefaultMeetingRules(),
+		Privacy: store.DefaultPrivacyPolicy()}
 }
 
 // loadConfig reads and validates the config file; "" gives the defaults.
@@ -216,6 +224,18 @@ func (cfg *config) parse(data []byte) error {
 			probs = append(probs, "policy: must be an object")
 		}
 	}
+	pp := store.DefaultPrivacyPolicy()
+	if f.Privacy.EraseAfterYears != nil {
+		pp.EraseAfterYears = *f.Privacy.EraseAfterYears
+	}
+	if f.Privacy.Notice != nil {
+		pp.Notice = strings.TrimSpace(*f.Privacy.Notice)
+	}
+	if err := pp.Validate(); err != nil {
+		probs = append(probs, err.Error())
+	} else {
+		cfg.Privacy = pp
+	}
 	if f.FindingCategories != nil {
 		if err := store.ValidFindingCategories(f.FindingCategories); err != nil {
 			probs = append(probs, err.Error())
@@ -232,6 +252,7 @@ func (cfg *config) parse(data []byte) error {
 		{&s.CloseSessions, def.CloseSessions}, {&s.RatesSnapshot, def.RatesSnapshot},
 		{&s.QuarterlyReports, def.QuarterlyReports}, {&s.AnnualReports, def.AnnualReports}, {&s.Backup, def.Backup},
 		{&s.Reminders, def.Reminders}, {&s.WarningsDigest, def.WarningsDigest}, {&s.AuditVerify, def.AuditVerify},
+		{&s.EraseClosed, def.EraseClosed},
 	} {
 		if strings.TrimSpace(*pair.v) == "" {
 			*pair.v = pair.d

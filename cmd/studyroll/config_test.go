@@ -41,6 +41,19 @@ func TestConfigParse(t *testing.T) {
 				t.Errorf("keep: %+v", c)
 			}
 		}},
+		{"privacy", `{"privacy": {"erase_after_years": 3, "notice": " 本单位个人信息告知 "}}`, nil, func(t *testing.T, c *config) {
+			if c.Privacy.EraseAfterYears != 3 || c.Privacy.Notice != "本单位个人信息告知" {
+				t.Errorf("privacy %+v", c.Privacy)
+			}
+		}},
+		{"privacy defaults", `{}`, nil, func(t *testing.T, c *config) {
+			if c.Privacy.EraseAfterYears != 5 || c.Privacy.Notice != store.DefaultPrivacyNotice {
+				t.Errorf("privacy %+v", c.Privacy)
+			}
+		}},
+		{"privacy retention 0", `{"privacy": {"erase_after_years": 0}}`, []string{"privacy.erase_after_years"}, nil},
+		{"privacy empty notice", `{"privacy": {"notice": "  "}}`, []string{"privacy.notice"}, nil},
+		{"privacy unknown key", `{"privacy": {"erase_after": 5}}`, []string{"erase_after"}, nil},
 		{"attendance rules", `{"attendance": {"opens_before": "1h", "grace": "10m"}}`, nil, func(t *testing.T, c *config) {
 			want := store.AttendanceRules{OpensBefore: time.Hour, Grace: 10 * time.Minute, CloseAfter: 10 * time.Minute}
 			if c.Attendance != want {

@@ -27,7 +27,8 @@ Usage:
   studyroll serve  [--addr 127.0.0.1:8080] [--data ./data] [--tz Asia/Shanghai] [--demo] [--config FILE]
   studyroll demo   [--data ./data]            fill a fresh store with a demo organisation
   studyroll import --data ./data roster.csv   import a roster (all or nothing)
-  studyroll report --data ./data --period 2023Q3 [--group ID] [--out DIR]
+  studyroll report --data ./data --period 2023Q3 [--group ID|PATH] [--out DIR]
+  studyroll groups --data ./data              list the groups: id, type and path (for report --group)
   studyroll backup --data ./data --out FILE   consistent copy, safe while serving
   studyroll compact --data ./data --out FILE  compacted copy of a stopped store (files never shrink)
   studyroll export --data ./data --period 2023Q3 [--out FILE]   signed summary of a locked period
@@ -35,6 +36,7 @@ Usage:
   studyroll audit verify --data ./data [--audit-key FILE]   check the audit chain (exit 1 names the first bad entry)
   studyroll security-profile --data ./data [standard|level3]   show or switch (audited)
   studyroll prune-audit --data ./data --before DATE   drop audit entries older than the retention
+  studyroll admin reset-password --data ./data USERNAME   new password for an account (stopped store)
   studyroll field-key rotate --data ./data   seal reasons, notes and comments again with a new key (stopped store)
 
 Run "studyroll COMMAND -h" for the flags of one command.
@@ -56,6 +58,8 @@ var commands = map[string]command{
 	"security-profile": runSecurityProfile,
 	"prune-audit":      runPruneAudit,
 	"field-key":        runFieldKey,
+	"admin":            runAdmin,
+	"groups":           runGroups,
 }
 
 func main() {

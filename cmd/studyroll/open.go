@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -32,10 +33,21 @@ func (f *storeFlags) location() (*time.Location, error) {
 }
 
 // open opens the store in the data folder.
-func (f *storeFlags) open() (*store.Store, error) {
+func (f *storeFlags) open() (*store.Store, error) { return f.openOr(store.Options{}, "") }
+
+// openOr opens the store in the data folder with o (its zone and key files
+// from the flags). When another process (a running server) holds the store
+// the error keeps the "in use" message and adds whileServing: what to do
+// instead.
+func (f *storeFlags) openOr(o store.Options, whileServing string) (*store.Store, error) {
 	loc, err := f.location()
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(f.data, store.Options{Location: loc, AuditKeyFile: f.auditKey, FieldKeyFile: f.fieldKey})
+	o.Location, o.AuditKeyFile, o.FieldKeyFile = loc, f.auditKey, f.fieldKey
+	s, err := store.Open(f.data, o)
+	if errors.Is(err, store.ErrInUse) && whileServing != "" {
+		return nil, fmt.Errorf("%w\n(%s)", err, whileServing)
+	}
+	return s, err
 }

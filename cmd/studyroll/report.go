@@ -24,7 +24,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fs)
 	period := fs.String("period", "", "period: a year like 2023 or a quarter like 2023Q3 (required)")
-	group := fs.String("group", "", "group id: only this group's subtree (default: everyone)")
+	groupRef := fs.String("group", "", "group id or path like 机关党委/第一党支部 (studyroll groups lists them): only this group's subtree (default: everyone)")
 	out := fs.String("out", "", "folder for the files (default: DATA/reports, where the server serves them from)")
 	fontPath := fs.String("font", "", "TrueType font for the PDFs (default: the embedded one)")
 	configPath := fs.String("config", "", "config file whose policy to use (as for serve)")
@@ -62,6 +62,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer s.Close()
+	groupID, err := resolveGroup(s, *groupRef)
+	if err != nil {
+		return err
+	}
 	s.SetMeetingRules(cfg.Meetings)
 	if err := s.SetPolicy(cfg.Policy); err != nil {
 		return err
@@ -82,7 +86,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	bar := newProgress(stdout)
 	start := time.Now()
-	run, err := sch.RunReports(store.WithActor(ctx, "system"), p, *group, "cli", bar.update)
+	run, err := sch.RunReports(store.WithActor(ctx, "system"), p, groupID, "cli", bar.update)
 	bar.finish()
 	if err != nil {
 		return err

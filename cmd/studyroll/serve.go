@@ -170,6 +170,10 @@ func (m *Main) Open(ctx context.Context) error {
 		s.Close()
 		return fmt.Errorf("config %s: %w", m.Config, err)
 	}
+	if err := s.SetPrivacyPolicy(cfg.Privacy); err != nil {
+		s.Close()
+		return fmt.Errorf("config %s: %w", m.Config, err)
+	}
 	s.SetAttendanceRules(cfg.Attendance)
 	s.SetMeetingRules(cfg.Meetings)
 	s.SetReminderRules(cfg.Reminders)
@@ -298,7 +302,15 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err := m.Store.SetSecurityPolicy(relaxed); err != nil {
 		return err
 	}
-	org, err := demo.Seed(store.WithActor(ctx, adm.ID), m.Store)
+	// The demo is seeded by the first administrator where that account may
+	// change study records (standard: admin); under level3 the three
+	// administrators may not (separation of duties), so the command line
+	// seeds it as the trusted "system" actor, as an import does.
+	by := adm.ID
+	if adm.Role != store.RoleAdmin {
+		by = "system"
+	}
+	org, err := demo.Seed(store.WithActor(ctx, by), m.Store)
 	if perr := m.Store.SetSecurityPolicy(sp); err == nil {
 		err = perr
 	}

@@ -20,6 +20,7 @@ import * as inspect from './inspect.js';
 import * as meetings from './meetings.js';
 import * as reminders from './reminders.js';
 import * as security from './security.js';
+import * as privacy from './privacy.js';
 import * as plans from './plans.js';
 import * as questionnaire from './questionnaire.js';
 
@@ -266,10 +267,12 @@ export async function route() {
   }
   markNav();
   if (!state.me) {
+    privacy.show(null);
     const reason = path.startsWith('/checkin/') ? t('checkin.login_first') : '';
     clear(main, loginView(reason));
     return;
   }
+  privacy.show(state.me, path === '/app/home');
   let found = null;
   for (const [re, view, roles] of ROUTES) {
     const m = re.exec(path);
