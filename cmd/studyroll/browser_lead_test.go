@@ -206,3 +206,29 @@ func browserEscaping(t *testing.T, s *browserSuite) {
 	// it is the only dialog this tab ever opened.
 	lead.probeDialogs()
 }
+
+// browserLeadSeesStates: a session not yet open says when check-in opens;
+// a cancelled one shows a warning and offers nothing to record; the
+// breadcrumb names the parent the lead may not read without a button.
+func browserLeadSeesStates(t *testing.T, s *browserSuite) {
+	o := s.org
+	start := time.Now().Add(26 * time.Hour).Truncate(time.Minute)
+	var sess struct{ ID string }
+	s.apiStatus(t, "POST", "/api/v1/sessions", "lead1", map[string]any{"group_id": o.b1.ID, "title": "集中学习：明日专题",
+		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)}, &sess, 201)
+	tb := s.newTab(t, "lead-states", desktop)
+	tb.do(chromedp.Navigate(s.base + "/app/sessions/" + sess.ID + "/live"))
+	tb.login("lead1")
+	tb.waitJS("when check-in opens", `document.querySelector('#checkin-opens')?.hidden === false && document.querySelector('#code-digits')?.dataset.open === 'false'`)
+
+	s.apiJSON(t, "POST", "/api/v1/sessions/"+sess.ID+"/cancel", "lead1", nil, nil)
+	tb.do(chromedp.Navigate(s.base + "/app/sessions/" + sess.ID))
+	tb.waitJS("the cancelled banner", `!!document.querySelector('#session-cancelled.status-warn')`)
+	tb.assertNoElements("#signin-sheet-link, #session-live-link, [data-set-status], #reading-form")
+
+	tb.do(chromedp.Navigate(s.base + "/app/overview?group=" + o.b1.ID))
+	tb.waitJS("the breadcrumb", `!!document.querySelector('.crumbs [aria-current=page]')`)
+	if v := tb.eval(`[...document.querySelectorAll('.crumbs button')].map((b) => b.textContent).join('|')`); v != "" {
+		tb.errorf("the breadcrumb offers %q, groups the lead may not read", v)
+	}
+}

@@ -67,6 +67,7 @@ func TestBrowser(t *testing.T) {
 		{"LeadRotationAndReset", browserLeadRotationAndReset},
 		{"MemberResubmitsReport", browserMemberResubmitsReport},
 		{"HRReadsAudit", browserHRReadsAudit},
+		{"LeadSeesSessionStates", browserLeadSeesStates},
 		{"MemberSeesPrivacyNotice", browserPrivacyNotice},
 		{"WalkEveryScreen", browserWalkEveryScreen},
 	} {
