@@ -97,6 +97,7 @@ var wantAccess = map[string]string{
 	"PATCH /members/:id": "admin,secadmin", "POST /members/import": "admin,secadmin",
 	"GET /members/:id/history": "lead,hr,admin", "GET /plans/:id/done": "lead,hr,admin",
 	"POST /plans": "lead,admin", "GET /plans": "any", "GET /plans/:id": "any",
+	"PATCH /plans/:id": "lead,admin", "PUT /sessions/:id/items": "lead,admin",
 	"POST /plans/:id/items/:item_id/done": "any",
 	"POST /sessions":                      "lead,admin", "GET /sessions": "any", "GET /sessions/:id": "any",
 	"POST /sessions/:id/cancel": "lead,admin", "GET /sessions/:id/code": "lead,admin",

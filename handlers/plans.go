@@ -120,3 +120,22 @@ func (h *Handler) handleItemDone(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, d)
 }
+
+// handleEditPlan handles PATCH /plans/:id: a lead of the plan's group or
+// above, or an admin, changes its title and items (the store checks scope,
+// locks and the items' records in the write's transaction).
+func (h *Handler) handleEditPlan(c echo.Context) error {
+	var in store.PlanPatch
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := h.store.EditPlan(c.Request().Context(), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	done, err := h.store.ItemsDone(me(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewPlan(*p, done))
+}

@@ -222,3 +222,17 @@ type memberRef struct {
 	MemberID string `json:"member_id"`
 	Name     string `json:"name"`
 }
+
+// handleSetSessionItems handles PUT /sessions/:id/items: the plan items a
+// session not yet held studies, replacing its list.
+func (h *Handler) handleSetSessionItems(c echo.Context) error {
+	var in store.SessionItemsInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	sess, err := h.store.SetSessionItems(c.Request().Context(), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sess)
+}

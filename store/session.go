@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,18 +60,7 @@ func (in *SessionInput) Validate() error {
 	if err1 == nil && err2 == nil && !in.endsAt.After(in.startsAt) {
 		fe.Add("ends_at", "must be after starts_at")
 	}
-	if len(in.ItemIDs) > maxSessionItems {
-		fe.Add("item_ids", "at most "+strconv.Itoa(maxSessionItems)+" items")
-	}
-	seen := map[string]bool{}
-	for _, id := range in.ItemIDs {
-		if _, ok := idKey(id); !ok {
-			fe.Add("item_ids", "item "+strconv.Quote(id)+" not found")
-		} else if seen[id] {
-			fe.Add("item_ids", "item "+id+" listed twice")
-		}
-		seen[id] = true
-	}
+	vetItemIDs(fe, in.ItemIDs)
 	return fe.Err()
 }
 
@@ -121,20 +109,8 @@ func (s *Store) CreateSession(ctx context.Context, in SessionInput) (*Session, e
 		if !KindAllowed(g.Type, in.Kind) {
 			return Invalid(map[string]string{"kind": "a " + g.Type + " group cannot hold a " + in.Kind + " (a group_meeting needs a party_group; a party_congress or committee_meeting a branch)"})
 		}
-		for _, iid := range in.ItemIDs {
-			it, err := getItem(tx, iid)
-			if IsKind(err, KindNotFound) {
-				return Invalid(map[string]string{"item_ids": "item " + iid + " not found"})
-			} else if err != nil {
-				return err
-			}
-			p, err := getPlan(tx, it.PlanID)
-			if err != nil {
-				return err
-			}
-			if !t.Covers(p.GroupID, in.GroupID) {
-				return Invalid(map[string]string{"item_ids": "item " + iid + " belongs to a plan of a group that does not cover this session's group"})
-			}
+		if err := checkSessionItems(tx, t, in.GroupID, in.ItemIDs); err != nil {
+			return err
 		}
 		ctx, err := s.lockGuard(ctx, tx, in.startsAt)
 		if err != nil {

@@ -15,7 +15,9 @@ import (
 
 // browserLeadWritesPlan: a branch lead writes a plan in the editor (one
 // item studied at a session, one self-study item with a due date),
-// schedules a session for the first item from the plan, and a member on a
+// schedules a session for the first item from the plan, edits the saved
+// plan (rename, add an item and attach it to that session, move a due
+// date, remove the item), and a member on a
 // phone sees the plan with what is due and marks the self-study done; the
 // lead's editor then counts one of the branch done.
 func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
@@ -73,10 +75,47 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(ss, func(x store.Session) bool {
+	scheduled := slices.IndexFunc(ss, func(x store.Session) bool {
 		return slices.Equal(x.ItemIDs, []string{session.ID}) && x.Place == "党员活动室"
-	}) {
-		t.Errorf("no session of 第一支部 studies item %s", session.ID)
+	})
+	if scheduled < 0 {
+		t.Fatalf("no session of 第一支部 studies item %s", session.ID)
+	}
+
+	// The saved plan is edited in place: renamed, an item added and
+	// attached to the session just scheduled, the self-study date moved,
+	// the added item removed again (which takes it off the session).
+	plan := fmt.Sprintf("#pe-plan-%s", p.ID)
+	lead.do(chromedp.SetValue(chromedp.CSS("#pe-rename-"+p.ID), "支部专题学习计划（修订）"),
+		chromedp.Click(chromedp.CSS("#pe-rename-"+p.ID+"-submit")))
+	lead.waitJS("renamed", `document.querySelector('`+plan+` h2')?.textContent.includes('（修订）')`)
+	lead.do(chromedp.Click(chromedp.CSS("#pe-add-"+p.ID+"-open")),
+		chromedp.SendKeys(chromedp.CSS("#pe-add-"+p.ID+"-title"), "补充学习：新修订条例"),
+		chromedp.Click(chromedp.CSS("#pe-add-"+p.ID+"-submit")))
+	lead.waitJS("three items", `document.querySelectorAll('`+plan+` .plan-item').length === 3`)
+	if p2, err := st.Plan(p.ID); err != nil || len(p2.Items) != 3 || p2.Title != "支部专题学习计划（修订）" {
+		t.Fatalf("the edited plan: %+v %v", p2, err)
+	} else {
+		added := p2.Items[2].ID
+		lead.do(chromedp.SetValue(chromedp.CSS("#pe-attach-"+added+"-session"), ss[scheduled].ID),
+			chromedp.Click(chromedp.CSS("#pe-attach-"+added+"-submit")))
+		lead.waitJS("attached", fmt.Sprintf(`document.querySelectorAll('#pe-item-%s .pe-sessions li').length === 1`, added))
+		due2 := time.Now().In(st.Location()).AddDate(0, 0, 12).Format(store.DateLayout)
+		lead.do(chromedp.Click(chromedp.CSS("#pe-edit-"+self.ID+"-open")),
+			chromedp.SetValue(chromedp.CSS("#pe-edit-"+self.ID+"-due"), due2),
+			chromedp.Click(chromedp.CSS("#pe-edit-"+self.ID+"-submit")))
+		lead.waitJS("the date moved (the plan drawn again)", fmt.Sprintf(`!!document.querySelector('#pe-item-%s') && !document.querySelector('#pe-edit-%s-form')`, self.ID, self.ID))
+		lead.eval(`window.confirm = () => true, ''`)
+		lead.do(chromedp.Click(chromedp.CSS("#pe-remove-" + added)))
+		lead.waitJS("removed", `document.querySelectorAll('`+plan+` .plan-item').length === 2`)
+		p3, err := st.Plan(p.ID)
+		if err != nil || p3.Items[1].DueOn != due2 {
+			t.Errorf("after the edits: %+v %v", p3, err)
+		}
+		ss, _ = st.Sessions(store.SessionFilter{GroupIDs: []string{o.b1.ID}})
+		if slices.ContainsFunc(ss, func(x store.Session) bool { return slices.Contains(x.ItemIDs, added) }) {
+			t.Errorf("a session still lists the removed item %s", added)
+		}
 	}
 
 	// The member's plan: the session item scheduled, the self-study due;

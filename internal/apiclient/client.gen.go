@@ -316,6 +316,8 @@ const (
 	ErrorErrorCodeHasMakeup            ErrorErrorCode = "has_makeup"
 	ErrorErrorCodeInternal             ErrorErrorCode = "internal"
 	ErrorErrorCodeInvalid              ErrorErrorCode = "invalid"
+	ErrorErrorCodeItemHasDone          ErrorErrorCode = "item_has_done"
+	ErrorErrorCodeItemInHeldSession    ErrorErrorCode = "item_in_held_session"
 	ErrorErrorCodeJobEnded             ErrorErrorCode = "job_ended"
 	ErrorErrorCodeJobsDisabled         ErrorErrorCode = "jobs_disabled"
 	ErrorErrorCodeKindInUse            ErrorErrorCode = "kind_in_use"
@@ -350,6 +352,7 @@ const (
 	ErrorErrorCodeSecondFactorRequired ErrorErrorCode = "second_factor_required"
 	ErrorErrorCodeSeparationOfDuties   ErrorErrorCode = "separation_of_duties"
 	ErrorErrorCodeSessionCancelled     ErrorErrorCode = "session_cancelled"
+	ErrorErrorCodeSessionHeld          ErrorErrorCode = "session_held"
 	ErrorErrorCodeSessionIdle          ErrorErrorCode = "session_idle"
 	ErrorErrorCodeSessionNotStarted    ErrorErrorCode = "session_not_started"
 	ErrorErrorCodeShuttingDown         ErrorErrorCode = "shutting_down"
@@ -422,6 +425,10 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeInvalid:
 		return true
+	case ErrorErrorCodeItemHasDone:
+		return true
+	case ErrorErrorCodeItemInHeldSession:
+		return true
 	case ErrorErrorCodeJobEnded:
 		return true
 	case ErrorErrorCodeJobsDisabled:
@@ -489,6 +496,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case ErrorErrorCodeSeparationOfDuties:
 		return true
 	case ErrorErrorCodeSessionCancelled:
+		return true
+	case ErrorErrorCodeSessionHeld:
 		return true
 	case ErrorErrorCodeSessionIdle:
 		return true
@@ -2386,6 +2395,9 @@ type Error struct {
 		// - `no_signing_key`: 503: GET /audit/export in a process without the site's signing key
 		// - `audit_retention`: 409: pruning audit entries younger than the retention
 		// - `privacy_version`: 409: accepting a privacy notice that is not the current one
+		// - `item_has_done`: 409: removing a plan item members marked done, or making it an item studied at sessions
+		// - `item_in_held_session`: 409: removing a plan item studied at a session already held
+		// - `session_held`: 409: changing the items of a session already held
 		Code ErrorErrorCode `json:"code"`
 
 		// Enrol Only with 401 second_factor_required for an account that must have a second factor and has none yet: the key to enrol; the next login with a code of it enrols.
@@ -2481,6 +2493,9 @@ type Error struct {
 // - `no_signing_key`: 503: GET /audit/export in a process without the site's signing key
 // - `audit_retention`: 409: pruning audit entries younger than the retention
 // - `privacy_version`: 409: accepting a privacy notice that is not the current one
+// - `item_has_done`: 409: removing a plan item members marked done, or making it an item studied at sessions
+// - `item_in_held_session`: 409: removing a plan item studied at a session already held
+// - `session_held`: 409: changing the items of a session already held
 type ErrorErrorCode string
 
 // EvaluationInput defines model for EvaluationInput.
@@ -3493,6 +3508,36 @@ type PlanList struct {
 	Items []Plan `json:"items"`
 }
 
+// PlanPatch At least one part. Applied in order: title, items, remove_item_ids, add_items.
+type PlanPatch struct {
+	// AddItems New items, appended.
+	AddItems *[]struct {
+		// DueOn A date YYYY-MM-DD: a self-study item.
+		DueOn *string `json:"due_on,omitempty"`
+
+		// Title One line.
+		Title string `json:"title"`
+	} `json:"add_items,omitempty"`
+
+	// Items Changes to existing items of the plan.
+	Items *[]struct {
+		// DueOn A date YYYY-MM-DD (self-study), or "" to make it an item studied at sessions (refused with 409 `item_has_done` once members marked it done).
+		DueOn *string `json:"due_on,omitempty"`
+
+		// Id An item of this plan.
+		Id string `json:"id"`
+
+		// Title One line.
+		Title *string `json:"title,omitempty"`
+	} `json:"items,omitempty"`
+
+	// RemoveItemIds Items of this plan to remove; each is detached from sessions not yet held.
+	RemoveItemIds *[]string `json:"remove_item_ids,omitempty"`
+
+	// Title One line.
+	Title *string `json:"title,omitempty"`
+}
+
 // Policy The appraisal policy in force.
 type Policy struct {
 	Bands struct {
@@ -4145,6 +4190,12 @@ type SessionInput struct {
 // SessionInputKind Default study; 422 when the group's type may not hold it.
 type SessionInputKind string
 
+// SessionItemsInput defines model for SessionItemsInput.
+type SessionItemsInput struct {
+	// ItemIds Items of plans whose group covers the session's group; replaces the session's list.
+	ItemIds []string `json:"item_ids"`
+}
+
 // SessionList defines model for SessionList.
 type SessionList struct {
 	Items []Session `json:"items"`
@@ -4619,6 +4670,9 @@ type UnlockPeriodJSONRequestBody = UnlockInput
 // CreatePlanJSONRequestBody defines body for CreatePlan for application/json ContentType.
 type CreatePlanJSONRequestBody = PlanInput
 
+// EditPlanJSONRequestBody defines body for EditPlan for application/json ContentType.
+type EditPlanJSONRequestBody = PlanPatch
+
 // CreateQuestionnaireJSONRequestBody defines body for CreateQuestionnaire for application/json ContentType.
 type CreateQuestionnaireJSONRequestBody = QuestionnaireInput
 
@@ -4651,6 +4705,9 @@ type RecordMakeupJSONRequestBody = MakeupInput
 
 // CheckinJSONRequestBody defines body for Checkin for application/json ContentType.
 type CheckinJSONRequestBody = CheckinRequest
+
+// SetSessionItemsJSONRequestBody defines body for SetSessionItems for application/json ContentType.
+type SetSessionItemsJSONRequestBody = SessionItemsInput
 
 // RequestLeaveJSONRequestBody defines body for RequestLeave for application/json ContentType.
 type RequestLeaveJSONRequestBody = LeaveInput
@@ -5481,6 +5538,20 @@ type ClientInterface interface {
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EditPlanWithBody Edit a study plan
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+	EditPlanWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EditPlan Edit a study plan
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+	EditPlan(ctx context.Context, id Id, body EditPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPlanDone Who marked which self-study item done, when
 	//
 	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
@@ -5773,6 +5844,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
 	GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSessionItemsWithBody Attach plan items to a session
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+	SetSessionItemsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSessionItems Attach plan items to a session
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+	SetSessionItems(ctx context.Context, id Id, body SetSessionItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestLeaveWithBody Ask for leave from a session
 	//
@@ -7484,6 +7569,40 @@ func (c *Client) GetPlan(ctx context.Context, id Id, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
+// EditPlanWithBody Edit a study plan
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+func (c *Client) EditPlanWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditPlanRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EditPlan Edit a study plan
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+func (c *Client) EditPlan(ctx context.Context, id Id, body EditPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEditPlanRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPlanDone Who marked which self-study item done, when
 //
 // Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
@@ -8217,6 +8336,40 @@ func (c *Client) GetSessionCode(ctx context.Context, id Id, reqEditors ...Reques
 // Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
 func (c *Client) GetFour(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFourRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSessionItemsWithBody Attach plan items to a session
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+func (c *Client) SetSessionItemsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSessionItemsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSessionItems Attach plan items to a session
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+func (c *Client) SetSessionItems(ctx context.Context, id Id, body SetSessionItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSessionItemsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11554,6 +11707,53 @@ func NewGetPlanRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewEditPlanRequest calls the generic EditPlan builder with application/json body
+func NewEditPlanRequest(server string, id Id, body EditPlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEditPlanRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEditPlanRequestWithBody constructs an http.Request for the EditPlan method, with any body, and a specified content type
+func NewEditPlanRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetPlanDoneRequest constructs an http.Request for the GetPlanDone method
 func NewGetPlanDoneRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -13048,6 +13248,53 @@ func NewGetFourRequest(server string, id Id) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewSetSessionItemsRequest calls the generic SetSessionItems builder with application/json body
+func NewSetSessionItemsRequest(server string, id Id, body SetSessionItemsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetSessionItemsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSetSessionItemsRequestWithBody constructs an http.Request for the SetSessionItems method, with any body, and a specified content type
+func NewSetSessionItemsRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/items", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -14566,6 +14813,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /plans/{id} (the `GetPlan` operationId).
 	GetPlanWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetPlanResponse, error)
 
+	// EditPlanWithBodyWithResponse Edit a study plan
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+	EditPlanWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditPlanResponse, error)
+
+	// EditPlanWithResponse Edit a study plan
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+	EditPlanWithResponse(ctx context.Context, id Id, body EditPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*EditPlanResponse, error)
+
 	// GetPlanDoneWithResponse Who marked which self-study item done, when
 	//
 	// Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
@@ -14902,6 +15163,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /sessions/{id}/four (the `GetFour` operationId).
 	GetFourWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFourResponse, error)
+
+	// SetSessionItemsWithBodyWithResponse Attach plan items to a session
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+	SetSessionItemsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSessionItemsResponse, error)
+
+	// SetSessionItemsWithResponse Attach plan items to a session
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+	SetSessionItemsWithResponse(ctx context.Context, id Id, body SetSessionItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSessionItemsResponse, error)
 
 	// RequestLeaveWithBodyWithResponse Ask for leave from a session
 	//
@@ -20758,6 +21033,110 @@ func (r GetPlanResponse) ContentType() string {
 	return ""
 }
 
+type EditPlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EditPlanResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EditPlanResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EditPlanResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EditPlanResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EditPlanResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r EditPlanResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditPlanResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r EditPlanResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EditPlanResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EditPlanResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r EditPlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EditPlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EditPlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EditPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetPlanDoneResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23629,6 +24008,110 @@ func (r GetFourResponse) ContentType() string {
 	return ""
 }
 
+type SetSessionItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetSessionItemsResponse) GetJSON200() *Session {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetSessionItemsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetSessionItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetSessionItemsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetSessionItemsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SetSessionItemsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetSessionItemsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SetSessionItemsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetSessionItemsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SetSessionItemsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetSessionItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetSessionItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetSessionItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetSessionItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RequestLeaveResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26377,6 +26860,32 @@ func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, id Id, re
 	return ParseGetPlanResponse(rsp)
 }
 
+// EditPlanWithBodyWithResponse Edit a study plan
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+func (c *ClientWithResponses) EditPlanWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EditPlanResponse, error) {
+	rsp, err := c.EditPlanWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditPlanResponse(rsp)
+}
+
+// EditPlanWithResponse Edit a study plan
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /plans/{id} (the `EditPlan` operationId).
+func (c *ClientWithResponses) EditPlanWithResponse(ctx context.Context, id Id, body EditPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*EditPlanResponse, error) {
+	rsp, err := c.EditPlan(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEditPlanResponse(rsp)
+}
+
 // GetPlanDoneWithResponse Who marked which self-study item done, when
 //
 // Every done mark of the plan's self-study items, in item order, then time. A lead over the plan's group sees every mark; a lead of a group the plan reaches, their subtree's members' marks.
@@ -26982,6 +27491,32 @@ func (c *ClientWithResponses) GetFourWithResponse(ctx context.Context, id Id, re
 		return nil, err
 	}
 	return ParseGetFourResponse(rsp)
+}
+
+// SetSessionItemsWithBodyWithResponse Attach plan items to a session
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+func (c *ClientWithResponses) SetSessionItemsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSessionItemsResponse, error) {
+	rsp, err := c.SetSessionItemsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSessionItemsResponse(rsp)
+}
+
+// SetSessionItemsWithResponse Attach plan items to a session
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /sessions/{id}/items (the `SetSessionItems` operationId).
+func (c *ClientWithResponses) SetSessionItemsWithResponse(ctx context.Context, id Id, body SetSessionItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSessionItemsResponse, error) {
+	rsp, err := c.SetSessionItems(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSessionItemsResponse(rsp)
 }
 
 // RequestLeaveWithBodyWithResponse Ask for leave from a session
@@ -31964,6 +32499,95 @@ func ParseGetPlanResponse(rsp *http.Response) (*GetPlanResponse, error) {
 	return response, nil
 }
 
+// ParseEditPlanResponse parses an HTTP response from a EditPlanWithResponse call
+func ParseEditPlanResponse(rsp *http.Response) (*EditPlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EditPlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetPlanDoneResponse parses an HTTP response from a GetPlanDoneWithResponse call
 func ParseGetPlanDoneResponse(rsp *http.Response) (*GetPlanDoneResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34311,6 +34935,95 @@ func ParseGetFourResponse(rsp *http.Response) (*GetFourResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetSessionItemsResponse parses an HTTP response from a SetSessionItemsWithResponse call
+func ParseSetSessionItemsResponse(rsp *http.Response) (*SetSessionItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetSessionItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -10,6 +10,7 @@ import {reportError} from './errors.js';
 import {card, pageHead} from './layout.js';
 import {sessionCancelled} from './session-state.js';
 import {ancestorsOf, manageableGroups, groupOptions} from './groups.js';
+import {planTitleEditor, itemEditor, attachForm, addItemsForm} from './plan-edit.js';
 
 const enc = encodeURIComponent;
 
@@ -282,7 +283,7 @@ function selfStudyDone(it, marks, people) {
       h('p', null, notYet.map((m) => m.name).join('、'))) : null);
 }
 
-function existingPlan(app, groups, p, bi, reload, marks, people) {
+function existingPlan(app, groups, p, bi, reload, marks, people, sessions) {
   const rows = (p.items || []).map((it) => {
     const sess = bi.get(String(it.id)) || [];
     const slot = h('div', {class: 'pe-slot'});
@@ -304,6 +305,7 @@ function existingPlan(app, groups, p, bi, reload, marks, people) {
         }));
       });
       extra = h('div', null,
+        attachForm(p, it, sessions, groups, reload),
         sess.length
           ? h('ul', {class: 'pe-sessions'}, sess.map((s) => h('li', null,
             h('a', {href: `/app/sessions/${enc(s.id)}`}, `${fmtShortDate(s.starts_at)} ${fmtTime(s.starts_at)} ${s.title || ''}`))))
@@ -313,11 +315,13 @@ function existingPlan(app, groups, p, bi, reload, marks, people) {
     return h('li', {class: 'plan-item', id: `pe-item-${it.id}`},
       h('div', null, h('strong', null, it.title), h('div', {class: 'muted'}, it.due_on ? t('plan.kind_self') : t('plan.kind_session'))),
       h('div', {class: 'item-actions'}, extra),
-      slot);
+      slot, itemEditor(p, it, reload));
   });
   const c = card(`${p.title}${paren(fmtPeriod(p.period))}`,
     h('p', {class: 'muted'}, t('plan.for_group', {group: (groups.find((g) => String(g.id) === String(p.group_id)) || {}).name || ''})),
-    rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plan.no_items')));
+    planTitleEditor(p, reload),
+    rows.length ? h('ul', {class: 'plan-items'}, rows) : h('p', {class: 'muted'}, t('plan.no_items')),
+    h('details', {class: 'pe-add'}, h('summary', {id: `pe-add-${p.id}-open`}, t('plan.add_item')), addItemsForm(p, reload)));
   c.id = `pe-plan-${p.id}`;
   return c;
 }
@@ -386,7 +390,7 @@ export async function editor(app) {
       const bi = byItem(sessions);
       const b = periodBounds(per.value);
       const active = roster.filter((m) => (!m.joined_on || m.joined_on < isoDate(b.to)) && (!m.left_on || m.left_on > isoDate(b.from)));
-      clear(existing, plans.length ? plans.map((p, i) => existingPlan(app, groups, p, bi, loadExisting, marks[i], active))
+      clear(existing, plans.length ? plans.map((p, i) => existingPlan(app, groups, p, bi, loadExisting, marks[i], active, sessions))
         : h('p', {class: 'muted'}, t('plans.none')));
       const again = focusItem && existing.querySelector(`[data-schedule="${CSS.escape(String(focusItem))}"]`);
       if (again) again.focus();
