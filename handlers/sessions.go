@@ -171,6 +171,9 @@ type codeAnswer struct {
 	// QRURL is what the QR code encodes: the link with the 22-character
 	// token instead of the 6 digits.
 	QRURL string `json:"qr_url"`
+	// OpensAt is when self check-in opens (starts_at less the configured
+	// opening window); before it the code is shown but not yet accepted.
+	OpensAt time.Time `json:"opens_at"`
 }
 
 // sessionCode returns the current code of the led session and its
@@ -189,7 +192,8 @@ func (h *Handler) sessionCode(c echo.Context) (*codeAnswer, error) {
 		base = h.scheme(c.Request()) + "://" + c.Request().Host
 	}
 	u := base + "/checkin/" + url.PathEscape(sess.ID) + "?code="
-	return &codeAnswer{Code: code.Code, ExpiresAt: code.ExpiresAt, URL: u + code.Code, QRURL: u + code.Token}, nil
+	opens := sess.StartsAt.Add(-h.store.AttendanceRules().OpensBefore).UTC()
+	return &codeAnswer{Code: code.Code, ExpiresAt: code.ExpiresAt, URL: u + code.Code, QRURL: u + code.Token, OpensAt: opens}, nil
 }
 
 // handleSessionCode handles GET /sessions/:id/code.

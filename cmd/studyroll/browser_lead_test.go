@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -77,74 +78,131 @@ func browserLeadRotationAndReset(t *testing.T, s *browserSuite) {
 	}
 }
 
-// browserMemberResubmitsReport: a second submission of the same period
-// asks first; confirmed, the earlier text shows under 历史版本.
-func browserMemberResubmitsReport(t *testing.T, s *browserSuite) {
-	tb := s.newTab(t, "member-report", phone)
-	tb.do(chromedp.Navigate(s.base + "/app/learning-reports"))
-	tb.login("m3")
-	tb.waitJS("the form", `!!document.querySelector('#lr-text') && !document.querySelector('#my-learning-reports .loading')`)
-	tb.do(chromedp.SendKeys(chromedp.CSS("#lr-text"), "第一稿：学习了党的二十届三中全会精神。"),
-		chromedp.Click(chromedp.CSS("#lr-submit")))
-	tb.waitJS("the report listed", `document.querySelectorAll('#my-learning-reports .lr-item').length === 1`)
-	tb.do(chromedp.SendKeys(chromedp.CSS("#lr-text"), "第二稿：联系岗位实际，查找了三方面不足。"),
-		chromedp.Click(chromedp.CSS("#lr-submit")))
-	tb.waitJS("the question before replacing", `document.querySelector('#lr-confirm-box')?.hidden === false`)
-	if body := tb.eval(`document.querySelector('#my-learning-reports').textContent`); strings.Contains(body, "第二稿") {
-		tb.fatalf("the report was replaced before the member confirmed")
-	}
-	tb.shot("learning-report-confirm-phone")
-	tb.do(chromedp.Click(chromedp.CSS("#lr-confirm")))
-	tb.waitJS("the earlier version", `!!document.querySelector('.lr-history summary')`)
-	tb.do(chromedp.Click(chromedp.CSS(".lr-history summary")))
-	if h := tb.eval(`document.querySelector('.lr-history').textContent`); !strings.Contains(h, "第一稿") {
-		tb.errorf("history shows %q", h)
-	}
-	tb.assertText(".lr-item .prewrap", "第二稿：联系岗位实际，查找了三方面不足。")
-	tb.assertLabelled()
-}
-
-// browserHRReadsAudit: the audit screen says who did what to whom in
-// Chinese words, and folds a run of system entries into one row.
-func browserHRReadsAudit(t *testing.T, s *browserSuite) {
+// browserLeadLive: the lead's live screen, a check-in from a phone with the
+// code shown there, polling, and one-tap marking confirmed by the API.
+func browserLeadLive(t *testing.T, s *browserSuite) {
 	o := s.org
-	st := s.m.Store
-	// Three system writes in a row (no actor), then the lead's own.
-	for _, m := range []*store.Member{o.m1, o.m2, o.m3} {
-		if _, err := st.SetAttendance(context.Background(), o.sessB.ID, m.ID, store.AttendanceInput{Status: "present"}); err != nil {
-			t.Fatal(err)
+	sid := o.sessB.ID
+	lead := s.newTab(t, "lead", desktop)
+	lead.do(chromedp.Navigate(s.base + "/app/sessions/" + sid + "/live"))
+	lead.login("lead1")
+	lead.waitJS("the QR image", `(() => { const i = document.querySelector('#qr-img');
+		return i && i.complete && i.naturalWidth >= 100; })()`)
+	lead.waitJS("the code digits", `/^\d{6}$/.test(document.querySelector('#code-digits')?.dataset.code || '')`)
+	code := lead.eval(`document.querySelector('#code-digits').dataset.code`)
+	if got, want := lead.eval(`document.querySelector('#code-digits').textContent`), code[:3]+" "+code[3:]; got != want {
+		t.Errorf("#code-digits shows %q, want %q", got, want)
+	}
+	lead.assertText("#checkin-url", s.base+"/checkin/"+sid+"?code="+code)
+	for _, m := range []*store.Member{o.m2, o.m3} {
+		if st := lead.eval(fmt.Sprintf(`document.querySelector('#att-%s')?.dataset.status || 'missing'`, m.ID)); st != "none" {
+			t.Fatalf("before any check-in, row of %s is %q, want none", m.Name, st)
 		}
 	}
-	s.apiJSON(t, "PUT", "/api/v1/sessions/"+o.sessB.ID+"/attendance/"+o.m3.ID, "lead1", map[string]string{"status": "late"}, nil)
-	s.apiStatus(t, "DELETE", "/api/v1/sessions/"+o.sessB.ID+"/attendance/"+o.m3.ID, "lead1", nil, nil, 204)
 
-	tb := s.newTab(t, "hr-audit", desktop)
-	tb.do(chromedp.Navigate(s.base + "/app/audit"))
-	tb.login("hr")
-	tb.waitJS("entries", `document.querySelectorAll('#audit-list tbody tr').length > 1`)
-	words := tb.eval(`document.querySelector('#audit-list tr[data-action=clear] .audit-words')?.textContent || ''`)
-	if want := "李建国 重置了考勤：刘洋 · 学习「专题研讨：学习贯彻党的创新理论」，原为 迟到"; words != want {
-		tb.errorf("the reset reads %q, want %q", words, want)
+	// m2 "scans" the projector: the URL with the code the lead's screen shows.
+	phoneTab := s.newTab(t, "member", phone)
+	phoneTab.do(chromedp.Navigate(s.base + "/checkin/" + sid + "?code=" + code))
+	phoneTab.login("m2")
+	phoneTab.do(chromedp.Tap(chromedp.CSS("#checkin-button")))
+	phoneTab.waitJS("#checkin-status present", `document.querySelector('#checkin-status')?.dataset.status === 'present'`)
+
+	// The lead's screen learns it by polling, without a reload.
+	lead.waitJS("m2's row turning present", fmt.Sprintf(`document.querySelector('#att-%s')?.dataset.status === 'present'`, o.m2.ID))
+	lead.assertText(`#att-summary [data-count="arrived"] .sum-num`, "1")
+	lead.shot("lead-live")
+
+	// One tap marks m3 late; the API confirms.
+	lead.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#att-%s [data-set-status="late"]`, o.m3.ID))))
+	lead.waitJS("m3's row turning late", fmt.Sprintf(`document.querySelector('#att-%s')?.dataset.status === 'late'`, o.m3.ID))
+	if st := s.attendanceOf(t, sid, o.m3.ID); st != "late" {
+		t.Errorf("API: m3's record is %q after the tap, want late", st)
 	}
-	fold := "#audit-list tr.audit-fold"
-	tb.waitJS("a folded run of system entries", `!!document.querySelector('`+fold+`')`)
-	// runOf: how many rows after the first fold are system rows with the
-	// given hidden state.
-	runOf := func(hidden bool) string {
-		return tb.eval(fmt.Sprintf(`(() => { const f = document.querySelector('%s'); let n = 0;
-			for (let r = f.nextElementSibling; r && r.classList.contains('audit-system') && r.hidden === %v; r = r.nextElementSibling) n++;
-			return n + '/' + f.dataset.fold; })()`, fold, hidden))
+	if st := s.attendanceOf(t, sid, o.m2.ID); st != "present" {
+		t.Errorf("API: m2's record is %q, want present", st)
 	}
-	if got := runOf(true); got[:strings.Index(got, "/")] != got[strings.Index(got, "/")+1:] {
-		tb.errorf("folded run: %s rows hidden", got)
+	if p := lead.eval(fmt.Sprintf(`document.querySelector('#att-%s [data-set-status="late"]').getAttribute('aria-pressed')`, o.m3.ID)); p != "true" {
+		t.Errorf("late button of m3: aria-pressed=%q, want true", p)
 	}
-	tb.do(chromedp.Click(chromedp.CSS(fold + " button")))
-	if got := runOf(false); got[:strings.Index(got, "/")] != got[strings.Index(got, "/")+1:] {
-		tb.errorf("unfolded run: %s rows shown", got)
+}
+
+// browserEscaping: what users typed shows as text in the lead's pages, no
+// dialog opens, and the language switch flips the UI to English and back.
+func browserEscaping(t *testing.T, s *browserSuite) {
+	o := s.org
+	st := s.m.Store
+	adm, err := st.MemberByUsername("admin")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// No raw codes in the words column.
-	if raw := tb.eval(`[...document.querySelectorAll('#audit-list .audit-words')].map((e) => e.textContent).filter((x) => /attendance|learning_report|member #|session #/.test(x)).join('\n')`); raw != "" {
-		tb.errorf("raw codes in the audit words:\n%s", raw)
+	ctx := store.WithActor(context.Background(), adm.ID)
+	b3, err := st.CreateGroup(ctx, store.GroupInput{Name: "办公室第三党支部", ParentID: o.root.ID})
+	if err != nil {
+		t.Fatal(err)
 	}
-	tb.shot("audit-desktop")
+	ms, err := st.CreateMembers(ctx, []store.MemberInput{
+		{Name: "吴书记", Username: "lead3", Password: browserPassword, GroupID: b3.ID, Role: store.RoleLead, JoinedOn: "2024-01-01"},
+		{Name: hostileName, Username: "evil", Password: browserPassword, GroupID: b3.ID, Role: store.RoleMember, JoinedOn: "2024-01-01"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := &ms[1]
+	starts := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	sess, err := st.CreateSession(ctx, store.SessionInput{GroupID: b3.ID, Title: "集中学习：<i>党章</i>",
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(time.Hour).Format(time.RFC3339), Place: "<b>三楼</b>会议室"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ectx := store.WithActor(context.Background(), evil.ID)
+	if _, err := st.RequestLeave(ectx, sess.ID, evil.ID, store.LeaveInput{Reason: hostileReason}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _, err := st.WriteReport(ectx, evil, store.ReportInput{Period: o.period, Text: hostileReport})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	lead := s.newTab(t, "lead3", desktop)
+	lead.do(chromedp.Navigate(s.base + "/app/sessions/" + sess.ID))
+	lead.loginByKeyboard("lead3")
+	row := fmt.Sprintf("#att-%s", evil.ID)
+	lead.waitJS("the hostile member's row", fmt.Sprintf(`!!document.querySelector('%s .att-name')`, row))
+	lead.assertText(row+" .att-name", hostileName)
+	lead.waitJS("the leave request", fmt.Sprintf(`!!document.querySelector('#leave-%s')`, evil.ID))
+	if got := lead.eval(fmt.Sprintf(`document.querySelector('#leave-%s').textContent`, evil.ID)); !strings.Contains(got, hostileReason) {
+		t.Errorf("leave request shows %q, want the reason %q as text", got, hostileReason)
+	}
+	lead.assertText("#main h1", "集中学习：<i>党章</i>")
+	lead.assertLabelled()
+	lead.assertNoElements("#main img, #main script, #main b, #main i")
+
+	lead.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/evaluate"]`)))
+	card := fmt.Sprintf("#eval-%s", rep.ID)
+	lead.waitJS("the hostile report", fmt.Sprintf(`!!document.querySelector('%s .report-text')`, card))
+	lead.assertText(card+" .report-text", hostileReport)
+	lead.assertText(card+" h2", hostileName)
+	lead.assertNoElements("#main img, #main script, #main b")
+
+	// English and back; the re-rendered page escapes just the same.
+	lead.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	lead.waitJS("English", `document.documentElement.lang === 'en'`)
+	lead.assertText(`#main-nav a[data-nav="/app/evaluate"]`, s.text("en", "nav.evaluate"))
+	lead.assertText("#lang-switch", s.text("en", "lang.other"))
+	lead.waitJS("the report again", fmt.Sprintf(`!!document.querySelector('%s .report-text')`, card))
+	lead.assertText(card+" .report-text", hostileReport)
+	lead.assertNoElements("#main img, #main script, #main b")
+	lead.do(chromedp.Click(chromedp.CSS("#lang-switch")))
+	lead.waitJS("Chinese", `document.documentElement.lang === 'zh-CN'`)
+	lead.assertText(`#main-nav a[data-nav="/app/evaluate"]`, s.text("zh", "nav.evaluate"))
+	lead.assertText("#lang-switch", s.text("zh", "lang.other"))
+
+	lead.do(chromedp.Click(chromedp.CSS(`#main-nav a[data-nav="/app/overview"]`)))
+	lead.waitJS("the member rates", fmt.Sprintf(`!!document.querySelector('#rate-member-%s th')`, evil.ID))
+	lead.assertText(fmt.Sprintf("#rate-member-%s th", evil.ID), hostileName)
+	lead.assertNoElements("#main img, #main script")
+
+	// The dialog listener works: a probe alert is seen (and dismissed), and
+	// it is the only dialog this tab ever opened.
+	lead.probeDialogs()
 }

@@ -2203,6 +2203,9 @@ type CheckinCode struct {
 	// ExpiresAt When this code stops being accepted.
 	ExpiresAt time.Time `json:"expires_at"`
 
+	// OpensAt When self check-in opens (starts_at less the opening window); before it the code is not yet accepted.
+	OpensAt time.Time `json:"opens_at"`
+
 	// QrUrl What the QR code encodes: the check-in page with the 22-character token instead of the digits.
 	QrUrl string `json:"qr_url"`
 

@@ -139,7 +139,7 @@ var labelTables = map[string]map[string]string{
 		// sign-in sheet
 		"signin_title":  "%s集中学习签到表",
 		"signin_title0": "集中学习签到表",
-		"reading_lead":  "领学人",
+		"reading_lead":  "领读人",
 		"time":          "时间",
 		"place":         "地点",
 		"host":          "主持人",

@@ -21,7 +21,7 @@ type SignInSheet struct {
 	Organisation string
 	Group        string // e.g. "第一党支部"
 	Topic        string // 学习主题
-	Lead         string // 领学人
+	Lead         string // 领读人
 	Start, End   time.Time
 	Place        string // 地点
 	Host         string // 主持人

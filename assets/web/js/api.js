@@ -76,7 +76,24 @@ export const post = (p, b, o) => api('POST', p, b === undefined ? {} : b, o);
 export const put = (p, b, o) => api('PUT', p, b, o);
 export const patch = (p, b, o) => api('PATCH', p, b, o);
 
+export const del = (p, o) => api('DELETE', p, undefined, o);
+
+// badAnswer: the server answered, but not in the shape its contract
+// (docs/API.md, the OpenAPI document) promises. Shown as err.bad_answer.
+export function badAnswer(what) {
+  return new ApiError(0, 'bad_answer', what);
+}
+
+// items: the list of a {"items": […]} answer, which every list route
+// gives; anything else is a bad answer, never an empty list.
 export function items(data) {
-  if (Array.isArray(data)) return data;
-  return (data && Array.isArray(data.items)) ? data.items : [];
+  if (!data || !Array.isArray(data.items)) throw badAnswer('items');
+  return data.items;
+}
+
+// need: data, checked to carry each of keys (a bad answer otherwise).
+export function need(data, ...keys) {
+  if (!data || typeof data !== 'object') throw badAnswer(keys.join(','));
+  for (const k of keys) if (!(k in data)) throw badAnswer(k);
+  return data;
 }

@@ -1,8 +1,8 @@
 // studyroll single-page app: layout, login and the client-side router.
 import {h, clear, field, statusBox, setStatus} from './dom.js';
-import {api, get, post, items, setCsrfToken, setUnauthorizedHandler} from './api.js';
+import {api, get, post, items, need, setCsrfToken, setUnauthorizedHandler} from './api.js';
 import {t, loadLang, savedLang, getLang, paren} from './i18n.js';
-import {reportError} from './errors.js';
+import {reportError, errorText} from './errors.js';
 import {roleLabel} from './labels.js';
 import {isLeadish, isHR, readsAll} from './roles.js';
 import * as member from './member.js';
@@ -30,7 +30,7 @@ export const app = {
   get me() { return state.me; },
   async groups(force) {
     if (!state.groups || force) {
-      try { state.groups = items(await get('/groups')); } catch (e) { state.groups = []; }
+      state.groups = items(await get('/groups'));
     }
     return state.groups;
   },
@@ -151,7 +151,13 @@ function markNav() {
 }
 
 async function logout() {
-  try { await post('/logout'); } catch (e) { /* gone anyway */ }
+  try {
+    await post('/logout');
+  } catch (err) {
+    // still signed in on the server: say so, stay
+    setStatus(document.getElementById('app-status'), errorText(err), 'error');
+    return;
+  }
   state.me = null;
   state.groups = null;
   renderHeader();
@@ -192,7 +198,7 @@ function loginView(reason) {
       setCsrfToken(r && r.csrf_token);
       if (r && Array.isArray(r.recovery_codes)) {
         // Enrolled just now: the recovery codes are shown once, here.
-        state.me = asMember(r.member || await get('/me'));
+        state.me = asMember(need(r, 'member').member);
         state.groups = null;
         totpField.hidden = true;
         btn.hidden = true;
@@ -204,7 +210,7 @@ function loginView(reason) {
             t('login.continue')));
         return;
       }
-      state.me = asMember((r && r.member) || await get('/me'));
+      state.me = asMember(need(r, 'member').member);
       state.groups = null;
       renderHeader();
       route();
@@ -248,12 +254,13 @@ function runCleanups() {
   for (const fn of fns) { try { fn(); } catch (e) { /* ignore */ } }
 }
 
-function asMember(r) {
-  const m = r && r.member && r.member.id ? r.member : r;
-  return m && m.id ? m : null;
+// asMember: the member of GET /me (or of the login's answer).
+function asMember(m) {
+  return need(m, 'id', 'name', 'role');
 }
 
 let routeSeq = 0;
+let startError = null; // why the session could not be read at start (not 401)
 let moveFocus = false;
 
 export async function route() {
@@ -268,7 +275,8 @@ export async function route() {
   markNav();
   if (!state.me) {
     privacy.show(null);
-    const reason = path.startsWith('/checkin/') ? t('checkin.login_first') : '';
+    let reason = path.startsWith('/checkin/') ? t('checkin.login_first') : '';
+    if (startError) { reason = errorText(startError); startError = null; }
     clear(main, loginView(reason));
     return;
   }
@@ -345,7 +353,12 @@ async function start() {
   // Only a browser holding a session asks who it is: a signed-out page
   // makes no request that would answer 401 (and log it in the console).
   if (hasSessionCookie()) {
-    try { state.me = asMember(await api('GET', '/me', undefined, {quiet401: true})); } catch (e) { state.me = null; }
+    try {
+      state.me = asMember(await api('GET', '/me', undefined, {quiet401: true}));
+    } catch (err) {
+      state.me = null;
+      if (err.status !== 401) startError = err;
+    }
   }
   renderHeader();
   document.addEventListener('click', onClick);

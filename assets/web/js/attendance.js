@@ -110,11 +110,13 @@ export function attendanceBoard(app, sessionId, opts = {}) {
         more.hidden = !more.hidden;
         moreBtn.setAttribute('aria-expanded', String(!more.hidden));
       }}, t('att.more'));
+    // a cancelled session's board only shows what was recorded
+    const fixed = opts.compact || opts.readOnly;
     row.li = h('li', {class: 'att-row', id: `att-${mid}`, 'data-member': mid, 'data-status': 'none'},
       h('div', {class: 'att-who'}, h('span', {class: 'att-name'}, name), row.badge, row.lock, row.time, row.extra,
-        opts.compact ? null : moreBtn),
-      h('div', {class: 'att-actions', role: 'group', 'aria-label': t('att.set_for', {name})}, row.buttons),
-      opts.compact ? null : more);
+        fixed ? null : moreBtn),
+      opts.readOnly ? null : h('div', {class: 'att-actions', role: 'group', 'aria-label': t('att.set_for', {name})}, row.buttons),
+      fixed ? null : more);
     rows.set(mid, row);
     return row;
   }
@@ -183,7 +185,7 @@ export function attendanceBoard(app, sessionId, opts = {}) {
       row.li.toggleAttribute('data-code-locked', !row.lock.hidden);
     }
     clear(sumWrap, summaryNode(counts(sess)));
-    if (!opts.compact) renderLeaves(sess);
+    if (!opts.compact && !opts.readOnly) renderLeaves(sess);
     if (!people.length && !rows.size && !list.querySelector('.att-placeholder')) {
       list.appendChild(h('li', {class: 'muted att-placeholder'}, t('att.no_audience')));
     }

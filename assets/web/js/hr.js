@@ -1,8 +1,8 @@
 // HR screens: rates across the group tree, warnings, appraisal reports.
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
-import {get, post, qs, items} from './api.js';
+import {get, post, qs, items, need, badAnswer} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
-import {currentPeriod, periodSelect} from './periods.js';
+import {currentPeriod, periodSelect, periodLock} from './periods.js';
 import {reportError} from './errors.js';
 import {gradeLabel} from './labels.js';
 import {readsAll} from './roles.js';
@@ -48,18 +48,21 @@ export function ratesChart(entries, onPick) {
     const y = top + i * rowH;
     const label = s('text', {x: left - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end',
       'dominant-baseline': 'middle'}, e.name.length > (narrow ? 6 : 10) ? e.name.slice(0, narrow ? 5 : 9) + '…' : e.name);
+    // The row's button holds the bars; its texts sit beside it (a
+    // button's name must contain its visible text, WCAG 2.5.3).
     const g = s('g', {class: 'chart-row', 'data-group': e.id});
+    const texts = s('g', {class: 'chart-row-texts'});
     g.appendChild(s('title', {}, e.name));
-    g.appendChild(label);
+    texts.appendChild(label);
     RATE_KEYS.forEach((k, j) => {
       const r = e.rates && e.rates[k] ? e.rates[k].rate : null;
       const by = y + 8 + j * 16;
       if (r === null || r === undefined) {
-        g.appendChild(s('text', {x: left + 4, y: by + 11, class: 'chart-null'}, `— ${t('rate.none')}`));
+        texts.appendChild(s('text', {x: left + 4, y: by + 11, class: 'chart-null'}, `— ${t('rate.none')}`));
       } else {
         g.appendChild(s('rect', {x: left, y: by, width: Math.max(1, plotW * Math.min(1, r)), height: 13, class: `c-${k}`},
           s('title', {}, `${e.name} ${t(`rate.${k}`)} ${pctText(r)}`)));
-        g.appendChild(s('text', {x: left + plotW + 6, y: by + 11, class: 'chart-value'}, pctText(r)));
+        texts.appendChild(s('text', {x: left + plotW + 6, y: by + 11, class: 'chart-value'}, pctText(r)));
       }
     });
     if (onPick) {
@@ -67,9 +70,11 @@ export function ratesChart(entries, onPick) {
       g.setAttribute('role', 'button');
       g.setAttribute('aria-label', t('overview.open_group', {name: e.name}));
       g.addEventListener('click', () => onPick(e.id));
+      texts.addEventListener('click', () => onPick(e.id));
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onPick(e.id); } });
     }
     svg.appendChild(g);
+    svg.appendChild(texts);
   });
   return h('div', {class: 'chart-wrap'}, svg);
 }
@@ -125,10 +130,14 @@ export async function overview(app) {
       const rates = await get(`/rates${qs({period, group_id: current})}`);
       if (my !== seq) return;
       const kidRates = kids.map((k) => subtreeRates(rates.members || [], new Set(subtreeIds(groups, k.id))));
+      // Groups above the caller's reach show as plain names: a branch
+      // lead may not read the parent's figures, so no button leads there.
+      const reach = new Set(manageableGroups(app.me, groups).map((x) => String(x.id)));
       const crumbs = h('ol', {class: 'crumbs', 'aria-label': t('overview.path')},
         ancestorsOf(groups, current).map((g) => h('li', null,
           String(g.id) === String(current) ? h('span', {'aria-current': 'page'}, g.name)
-            : h('button', {type: 'button', class: 'btn-link', onclick: () => pick(g.id)}, g.name))));
+            : reach.has(String(g.id)) ? h('button', {type: 'button', class: 'btn-link', onclick: () => pick(g.id)}, g.name)
+              : h('span', {class: 'muted', 'data-out-of-reach': 'true'}, g.name))));
       const g = gm.get(String(current));
       const members = rates.members || []; // in the organisation's one order, as the server sends them
       const memberRows = members.map((m) => h('tr', {id: `rate-member-${m.member_id}`},
@@ -233,20 +242,22 @@ export async function warnings(app) {
     card('', h('div', {class: 'toolbar'}, field(t('common.period'), per), field(t('common.group'), grp)), wrap));
 }
 
+// jobFinished: '' while the run goes on, else done or failed (GET
+// /jobs/{id}: status running, succeeded, failed or interrupted).
 function jobFinished(j) {
-  const st = String(j.status || '').toLowerCase();
-  if (['failed', 'error', 'interrupted', 'cancelled'].includes(st) || j.error) return 'failed';
-  if (['done', 'finished', 'succeeded', 'success', 'completed', 'ok'].includes(st)) return 'done';
-  if (j.end || j.ended_at || j.finished_at) return 'done';
-  if (!st && j.total > 0 && j.done >= j.total) return 'done';
-  return '';
+  switch (need(j, 'status').status) {
+    case 'running': return '';
+    case 'succeeded': return 'done';
+    case 'failed': case 'interrupted': return 'failed';
+    default: throw badAnswer('status');
+  }
 }
 
 export async function reports(app) {
   const groups = await app.groups();
   const gm = groupMap(groups);
   let names = new Map();
-  try { names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name])); } catch (e) { /* names optional */ }
+  names = new Map(items(await get('/members')).map((m) => [String(m.id), m.name]));
   const per = periodSelect('report-period', currentPeriod(), () => load());
   const grp = select('report-group', groupOptions(groups, t('common.all_groups')), '');
   const progress = h('progress', {id: 'report-progress', max: '1', value: '0', 'aria-label': t('reports.progress'), hidden: true});
@@ -294,8 +305,20 @@ export async function reports(app) {
     try {
       await post(`/periods/${enc(per.value)}/lock`);
       setStatus(box, t('reports.locked', {period: fmtPeriod(per.value)}), 'ok');
+      showLock();
     } catch (err) { reportError(box, err); }
   }}, t('reports.lock'));
+  const lockNote = h('span', {id: 'period-lock-state', class: 'badge badge-muted', hidden: true});
+  // showLock: a locked period says so, and its lock button rests.
+  async function showLock() {
+    try {
+      const l = await periodLock(per.value);
+      lockBtn.disabled = Boolean(l);
+      lockBtn.textContent = l ? t('reports.is_locked') : t('reports.lock');
+      lockNote.hidden = !l;
+      lockNote.textContent = l ? t('reports.lock_state', {revision: l.revision, when: fmtDateTime(l.locked_at)}) : '';
+    } catch (err) { reportError(box, err); }
+  }
   function subject(r) {
     if (String(r.kind || '').includes('member')) return names.get(String(r.subject_id)) || r.subject_id;
     const g = gm.get(String(r.subject_id));
@@ -334,10 +357,12 @@ export async function reports(app) {
     } catch (err) { const b = statusBox(); reportError(b, err); clear(wrap, b); }
   }
   load();
+  showLock();
+  per.addEventListener('change', showLock);
   return h('div', {class: 'page'}, pageHead(t('reports.title')),
     card(t('reports.generate_title'),
       h('div', {class: 'toolbar'}, field(t('common.period'), per), field(t('common.group'), grp)),
-      h('div', {class: 'actions'}, gen, lockBtn),
+      h('div', {class: 'actions'}, gen, lockBtn, lockNote),
       h('div', {class: 'progress-line'}, progress, pText), box),
     card(t('reports.list'), h('div', {class: 'toolbar'}, field(t('reports.filter'), filter)), wrap));
 }

@@ -268,7 +268,7 @@ function rectCard(app, f, gm, box) {
 
 export async function ledger(app) {
   const params = new URLSearchParams(location.search);
-  const [ins, groups] = await Promise.all([get('/inspections').catch(() => ({items: []})), app.groups()]);
+  const [ins, groups] = await Promise.all([get('/inspections'), app.groups()]);
   const gm = groupMap(groups);
   const insSel = select('ledger-inspection', [['', t('insp.all')], ...items(ins).map((i) => [i.id, i.title])], params.get('inspection_id') || '');
   const grpSel = select('ledger-group', [['', t('common.all_groups')], ...groups.map((g) => [g.id, g.name])], params.get('group_id') || '');

@@ -4,7 +4,7 @@
 import {h, clear, field, statusBox, setStatus} from './dom.js';
 import {get, post, qs, items} from './api.js';
 import {t, fmtDate, fmtDateTime, fmtPeriod, colon} from './i18n.js';
-import {currentPeriod, periodSelect} from './periods.js';
+import {currentPeriod, periodSelect, periodLock} from './periods.js';
 import {reportError} from './errors.js';
 import {card, pageHead} from './layout.js';
 
@@ -80,11 +80,13 @@ export async function learningReports(app) {
       const list = items(await get(`/learning-reports${qs({period: per.value})}`))
         .filter((r) => String(r.member_id) === String(app.me.id));
       current = list.find((r) => r.period === per.value) || null;
-      const frozen = Boolean(current && current.grade);
+      const lock = await periodLock(per.value);
+      const frozen = Boolean(current && current.grade) || Boolean(lock);
       text.disabled = frozen;
       submit.disabled = frozen;
       submit.textContent = current ? t('lr.resubmit') : t('lr.submit');
-      if (frozen) setStatus(box, t('err.already_evaluated'));
+      if (lock) setStatus(box, t('lr.locked', {period: fmtPeriod(per.value)}));
+      else if (frozen) setStatus(box, t('err.already_evaluated'));
       clear(listWrap, list.length ? list.map(reportNode) : h('p', {class: 'muted'}, t('lr.none')));
     } catch (err) { current = null; const b = statusBox(); reportError(b, err); clear(listWrap, b); }
   }

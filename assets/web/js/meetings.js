@@ -117,7 +117,7 @@ export async function minutesCard(sid, sess) {
       absent.length ? h('p', {id: 'minutes-absentees', class: 'muted'}, `${t('meet.absentees')}：${absent.join('；')}`) : null);
   }
   async function loadFour() {
-    try { clear(fourBox, fourList(await get(`/sessions/${sid}/four`))); } catch (err) { clear(fourBox); }
+    try { clear(fourBox, fourList(await get(`/sessions/${sid}/four`))); } catch (err) { const b = statusBox(); reportError(b, err); clear(fourBox, b); }
   }
   const form = h('form', {id: 'minutes-form', novalidate: true},
     h('div', {class: 'form-grid'},
@@ -141,7 +141,11 @@ export async function minutesCard(sid, sess) {
       loadFour();
     } catch (err) { reportError(box, err, form); }
   });
-  try { show(await get(`/sessions/${sid}/minutes`)); } catch (err) { /* not readable: the form stays empty */ }
+  try {
+    show(await get(`/sessions/${sid}/minutes`));
+  } catch (err) {
+    if (err.status !== 404) reportError(box, err); // 404: no minutes yet, the form starts empty
+  }
   loadFour();
   return card(t('meet.minutes_title', {kind: kindLabel(sess.kind)}), state, form,
     h('h3', null, t('four.title')), fourBox);

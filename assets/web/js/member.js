@@ -47,7 +47,7 @@ function ownStatus(app, s, onRecord) {
       slot.append(h('a', {class: 'btn-primary', href: `/checkin/${encodeURIComponent(s.id)}`, 'data-action': 'checkin'},
         t('checkin.button')));
     }
-  }).catch(() => {});
+  }).catch((err) => { slot.append(h('span', {class: 'text-error', role: 'alert'}, errorText(err))); });
   return slot;
 }
 
@@ -95,7 +95,7 @@ export async function home(app) {
   const quarterEnd = qm ? new Date(Number(qm[1]), Number(qm[2]) * 3, 0) : addDays(new Date(), 60);
   const to = isoDate(quarterEnd > addDays(new Date(), 60) ? quarterEnd : addDays(new Date(), 60));
   const [sessions, groups] = await Promise.all([
-    get(`/sessions${qs({from, to})}`).then(items).catch(() => null),
+    get(`/sessions${qs({from, to})}`).then(items),
     app.groups(),
   ]);
   // The caller's own sessions: those for their group or a group above it
@@ -136,10 +136,12 @@ export async function checkin(app, id) {
   const params = new URLSearchParams(location.search);
   const code = (params.get('code') || '').trim();
   let session = null;
-  try { session = await get(`/sessions/${encodeURIComponent(id)}`); } catch (e) { session = null; }
+  let loadError = null;
+  try { session = await get(`/sessions/${encodeURIComponent(id)}`); } catch (err) { session = null; loadError = err; }
   const result = h('div', {class: 'checkin-result'});
   const box = statusBox('checkin-message');
   box.setAttribute('role', 'alert');
+  if (loadError) reportError(box, loadError);
   const codeInput = h('input', {id: 'checkin-code', name: 'code', inputmode: 'numeric', pattern: '[0-9]{6}',
     maxlength: '6', autocomplete: 'one-time-code', value: code, class: 'code-input'});
   const btn = h('button', {type: 'submit', id: 'checkin-button', class: 'btn-primary btn-huge'}, t('checkin.button'));

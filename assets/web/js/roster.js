@@ -2,5 +2,5 @@
 import {get, items, qs} from './api.js';
 
 export async function membersOf(groupId) {
-  try { return items(await get(`/members${qs({group_id: groupId})}`)); } catch (e) { return []; }
+  return items(await get(`/members${qs({group_id: groupId})}`));
 }

@@ -88,19 +88,22 @@ function sessionFacts(sess, groups) {
 export async function sessionDetail(app, id) {
   const sid = enc(id);
   const [sess, groups] = await Promise.all([get(`/sessions/${sid}`), app.groups()]);
-  const board = attendanceBoard(app, id);
+  const cancelled = sessionCancelled(sess);
+  const board = attendanceBoard(app, id, {readOnly: cancelled});
   board.update(sess);
   const box = statusBox('session-status');
-  const cancelled = sessionCancelled(sess);
   const cancelBtn = cancelled ? null : h('button', {type: 'button', class: 'btn-plain danger', id: 'session-cancel',
     onclick: async () => {
       if (!window.confirm(t('session.cancel_confirm'))) return;
-      try { await post(`/sessions/${sid}/cancel`); setStatus(box, t('session.cancelled'), 'ok'); cancelBtn.remove(); } catch (err) { reportError(box, err); }
+      try {
+        await post(`/sessions/${sid}/cancel`);
+        app.navigate(location.pathname, true); // shown again, as cancelled
+      } catch (err) { reportError(box, err); }
     }}, t('session.cancel'));
   // content items by title, from the plans that cover the session's group
   let list = sess.items || [];
   if (!list.length && (sess.item_ids || []).length) {
-    const plans = await get(`/plans${qs({group_id: sess.group_id})}`).then(items).catch(() => []);
+    const plans = await get(`/plans${qs({group_id: sess.group_id})}`).then(items);
     const byId = new Map();
     for (const p of plans) for (const it of p.items || []) byId.set(String(it.id), it);
     list = sess.item_ids.map((iid) => byId.get(String(iid)) || {id: iid});
@@ -120,14 +123,15 @@ export async function sessionDetail(app, id) {
       h('div', {class: 'actions'},
         cancelled || new Date(sess.ends_at).getTime() < Date.now() ? null
           : h('a', {class: 'btn-primary', id: 'session-live-link', href: `/app/sessions/${sid}/live`}, t('session.live')),
-        h('a', {class: 'btn-secondary', href: `/api/v1/sessions/${sid}/signin-sheet.pdf`, download: '', id: 'signin-sheet-link'}, t('session.signin_sheet')),
+        cancelled ? null : h('a', {class: 'btn-secondary', href: `/api/v1/sessions/${sid}/signin-sheet.pdf`, download: '', id: 'signin-sheet-link'}, t('session.signin_sheet')),
         cancelBtn)),
+    cancelled ? h('p', {class: 'status status-warn', id: 'session-cancelled'}, t('session.cancelled_banner')) : null,
     box,
     card('', sessionFacts(sess, groups), cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
       list.length ? h('div', {class: 'content-block'}, h('h3', null, t('session.items')),
         h('ul', {class: 'content-items', id: 'session-items'}, list.map((it) => h('li', null, it.title || it.id)))) : null),
     board.node,
-    recordForms(sid, sess, () => reloadRecorded()),
+    cancelled ? null : recordForms(sid, sess, () => reloadRecorded()),
     recorded,
     started ? await minutesCard(sid, sess) : null);
 }

@@ -1,6 +1,6 @@
 // The projector screen: QR, the 6 digits, live attendance.
 import {h, setStatus, statusBox} from './dom.js';
-import {get} from './api.js';
+import {get, need} from './api.js';
 import {fmtDateTime, fmtTime, t} from './i18n.js';
 import {reportError} from './errors.js';
 import {attendanceBoard} from './attendance.js';
@@ -15,6 +15,8 @@ export async function live(app, id) {
   const expires = h('p', {class: 'muted code-expiry', id: 'code-expiry'});
   const urlText = h('p', {class: 'checkin-url muted', id: 'checkin-url'});
   const box = statusBox('live-status');
+  // Before check-in opens the screen says when, and the digits are muted.
+  const opens = h('p', {class: 'status status-warn checkin-opens', id: 'checkin-opens', hidden: true});
   let timer = null;
   let tick = null;
   let expiresAt = 0;
@@ -24,7 +26,12 @@ export async function live(app, id) {
     if (stopped) return;
     let delay = 10000;
     try {
-      const c = await get(`/sessions/${sid}/code`);
+      const c = need(await get(`/sessions/${sid}/code`), 'code', 'expires_at', 'url', 'opens_at');
+      const notYet = new Date(c.opens_at).getTime() > Date.now();
+      opens.hidden = !notYet;
+      opens.textContent = notYet ? t('live.opens_at', {when: fmtDateTime(c.opens_at)}) : '';
+      digits.classList.toggle('not-open', notYet);
+      digits.setAttribute('data-open', String(!notYet));
       digits.textContent = String(c.code || '').replace(/^(\d{3})(\d{3})$/, '$1 $2');
       digits.setAttribute('data-code', c.code || '');
       img.src = `/api/v1/sessions/${sid}/qr.png?t=${enc(c.code || '')}-${Date.now()}`;
@@ -56,7 +63,7 @@ export async function live(app, id) {
       h('div', {class: 'qr-frame'}, img),
       h('p', {class: 'live-hint'}, t('live.scan')),
       h('div', {class: 'code-label'}, t('live.code')),
-      digits, expires, urlText, box),
+      opens, digits, expires, urlText, box),
     h('div', {class: 'live-side'}, board.node));
   const fsBtn = h('button', {type: 'button', class: 'btn-secondary', id: 'fullscreen-button',
     onclick: () => {
