@@ -34,6 +34,13 @@ type periodData struct {
 	// meet is the 三会一课 of the period (meetings.go); nil for a locked
 	// period and for one member's data.
 	meet *meetingData
+	// dates is the dated membership of live data (nil for a locked period,
+	// whose snapshot keeps the membership as it was): a member is listed
+	// the sessions and exams of the group they belonged to on each date,
+	// within scope (the reported group's subtree; "" for everyone), as the
+	// rates count them.
+	dates *store.MembershipDates
+	scope string
 }
 
 type sessionInfo struct {
@@ -93,17 +100,12 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 			return nil, err
 		}
 	}
-	d.rows = make(map[string]*store.MemberRate, len(d.rates.Members))
-	reach := map[string]bool{} // groups whose sessions and exams reach a reported member
-	for i := range d.rates.Members {
-		r := &d.rates.Members[i]
-		d.rows[r.MemberID] = r
-		if m := d.members[r.MemberID]; m != nil && !reach[m.GroupID] {
-			for _, g := range d.tree.Ancestors(m.GroupID) {
-				reach[g] = true
-			}
-		}
+	if d.dates, err = s.MembershipDates(); err != nil {
+		return nil, err
 	}
+	d.scope = groupID
+	d.rows = make(map[string]*store.MemberRate, len(d.rates.Members))
+	reach := d.reach() // groups whose sessions and exams reach a reported member
 	sessions, err := s.Sessions(store.SessionFilter{From: p.Start, To: p.End})
 	if err != nil {
 		return nil, err
@@ -125,21 +127,7 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		}
 		d.sessions[ss.GroupID] = append(d.sessions[ss.GroupID], si)
 	}
-	if memberID != "" {
-		// One member: their required exams and scores, without reading
-		// everybody's scores.
-		res, err := s.ExamResults(p, memberID)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range res {
-			ei := &examInfo{e: r.Exam, scores: map[string]float64{}}
-			if r.Score != nil {
-				ei.scores[memberID] = *r.Score
-			}
-			d.exams[r.Exam.GroupID] = append(d.exams[r.Exam.GroupID], ei)
-		}
-	} else if err := d.loadExams(s); err != nil {
+	if err := d.loadExams(s, reach); err != nil {
 		return nil, err
 	}
 	if d.acts, err = s.Activities(p); err != nil {
@@ -234,17 +222,29 @@ func (d *periodData) loadFrozen(s *store.Store, ps *store.PeriodSnapshot, groupI
 	return d, nil
 }
 
-// loadExams reads the exams of the period that reach a reported member,
-// with every score.
-func (d *periodData) loadExams(s *store.Store) error {
+// reach fills d.rows and returns the groups whose sessions and exams
+// reach a reported member: the ancestors of every group the member
+// belonged to.
+func (d *periodData) reach() map[string]bool {
 	reach := map[string]bool{}
-	for _, r := range d.rates.Members {
-		if m := d.members[r.MemberID]; m != nil && !reach[m.GroupID] {
-			for _, g := range d.tree.Ancestors(m.GroupID) {
+	for i := range d.rates.Members {
+		r := &d.rates.Members[i]
+		d.rows[r.MemberID] = r
+		for _, mg := range d.dates.Groups(r.MemberID) {
+			if reach[mg] {
+				continue
+			}
+			for _, g := range d.tree.Ancestors(mg) {
 				reach[g] = true
 			}
 		}
 	}
+	return reach
+}
+
+// loadExams reads the exams of the period that reach a reported member,
+// with every score.
+func (d *periodData) loadExams(s *store.Store, reach map[string]bool) error {
 	exams, err := s.Exams(store.ExamFilter{Period: &d.p})
 	if err != nil {
 		return err
@@ -271,9 +271,9 @@ func (d *periodData) loadExams(s *store.Store) error {
 // active; by start.
 func (d *periodData) requiredSessions(m *store.Member) []*sessionInfo {
 	var out []*sessionInfo
-	for _, g := range d.tree.Ancestors(m.GroupID) {
+	for _, g := range d.targets(m) {
 		for _, si := range d.sessions[g] {
-			if m.ActiveOn(si.date) {
+			if m.ActiveOn(si.date) && d.reaches(m, g, si.date) {
 				out = append(out, si)
 			}
 		}
@@ -291,9 +291,9 @@ func (d *periodData) requiredSessions(m *store.Member) []*sessionInfo {
 // targeting their group or an ancestor, while they were active; by date.
 func (d *periodData) requiredExams(m *store.Member) []*examInfo {
 	var out []*examInfo
-	for _, g := range d.tree.Ancestors(m.GroupID) {
+	for _, g := range d.targets(m) {
 		for _, ei := range d.exams[g] {
-			if m.ActiveOn(ei.e.HeldOn) {
+			if m.ActiveOn(ei.e.HeldOn) && d.reaches(m, g, ei.e.HeldOn) {
 				out = append(out, ei)
 			}
 		}
@@ -305,6 +305,37 @@ func (d *periodData) requiredExams(m *store.Member) []*examInfo {
 		return idLess(out[i].e.ID, out[j].e.ID)
 	})
 	return out
+}
+
+// targets lists the groups whose sessions and exams may reach m: the
+// ancestors of m's group, and for live data of every group m belonged to;
+// each once.
+func (d *periodData) targets(m *store.Member) []string {
+	if d.dates == nil {
+		return d.tree.Ancestors(m.GroupID)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, mg := range d.dates.Groups(m.ID) {
+		for _, g := range d.tree.Ancestors(mg) {
+			if !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// reaches tells whether a session or exam of group g on date reaches m:
+// for a locked period g is among the ancestors of m's group (targets); for
+// live data g covers the group m belonged to on date, which lies in scope.
+func (d *periodData) reaches(m *store.Member, g, date string) bool {
+	if d.dates == nil {
+		return true
+	}
+	mg := d.dates.GroupOn(m.ID, date)
+	return mg != "" && d.tree.Covers(g, mg) && (d.scope == "" || d.tree.Covers(d.scope, mg))
 }
 
 // organisation is the name of the root above group g.
