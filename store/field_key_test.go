@@ -377,3 +377,26 @@ func FuzzReadFieldKeys(f *testing.F) {
 		}
 	})
 }
+
+// TestRejectedLeaveAuditSealed: turning an approved leave down deletes its
+// attendance record; the audit entry of that delete holds the record's note
+// sealed, as every other audit copy does, never the reason in clear.
+func TestRejectedLeaveAuditSealed(t *testing.T) {
+	o := newAttOrg(t)
+	o.clock.Set(o.start.Add(-time.Hour))
+	if _, err := o.s.RequestLeave(o.ctxM1, o.sessionID, o.m1.ID, LeaveInput{Reason: sealedTexts["reason"]}); err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	if _, err := o.s.DecideLeave(o.ctxLead, o.sessionID, o.m1.ID, LeaveDecision{Approved: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.s.DecideLeave(o.ctxLead, o.sessionID, o.m1.ID, LeaveDecision{Approved: &no}); err != nil {
+		t.Fatal(err)
+	}
+	path := o.s.Path()
+	o.s.Close()
+	if found := rawHas(t, path); len(found) > 0 {
+		t.Errorf("plaintext of %v in the store file after the rejection", found)
+	}
+}

@@ -164,7 +164,7 @@ func (s *Store) DecideLeave(ctx context.Context, sessionID, memberID string, in 
 			if err := tx.Bucket(bucketAttendance).Delete(key); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, "delete", "attendance", sessionID+"/"+memberID, old, nil)
+			return s.audit(ctx, tx, "delete", "attendance", sessionID+"/"+memberID, sealedAttendance(tx, old), nil)
 		}
 		return nil
 	})
