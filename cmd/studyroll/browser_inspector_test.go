@@ -111,7 +111,7 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 // browserInspectorQuestionnaire: on the inspection screen the inspector
 // publishes a questionnaire (a translated error first: no title), a member
 // answers through the API, and the inspector reads the results per question
-// — counts, percentages, the free text — with the XLSX link.
+// — counts, percentages, the free text — with the XLSX link, then closes it.
 func browserInspectorQuestionnaire(t *testing.T, s *browserSuite) {
 	st, o := s.m.Store, s.org
 	insp, err := st.MemberByUsername("insp")
@@ -163,4 +163,12 @@ func browserInspectorQuestionnaire(t *testing.T, s *browserSuite) {
 		tb.errorf("the XLSX link gave %d bytes, not a zip", len(x))
 	}
 	tb.shot("inspector-questionnaire-results")
+	closeBtn := fmt.Sprintf(`#qa-%s [data-action=close]`, q.ID)
+	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.waitJS("the close asks first", fmt.Sprintf(`document.querySelector('%s').dataset.armed === '1'`, closeBtn))
+	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.waitJS("closed", fmt.Sprintf(`!!document.querySelector('#qa-%s') && !document.querySelector('%s')`, q.ID, closeBtn))
+	if qs, _ := st.Questionnaires(insp); !qs[0].Closed {
+		t.Errorf("the questionnaire is not closed in the store")
+	}
 }

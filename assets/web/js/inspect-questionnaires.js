@@ -1,6 +1,6 @@
 // 调研问卷 on the inspection screen: an inspector (hr, admin) creates a
 // questionnaire for this inspection — title, anonymous or named, an audience
-// of groups, choice and free-text questions — and reads its results per
+// of groups, choice and free-text questions — closes it, and reads its results per
 // question (counts, percentages of respondents, the free-text answers as the
 // server gives them: never attributed) with the XLSX download. Members answer
 // in questionnaire.js.
@@ -21,7 +21,7 @@ export async function questionnaireCard(app, id, groups) {
   const results = h('div', {id: 'qa-results'});
   const load = async () => {
     const qs = items(await get('/questionnaires')).filter((q) => q.inspection_id === id);
-    clear(list, qs.length ? qs.map((q) => row(q, results, box)) : h('li', {class: 'muted'}, t('qa.none')));
+    clear(list, qs.length ? qs.map((q) => row(q, results, box, load)) : h('li', {class: 'muted'}, t('qa.none')));
   };
   await load();
   const form = createForm(id, groups, box, load);
@@ -29,7 +29,7 @@ export async function questionnaireCard(app, id, groups) {
     h('details', {id: 'qa-new'}, h('summary', null, t('qa.new')), form), box);
 }
 
-function row(q, results, box) {
+function row(q, results, box, reload) {
   const show = h('button', {type: 'button', class: 'btn-secondary', 'data-action': 'results',
     onclick: async () => {
       try { clear(results, resultsView(await get(`/questionnaires/${enc(q.id)}/results`))); } catch (err) { reportError(box, err); }
@@ -39,6 +39,12 @@ function row(q, results, box) {
       h('p', {class: 'muted'}, `${q.anonymous ? t('qn.anonymous') : t('qn.named')} · ${t('qn.questions_n', {n: (q.questions || []).length})}`,
         ` · ${q.open ? t('qa.open') : t('qn.state_closed')}`)),
     h('span', {class: 'actions'}, show,
+      q.open && !q.closed ? h('button', {type: 'button', class: 'btn-plain', 'data-action': 'close', onclick: async (ev) => {
+        // two taps: the first asks, the second closes (no browser dialog)
+        const b = ev.currentTarget;
+        if (!b.dataset.armed) { b.dataset.armed = '1'; b.textContent = t('qa.close_confirm'); return; }
+        try { await post(`/questionnaires/${enc(q.id)}/close`, {}); await reload(); setStatus(box, t('qa.closed'), 'ok'); } catch (err) { reportError(box, err); }
+      }}, t('qa.close')) : null,
       h('a', {class: 'btn-link', href: `/api/v1/questionnaires/${enc(q.id)}/results.xlsx`, 'data-action': 'xlsx'}, t('qa.xlsx'))));
 }
 
