@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -104,4 +106,69 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 	ld.do(chromedp.Navigate(s.base + "/app/ledger"))
 	ld.login("insp")
 	ld.waitJS("the ledger row", fmt.Sprintf(`document.querySelector('#ledger-%s [data-state]')?.dataset.state === 'submitted'`, f.ID))
+}
+
+// browserInspectorQuestionnaire: on the inspection screen the inspector
+// publishes a questionnaire (a translated error first: no title), a member
+// answers through the API, and the inspector reads the results per question
+// — counts, percentages, the free text — with the XLSX link, then closes it.
+func browserInspectorQuestionnaire(t *testing.T, s *browserSuite) {
+	st, o := s.m.Store, s.org
+	insp, err := st.MemberByUsername("insp")
+	if err != nil || insp == nil {
+		insp, _, _ = inspectionFixture(t, s)
+	}
+	today := st.Today()
+	ins, err := st.CreateInspection(store.WithActor(context.Background(), insp.ID), store.InspectionInput{Title: "学习效果问卷督查",
+		StartsOn: today, EndsOn: today, TargetGroupIDs: []string{o.root.ID}, Methods: []string{store.MethodQuestionnaire}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := s.newTab(t, "inspector", desktop)
+	tb.do(chromedp.Navigate(s.base + "/app/inspections/" + ins.ID))
+	tb.login("insp")
+	tb.waitJS("the questionnaire card", `!!document.querySelector('#qa-form') && !!document.querySelector('#qa-list li')`)
+	tb.do(chromedp.Click(chromedp.CSS("#qa-new summary")))
+	tb.assertLabelled()
+	tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#qa-audience input[value=%q]`, o.b1.ID))),
+		chromedp.SendKeys(chromedp.CSS("#qa-text-0"), "您是否知道“第一议题”制度？"),
+		chromedp.SendKeys(chromedp.CSS("#qa-options-0"), "知道\n不知道"),
+		chromedp.Click(chromedp.CSS("#qa-add")))
+	tb.eval(`(() => { const k = document.querySelector('#qa-kind-1'); k.value = 'text'; k.dispatchEvent(new Event('change')); return ''; })()`)
+	tb.do(chromedp.SendKeys(chromedp.CSS("#qa-text-1"), "意见和建议"), chromedp.Click(chromedp.CSS("#qa-create")))
+	tb.waitJS("a translated error on the title", `document.querySelector('#qa-status').classList.contains('status-error') &&
+		document.querySelector('[data-field=title] .field-error').textContent !== ''`)
+	if msg := tb.eval(`document.querySelector('#qa-status').textContent`); !strings.ContainsFunc(msg, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+		tb.errorf("the error is not in Chinese: %q", msg)
+	}
+	tb.do(chromedp.SendKeys(chromedp.CSS("#qa-title"), "第一议题知晓情况"), chromedp.Click(chromedp.CSS("#qa-create")))
+	tb.waitJS("the questionnaire listed", `document.querySelectorAll('#qa-list li.qn-item').length === 1`)
+	qs, err := st.Questionnaires(insp)
+	if err != nil || len(qs) == 0 || qs[0].InspectionID != ins.ID || !qs[0].Anonymous || len(qs[0].Questions) != 2 || qs[0].Questions[1].Kind != store.QnText {
+		t.Fatalf("store after publishing: %+v %v", qs, err)
+	}
+	q := qs[0]
+	s.apiStatus(t, "POST", "/api/v1/questionnaires/"+q.ID+"/answers", "m1",
+		map[string]any{"answers": []map[string]any{{"choice": 0}, {"text": "多组织现场教学"}}}, nil, 201)
+	tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#qa-%s [data-action=results]`, q.ID))))
+	tb.waitJS("the results", fmt.Sprintf(`document.querySelector('#qa-result-%s')?.dataset.respondents === '1'`, q.ID))
+	cells := tb.eval(`[...document.querySelectorAll('.qa-question[data-question="1"] tr[data-option]')].map((r) => r.textContent).join('|')`)
+	if cells != "知道1100.0%|不知道00.0%" {
+		tb.errorf("choice results %q", cells)
+	}
+	if txt := tb.eval(`document.querySelector('.qa-question[data-question="2"] .qa-texts').textContent`); txt != "多组织现场教学" {
+		tb.errorf("text answers %q", txt)
+	}
+	if x := tb.download(tb.eval(`document.querySelector('#qa-xlsx').getAttribute('href')`)); !bytes.HasPrefix(x, []byte("PK")) {
+		tb.errorf("the XLSX link gave %d bytes, not a zip", len(x))
+	}
+	tb.shot("inspector-questionnaire-results")
+	closeBtn := fmt.Sprintf(`#qa-%s [data-action=close]`, q.ID)
+	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.waitJS("the close asks first", fmt.Sprintf(`document.querySelector('%s').dataset.armed === '1'`, closeBtn))
+	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.waitJS("closed", fmt.Sprintf(`!!document.querySelector('#qa-%s') && !document.querySelector('%s')`, q.ID, closeBtn))
+	if qs, _ := st.Questionnaires(insp); !qs[0].Closed {
+		t.Errorf("the questionnaire is not closed in the store")
+	}
 }

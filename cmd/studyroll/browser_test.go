@@ -61,6 +61,7 @@ func TestBrowser(t *testing.T) {
 		{"AdminFindsTheAPIDocument", browserAdminAPIDoc},
 		{"InspectorDrawsOnAPhone", browserInspectorDraws},
 		{"MemberUploadsEvidence", browserEvidenceUpload},
+		{"InspectorPublishesQuestionnaire", browserInspectorQuestionnaire},
 		{"LeadWritesPlan", browserLeadWritesPlan},
 		{"MemberSoFarAndQuestionnaire", browserMemberSoFarAndQuestionnaire},
 		{"BranchLeadEntersScores", browserBranchLeadEntersScores},

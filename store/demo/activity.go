@@ -92,7 +92,7 @@ func seedActivity(ctx context.Context, s *store.Store, org *Org, rng *rand.Rand)
 		}
 		due := qStart.AddDate(0, 2, 19).Format(store.DateLayout)
 		items = append(items, store.PlanItemInput{Title: "自学：" + materials[(q+7)%len(materials)], DueOn: due})
-		plan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: org.Root.ID, Period: period, Title: fmt.Sprintf("%d年第%s季度理论学习计划", year, chineseNumber(q)), Items: items})
+		plan, err := s.CreatePlan(ctx, store.PlanInput{GroupID: org.Root.ID, Period: period, Title: "理论学习计划", Items: items}) // the screens show the period beside it
 		if err != nil {
 			return fmt.Errorf("plan %s: %w", period, err)
 		}

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,52 @@ func TestSeed(t *testing.T) {
 	}
 	if fails*10 > len(rc.Members) {
 		t.Errorf("2023Q4 to date: %d of %d members fail", fails, len(rc.Members))
+	}
+	// The logins a visitor tries first are an ordinary, decent record: the
+	// branch secretary (lead) and HR (hr) are not failing mid-quarter.
+	for _, m := range rc.Members {
+		if (m.Name == "李书记" || m.Name == "周组织") && (m.Grade == store.GradeFail || m.Score == nil || *m.Score < 85) {
+			t.Errorf("2023Q4 to date: %s scores %v (%s), want at least 较好", m.Name, m.Score, m.Grade)
+		}
+	}
+	// Every make-up is dated on or before today and after its session.
+	sessions, err := s.Sessions(store.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeups := 0
+	for _, ss := range sessions {
+		recs, err := s.Attendance(ss.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range recs {
+			if a.MakeupOn == "" {
+				continue
+			}
+			makeups++
+			if a.MakeupOn > s.Today() || a.MakeupOn < ss.StartsAt.In(loc).Format(store.DateLayout) {
+				t.Errorf("session %s (%s): make-up dated %s, today %s", ss.ID, ss.StartsAt, a.MakeupOn, s.Today())
+			}
+		}
+	}
+	if makeups == 0 {
+		t.Error("the demo records no make-ups")
+	}
+	// Plan titles do not repeat the period the screens print beside them.
+	for _, q := range []string{"2023Q1", "2023Q4"} {
+		plans, err := s.Plans(store.PlanFilter{Period: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pl := range plans {
+			if strings.Contains(pl.Title, "季度") || strings.Contains(pl.Title, "2023") {
+				t.Errorf("%s plan title %q repeats the period", q, pl.Title)
+			}
+		}
+		if len(plans) == 0 {
+			t.Errorf("no %s plan", q)
+		}
 	}
 	checkMeetings(t, s, org)
 	// A member moved from the second branch to the first on 2023-10-01:

@@ -93,7 +93,9 @@ export function fmtPeriod(p) {
   if (!p) return '';
   const m = /^(\d{4})(?:Q([1-4]))?$/.exec(p);
   if (!m) return p;
-  return m[2] ? t('period.quarter', {y: m[1], q: m[2]}) : t('period.year', {y: m[1]});
+  // {qn}: the quarter as Chinese numerals (第三季度, as the PDFs and file
+  // names print it); {q}: as a digit (Q3).
+  return m[2] ? t('period.quarter', {y: m[1], q: m[2], qn: '一二三四'[Number(m[2]) - 1]}) : t('period.year', {y: m[1]});
 }
 
 export function fmtNum(n, digits = 1) {

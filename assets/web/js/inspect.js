@@ -9,6 +9,7 @@ import {reportError} from './errors.js';
 import {readsAll} from './roles.js';
 import {card, pageHead, table, emptyRow} from './layout.js';
 import {groupMap, subtreeIds} from './groups.js';
+import {questionnaireCard} from './inspect-questionnaires.js';
 
 const METHODS = ['spot_check', 'site_visit', 'interview', 'questionnaire', 'records_review'];
 const RESULTS = ['correct', 'partial', 'wrong', 'no_answer'];
@@ -97,7 +98,8 @@ export async function inspection(app, id) {
       h('a', {class: 'btn-link', href: `/app/ledger?inspection_id=${encodeURIComponent(id)}`}, t('insp.ledger_view'))));
   if (mayInspect(app.me)) {
     page.append(drawForm(id, targetGroups, questions, members, gm, draws, box), draws,
-      interviewForm(id, targetMembers, gm, box), findingForm(id, targetGroups, targetMembers, items(cats), box));
+      interviewForm(id, targetMembers, gm, box), findingForm(id, targetGroups, targetMembers, items(cats), box),
+      await questionnaireCard(app, id, targetGroups));
   }
   page.append(box);
   return page;

@@ -94,8 +94,11 @@ export async function home(app) {
   const qm = /^(\d{4})Q([1-4])$/.exec(period);
   const quarterEnd = qm ? new Date(Number(qm[1]), Number(qm[2]) * 3, 0) : addDays(new Date(), 60);
   const to = isoDate(quarterEnd > addDays(new Date(), 60) ? quarterEnd : addDays(new Date(), 60));
+  // A failed sessions request is shown in the sessions card; the rest of
+  // the page (own figures, own data) still works.
+  let sessErr = null;
   const [sessions, groups] = await Promise.all([
-    get(`/sessions${qs({from, to})}`).then(items),
+    get(`/sessions${qs({from, to})}`).then(items).catch((err) => { sessErr = err; return null; }),
     app.groups(),
   ]);
   // The caller's own sessions: those for their group or a group above it
@@ -110,9 +113,15 @@ export async function home(app) {
   // so far / still to come: the member's own figures (figures.js)
   const ratesCard = await figuresCard(app, groups);
 
-  const list = upcoming.length
-    ? h('ul', {class: 'session-list'}, upcoming.map((s) => sessionItem(app, s, groups)))
-    : h('p', {class: 'muted'}, sessions ? t('home.no_sessions') : t('err.load_failed'));
+  let list;
+  if (sessErr) {
+    list = statusBox('home-sessions-error');
+    reportError(list, sessErr);
+  } else {
+    list = upcoming.length
+      ? h('ul', {class: 'session-list'}, upcoming.map((s) => sessionItem(app, s, groups)))
+      : h('p', {class: 'muted'}, t('home.no_sessions'));
+  }
   const sessCard = card(t('home.sessions_title'), list);
   sessCard.id = 'home-sessions';
 

@@ -14,9 +14,22 @@ function remove() {
   document.getElementById('privacy-notice')?.remove();
 }
 
+// failed puts, on the home page, a note that the notice could not be
+// read (the error in the user's language) where the notice would be; the
+// next visit to the home page reads it again.
+function failed(err, onHome) {
+  remove();
+  if (!onHome || location.pathname.replace(/\/+$/, '') !== '/app/home') return;
+  const box = statusBox('privacy-status');
+  box.setAttribute('role', 'alert');
+  reportError(box, err);
+  document.getElementById('main')?.before(h('aside', {class: 'card privacy-notice', id: 'privacy-notice', 'aria-labelledby': 'privacy-title'},
+    h('h2', {id: 'privacy-title'}, t('privacy.title')), box));
+}
+
 // show puts the notice above #main when me has not accepted it and the
 // page is the home page; me null (signed out) forgets it. A failure to
-// read the notice shows nothing.
+// read the notice is shown in its place.
 export async function show(me, onHome) {
   if (!me) { remove(); readFor = pending = null; return; }
   if (readFor !== me.id) {
@@ -25,7 +38,12 @@ export async function show(me, onHome) {
     try {
       const n = await get('/me/privacy-notice');
       if (n && !n.accepted_at) pending = n;
-    } catch (e) { return; }
+      remove(); // an earlier failure note
+    } catch (err) {
+      readFor = null; // read it again next time
+      failed(err, onHome);
+      return;
+    }
   }
   const stillHome = onHome && location.pathname.replace(/\/+$/, '') === '/app/home';
   if (!pending || !stillHome || readFor !== me.id) { remove(); return; }

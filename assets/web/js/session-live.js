@@ -68,7 +68,7 @@ export async function live(app, id) {
   const fsBtn = h('button', {type: 'button', class: 'btn-secondary', id: 'fullscreen-button',
     onclick: () => {
       if (document.fullscreenElement) document.exitFullscreen();
-      else stage.requestFullscreen().catch(() => {});
+      else stage.requestFullscreen().catch(() => setStatus(box, t('live.fullscreen_failed'), 'error')); // e.g. a browser that forbids it: say so, the page works as it is
     }}, t('live.fullscreen'));
   return h('div', {class: 'page page-live'},
     h('div', {class: 'live-tools'},
