@@ -50,11 +50,11 @@ export async function rotation(app) {
     clear(wrap,
       order.length ? list : h('p', {class: 'muted'}, t('rot.empty')),
       h('div', {class: 'actions'}, save),
-      h('h3', null, t('rot.next')),
+      h('h2', {class: 'h-sub'}, t('rot.next')),
       h('p', {class: 'muted'}, dirty ? t('rot.next_unsaved') : t('rot.next_hint')),
       next && next.length ? h('ol', {class: ['rot-next', dirty ? 'is-stale' : ''], id: 'rot-next'}, next.map((mid) => h('li', null, names.get(String(mid)) || mid)))
         : h('p', {class: 'muted'}, '—'),
-      subs.length ? h('div', {id: 'rot-substitutes'}, h('h3', null, t('rot.substitutes')),
+      subs.length ? h('div', {id: 'rot-substitutes'}, h('h2', {class: 'h-sub'}, t('rot.substitutes')),
         h('ul', null, subs.map((x) => h('li', null, t('rot.substitute_line', {
           when: fmtDateTime(x.starts_at), lead: names.get(String(x.lead_id)) || t('rot.nobody'),
           sub: x.proposed_substitute ? names.get(String(x.proposed_substitute)) || x.proposed_substitute : t('rot.nobody')}))))) : null);

@@ -128,7 +128,7 @@ export async function sessionDetail(app, id) {
     cancelled ? h('p', {class: 'status status-warn', id: 'session-cancelled'}, t('session.cancelled_banner')) : null,
     box,
     card('', sessionFacts(sess, groups), cancelled ? h('span', {class: 'badge badge-muted'}, t('session.cancelled')) : null,
-      list.length ? h('div', {class: 'content-block'}, h('h3', null, t('session.items')),
+      list.length ? h('div', {class: 'content-block'}, h('h2', {class: 'h-sub'}, t('session.items')),
         h('ul', {class: 'content-items', id: 'session-items'}, list.map((it) => h('li', null, it.title || it.id)))) : null),
     board.node,
     cancelled ? null : recordForms(sid, sess, () => reloadRecorded()),
