@@ -24,6 +24,7 @@ const chrome = process.env.CHROME_PATH || '/usr/bin/chromium';
 const pass = process.env.DEMO_PASSWORD || 'studyroll-demo';
 const factors = (process.env.FACTORS || 'mobile desktop').split(/\s+/).filter(Boolean);
 const only = process.env.ONLY || ''; // a role name: score only that role
+const match = new RegExp(process.env.MATCH || ''); // score only the paths it matches
 mkdirSync(out, {recursive: true});
 
 const mod = (p) => import(pathToFileURL(join(dir, 'node_modules', p)).href);
@@ -70,7 +71,7 @@ for (const [role, password, paths] of screens) {
     await page.goto(base + '/app/home', {waitUntil: 'networkidle0'});
     if (await page.$('input[type=password]')) throw new Error(`${role}: the browser shows the sign-in page`);
     await page.close();
-    for (const path of paths) {
+    for (const path of paths.filter((p) => match.test(p))) {
       for (const ff of factors) {
         const flags = {port, output: 'json', logLevel: 'error', onlyCategories: ['accessibility'],
           disableStorageReset: true, formFactor: ff};

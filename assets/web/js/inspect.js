@@ -35,7 +35,7 @@ export async function workspace(app) {
   const [list, groups] = await Promise.all([get('/inspections'), app.groups()]);
   const box = statusBox('insp-status');
   const rows = items(list).map((i) => h('li', {class: 'insp-item', id: `insp-${i.id}`},
-    h('h3', null, h('a', {href: `/app/inspections/${encodeURIComponent(i.id)}`}, i.title)),
+    h('h2', {class: 'h-sub'}, h('a', {href: `/app/inspections/${encodeURIComponent(i.id)}`}, i.title)),
     h('p', {class: 'muted'}, `${i.starts_on} – ${i.ends_on} · ${t(`insp.status_${i.status}`)}`),
     figures(i.summary, `insp-fig-${i.id}`)));
   const page = h('div', null, pageHead(t('insp.title')),
