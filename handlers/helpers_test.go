@@ -72,7 +72,7 @@ func (ts *testServer) open() {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	s.WatchWrites(watchUnaudited) // TestMain: every write audited
+	s.WatchWrites(unaudited.Watch) // TestMain: every write audited
 	ts.s = s
 	ts.h, ts.e = checkedBuild(ts.t, Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SigningKey: ts.signKey})
 }

@@ -57,7 +57,7 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s.WatchWrites(watchUnaudited) // TestMain: every write audited
+	s.WatchWrites(unaudited.Watch) // TestMain: every write audited
 	f := &fixture{t: tb, s: s, clock: clock, dir: dir, ids: map[string]string{}}
 	tb.Cleanup(func() { f.s.Close() })
 	org, err := testorg.Build(s, store.ProfileStandard)
@@ -143,7 +143,7 @@ func (f *fixture) reopen(offline func(dir string)) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	s.WatchWrites(watchUnaudited)
+	s.WatchWrites(unaudited.Watch)
 	f.s = s
 }
 
