@@ -61,9 +61,6 @@ func (h *Handler) handleSetAttendance(c echo.Context) error {
 // a lead over the session's group (or an admin) takes the member's record
 // away, back to no record (未签到). 204, also when there was none.
 func (h *Handler) handleClearAttendance(c echo.Context) error {
-	if _, err := h.ledSession(c); err != nil {
-		return err
-	}
 	if err := h.store.ClearAttendance(c.Request().Context(), c.Param("id"), c.Param("member_id")); err != nil {
 		return err
 	}

@@ -449,6 +449,29 @@ func (s *Store) sessionForWrite(tx *bolt.Tx, sessionID, memberID string) (*Sessi
 	return sess, m, nil
 }
 
+// handEntryTx is the start of a lead's or admin's write on one member's
+// record at a session, inside its transaction: the actor manages the
+// session's group (scope), the session is not cancelled and the member is
+// in its audience, the period's lock allows it (ctx comes back marked for
+// an admin's write into a locked period); then the record's key and the
+// record as it stands (nil: none).
+func (s *Store) handEntryTx(ctx context.Context, tx *bolt.Tx, sessionID, memberID string) (context.Context, []byte, *Attendance, error) {
+	if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
+		return ctx, nil, nil, err
+	}
+	sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	ctx, err = s.lockGuard(ctx, tx, sess.StartsAt)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
+	before, err := getAttendance(tx, key)
+	return ctx, key, before, err
+}
+
 // getAttendance reads one record, nil when there is none.
 func getAttendance(tx *bolt.Tx, key []byte) (*Attendance, error) {
 	v := tx.Bucket(bucketAttendance).Get(key)
@@ -484,19 +507,7 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 	}
 	var rec *Attendance
 	err := s.update(func(tx *bolt.Tx) error {
-		if _, err := managedSessionTx(ctx, tx, sessionID, "attendance"); err != nil {
-			return err
-		}
-		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
-		if err != nil {
-			return err
-		}
-		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
-		if err != nil {
-			return err
-		}
-		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
-		before, err := getAttendance(tx, key)
+		ctx, key, before, err := s.handEntryTx(ctx, tx, sessionID, memberID)
 		if err != nil {
 			return err
 		}
@@ -523,22 +534,14 @@ func (s *Store) SetAttendance(ctx context.Context, sessionID, memberID string, i
 // carries a make-up is kept (409 has_makeup: the make-up would be lost
 // silently), and so is one an approved leave request wrote (409
 // leave_approved: reject the request instead). No record: nothing changes,
-// nothing is audited. The caller may not clear their own record.
+// nothing is audited. The caller manages the session's group (checked in
+// the write's transaction) and may not clear their own record.
 func (s *Store) ClearAttendance(ctx context.Context, sessionID, memberID string) error {
 	if err := ownRecord(ctx, memberID); err != nil {
 		return err
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		sess, _, err := s.sessionForWrite(tx, sessionID, memberID)
-		if err != nil {
-			return err
-		}
-		ctx, err := s.lockGuard(ctx, tx, sess.StartsAt)
-		if err != nil {
-			return err
-		}
-		key := pairKey(keyOrZero(sessionID), keyOrZero(memberID))
-		before, err := getAttendance(tx, key)
+		ctx, key, before, err := s.handEntryTx(ctx, tx, sessionID, memberID)
 		if err != nil || before == nil {
 			return err
 		}

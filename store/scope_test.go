@@ -328,6 +328,10 @@ func TestScopeWritesRefused(t *testing.T) {
 	if _, err := s.SetAttendance(sys, past2.ID, o.memA1.ID, AttendanceInput{Status: "absent"}); err != nil {
 		t.Fatal(err)
 	}
+	past3 := newSessAt(testStart.Add(-1 * time.Hour))
+	if _, err := s.SetAttendance(sys, past3.ID, o.memA.ID, AttendanceInput{Status: "absent"}); err != nil {
+		t.Fatal(err)
+	}
 	toCancel := newSess()
 	approve := true
 	writes := []struct {
@@ -345,6 +349,9 @@ func TestScopeWritesRefused(t *testing.T) {
 		{"SetAttendance", func(ctx context.Context) error {
 			_, err := s.SetAttendance(ctx, past.ID, o.memA.ID, AttendanceInput{Status: "present"})
 			return err
+		}},
+		{"ClearAttendance", func(ctx context.Context) error {
+			return s.ClearAttendance(ctx, past3.ID, o.memA.ID)
 		}},
 		{"RecordSheet", func(ctx context.Context) error {
 			_, err := s.RecordSheet(ctx, past.ID, []SheetEntry{{MemberID: o.memA1.ID, Status: "present"}})
