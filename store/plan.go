@@ -52,15 +52,19 @@ func (in *PlanInput) Validate() error {
 		fe.Add("items", "at most "+strconv.Itoa(maxPlanItems)+" items")
 	}
 	for i := range in.Items {
-		it := &in.Items[i]
-		f := "items[" + strconv.Itoa(i) + "]."
-		it.Title = strings.TrimSpace(it.Title)
-		vetTitle(fe, f+"title", it.Title)
-		if it.DueOn != "" && !ValidDate(it.DueOn) {
-			fe.Add(f+"due_on", "a date YYYY-MM-DD")
-		}
+		in.Items[i].vet(fe, "items["+strconv.Itoa(i)+"].")
 	}
 	return fe.Err()
+}
+
+// vet trims the item's title and checks it and its due date, naming the
+// fields under prefix f (items[2]. or add_items[0].).
+func (it *PlanItemInput) vet(fe FieldErrors, f string) {
+	it.Title = strings.TrimSpace(it.Title)
+	vetTitle(fe, f+"title", it.Title)
+	if it.DueOn != "" && !ValidDate(it.DueOn) {
+		fe.Add(f+"due_on", "a date YYYY-MM-DD")
+	}
 }
 
 // vetTitle checks a required one-line title of at most maxTitleLen

@@ -74,13 +74,7 @@ func (in *PlanPatch) Validate() error {
 		removed[id] = true
 	}
 	for i := range in.AddItems {
-		it := &in.AddItems[i]
-		f := "add_items[" + strconv.Itoa(i) + "]."
-		it.Title = strings.TrimSpace(it.Title)
-		vetTitle(fe, f+"title", it.Title)
-		if it.DueOn != "" && !ValidDate(it.DueOn) {
-			fe.Add(f+"due_on", "a date YYYY-MM-DD")
-		}
+		in.AddItems[i].vet(fe, "add_items["+strconv.Itoa(i)+"].")
 	}
 	return fe.Err()
 }
