@@ -373,7 +373,7 @@ func burstOn(ctx context.Context, o Options, s *store.Store, adminPassword, grou
 		body := fmt.Sprintf(`{"group_id":%q,"title":"集中学习 %d","starts_at":%q,"ends_at":%q,"lead_id":%q}`,
 			groupID, i+1, now.Add(10*time.Minute).Format(time.RFC3339), now.Add(3*time.Hour).Format(time.RFC3339), ids[0])
 		var sess struct{ ID string }
-		if code, err := callJSON(client, "POST", url+"/api/v1/sessions", adminTok, body, &sess); err != nil || code != 201 {
+		if code, err := CallJSON(client, "POST", url+"/api/v1/sessions", adminTok, body, &sess); err != nil || code != 201 {
 			return nil, 0, fmt.Errorf("create session: %d %v", code, err)
 		}
 		sessions = append(sessions, sess.ID)
@@ -382,7 +382,7 @@ func burstOn(ctx context.Context, o Options, s *store.Store, adminPassword, grou
 	refresh := func() error {
 		for i, id := range sessions {
 			var c struct{ Code string }
-			if code, err := callJSON(client, "GET", url+"/api/v1/sessions/"+id+"/code", adminTok, "", &c); err != nil || code != 200 {
+			if code, err := CallJSON(client, "GET", url+"/api/v1/sessions/"+id+"/code", adminTok, "", &c); err != nil || code != 200 {
 				return fmt.Errorf("code: %d %v", code, err)
 			}
 			codes[i].Store(c.Code)
@@ -432,11 +432,14 @@ func burstOn(ctx context.Context, o Options, s *store.Store, adminPassword, grou
 
 func loginBench(c *http.Client, url, user, pw string) string {
 	var out struct{ Token string }
-	callJSON(c, "POST", url+"/api/v1/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, user, pw), &out)
+	CallJSON(c, "POST", url+"/api/v1/login", "", fmt.Sprintf(`{"username":%q,"password":%q}`, user, pw), &out)
 	return out.Token
 }
 
-func callJSON(c *http.Client, method, url, tok, body string, out any) (int, error) {
+// CallJSON sends one API request with an optional bearer token and JSON
+// body, decodes the answer into out, and returns the status (an error for
+// 3xx and above). The end-to-end tests of cmd use it too.
+func CallJSON(c *http.Client, method, url, tok, body string, out any) (int, error) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
