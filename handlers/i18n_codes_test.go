@@ -12,7 +12,7 @@ import (
 // TestEveryErrorCodeTranslated: every error code the server can answer —
 // those of the OpenAPI document's error enum and every code literal the
 // store and handlers pass to Errorf, Conflict or write into an error answer
-// (and schedule) — has an "err.CODE" text in both languages of the web app, so no English
+// (and schedule), and those errors.go gives by HTTP status — has an "err.CODE" text in both languages of the web app, so no English
 // code or sentence shows in the Chinese UI.
 func TestEveryErrorCodeTranslated(t *testing.T) {
 	codes := map[string]string{} // code → where it was found
@@ -45,6 +45,11 @@ func TestEveryErrorCodeTranslated(t *testing.T) {
 	}
 	if len(codes) < 30 {
 		t.Fatalf("only %d codes in the document's enum", len(codes))
+	}
+	// the codes of answers echo makes (no route, wrong method, …), by status;
+	// the web app gives the same codes to bodies without one (a proxy's 413)
+	for _, c := range codeOfStatus {
+		codes[c] = "handlers/errors.go codeOfStatus"
 	}
 	lit := regexp.MustCompile(`(?:Errorf\((?:store\.)?Kind[A-Za-z]+, |Conflict\(|"code": )"([a-z_]+)"`)
 	for _, dir := range []string{"../store", "../handlers", "../schedule"} {
