@@ -80,14 +80,7 @@ func browserWalkEveryScreen(t *testing.T, s *browserSuite) {
 			}
 			// Lighthouse also scores axe's heading-order (a best practice,
 			// outside the WCAG tags above): no heading may skip a level.
-			if j := tb.eval(`(() => { let prev = 0; const out = [];
-				for (const e of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-					if (!e.getClientRects().length) continue;
-					const l = Number(e.tagName[1]);
-					if (prev && l > prev + 1) out.push(e.tagName + ' ' + e.textContent.trim() + ' after h' + prev);
-					prev = l;
-				}
-				return out.join(' | '); })()`); j != "" {
+			if j := tb.headingSkips(); j != "" {
 				tb.errorf("%s: heading skips a level: %s", p, j)
 			}
 			stops = append(stops, stop)
