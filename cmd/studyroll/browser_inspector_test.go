@@ -214,9 +214,17 @@ func browserInspectorQuestionnaire(t *testing.T, s *browserSuite) {
 	}
 	tb.shot("inspector-questionnaire-results")
 	closeBtn := fmt.Sprintf(`#qa-%s [data-action=close]`, q.ID)
+	// closing asks in the page first: 取消 leaves it open, 关闭问卷 closes it
 	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
-	tb.waitJS("the close asks first", fmt.Sprintf(`document.querySelector('%s').dataset.armed === '1'`, closeBtn))
+	title := fill(s.text("zh", "qa.close_title"), map[string]string{"title": "第一议题知晓情况"})
+	tb.assertConfirm(title, s.text("zh", "qa.close_confirm"), "关闭问卷")
+	tb.answerConfirm("keep", closeBtn)
+	if qs, _ := st.Questionnaires(insp); qs[0].Closed {
+		t.Fatalf("after 取消 the questionnaire is closed")
+	}
 	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.assertConfirm(title, "", "关闭问卷")
+	tb.answerConfirm("go", "")
 	tb.waitJS("closed", fmt.Sprintf(`!!document.querySelector('#qa-%s') && !document.querySelector('%s')`, q.ID, closeBtn))
 	if qs, _ := st.Questionnaires(insp); !qs[0].Closed {
 		t.Errorf("the questionnaire is not closed in the store")
