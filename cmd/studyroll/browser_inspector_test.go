@@ -104,7 +104,7 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 	if err := os.WriteFile(big, append([]byte("%PDF-"), make([]byte, store.MaxEvidenceBytes)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	input, upload := fmt.Sprintf("#rect-file-%s", f.ID), card+" [data-action=upload]"
+	input, upload, status := fmt.Sprintf("#rect-file-%s", f.ID), card+" [data-action=upload]", fmt.Sprintf("#rect-status-%s", f.ID)
 	tb.do(chromedp.SetUploadFiles(chromedp.CSS(input), []string{fake}))
 	for _, c := range []struct{ fetch, file, key string }{
 		{"", "", "insp.evidence_type"},
@@ -120,8 +120,8 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 		}
 		tb.do(chromedp.Tap(chromedp.CSS(upload)))
 		want := s.text("zh", c.key)
-		tb.waitJS(c.key, fmt.Sprintf(`document.querySelector('#rect-status').textContent === %q`, want))
-		if cls := tb.eval(`document.querySelector('#rect-status').className`); !strings.Contains(cls, "status-error") {
+		tb.waitJS(c.key, fmt.Sprintf(`document.querySelector('%s').textContent === %q`, status, want))
+		if cls := tb.eval(fmt.Sprintf(`document.querySelector('%s').className`, status)); !strings.Contains(cls, "status-error") {
 			tb.errorf("%s shown as %q, not as an error", c.key, cls)
 		}
 	}
