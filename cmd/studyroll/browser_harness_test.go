@@ -346,7 +346,10 @@ type tab struct {
 	dialogs    []string
 	exceptions []string
 	console    []string
-	snaps      int
+	// consoleErrors are the console entries of type error and the
+	// exceptions, in order.
+	consoleErrors []string
+	snaps         int
 }
 
 const probeMessage = "studyroll-dialog-probe"
@@ -413,17 +416,44 @@ func (s *browserSuite) newTab(t *testing.T, name string, v viewport) *tab {
 				tb.exceptions = append(tb.exceptions, m.String())
 			}
 			tb.console = append(tb.console, fmt.Sprintf("%s %s", m.Type, m))
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				tb.consoleErrors = append(tb.consoleErrors, m.String()+" "+m.URL)
+			}
 			tb.mu.Unlock()
 		}
 	}()
+	tb.setViewport(v)
+	t.Cleanup(tb.finish)
+	return tb
+}
+
+// setViewport makes the tab's page v wide and high (a phone: mobile, touch,
+// portrait); the page lays out again without reloading.
+func (tb *tab) setViewport(v viewport) {
+	tb.t.Helper()
 	var vopts []chromedp.EmulateViewportOption
 	if v.mobile {
 		vopts = append(vopts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 	}
 	vopts = append(vopts, chromedp.EmulateScale(v.scale))
 	tb.do(chromedp.EmulateViewport(v.w, v.h, vopts...))
-	t.Cleanup(tb.finish)
-	return tb
+	tb.view = v
+}
+
+// consoleErrorCount is how many errors the page's console has had: calls
+// of console.error, uncaught exceptions, and the browser's own error
+// entries (a failed request, a blocked resource).
+func (tb *tab) consoleErrorCount() int {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return len(tb.consoleErrors)
+}
+
+// consoleErrorsSince lists the console's errors after the first n.
+func (tb *tab) consoleErrorsSince(n int) []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return append([]string(nil), tb.consoleErrors[n:]...)
 }
 
 func (tb *tab) finish() {
