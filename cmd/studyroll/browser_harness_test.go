@@ -347,8 +347,10 @@ type tab struct {
 	exceptions []string
 	console    []string
 	// consoleErrors are the console entries of type error and the
-	// exceptions, in order.
+	// exceptions, in order; newConsoleErrors has returned the first
+	// consoleSeen.
 	consoleErrors []string
+	consoleSeen   int
 	snaps         int
 }
 
@@ -440,20 +442,15 @@ func (tb *tab) setViewport(v viewport) {
 	tb.view = v
 }
 
-// consoleErrorCount is how many errors the page's console has had: calls
-// of console.error, uncaught exceptions, and the browser's own error
-// entries (a failed request, a blocked resource).
-func (tb *tab) consoleErrorCount() int {
+// newConsoleErrors lists the errors the page's console had since the last
+// call: calls of console.error, uncaught exceptions, and the browser's own
+// error entries (a failed request, a blocked resource).
+func (tb *tab) newConsoleErrors() []string {
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	return len(tb.consoleErrors)
-}
-
-// consoleErrorsSince lists the console's errors after the first n.
-func (tb *tab) consoleErrorsSince(n int) []string {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	return append([]string(nil), tb.consoleErrors[n:]...)
+	out := append([]string(nil), tb.consoleErrors[tb.consoleSeen:]...)
+	tb.consoleSeen = len(tb.consoleErrors)
+	return out
 }
 
 func (tb *tab) finish() {

@@ -28,7 +28,6 @@ var axeSource string
 // on it.
 type walkStop struct {
 	Role, View, Path string
-	Axed             bool     // axe ran here (on the role's own device)
 	Violations       []string // "rule (impact): N nodes"
 	// Load is the time from the click on its link to the screen being drawn, Axe the
 	// time axe-core took on it, in milliseconds.
@@ -45,12 +44,13 @@ type walkStop struct {
 // some lay out in JavaScript).
 // On each stop: the main heading in Chinese and some content, no error
 // banner, nothing written to the console as an error, no sideways
-// scrolling of the page, no heading skipping a level; and, at the width the
-// role mostly uses (a phone for the member and the lead, a desktop for the
-// others), axe-core's WCAG A/AA rules with nothing serious or critical (axe
-// on both widths would double the walk's time for little: its rules hardly
-// depend on the width). TestBrowser's own check that every routed screen
-// was visited is repeated here, so the walk alone covers them all.
+// scrolling of the page (a phone widens its layout viewport to fit what
+// sticks out, so the page must also be laid out at the viewport's width),
+// no heading skipping a level, and axe-core's WCAG A/AA rules with nothing
+// serious or critical (at both widths: tables stack and wide blocks scroll
+// only on a phone; axe loads once per tab, so the second run costs about
+// 0.4–0.9 s a screen). TestBrowser's own check that every routed screen was
+// visited is repeated here, so the walk alone covers them all.
 // STUDYROLL_A11Y_REPORT=file writes the per-stop findings as JSON.
 func browserWalkEveryScreen(t *testing.T, s *browserSuite) {
 	st, o := s.m.Store, s.org
@@ -81,15 +81,14 @@ func browserWalkEveryScreen(t *testing.T, s *browserSuite) {
 		qns = []store.QuestionnaireView{{Questionnaire: *q}}
 	}
 	walkers := []struct {
-		user   string
-		device viewport // where axe runs: the one the role mostly uses
-		extra  []string // screens no menu entry names
+		user  string
+		extra []string // screens no menu entry names
 	}{
-		{"m1", phone, []string{"/app", "/app/my-reports", "/app/security", "/checkin/" + o.sessB.ID, "/app/questionnaires/" + qns[0].ID}},
-		{"lead1", phone, []string{"/app/sessions/" + o.sessA.ID, "/app/sessions/new", "/app/sessions/" + o.sessA.ID + "/live"}},
-		{"hr", desktop, nil},
-		{"insp", desktop, []string{"/app/inspections/" + inspections[0].ID}},
-		{"admin", desktop, nil},
+		{"m1", []string{"/app", "/app/my-reports", "/app/security", "/checkin/" + o.sessB.ID, "/app/questionnaires/" + qns[0].ID}},
+		{"lead1", []string{"/app/sessions/" + o.sessA.ID, "/app/sessions/new", "/app/sessions/" + o.sessA.ID + "/live"}},
+		{"hr", nil},
+		{"insp", []string{"/app/inspections/" + inspections[0].ID}},
+		{"admin", nil},
 	}
 	var stops []walkStop
 	walked := map[string]bool{} // each path by the first walker that has it
@@ -110,24 +109,27 @@ func browserWalkEveryScreen(t *testing.T, s *browserSuite) {
 		for _, v := range []viewport{phone, desktop} {
 			tb.setViewport(v)
 			for _, p := range paths {
-				stops = append(stops, tb.walkStop(w.user, p, v == w.device))
+				stops = append(stops, tb.walkStop(w.user, p))
 			}
+		}
+		if errs := tb.newConsoleErrors(); len(errs) > 0 {
+			tb.errorf("console errors after the last screen: %s", strings.Join(errs, " | "))
+		}
+		if w.user == walkers[len(walkers)-1].user {
+			tb.assertWalkChecksBite()
 		}
 	}
 	sort.Slice(stops, func(i, j int) bool { return stops[i].Path+stops[i].View < stops[j].Path+stops[j].View })
-	axed, clean := 0, 0
+	clean := 0
 	var load, axe int64
 	for _, st := range stops {
-		if st.Axed {
-			axed++
-			if len(st.Violations) == 0 {
-				clean++
-			}
+		if len(st.Violations) == 0 {
+			clean++
 		}
 		load, axe = load+st.Load, axe+st.Axe
 	}
-	t.Logf("walked %d screens at 2 viewports (%d stops); axe ran on %d, found nothing on %d; loading took %.1f s, axe %.1f s",
-		len(walked), len(stops), axed, clean, float64(load)/1000, float64(axe)/1000)
+	t.Logf("walked %d screens at 2 viewports (%d stops); axe found nothing on %d; drawing took %.1f s, axe %.1f s",
+		len(walked), len(stops), clean, float64(load)/1000, float64(axe)/1000)
 	for _, re := range appRoutes(t) {
 		seen := false
 		for p := range walked {
@@ -145,15 +147,15 @@ func browserWalkEveryScreen(t *testing.T, s *browserSuite) {
 	}
 }
 
-// walkStop loads path afresh at the tab's viewport and checks the screen.
-func (tb *tab) walkStop(role, path string, axe bool) walkStop {
+// walkStop opens path as a click on its link does, at the tab's viewport,
+// and checks the screen.
+func (tb *tab) walkStop(role, path string) walkStop {
 	tb.t.Helper()
 	name := "phone"
 	if !tb.view.mobile {
 		name = "desktop"
 	}
 	where := path + " (" + name + ")"
-	seen := tb.consoleErrorCount()
 	begin := time.Now()
 	// As a click on a link: the app draws the screen without reloading.
 	tb.eval(fmt.Sprintf(`(() => { const a = document.createElement('a'); a.href = %q;
@@ -161,6 +163,31 @@ func (tb *tab) walkStop(role, path string, axe bool) walkStop {
 	tb.waitJS("the screen "+where, `(() => { const m = document.querySelector('#main');
 		return m && !m.querySelector('.loading') && !!m.querySelector('h1') && !m.textContent.includes('`+tb.s.text("zh", "common.loading")+`'); })()`)
 	load := time.Since(begin)
+	for _, p := range tb.screenProblems() {
+		tb.errorf("%s: %s", where, p)
+	}
+	stop := walkStop{Role: role, View: name, Path: path, Load: load.Milliseconds()}
+	begin = time.Now()
+	stop.Violations = tb.axe()
+	stop.Axe = time.Since(begin).Milliseconds()
+	for _, v := range stop.Violations {
+		if strings.Contains(v, "(serious)") || strings.Contains(v, "(critical)") {
+			tb.errorf("%s: axe: %s", where, v)
+		}
+	}
+	if errs := tb.newConsoleErrors(); len(errs) > 0 {
+		tb.errorf("%s: console errors: %s", where, strings.Join(errs, " | "))
+	}
+	return stop
+}
+
+// screenProblems lists what is wrong with the screen the tab shows: a main
+// heading not in Chinese, nothing under it, the app's "not found", "not
+// allowed" or "failed" page, an error banner, the page wider than the
+// viewport (naming what sticks out), a heading that skips a level.
+func (tb *tab) screenProblems() []string {
+	tb.t.Helper()
+	var out []string
 	var got struct {
 		Lang, H1, Errors, Wide, Skips string
 		Content, ScrollWidth, Width   int
@@ -175,57 +202,73 @@ func (tb *tab) walkStop(role, path string, axe bool) walkStop {
 		}
 		// what sticks out on the right, outside anything that scrolls sideways itself
 		const wide = [];
-		if (document.scrollingElement.scrollWidth > innerWidth) for (const e of document.querySelectorAll('body *')) {
+		const W = `+fmt.Sprint(tb.view.w)+`;
+		if (document.scrollingElement.scrollWidth > W || innerWidth > W) for (const e of document.querySelectorAll('body *')) {
 			const r = e.getBoundingClientRect();
-			if (r.right <= innerWidth + 0.5 || !e.checkVisibility()) continue;
+			if (r.right <= W + 0.5 || !e.checkVisibility()) continue;
 			let p = e.parentElement, inside = false;
 			for (; p; p = p.parentElement) if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) { inside = true; break; }
 			if (!inside) wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : '') + ' right=' + Math.round(r.right));
 			if (wide.length >= 5) break;
 		}
-		return {Lang: document.documentElement.lang, H1: h.textContent.trim(),
+		return {Lang: document.documentElement.lang, Width: innerWidth, H1: h.textContent.trim(),
 			Content: m.textContent.replace(h.textContent, '').trim().length,
 			Errors: [...document.querySelectorAll('#page-error, #main .status-error')].filter((e) => e.checkVisibility()).map((e) => e.textContent.trim()).filter(Boolean).join(' | '),
-			ScrollWidth: document.scrollingElement.scrollWidth, Width: innerWidth,
+			ScrollWidth: document.scrollingElement.scrollWidth,
 			Wide: wide.join(', '), Skips: skips.join(' | ')}; })()`, &got)
 	if !strings.HasPrefix(got.Lang, "zh") || !regexp.MustCompile(`\p{Han}`).MatchString(got.H1) {
-		tb.errorf("%s: the heading is %q in lang %q, want Chinese", where, got.H1, got.Lang)
+		out = append(out, fmt.Sprintf("the heading is %q in lang %q, want Chinese", got.H1, got.Lang))
 	}
 	if got.Content == 0 {
-		tb.errorf("%s: nothing under the heading %q", where, got.H1)
+		out = append(out, fmt.Sprintf("nothing under the heading %q", got.H1))
 	}
 	for _, k := range []string{"err.page_missing", "err.page_forbidden", "err.load_failed"} {
 		if got.H1 == tb.s.text("zh", k) {
-			tb.errorf("%s: the app says %q", where, got.H1)
+			out = append(out, fmt.Sprintf("the app says %q", got.H1))
 		}
 	}
 	if got.Errors != "" {
-		tb.errorf("%s shows an error: %s", where, got.Errors)
+		out = append(out, "an error shows: "+got.Errors)
+	}
+	if int64(got.Width) != tb.view.w {
+		// a phone widens its layout viewport to fit what sticks out
+		out = append(out, fmt.Sprintf("the page is laid out %d px wide, want the viewport's %d; sticking out: %s", got.Width, tb.view.w, got.Wide))
 	}
 	if got.ScrollWidth > got.Width {
-		tb.errorf("%s scrolls sideways: %d px wide in a %d px viewport; sticking out: %s", where, got.ScrollWidth, got.Width, got.Wide)
+		out = append(out, fmt.Sprintf("the page scrolls sideways: %d px wide in a %d px viewport; sticking out: %s", got.ScrollWidth, got.Width, got.Wide))
 	}
 	// Lighthouse also scores axe's heading-order (a best practice, outside
 	// the WCAG tags axe runs here): no heading may skip a level.
 	if got.Skips != "" {
-		tb.errorf("%s: heading skips a level: %s", where, got.Skips)
+		out = append(out, "a heading skips a level: "+got.Skips)
 	}
-	stop := walkStop{Role: role, View: name, Path: path, Load: load.Milliseconds()}
-	if axe {
-		stop.Axed = true
-		begin = time.Now()
-		stop.Violations = tb.axe()
-		stop.Axe = time.Since(begin).Milliseconds()
+	return out
+}
+
+// assertWalkChecksBite: the walk's checks find a page in English, a box
+// wider than the viewport and an error on the console put into the screen
+// (a test of the test), and nothing once they are gone.
+func (tb *tab) assertWalkChecksBite() {
+	tb.t.Helper()
+	tb.newConsoleErrors()
+	tb.eval(`(() => { const d = document.createElement('div'); d.id = 'walk-probe'; d.style.width = (innerWidth + 100) + 'px';
+		d.textContent = '探针'; document.querySelector('#main').append(d);
+		document.documentElement.lang = 'en'; console.error('walk-probe'); return ''; })()`)
+	got := strings.Join(tb.screenProblems(), "\n")
+	if !strings.Contains(got, "want Chinese") || !strings.Contains(got, "scrolls sideways") || !strings.Contains(got, "div#walk-probe") {
+		tb.errorf("the walk's checks missed the probe: %q", got)
 	}
-	for _, v := range stop.Violations {
-		if strings.Contains(v, "(serious)") || strings.Contains(v, "(critical)") {
-			tb.errorf("%s: axe: %s", where, v)
+	deadline := time.Now().Add(stepTimeout)
+	for errs := tb.newConsoleErrors(); !strings.Contains(strings.Join(errs, " "), "walk-probe"); errs = tb.newConsoleErrors() {
+		if time.Now().After(deadline) {
+			tb.fatalf("the console error of the probe was never seen")
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	if errs := tb.consoleErrorsSince(seen); len(errs) > 0 {
-		tb.errorf("%s: console errors: %s", where, strings.Join(errs, " | "))
+	tb.eval(`(() => { document.querySelector('#walk-probe').remove(); document.documentElement.lang = 'zh-CN'; return ''; })()`)
+	if got := tb.screenProblems(); len(got) > 0 {
+		tb.errorf("problems after removing the probe: %q", got)
 	}
-	return stop
 }
 
 // axe runs axe-core's WCAG 2.x A and AA rules on the page and lists the
