@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,6 +119,47 @@ func browserHRReports(t *testing.T, s *browserSuite) {
 	if !strings.Contains(text, "学习考核") {
 		t.Errorf("pdftotext of %s has no title 学习考核:\n%.600s", href, text)
 	}
+
+	// Locking asks in the page first (a period long past, which no other
+	// scenario writes to): Escape and 取消 leave it open, 锁定 locks it.
+	y, _ := strconv.Atoi(o.period[:4])
+	old := fmt.Sprintf("%dQ1", y-3)
+	hr.eval(fmt.Sprintf(`(() => { const p = document.querySelector('#report-period'); p.value = %q; p.dispatchEvent(new Event('change')); return ''; })()`, old))
+	hr.waitJS("the old period's lock button", `document.querySelector('#period-lock')?.disabled === false`)
+	name := fill(s.text("zh", "period.quarter"), map[string]string{"y": strconv.Itoa(y - 3), "q": "1", "qn": "一"})
+	for _, how := range []string{"escape", "keep"} {
+		hr.do(chromedp.Click(chromedp.CSS("#period-lock")))
+		hr.assertConfirm(fill(s.text("zh", "reports.lock_title"), map[string]string{"period": name}), s.text("zh", "reports.lock_confirm"), "锁定")
+		hr.answerConfirm(how, "#period-lock")
+		if s.periodLocked(t, old) {
+			t.Fatalf("%s after %s: the period is locked", old, how)
+		}
+	}
+	hr.do(chromedp.Click(chromedp.CSS("#period-lock")))
+	hr.assertConfirm(fill(s.text("zh", "reports.lock_title"), map[string]string{"period": name}), "", "锁定")
+	hr.answerConfirm("go", "")
+	hr.waitJS("the period shown locked", `document.querySelector('#period-lock').disabled && document.querySelector('#period-lock-state').hidden === false`)
+	if !s.periodLocked(t, old) {
+		t.Errorf("%s is not locked after 锁定", old)
+	}
+}
+
+// periodLocked asks the API whether period is locked.
+func (s *browserSuite) periodLocked(t *testing.T, period string) bool {
+	t.Helper()
+	var ls struct {
+		Items []struct {
+			Period string `json:"period"`
+			Locked bool   `json:"locked"`
+		} `json:"items"`
+	}
+	s.apiJSON(t, "GET", "/api/v1/periods", "hr", nil, &ls)
+	for _, l := range ls.Items {
+		if l.Period == period {
+			return l.Locked
+		}
+	}
+	return false
 }
 
 // browserHRReadsAudit: the audit screen says who did what to whom in

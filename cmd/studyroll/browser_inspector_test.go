@@ -92,8 +92,44 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 	card := fmt.Sprintf("#finding-%s", f.ID)
 	tb.waitJS("my finding", fmt.Sprintf(`!!document.querySelector('%s [data-action=upload]')`, card))
 	tb.assertLabelled()
-	tb.do(chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf("#rect-file-%s", f.ID)), []string{png}),
-		chromedp.Tap(chromedp.CSS(card+" [data-action=upload]")))
+
+	// Refused uploads say why in Chinese and store nothing: a text file
+	// named .png (the server's 415), a 413 page without JSON (as a proxy
+	// sends), a lost connection, a file over 10 MB (refused before sending).
+	dir := t.TempDir()
+	fake, big := filepath.Join(dir, "整改说明.png"), filepath.Join(dir, "整改视频.pdf")
+	if err := os.WriteFile(fake, []byte("这不是图片"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, append([]byte("%PDF-"), make([]byte, store.MaxEvidenceBytes)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	input, upload := fmt.Sprintf("#rect-file-%s", f.ID), card+" [data-action=upload]"
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS(input), []string{fake}))
+	for _, c := range []struct{ fetch, file, key string }{
+		{"", "", "insp.evidence_type"},
+		{`async () => new Response('<html><body><h1>413 Request Entity Too Large</h1>nginx</body></html>', {status: 413, headers: {'Content-Type': 'text/html'}})`, "", "insp.evidence_too_large"},
+		{`async () => { throw new TypeError('Failed to fetch'); }`, "", "err.network"},
+		{"window.__fetch", big, "insp.evidence_too_large"},
+	} {
+		if c.fetch != "" {
+			tb.eval(`(window.__fetch = window.__fetch || window.fetch, window.fetch = ` + c.fetch + `, '')`)
+		}
+		if c.file != "" {
+			tb.do(chromedp.SetUploadFiles(chromedp.CSS(input), []string{c.file}))
+		}
+		tb.do(chromedp.Tap(chromedp.CSS(upload)))
+		want := s.text("zh", c.key)
+		tb.waitJS(c.key, fmt.Sprintf(`document.querySelector('#rect-status').textContent === %q`, want))
+		if cls := tb.eval(`document.querySelector('#rect-status').className`); !strings.Contains(cls, "status-error") {
+			tb.errorf("%s shown as %q, not as an error", c.key, cls)
+		}
+	}
+	if got, _ := s.m.Store.Finding(f.ID); len(got.Evidence) != 0 {
+		t.Fatalf("refused uploads stored evidence: %+v", got.Evidence)
+	}
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS(input), []string{png}),
+		chromedp.Tap(chromedp.CSS(upload)))
 	tb.waitJS("the evidence listed", fmt.Sprintf(`document.querySelectorAll('#evidence-%s li').length === 1`, f.ID))
 	tb.do(chromedp.SendKeys(chromedp.CSS("#rect-note-"+f.ID), "已补齐补学记录"),
 		chromedp.Tap(chromedp.CSS(card+" [data-action=submit]")))
@@ -106,6 +142,20 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 	ld.do(chromedp.Navigate(s.base + "/app/ledger"))
 	ld.login("insp")
 	ld.waitJS("the ledger row", fmt.Sprintf(`document.querySelector('#ledger-%s [data-state]')?.dataset.state === 'submitted'`, f.ID))
+
+	// Closing asks for the verification note in the page; without one it
+	// stays open and says the note is needed.
+	closeBtn := fmt.Sprintf(`#ledger-%s [data-action=close]`, f.ID)
+	ld.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	ld.assertConfirm(s.text("zh", "insp.close_title"), f.Description, s.text("zh", "insp.close"))
+	ld.do(chromedp.Click(chromedp.CSS("#confirm-go")))
+	ld.waitJS("the note asked for", fmt.Sprintf(`document.querySelector('#confirm-status')?.textContent === %q && document.querySelector('#confirm-dialog').open`, s.text("zh", "form.required")))
+	ld.do(chromedp.SendKeys(chromedp.CSS("#confirm-note"), "现场核验，补学记录已补齐"))
+	ld.answerConfirm("go", "")
+	ld.waitJS("closed in the ledger", fmt.Sprintf(`document.querySelector('#ledger-%s [data-state]')?.dataset.state === 'closed'`, f.ID))
+	if got, err := s.m.Store.Finding(f.ID); err != nil || got.State != "closed" {
+		t.Errorf("store after closing: %+v %v", got, err)
+	}
 }
 
 // browserInspectorQuestionnaire: on the inspection screen the inspector

@@ -221,8 +221,25 @@ func browserLeadSeesStates(t *testing.T, s *browserSuite) {
 	tb.login("lead1")
 	tb.waitJS("when check-in opens", `document.querySelector('#checkin-opens')?.hidden === false && document.querySelector('#code-digits')?.dataset.open === 'false'`)
 
-	s.apiJSON(t, "POST", "/api/v1/sessions/"+sess.ID+"/cancel", "lead1", nil, nil)
+	// Cancelling asks in the page: Escape and 不取消 keep the session,
+	// 取消本次学习 cancels it.
 	tb.do(chromedp.Navigate(s.base + "/app/sessions/" + sess.ID))
+	tb.waitJS("the cancel button", `!!document.querySelector('#session-cancel')`)
+	for _, how := range []string{"escape", "keep", "go"} {
+		tb.do(chromedp.Click(chromedp.CSS("#session-cancel")))
+		v := tb.assertConfirm(s.text("zh", "session.cancel_title"), s.text("zh", "session.cancel_confirm"), "取消本次学习")
+		if v.Keep != "不取消" {
+			tb.errorf("the safe button reads %q, want 不取消", v.Keep)
+		}
+		if how == "go" {
+			tb.answerConfirm(how, "")
+			break
+		}
+		tb.answerConfirm(how, "#session-cancel")
+		if got, err := s.m.Store.Session(sess.ID); err != nil || got.Cancelled {
+			t.Fatalf("after %s: %+v %v, want the session not cancelled", how, got, err)
+		}
+	}
 	tb.waitJS("the cancelled banner", `!!document.querySelector('#session-cancelled.status-warn')`)
 	tb.assertNoElements("#signin-sheet-link, #session-live-link, [data-set-status], #reading-form")
 

@@ -105,8 +105,16 @@ func browserLeadWritesPlan(t *testing.T, s *browserSuite) {
 			chromedp.SetValue(chromedp.CSS("#pe-edit-"+self.ID+"-due"), due2),
 			chromedp.Click(chromedp.CSS("#pe-edit-"+self.ID+"-submit")))
 		lead.waitJS("the date moved (the plan drawn again)", fmt.Sprintf(`!!document.querySelector('#pe-item-%s') && !document.querySelector('#pe-edit-%s-form')`, self.ID, self.ID))
-		lead.eval(`window.confirm = () => true, ''`)
+		// removing asks in the page first, naming the item
 		lead.do(chromedp.Click(chromedp.CSS("#pe-remove-" + added)))
+		lead.assertConfirm(s.text("zh", "plan.remove_title"), fill(s.text("zh", "plan.remove_confirm"), map[string]string{"item": "补充学习：新修订条例"}), "删除")
+		lead.answerConfirm("keep", "#pe-remove-"+added)
+		if p2, _ := st.Plan(p.ID); len(p2.Items) != 3 {
+			t.Fatalf("after 取消 the plan has %d items, want 3", len(p2.Items))
+		}
+		lead.do(chromedp.Click(chromedp.CSS("#pe-remove-" + added)))
+		lead.assertConfirm(s.text("zh", "plan.remove_title"), "", "删除")
+		lead.answerConfirm("go", "")
 		lead.waitJS("removed", `document.querySelectorAll('`+plan+` .plan-item').length === 2`)
 		p3, err := st.Plan(p.ID)
 		if err != nil || p3.Items[1].DueOn != due2 {

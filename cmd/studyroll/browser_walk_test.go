@@ -271,8 +271,9 @@ func (tb *tab) assertWalkChecksBite() {
 	}
 }
 
-// axe runs axe-core's WCAG 2.x A and AA rules on the page and lists the
-// rules it finds broken.
+// axe runs axe-core's WCAG 2.0/2.1 A and AA rules on the page, plus
+// target-size (WCAG 2.2 2.5.8, which Lighthouse scores), and lists the rules
+// it finds broken.
 func (tb *tab) axe() []string {
 	tb.t.Helper()
 	if tb.eval(`String(typeof window.axe)`) == "undefined" {
@@ -284,7 +285,7 @@ func (tb *tab) axe() []string {
 	}
 	ctx, cancel := context.WithTimeout(tb.ctx, 2*stepTimeout)
 	defer cancel()
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, rules: {'target-size': {enabled: true}}, resultTypes: ['violations']})
 		.then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.length + ' nodes, e.g. ' + (v.nodes[0] ? v.nodes[0].target.join(' ') : '')))`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		tb.fatalf("axe: %v", err)

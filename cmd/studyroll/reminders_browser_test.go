@@ -63,4 +63,26 @@ func browserRobots(t *testing.T, s *browserSuite) {
 	adm.login("outbox-admin")
 	adm.waitJS("the sent test message", `!!document.querySelector('#outbox-table .badge-sent')`)
 	adm.shot("outbox")
+
+	// Deleting asks in the page: 取消 keeps the robot, 删除 deletes it.
+	del := "#robot-list [data-delete]"
+	lead1, err := s.m.Store.MemberByUsername("lead1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := lead.eval(`document.querySelector('` + del + `').dataset.delete`)
+	title := fill(s.text("zh", "reminders.delete_title"), map[string]string{"name": "第一支部学习群"})
+	lead.do(chromedp.Click(chromedp.CSS(del)))
+	lead.assertConfirm(title, s.text("zh", "reminders.confirm_delete"), "删除")
+	lead.answerConfirm("keep", del)
+	if r, err := s.m.Store.Robot(lead1, id); err != nil || r == nil {
+		t.Fatalf("after 取消 the robot is gone: %v", err)
+	}
+	lead.do(chromedp.Click(chromedp.CSS(del)))
+	lead.assertConfirm(title, "", "删除")
+	lead.answerConfirm("go", "")
+	lead.waitJS("the robot gone from the list", `!document.querySelector('#robot-list [data-delete]')`)
+	if r, err := s.m.Store.Robot(lead1, id); err == nil && r != nil {
+		t.Errorf("after 删除 the store still has robot %s", id)
+	}
 }

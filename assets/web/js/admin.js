@@ -1,5 +1,5 @@
 // Admin screens: members, groups, CSV import and backup.
-import {h, clear, field, statusBox, setStatus, select, option, showErrors, clearErrors} from './dom.js';
+import {h, clear, field, statusBox, setStatus, select, option, reasonText, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, qs, items} from './api.js';
 import {t, fmtDate, fmtDateTime, colon} from './i18n.js';
 import {isoDate, addDays} from './dates.js';
@@ -268,7 +268,7 @@ export async function data(app) {
       if (entries.length) {
         clear(errs,
           h('ul', {class: 'error-list', id: 'import-error-list'}, entries.map(([k, v]) =>
-            h('li', {'data-line': lineNo(k)}, h('strong', null, k), colon(), String(v)))));
+            h('li', {'data-line': lineNo(k)}, h('strong', null, k), colon(), reasonText(v)))));
       }
     }
   });

@@ -12,6 +12,14 @@ export class ApiError extends Error {
   }
 }
 
+// statusCode: the error code of an answer that names none (a proxy's or the
+// server's plain-text page: 413 body too large, 502 while restarting), by
+// its HTTP status, as the server's own errors use them.
+const STATUS_CODES = {400: 'malformed', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found',
+  405: 'method_not_allowed', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 422: 'invalid',
+  429: 'too_many_requests', 500: 'internal', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable'};
+export function statusCode(status) { return STATUS_CODES[status] || 'error'; }
+
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 export function setCsrfToken(tok) { csrfFallback = tok || ''; }
 
@@ -33,7 +41,8 @@ export function qs(params) {
   return s ? `?${s}` : '';
 }
 
-// api('POST', '/sessions', body). opts.raw: send body as is with
+// api('POST', '/sessions', body); a FormData body is sent as a multipart
+// form. opts.raw: send body as is with
 // opts.contentType; opts.quiet401: do not call the unauthorized handler.
 export async function api(method, path, body, opts = {}) {
   const headers = {Accept: 'application/json'};
@@ -41,7 +50,9 @@ export async function api(method, path, body, opts = {}) {
   if (method !== 'GET' && method !== 'HEAD') {
     headers['X-CSRF-Token'] = cookie('studyroll_csrf') || csrfFallback;
   }
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // the browser writes the multipart Content-Type and its boundary
+  } else if (body !== undefined) {
     if (opts.raw) {
       headers['Content-Type'] = opts.contentType || 'application/octet-stream';
       init.body = body;
@@ -63,7 +74,7 @@ export async function api(method, path, body, opts = {}) {
   }
   if (!res.ok) {
     const er = (data && data.error) || {};
-    const err = new ApiError(res.status, er.code, er.message, er.fields);
+    const err = new ApiError(res.status, er.code || statusCode(res.status), er.message, er.fields);
     err.detail = er;
     if (res.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized(err);
     throw err;

@@ -1,4 +1,5 @@
 // HR screens: rates across the group tree, warnings, appraisal reports.
+import {confirmAction} from './confirm.js';
 import {h, s, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, qs, items, need, badAnswer} from './api.js';
 import {t, tOr, pct, pctText, fmtDate, fmtDateTime, fmtPeriod, fmtNum} from './i18n.js';
@@ -289,7 +290,8 @@ export async function reports(app) {
       const fin = jobFinished(j);
       if (fin) {
         gen.disabled = false;
-        if (fin === 'failed') setStatus(box, t('reports.failed', {error: j.error || j.status || ''}), 'error');
+        // the job's error is the server's English for its log: say it in words
+        if (fin === 'failed') setStatus(box, t(j.status === 'interrupted' ? 'reports.interrupted' : 'reports.failed'), 'error');
         else {
           progress.max = 1; progress.value = 1;
           setStatus(box, t('reports.finished'), 'ok');
@@ -301,7 +303,9 @@ export async function reports(app) {
     pollTimer = setTimeout(() => poll(jobId), 1000);
   }
   const lockBtn = h('button', {type: 'button', class: 'btn-secondary danger', id: 'period-lock', onclick: async () => {
-    if (!window.confirm(t('reports.lock_confirm', {period: fmtPeriod(per.value)}))) return;
+    const period = fmtPeriod(per.value);
+    if (!await confirmAction({title: t('reports.lock_title', {period}), body: t('reports.lock_confirm', {period}),
+      confirm: t('reports.lock_do')})) return;
     try {
       await post(`/periods/${enc(per.value)}/lock`);
       setStatus(box, t('reports.locked', {period: fmtPeriod(per.value)}), 'ok');

@@ -1,8 +1,9 @@
 // 督查 screens: the inspector's workspace (inspections, draw and record on
 // a phone, interviews, findings), "my rectifications" with evidence upload,
 // and the rectification ledger with filters.
+import {askNote} from './confirm.js';
 import {h, clear, field, statusBox, setStatus, select} from './dom.js';
-import {get, post, put, qs, items, cookie} from './api.js';
+import {get, post, put, qs, items} from './api.js';
 import {t, pctText} from './i18n.js';
 import {isoDate, addDays} from './dates.js';
 import {reportError} from './errors.js';
@@ -218,6 +219,11 @@ export async function rectifications(app) {
     box);
 }
 
+// The evidence rule the server applies (store.MaxEvidenceBytes, a JPEG,
+// PNG or PDF by content), worded for the upload.
+const MAX_EVIDENCE_BYTES = 10 << 20;
+const EVIDENCE_WORDS = {too_large: 'insp.evidence_too_large', unsupported_media_type: 'insp.evidence_type'};
+
 function rectCard(app, f, gm, box) {
   const el = h('section', {class: ['card', 'finding', f.overdue ? 'is-overdue' : ''], id: `finding-${f.id}`, 'data-state': f.state});
   const render = (f) => {
@@ -241,18 +247,20 @@ function rectCard(app, f, gm, box) {
       canWork ? h('div', {class: 'stack'},
         field(t('insp.evidence_file'), file, {hint: t('insp.evidence_hint')}),
         h('button', {type: 'button', class: 'btn-secondary', 'data-action': 'upload', onclick: async () => {
-          if (!file.files.length) return;
+          if (!file.files.length) { setStatus(box, t('insp.evidence_none'), 'error'); file.focus(); return; }
+          const chosen = file.files[0];
+          // the server refuses it anyway (413); saying so first spares a
+          // phone the upload, which the server would cut off half-way
+          if (chosen.size > MAX_EVIDENCE_BYTES) { setStatus(box, t(EVIDENCE_WORDS.too_large), 'error'); return; }
           const fd = new FormData();
-          fd.append('file', file.files[0]);
+          fd.append('file', chosen);
+          setStatus(box, t('common.working'));
           try {
-            const res = await fetch(`/api/v1/findings/${encodeURIComponent(f.id)}/evidence`, {method: 'POST', body: fd,
-              credentials: 'same-origin', headers: {'X-CSRF-Token': cookie('studyroll_csrf'), Accept: 'application/json'}});
-            const data = await res.json();
-            if (!res.ok) { setStatus(box, (data.error && data.error.message) || res.statusText, 'error'); return; }
+            const data = await post(`/findings/${encodeURIComponent(f.id)}/evidence`, fd);
             f.evidence = [...(f.evidence || []), data];
             render(f);
             setStatus(box, t('insp.uploaded'), 'ok');
-          } catch (err) { reportError(box, err); }
+          } catch (err) { reportError(box, err, null, EVIDENCE_WORDS); }
         }}, t('insp.upload')),
         field(t('insp.rect_note'), note),
         h('button', {type: 'button', class: 'btn-primary', 'data-action': 'submit', onclick: async () => {
@@ -297,8 +305,9 @@ export async function ledger(app) {
 
 function verifyButtons(f, reload, box) {
   const act = (verb) => async () => {
-    const note = window.prompt(t(verb === 'close' ? 'insp.close_prompt' : 'insp.return_prompt'));
-    if (!note) return;
+    const note = await askNote({title: t(`insp.${verb}_title`), body: f.description, label: t(`insp.${verb}_prompt`),
+      confirm: t(`insp.${verb}`)});
+    if (note === null) return;
     try { await post(`/findings/${encodeURIComponent(f.id)}/${verb}`, {note}); await reload(); } catch (err) { reportError(box, err); }
   };
   return h('span', {class: 'actions'},

@@ -4,6 +4,7 @@
 // /sessions/{id}/items). The server decides what may change (locked
 // periods, items already done or studied); its refusals show in the
 // user's language next to the control.
+import {confirmAction} from './confirm.js';
 import {h, clear, field, statusBox, setStatus, select} from './dom.js';
 import {patch, put} from './api.js';
 import {t, fmtShortDate, fmtTime} from './i18n.js';
@@ -80,8 +81,9 @@ export function itemEditor(p, it, reload) {
     clear(slot, form);
     c.focus();
   });
-  remove.addEventListener('click', () => {
-    if (!window.confirm(t('plan.remove_confirm', {item: it.title}))) return;
+  remove.addEventListener('click', async () => {
+    if (!await confirmAction({title: t('plan.remove_title'), body: t('plan.remove_confirm', {item: it.title}),
+      confirm: t('plan.remove_item')})) return;
     send(box, () => patch(`/plans/${enc(p.id)}`, {remove_item_ids: [it.id]}), reload);
   });
   return h('div', {class: 'pe-edit'}, h('div', {class: 'actions'}, edit, remove), slot, box);

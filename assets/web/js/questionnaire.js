@@ -39,7 +39,7 @@ export async function list(app) {
     const state = stateOf(q, true);
     return h('li', {class: 'qn-item', id: `qn-${q.id}`, 'data-state': state},
       h('div', null,
-        h('h2', null, state === 'open' ? h('a', {href: `/app/questionnaires/${enc(q.id)}`}, q.title) : q.title),
+        h('h2', {class: 'h-sub'}, state === 'open' ? h('a', {href: `/app/questionnaires/${enc(q.id)}`}, q.title) : q.title),
         h('p', {class: 'muted'}, t('qn.questions_n', {n: (q.questions || []).length}),
           q.closes_on ? ` · ${t('qn.closes_on', {date: fmtDate(q.closes_on)})}` : '')),
       badges(q, state));

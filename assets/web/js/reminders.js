@@ -1,4 +1,5 @@
 // Reminder screens: a group's chat robots (settings) and the outbox (admin).
+import {confirmAction} from './confirm.js';
 import {h, clear, field, statusBox, setStatus, select, showErrors, clearErrors} from './dom.js';
 import {api, get, post, patch, put, qs, items} from './api.js';
 import {t, fmtDateTime} from './i18n.js';
@@ -125,7 +126,8 @@ export async function robots(app) {
             try { await patch(`/robots/${enc(r.id)}`, {enabled: !r.enabled}); load(); } catch (err) { reportError(box, err); }
           }}, r.enabled ? t('reminders.switch_off') : t('reminders.switch_on')), ' ',
           h('button', {type: 'button', class: 'btn-link danger', 'data-delete': r.id, onclick: async () => {
-            if (!window.confirm(t('reminders.confirm_delete'))) return;
+            if (!await confirmAction({title: t('reminders.delete_title', {name: r.name || kindLabel(r.kind)}),
+              body: t('reminders.confirm_delete'), confirm: t('common.delete')})) return;
             try { await api('DELETE', `/robots/${enc(r.id)}`); load(); } catch (err) { reportError(box, err); }
           }}, t('common.delete')))));
       clear(listWrap, table([t('reminders.robot'), t('reminders.url'), t('reminders.events'), t('reminders.signing'),

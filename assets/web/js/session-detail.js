@@ -1,4 +1,5 @@
 // One session for its lead: facts, attendance board, records, minutes.
+import {confirmAction} from './confirm.js';
 import {clearErrors, field, h, select, setStatus, statusBox} from './dom.js';
 import {get, items, post, qs} from './api.js';
 import {fmtDateTime, fmtTime, t} from './i18n.js';
@@ -94,7 +95,8 @@ export async function sessionDetail(app, id) {
   const box = statusBox('session-status');
   const cancelBtn = cancelled ? null : h('button', {type: 'button', class: 'btn-plain danger', id: 'session-cancel',
     onclick: async () => {
-      if (!window.confirm(t('session.cancel_confirm'))) return;
+      if (!await confirmAction({title: t('session.cancel_title'), body: t('session.cancel_confirm'),
+        confirm: t('session.cancel'), keep: t('session.cancel_keep')})) return;
       try {
         await post(`/sessions/${sid}/cancel`);
         app.navigate(location.pathname, true); // shown again, as cancelled
