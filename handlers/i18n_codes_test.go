@@ -2,10 +2,13 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +88,70 @@ func TestEveryErrorCodeTranslated(t *testing.T) {
 		sort.Strings(missing)
 		for _, m := range missing {
 			t.Errorf("%s.json has no err.%s", lang, m)
+		}
+	}
+}
+
+// TestEveryFieldReasonTranslated: every fixed field reason the store and
+// handlers word (FieldErrors.Add(field, "…") and Invalid(map[string]string{…})
+// with a whole string literal) has a "reason.TEXT" text in both languages,
+// so a 422 reads in the UI's language. Reasons built with values in them are
+// matched by their form in assets/web/js/dom.js (REASON_FORMS).
+func TestEveryFieldReasonTranslated(t *testing.T) {
+	str := `"((?:[^"\\]|\\.)*)"`
+	adds := regexp.MustCompile(`\.Add\("[^"]*",\s*` + str + `\)`)
+	maps := regexp.MustCompile(`Invalid\(map\[string\]string\{([^}]*)\}`)
+	entry := regexp.MustCompile(`"[^"]*":\s*` + str + `\s*(?:,|$)`)
+	reasons := map[string]string{} // reason → file
+	for _, dir := range []string{"../store", "../handlers", "../schedule"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lits []string
+			for _, m := range adds.FindAllSubmatch(src, -1) {
+				lits = append(lits, string(m[1]))
+			}
+			for _, m := range maps.FindAllSubmatch(src, -1) {
+				for _, e := range entry.FindAllSubmatch(m[1], -1) {
+					lits = append(lits, string(e[1]))
+				}
+			}
+			for _, l := range lits {
+				r, err := strconv.Unquote(`"` + l + `"`)
+				if err != nil {
+					t.Fatalf("%s: %q: %v", f, l, err)
+				}
+				reasons[r] = f
+			}
+		}
+	}
+	if len(reasons) < 60 {
+		t.Fatalf("found only %d fixed reasons", len(reasons))
+	}
+	for _, lang := range []string{"zh", "en"} {
+		var tr map[string]string
+		data, err := os.ReadFile("../assets/web/i18n/" + lang + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatal(err)
+		}
+		var missing []string
+		for r, where := range reasons {
+			if tr["reason."+r] == "" {
+				missing = append(missing, fmt.Sprintf("%q (%s)", r, where))
+			}
+		}
+		sort.Strings(missing)
+		for _, m := range missing {
+			t.Errorf("%s.json has no reason.%s", lang, m)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/chromedp/chromedp"
@@ -63,5 +64,7 @@ func (tb *tab) assertContrastCheckBites() {
 func (tb *tab) assertFitsPhone() {
 	tb.t.Helper()
 	tb.do(chromedp.EmulateViewport(phone.w, phone.h, chromedp.EmulateMobile, chromedp.EmulateScale(phone.scale)))
-	tb.waitJS("the page within the phone's width", `document.documentElement.scrollWidth <= innerWidth`)
+	// A phone widens its layout viewport to fit what sticks out: innerWidth
+	// must stay the phone's.
+	tb.waitJS("the page within the phone's width", fmt.Sprintf(`document.documentElement.scrollWidth <= innerWidth && innerWidth === %d`, phone.w))
 }

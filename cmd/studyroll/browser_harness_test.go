@@ -346,7 +346,12 @@ type tab struct {
 	dialogs    []string
 	exceptions []string
 	console    []string
-	snaps      int
+	// consoleErrors are the console entries of type error and the
+	// exceptions, in order; newConsoleErrors has returned the first
+	// consoleSeen.
+	consoleErrors []string
+	consoleSeen   int
+	snaps         int
 }
 
 const probeMessage = "studyroll-dialog-probe"
@@ -413,17 +418,39 @@ func (s *browserSuite) newTab(t *testing.T, name string, v viewport) *tab {
 				tb.exceptions = append(tb.exceptions, m.String())
 			}
 			tb.console = append(tb.console, fmt.Sprintf("%s %s", m.Type, m))
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				tb.consoleErrors = append(tb.consoleErrors, m.String()+" "+m.URL)
+			}
 			tb.mu.Unlock()
 		}
 	}()
+	tb.setViewport(v)
+	t.Cleanup(tb.finish)
+	return tb
+}
+
+// setViewport makes the tab's page v wide and high (a phone: mobile, touch,
+// portrait); the page lays out again without reloading.
+func (tb *tab) setViewport(v viewport) {
+	tb.t.Helper()
 	var vopts []chromedp.EmulateViewportOption
 	if v.mobile {
 		vopts = append(vopts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 	}
 	vopts = append(vopts, chromedp.EmulateScale(v.scale))
 	tb.do(chromedp.EmulateViewport(v.w, v.h, vopts...))
-	t.Cleanup(tb.finish)
-	return tb
+	tb.view = v
+}
+
+// newConsoleErrors lists the errors the page's console had since the last
+// call: calls of console.error, uncaught exceptions, and the browser's own
+// error entries (a failed request, a blocked resource).
+func (tb *tab) newConsoleErrors() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	out := append([]string(nil), tb.consoleErrors[tb.consoleSeen:]...)
+	tb.consoleSeen = len(tb.consoleErrors)
+	return out
 }
 
 func (tb *tab) finish() {

@@ -104,7 +104,7 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 	if err := os.WriteFile(big, append([]byte("%PDF-"), make([]byte, store.MaxEvidenceBytes)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	input, upload := fmt.Sprintf("#rect-file-%s", f.ID), card+" [data-action=upload]"
+	input, upload, status := fmt.Sprintf("#rect-file-%s", f.ID), card+" [data-action=upload]", fmt.Sprintf("#rect-status-%s", f.ID)
 	tb.do(chromedp.SetUploadFiles(chromedp.CSS(input), []string{fake}))
 	for _, c := range []struct{ fetch, file, key string }{
 		{"", "", "insp.evidence_type"},
@@ -120,8 +120,8 @@ func browserEvidenceUpload(t *testing.T, s *browserSuite) {
 		}
 		tb.do(chromedp.Tap(chromedp.CSS(upload)))
 		want := s.text("zh", c.key)
-		tb.waitJS(c.key, fmt.Sprintf(`document.querySelector('#rect-status').textContent === %q`, want))
-		if cls := tb.eval(`document.querySelector('#rect-status').className`); !strings.Contains(cls, "status-error") {
+		tb.waitJS(c.key, fmt.Sprintf(`document.querySelector('%s').textContent === %q`, status, want))
+		if cls := tb.eval(fmt.Sprintf(`document.querySelector('%s').className`, status)); !strings.Contains(cls, "status-error") {
 			tb.errorf("%s shown as %q, not as an error", c.key, cls)
 		}
 	}
@@ -214,9 +214,17 @@ func browserInspectorQuestionnaire(t *testing.T, s *browserSuite) {
 	}
 	tb.shot("inspector-questionnaire-results")
 	closeBtn := fmt.Sprintf(`#qa-%s [data-action=close]`, q.ID)
+	// closing asks in the page first: 取消 leaves it open, 关闭问卷 closes it
 	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
-	tb.waitJS("the close asks first", fmt.Sprintf(`document.querySelector('%s').dataset.armed === '1'`, closeBtn))
+	title := fill(s.text("zh", "qa.close_title"), map[string]string{"title": "第一议题知晓情况"})
+	tb.assertConfirm(title, s.text("zh", "qa.close_confirm"), "关闭问卷")
+	tb.answerConfirm("keep", closeBtn)
+	if qs, _ := st.Questionnaires(insp); qs[0].Closed {
+		t.Fatalf("after 取消 the questionnaire is closed")
+	}
 	tb.do(chromedp.Click(chromedp.CSS(closeBtn)))
+	tb.assertConfirm(title, "", "关闭问卷")
+	tb.answerConfirm("go", "")
 	tb.waitJS("closed", fmt.Sprintf(`!!document.querySelector('#qa-%s') && !document.querySelector('%s')`, q.ID, closeBtn))
 	if qs, _ := st.Questionnaires(insp); !qs[0].Closed {
 		t.Errorf("the questionnaire is not closed in the store")

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +53,7 @@ func browserLeadMinutes(t *testing.T, s *browserSuite) {
 	lead.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("#share-%s-delete", sh.ID))))
 	lead.waitJS("the share gone", fmt.Sprintf(`!document.querySelector('#share-%s') && document.querySelectorAll('#recorded-list li').length === 1`, sh.ID))
 	lead.waitJS("the minutes form", `!!document.querySelector('#minutes-form') && !!document.querySelector('#four-people')`)
+	fourBefore := lead.eval(`document.querySelector('#four-list').textContent`)
 	lead.eval(fmt.Sprintf(`(() => {
 		document.querySelector('#minutes-host').value = %q;
 		document.querySelector('#minutes-recorder').value = %q;
@@ -61,6 +64,16 @@ func browserLeadMinutes(t *testing.T, s *browserSuite) {
 	lead.waitJS("complete minutes", `document.querySelector('#minutes-badge')?.classList.contains('badge-ok')`)
 	lead.assertText("#minutes-badge", s.text("zh", "meet.complete"))
 	lead.waitJS("四落实 effect ok", `document.querySelector('#four-effect')?.classList.contains('four-ok')`)
+	// The 四落实 reasons read in Chinese (the API words them in English).
+	fourAfter := lead.eval(`document.querySelector('#four-list').textContent`)
+	for _, txt := range []string{fourBefore, fourAfter} {
+		if regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(txt) {
+			lead.errorf("四落实 shows English: %q", txt)
+		}
+	}
+	if !strings.Contains(fourBefore, "会议记录不完整，缺少：主持人") {
+		lead.errorf("四落实 before the minutes: %q, want 会议记录不完整，缺少：主持人…", fourBefore)
+	}
 	lead.shot("lead-minutes")
 
 	var rec struct {

@@ -124,6 +124,13 @@ func browserScreensFit(t *testing.T, s *browserSuite) {
 		t.Fatal(err)
 	}
 	adm.do(chromedp.Navigate(s.base + "/app/data"))
+	// A bad line first: its problems read in Chinese, values quoted.
+	adm.do(chromedp.SetValue(chromedp.CSS("#import-text"), "name,username,group,role,joined_on\n李四,lisi9,"+o.b1.Name+",boss,2023-13-45\n"),
+		chromedp.Click(chromedp.CSS("#import-submit")))
+	adm.waitJS("the bad line listed", `!!document.querySelector('#import-error-list li[data-line="2"]')`)
+	if line := adm.eval(`document.querySelector('#import-error-list li[data-line="2"]').textContent`); !strings.Contains(line, "“boss”应为") || !strings.Contains(line, "“2023-13-45”不是日期") {
+		adm.errorf("the bad line reads %q, want its problems in Chinese", line)
+	}
 	adm.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{upload}))
 	adm.waitJS("the decoded preview", `document.querySelector('#import-text').value.includes('欧阳娜娜')`)
 	adm.do(chromedp.Click(chromedp.CSS("#import-submit")))

@@ -98,15 +98,57 @@ export function clearErrors(root) {
   for (const e of root.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
 }
 
-// showErrors puts err.fields next to the matching fields and returns the
-// entries that matched no field.
-// reasonText: a field error's reason in the UI's language when it is one of
-// the server's common reasons (translations "reason.<text>"), else as sent.
-export function reasonText(msg) {
-  const s = String(msg);
-  return tOr(`reason.${s}`, s);
+// reasonText: a field error's reason in the UI's language: a fixed reason
+// by its translation ("reason.<text>"; every fixed reason the server words
+// has one: handlers.TestEveryFieldReasonTranslated), one with values in it
+// by its form (REASON_FORMS), several ("a: x; b: y", a roster line) each
+// in turn; else as sent.
+const REASON_FORMS = [
+  [/^required: (.+)$/s, 'reason.f_required', (m) => ({why: reasonText(m[1])})],
+  [/^at most (\d+) characters$/, 'reason.f_at_most_chars', (m) => ({n: m[1]})],
+  [/^at least (\d+) characters$/, 'reason.f_at_least_chars', (m) => ({n: m[1]})],
+  [/^at least (\d+) of: lower case, upper case, digits, other characters$/, 'reason.f_classes', (m) => ({n: m[1]})],
+  [/^at most (\d+) tags$/, 'reason.f_at_most_tags', (m) => ({n: m[1]})],
+  [/^from 0 to (\d+)$/, 'reason.f_from_0_to', (m) => ({n: m[1]})],
+  [/^no member "(.*)"$/, 'reason.f_no_member', (m) => ({id: m[1]})],
+  [/^no group "(.*)"$/, 'reason.f_no_group', (m) => ({id: m[1]})],
+  [/^no content item "(.*)"$/, 'reason.f_no_item', (m) => ({id: m[1]})],
+  [/^"(.*)" is not one of (.+)$/, 'reason.f_not_one_of', (m) => ({value: m[1], list: m[2]})],
+  [/^"(.*)" is not a whole number from (\d+) to (\d+)$/, 'reason.f_not_whole', (m) => ({value: m[1], min: m[2], max: m[3]})],
+  [/^"(.*)" is not a date like (.+)$/, 'reason.f_not_date', (m) => ({value: m[1]})],
+  [/^"(.*)" also on line (\d+)$/, 'reason.f_also_on_line', (m) => ({value: m[1], line: m[2]})],
+  [/^the same question as line (\d+)$/, 'reason.f_same_question', (m) => ({line: m[1]})],
+  [/^(.+) is no longer on the roster$/, 'reason.f_off_roster', (m) => ({name: m[1]})],
+  [/^(.+) is not a member of the finding's group$/, 'reason.f_not_in_finding_group', (m) => ({name: m[1]})],
+  [/^(.+) is not in a group the inspection targets$/, 'reason.f_not_targeted', (m) => ({name: m[1]})],
+  [/^(\d+) asked, but the question bank has (\d+) active questions$/, 'reason.f_bank_short', (m) => ({n: m[1], have: m[2]})],
+  [/^(\d+) asked, but (.+) has (\d+) active members$/, 'reason.f_group_short', (m) => ({n: m[1], group: m[2], have: m[3]})],
+  [/^one of (.+)$/, 'reason.f_one_of', (m) => ({list: m[1]})],
+];
+
+function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, (x, k) => (k in vars ? String(vars[k]) : x));
 }
 
+export function reasonText(msg) {
+  const s = String(msg);
+  const fixed = tOr(`reason.${s}`, '');
+  if (fixed) return fixed;
+  for (const [re, key, vars] of REASON_FORMS) {
+    const m = re.exec(s);
+    if (m) return fill(tOr(key, s), vars(m));
+  }
+  if (s.includes('; ')) {
+    return s.split('; ').map((part) => {
+      const m = /^([a-z_]+): (.+)$/s.exec(part);
+      return m ? `${m[1]}${tOr('fmt.colon', ': ')}${reasonText(m[2])}` : reasonText(part);
+    }).join(tOr('reason.sep', '; '));
+  }
+  return s;
+}
+
+// showErrors puts err.fields next to the matching fields and returns the
+// entries that matched no field.
 export function showErrors(root, fields) {
   clearErrors(root);
   const rest = [];

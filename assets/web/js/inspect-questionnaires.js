@@ -4,6 +4,7 @@
 // question (counts, percentages of respondents, the free-text answers as the
 // server gives them: never attributed) with the XLSX download. Members answer
 // in questionnaire.js.
+import {confirmAction} from './confirm.js';
 import {h, clear, field, statusBox, setStatus, select} from './dom.js';
 import {get, post, items} from './api.js';
 import {t, pctText} from './i18n.js';
@@ -39,10 +40,8 @@ function row(q, results, box, reload) {
       h('p', {class: 'muted'}, `${q.anonymous ? t('qn.anonymous') : t('qn.named')} · ${t('qn.questions_n', {n: (q.questions || []).length})}`,
         ` · ${q.open ? t('qa.open') : t('qn.state_closed')}`)),
     h('span', {class: 'actions'}, show,
-      q.open && !q.closed ? h('button', {type: 'button', class: 'btn-plain', 'data-action': 'close', onclick: async (ev) => {
-        // two taps: the first asks, the second closes (no browser dialog)
-        const b = ev.currentTarget;
-        if (!b.dataset.armed) { b.dataset.armed = '1'; b.textContent = t('qa.close_confirm'); return; }
+      q.open && !q.closed ? h('button', {type: 'button', class: 'btn-plain', 'data-action': 'close', onclick: async () => {
+        if (!await confirmAction({title: t('qa.close_title', {title: q.title}), body: t('qa.close_confirm'), confirm: t('qa.close')})) return;
         try { await post(`/questionnaires/${enc(q.id)}/close`, {}); await reload(); setStatus(box, t('qa.closed'), 'ok'); } catch (err) { reportError(box, err); }
       }}, t('qa.close')) : null,
       h('a', {class: 'btn-link', href: `/api/v1/questionnaires/${enc(q.id)}/results.xlsx`, 'data-action': 'xlsx'}, t('qa.xlsx'))));

@@ -212,11 +212,9 @@ function findingForm(id, groups, members, cats, box) {
 export async function rectifications(app) {
   const [list, groups] = await Promise.all([get('/findings?mine=1'), app.groups()]);
   const gm = groupMap(groups);
-  const box = statusBox('rect-status');
   const fs = items(list);
   return h('div', null, pageHead(t('insp.my_title')),
-    fs.length ? h('div', {id: 'my-findings'}, fs.map((f) => rectCard(app, f, gm, box))) : card(null, h('p', null, t('insp.my_none'))),
-    box);
+    fs.length ? h('div', {id: 'my-findings'}, fs.map((f) => rectCard(app, f, gm))) : card(null, h('p', null, t('insp.my_none'))));
 }
 
 // The evidence rule the server applies (store.MaxEvidenceBytes, a JPEG,
@@ -224,8 +222,10 @@ export async function rectifications(app) {
 const MAX_EVIDENCE_BYTES = 10 << 20;
 const EVIDENCE_WORDS = {too_large: 'insp.evidence_too_large', unsupported_media_type: 'insp.evidence_type'};
 
-function rectCard(app, f, gm, box) {
+function rectCard(app, f, gm) {
   const el = h('section', {class: ['card', 'finding', f.overdue ? 'is-overdue' : ''], id: `finding-${f.id}`, 'data-state': f.state});
+  // each finding says how its upload or submission went under its buttons
+  const box = statusBox(`rect-status-${f.id}`);
   const render = (f) => {
     el.dataset.state = f.state;
     const note = h('textarea', {id: `rect-note-${f.id}`, rows: '3'});
@@ -268,7 +268,8 @@ function rectCard(app, f, gm, box) {
             render(await post(`/findings/${encodeURIComponent(f.id)}/progress`, {state: 'submitted', note: note.value}));
             setStatus(box, t('insp.submitted'), 'ok');
           } catch (err) { reportError(box, err); }
-        }}, t('insp.submit'))) : null);
+        }}, t('insp.submit'))) : null,
+      box);
   };
   render(f);
   return el;

@@ -3,7 +3,7 @@
 // (会议记录) with 四落实, and the compliance calendar and heat map.
 import {h, clear, field, statusBox, setStatus, select, clearErrors} from './dom.js';
 import {api, get, put, qs, items} from './api.js';
-import {t, tOr, fmtDate, fmtPeriod} from './i18n.js';
+import {t, tOr, fmtDate, fmtDateTime, fmtPeriod} from './i18n.js';
 import {currentPeriod, periodSelect} from './periods.js';
 import {reportError} from './errors.js';
 import {card, pageHead} from './layout.js';
@@ -80,12 +80,42 @@ export function recordedCard(sid, sess, reload) {
 
 // ---- minutes and 四落实 ----------------------------------------------------
 
+// fourReason: a check's reason (GET /sessions/{id}/four answers it in
+// English, store/four.go) in the UI's language; a form the UI does not
+// know shows as sent.
+const MINUTES_FIELDS = {host_id: 'meet.host', recorder_id: 'meet.recorder', first_topic: 'meet.first_topic', summary: 'meet.summary'};
+const FOUR_REASONS = [
+  [/^cancelled$/, 'four.r_cancelled', () => ({})],
+  [/^not held yet: ends (.+)$/, 'four.r_not_held', (m) => ({when: fmtDateTime(m[1])})],
+  [/^held on (.+)$/, 'four.r_held', (m) => ({date: fmtDate(m[1])})],
+  [/^no audience$/, 'four.r_no_audience', () => ({})],
+  [/^(\d+) of (\d+) have no attendance status$/, 'four.r_unmarked', (m) => ({n: m[1], of: m[2]})],
+  [/^(\d+) of (\d+) attended: under (\d+)%$/, 'four.r_under', (m) => ({n: m[1], of: m[2], pct: m[3]})],
+  [/^(\d+) of (\d+) attended, everyone has a status$/, 'four.r_people_ok', (m) => ({n: m[1], of: m[2]})],
+  [/^no content item$/, 'four.r_no_item', () => ({})],
+  [/^no first topic/, 'four.r_no_first_topic', () => ({})],
+  [/^(\d+) content item\(s\), first topic: (.*)$/s, 'four.r_items_topic', (m) => ({n: m[1], topic: m[2]})],
+  [/^(\d+) content item\(s\)$/, 'four.r_items', (m) => ({n: m[1]})],
+  [/^minutes not complete: missing (.*)$/, 'four.r_incomplete', (m) => ({list: m[1].split(', ').map((k) => (MINUTES_FIELDS[k] ? t(MINUTES_FIELDS[k]) : k)).join(t('warn.list_sep'))})],
+  [/^minutes late: due (.+)$/, 'four.r_late', (m) => ({date: fmtDate(m[1])})],
+  [/^no share or question recorded$/, 'four.r_no_contrib', () => ({})],
+  [/^minutes complete on time, (\d+) share\(s\) or question\(s\)$/, 'four.r_effect_ok', (m) => ({n: m[1]})],
+];
+export function fourReason(reason) {
+  const r = String(reason || '');
+  for (const [re, key, vars] of FOUR_REASONS) {
+    const m = re.exec(r);
+    if (m) return t(key, vars(m));
+  }
+  return r;
+}
+
 function fourList(four) {
   return h('ul', {id: 'four-list', class: 'four-list'}, ['people', 'time', 'content', 'effect'].map((k) => {
     const c = four[k] || {};
     return h('li', {id: `four-${k}`, class: c.ok ? 'four-ok' : 'four-no'},
       h('span', {class: `badge ${c.ok ? 'badge-ok' : 'badge-warn'}`}, `${t(`four.${k}`)} ${c.ok ? '✓' : '✗'}`), ' ',
-      h('span', {class: 'muted'}, c.reason || ''));
+      h('span', {class: 'muted'}, fourReason(c.reason)));
   }), h('li', {id: 'four-all'}, h('strong', null, four.all ? t('four.all_ok') : t('four.not_all'))));
 }
 
