@@ -11,7 +11,7 @@ function sessionsCard() {
   async function load() {
     let list;
     try { list = items(await get('/me/sessions')); } catch (err) { reportError(box, err); return; }
-    clear(wrap, table([t('security.session_started'), t('security.session_last_seen'), t('security.session_address'), ''],
+    clear(wrap, table([t('security.session_started'), t('security.session_last_seen'), t('security.session_address'), t('common.actions')],
       list.length ? list.map((s) => h('tr', {'data-session': s.id},
         h('td', null, fmtDateTime(s.created_at)),
         h('td', null, fmtDateTime(s.last_seen)),
