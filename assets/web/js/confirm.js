@@ -40,9 +40,13 @@ function open({title, body, confirm, keep, label, note}) {
     box,
     h('div', {class: 'actions'}, keepBtn, goBtn));
     let answer = null;
+    // going back or forward leaves the page that asked: the answer is no
+    const leave = () => dlg.close();
+    window.addEventListener('popstate', leave);
     // 'close' comes after every way out: either button, Escape (the
-    // dialog's own cancel), or the page closing it.
+    // dialog's own cancel), or the page going back.
     dlg.addEventListener('close', () => {
+      window.removeEventListener('popstate', leave);
       dlg.remove();
       if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
       resolve(answer);
