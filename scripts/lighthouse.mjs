@@ -16,8 +16,10 @@
 // The session is set as browser cookies, not as a Cookie header: the app
 // reads studyroll_csrf from document.cookie to know it is signed in.
 import {pathToFileURL} from 'node:url';
-import {mkdirSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
 
 const args = process.argv.slice(2);
 let uiLang = 'zh';
@@ -85,12 +87,29 @@ const screens = [
     '/app/exams', '/app/overview', '/app/warnings', '/app/compliance', '/app/rectifications']],
 ];
 
+// The browser gets a fontconfig of its own, as in the browser tests: the
+// system's fonts plus the repository's CJK font (assets/fonts). Without a
+// CJK font Chinese is drawn as narrow boxes, and target sizes and text
+// widths are not what a user sees.
+const fontHome = mkdtempSync(join(tmpdir(), 'lh-fonts-'));
+const fontsConf = join(fontHome, 'fonts.conf');
+writeFileSync(fontsConf, `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts</dir>
+  <dir>${join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'fonts')}</dir>
+  <cachedir>${join(fontHome, 'cache')}</cachedir>
+  <include ignore_missing="yes">/etc/fonts/conf.d</include>
+</fontconfig>
+`);
+
 const port = 9200 + Math.floor(Math.random() * 700);
 console.log(`lighthouse ${pkg.version}`);
 for (const [role, password, paths] of screens) {
   if (!password || (only.length && !only.includes(role))) continue;
   const browser = await puppeteer.launch({executablePath: chrome, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', `--remote-debugging-port=${port}`]});
+    args: ['--no-sandbox', '--disable-gpu', `--remote-debugging-port=${port}`],
+    env: {...process.env, FONTCONFIG_FILE: fontsConf}});
   try {
     const auth = await login(role, password);
     const host = new URL(base).hostname;

@@ -33,6 +33,7 @@ var migrations = []migration{
 	{10, "leave reasons, attendance notes and evaluation comments sealed (AES-GCM, field.key)", sealFields},
 	{11, "dated membership: each member's history starts with their group and role since joined_on", migrateMemberships},
 	{12, "privacy notice acceptances bucket", func(tx *bolt.Tx) error { return nil }}, // initialize creates it
+	{13, "done marks indexed by item as well as by member", migrateDoneByItem},
 }
 
 // SchemaVersion is the version this binary writes.

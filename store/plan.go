@@ -298,7 +298,7 @@ func (s *Store) markItemDone(ctx context.Context, memberID, planID, itemID strin
 		if err != nil {
 			return err
 		}
-		if err := b.Put(key, v); err != nil {
+		if err := putDoneMark(tx, keyOrZero(memberID), keyOrZero(itemID), v); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "done", "item_done", memberID+"/"+itemID, nil, d)

@@ -27,7 +27,28 @@ func (s *Store) PlanDone(planID string) (*Plan, []ItemDone, error) {
 		if len(order) == 0 {
 			return nil
 		}
-		// The bucket is keyed member + item: one pass over it.
+		add := func(member, item, v []byte) error {
+			at, err := decodeDoneAt(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, ItemDone{MemberID: keyID(member), PlanID: p.ID, ItemID: keyID(item), DoneAt: at})
+			return nil
+		}
+		indexed := true
+		for num := range order {
+			item := itob(num)
+			ok, err := eachDoneOfItem(tx, item, func(member, v []byte) error { return add(member, item, v) })
+			if err != nil {
+				return err
+			}
+			indexed = indexed && ok
+		}
+		if indexed {
+			return nil
+		}
+		// A store without the by-item index (read-only, schema 12 or
+		// older): one pass over the member-keyed marks.
 		return tx.Bucket(bucketItemDone).ForEach(func(k, v []byte) error {
 			if len(k) != 16 {
 				return nil
@@ -35,12 +56,7 @@ func (s *Store) PlanDone(planID string) (*Plan, []ItemDone, error) {
 			if _, ok := order[btoi(k[8:])]; !ok {
 				return nil
 			}
-			at, err := decodeDoneAt(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, ItemDone{MemberID: keyID(k[:8]), PlanID: p.ID, ItemID: keyID(k[8:]), DoneAt: at})
-			return nil
+			return add(k[:8], k[8:], v)
 		})
 	})
 	if err != nil {

@@ -232,7 +232,11 @@ func doneMarks(tx *bolt.Tx, itemID string) (int, error) {
 		return 0, nil
 	}
 	n := 0
-	err := tx.Bucket(bucketItemDone).ForEach(func(k, _ []byte) error {
+	ok, err := eachDoneOfItem(tx, key, func(_, _ []byte) error { n++; return nil })
+	if ok || err != nil {
+		return n, err
+	}
+	err = tx.Bucket(bucketItemDone).ForEach(func(k, _ []byte) error {
 		if len(k) == 16 && string(k[8:]) == string(key) {
 			n++
 		}

@@ -158,3 +158,69 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// TestSyntheticSpread: sessions fall evenly inside the span however many
+// there are (span × i overflowed int64 past ~1,160 sessions a quarter and
+// put about half of a large fixture's sessions outside its period).
+func TestSyntheticSpread(t *testing.T) {
+	quarter := 92 * 24 * time.Hour
+	fiveYears := 1826 * 24 * time.Hour
+	for _, c := range []struct {
+		span time.Duration
+		n    int
+	}{{quarter, 10}, {quarter, 20_000}, {quarter, 200_000}, {fiveYears, 200_000}, {fiveYears, 1}} {
+		prev := time.Duration(-1)
+		for _, i := range []int{0, 1, c.n / 3, c.n / 2, c.n - 2, c.n - 1} {
+			if i < 0 || i >= c.n {
+				continue
+			}
+			d := spread(c.span, i, c.n)
+			if d < 0 || d >= c.span || d < prev {
+				t.Fatalf("span %v, %d of %d: %v (previous %v)", c.span, i, c.n, d, prev)
+			}
+			prev = d
+		}
+		if got, want := spread(c.span, c.n/2, c.n), c.span/2; c.n > 1 && (got < want-time.Hour || got > want+time.Hour) {
+			t.Errorf("span %v: the middle session at %v, want about %v", c.span, got, want)
+		}
+	}
+}
+
+// TestBuildSyntheticYears: with Years the sessions and self-study spread
+// over the years ending with Period, which holds its share of them.
+func TestBuildSyntheticYears(t *testing.T) {
+	dir := t.TempDir()
+	info, err := BuildSynthetic(dir, 200, 2000, SyntheticOptions{GroupSize: 20, BranchesPerDepartment: 5, DepartmentSessionEvery: 10, BcryptCost: bcrypt.MinCost, Years: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Twenty quarters: Period holds about a twentieth of the records.
+	if info.PeriodRecords*30 < info.Records || info.PeriodRecords*15 > info.Records {
+		t.Errorf("%d of %d records in %s, want about a twentieth", info.PeriodRecords, info.Records, info.Period)
+	}
+	// Self-study: 3 items per branch per quarter, 80% marked.
+	if info.DoneMarks < 200*3*20*7/10 {
+		t.Errorf("%d done marks", info.DoneMarks)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, _ := ParsePeriod(info.Period, s.loc)
+	rep, err := s.Rates(p, "", DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs, assigned int
+	for _, m := range rep.Members {
+		recs += m.Attendance.Required - m.Attendance.None
+		assigned += m.Completion.Den
+	}
+	if recs != info.PeriodRecords {
+		t.Errorf("records seen by the quarter's rates %d, written in it %d", recs, info.PeriodRecords)
+	}
+	if assigned == 0 {
+		t.Error("no content assigned in the quarter")
+	}
+}

@@ -42,7 +42,7 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	c.required()
 	c.contentSets()
 	c.attendance(tx.Bucket(bucketAttendance))
-	c.selfStudy(tx.Bucket(bucketItemDone))
+	c.selfStudy(tx)
 	c.exams(tx.Bucket(bucketScores))
 	acts, err := s.activities(tx, q.p)
 	if err != nil {
@@ -376,7 +376,7 @@ func (c *ratesCalc) attendance(att *bolt.Bucket) {
 // group covers on its due date (while active, under the default policy),
 // and completes any self-study item assigned to a member — by a plan or
 // at a required session — that they marked done before p ended.
-func (c *ratesCalc) selfStudy(done *bolt.Bucket) {
+func (c *ratesCalc) selfStudy(tx *bolt.Tx) {
 	for _, ri := range c.items {
 		for _, g := range ri.groups {
 			for _, e := range c.byGroup[g] {
@@ -391,12 +391,12 @@ func (c *ratesCalc) selfStudy(done *bolt.Bucket) {
 		return
 	}
 	end := c.q.p.End
-	mark := func(k, v []byte) {
-		mi := c.ix.memberIndex(btoi(k[:8]))
+	mark := func(member, item, v []byte) {
+		mi := c.ix.memberIndex(btoi(member))
 		if mi < 0 || c.pos[mi] < 0 {
 			return
 		}
-		d, ok := c.selfDup[btoi(k[8:])]
+		d, ok := c.selfDup[btoi(item)]
 		if !ok {
 			return
 		}
@@ -405,22 +405,32 @@ func (c *ratesCalc) selfStudy(done *bolt.Bucket) {
 			c.rows[c.pos[mi]].markDup(d, dupCompleted)
 		}
 	}
-	cur := done.Cursor()
+	cur := tx.Bucket(bucketItemDone).Cursor()
 	if len(c.rows)*8 < len(c.ix.members) {
 		// Few members: seek each one's prefix.
 		for _, r := range c.rows {
 			pre := itob(r.ix.num)
 			for k, v := cur.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = cur.Next() {
 				if len(k) == 16 {
-					mark(k, v)
+					mark(k[:8], k[8:], v)
 				}
 			}
 		}
 		return
 	}
+	// Many members: the marks of the period's items, by item.
+	indexed := true
+	for num := range c.selfDup {
+		item := itob(num)
+		ok, _ := eachDoneOfItem(tx, item, func(member, v []byte) error { mark(member, item, v); return nil })
+		indexed = indexed && ok
+	}
+	if indexed {
+		return
+	}
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
 		if len(k) == 16 {
-			mark(k, v)
+			mark(k[:8], k[8:], v)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (f *fixture) done(member, item, at string) {
 	t := f.at(at).UTC()
 	f.write(func(tx *bolt.Tx) error {
 		v, _ := t.MarshalText()
-		return tx.Bucket(bucketItemDone).Put(pairKey(keyOrZero(member), keyOrZero(item)), v)
+		return putDoneMark(tx, keyOrZero(member), keyOrZero(item), v)
 	})
 }
 

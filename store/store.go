@@ -34,21 +34,24 @@ var (
 	bucketPlans       = []byte("plans")
 	bucketItems       = []byte("items")
 	bucketItemDone    = []byte("item_done")
-	bucketSessions    = []byte("sessions")
-	bucketSecrets     = []byte("session_secrets")
-	bucketAttendance  = []byte("attendance")
-	bucketLeave       = []byte("leave_requests")
-	bucketRotations   = []byte("rotations")
-	bucketTurns       = []byte("reading_turns")
-	bucketShares      = []byte("shares")
-	bucketQuestions   = []byte("questions")
-	bucketReports     = []byte("learning_reports")
-	bucketExams       = []byte("exams")
-	bucketScores      = []byte("scores")
-	bucketLocks       = []byte("period_locks")
-	bucketJobs        = []byte("jobs")
-	bucketFiles       = []byte("report_files")
-	bucketSnapshots   = []byte("period_snapshots")
+	// bucketDoneByItem holds the done marks again, keyed item + member
+	// (done_marks.go).
+	bucketDoneByItem = []byte("item_done_by_item")
+	bucketSessions   = []byte("sessions")
+	bucketSecrets    = []byte("session_secrets")
+	bucketAttendance = []byte("attendance")
+	bucketLeave      = []byte("leave_requests")
+	bucketRotations  = []byte("rotations")
+	bucketTurns      = []byte("reading_turns")
+	bucketShares     = []byte("shares")
+	bucketQuestions  = []byte("questions")
+	bucketReports    = []byte("learning_reports")
+	bucketExams      = []byte("exams")
+	bucketScores     = []byte("scores")
+	bucketLocks      = []byte("period_locks")
+	bucketJobs       = []byte("jobs")
+	bucketFiles      = []byte("report_files")
+	bucketSnapshots  = []byte("period_snapshots")
 	// Reminders (robot.go, outbox.go).
 	bucketRobots           = []byte("robots")
 	bucketReminderSettings = []byte("reminder_settings")
@@ -77,7 +80,7 @@ var allBuckets = [][]byte{
 	bucketRobots, bucketReminderSettings, bucketOutbox, bucketOutboxKeys, bucketOutboxDue, bucketMinutes,
 	bucketInspections, bucketBankQuestions, bucketDraws, bucketInterviews,
 	bucketFindings, bucketEvidence, bucketQuestionnaires, bucketQnAnswers, bucketQnTakers,
-	bucketMemberships,
+	bucketMemberships, bucketDoneByItem,
 }
 
 // Options configure a Store. The zero value is usable.

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -18,6 +18,12 @@ type SyntheticOptions struct {
 	// Period the sessions, exams and self-study items fall in ["2023Q3"].
 	// A year spreads them over its four quarters.
 	Period string
+	// Years, when more than one, spreads the sessions (and so the
+	// attendance records) and the self-study items over that many years
+	// ending with Period, as a store holding years of history does;
+	// Period then holds its share of them, the joins and leaves and the
+	// exams [1: everything in Period].
+	Years int
 	// GroupSize is the number of members per branch [50].
 	GroupSize int
 	// BranchesPerDepartment groups branches under departments [20].
@@ -42,22 +48,25 @@ type SyntheticOptions struct {
 
 // SyntheticInfo describes what BuildSynthetic wrote.
 type SyntheticInfo struct {
-	Period     string
-	RootID     string
-	BranchIDs  []string
-	Members    int // accounts in groups
-	MemberIDs  []string
-	AdminID    string // "admin", no group
-	Sessions   int
-	Records    int // attendance records
-	Items      int // content items
-	DoneMarks  int
-	Exams      int
-	Scores     int
-	Password   string
-	Usernames  func(i int) string // username of the i-th member
-	BuildTime  time.Duration
-	StoreBytes int64
+	Period    string
+	RootID    string
+	BranchIDs []string
+	Members   int // accounts in groups
+	MemberIDs []string
+	AdminID   string // "admin", no group
+	Sessions  int
+	Records   int // attendance records
+	// PeriodRecords are the records of sessions in Period (all of them
+	// unless Years spreads them).
+	PeriodRecords int
+	Items         int // content items
+	DoneMarks     int
+	Exams         int
+	Scores        int
+	Password      string
+	Usernames     func(i int) string // username of the i-th member
+	BuildTime     time.Duration
+	StoreBytes    int64
 }
 
 // BuildSynthetic writes a large synthetic organisation into a fresh store in
@@ -110,6 +119,10 @@ func BuildSynthetic(dir string, members, sessions int, opt SyntheticOptions) (*S
 	if err != nil {
 		return nil, err
 	}
+	spanStart := p.Start
+	if opt.Years > 1 {
+		spanStart = p.End.AddDate(-opt.Years, 0, 0)
+	}
 	s, err := Open(dir, Options{Location: opt.Location, BcryptCost: opt.BcryptCost})
 	if err != nil {
 		return nil, err
@@ -122,7 +135,7 @@ func BuildSynthetic(dir string, members, sessions int, opt SyntheticOptions) (*S
 	if err != nil {
 		return nil, err
 	}
-	b := &synth{s: s, p: p, opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), hash: hash,
+	b := &synth{s: s, p: p, spanStart: spanStart, opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), hash: hash,
 		info: &SyntheticInfo{Period: p.String(), Password: opt.Password, Usernames: func(i int) string { return fmt.Sprintf("u%06d", i) }}}
 	steps := []func() error{b.groups, func() error { return b.members(members) }, b.plansAndSessions(sessions), b.attendance, b.selfStudy, b.exams}
 	for _, step := range steps {
@@ -136,12 +149,13 @@ func BuildSynthetic(dir string, members, sessions int, opt SyntheticOptions) (*S
 }
 
 type synth struct {
-	s    *Store
-	p    Period
-	opt  SyntheticOptions
-	rng  *rand.Rand
-	hash []byte
-	info *SyntheticInfo
+	s         *Store
+	p         Period
+	spanStart time.Time // sessions and self-study items fall in [spanStart, p.End)
+	opt       SyntheticOptions
+	rng       *rand.Rand
+	hash      []byte
+	info      *SyntheticInfo
 
 	depts    []string
 	branches []string
@@ -280,6 +294,14 @@ func (b *synth) members(n int) error {
 	})
 }
 
+// spread is the i-th of n even steps over span, computed so that neither
+// product overflows (span × i does past a few thousand sessions).
+func spread(span time.Duration, i, n int) time.Duration {
+	n = max(n, 1)
+	step, rest := span/time.Duration(n), span%time.Duration(n)
+	return step*time.Duration(i) + rest*time.Duration(i)/time.Duration(n)
+}
+
 // active mirrors Member.ActiveOn for the synthetic members.
 func (b *synth) active(id uint64, day string) bool {
 	if j, ok := b.joined[id]; ok && j > day {
@@ -295,7 +317,7 @@ func (b *synth) active(id uint64, day string) bool {
 // items of its sessions, and the sessions themselves.
 func (b *synth) plansAndSessions(n int) func() error {
 	return func() error {
-		span := b.p.End.Sub(b.p.Start)
+		span := b.p.End.Sub(b.spanStart)
 		type owner struct {
 			group string
 			items []ContentItem
@@ -313,7 +335,7 @@ func (b *synth) plansAndSessions(n int) func() error {
 					ss.branch, group = -1, b.depts[ss.dept]
 				}
 				// Evenly over the period, at 09:00–11:00 local time.
-				day := b.p.Start.Add(time.Duration(int64(span) * int64(i) / int64(max(n, 1)))).In(b.s.loc)
+				day := b.spanStart.Add(spread(span, i, n)).In(b.s.loc)
 				st := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, b.s.loc)
 				ss.startDay = st.Format(DateLayout)
 				o := owners[group]
@@ -395,9 +417,11 @@ func (b *synth) attendance() error {
 		err := b.commit("attendance", func(tx *bolt.Tx) error {
 			ab := tx.Bucket(bucketAttendance)
 			ab.FillPercent = 1.0 // appended in key order: full pages
-			written := 0
+			written, inPeriod := 0, 0
+			first, last := b.p.FirstDate(), b.p.LastDate()
 			for ; i < len(b.sessions) && written < batch; i++ {
 				ss := b.sessions[i]
+				held := first <= ss.startDay && ss.startDay <= last
 				aud := b.byDept[ss.dept]
 				if ss.branch >= 0 {
 					aud = b.byBranch[ss.branch]
@@ -431,9 +455,13 @@ func (b *synth) attendance() error {
 						return err
 					}
 					written++
+					if held {
+						inPeriod++
+					}
 				}
 			}
 			b.info.Records += written
+			b.info.PeriodRecords += inPeriod
 			return nil
 		})
 		if err != nil {
@@ -443,54 +471,96 @@ func (b *synth) attendance() error {
 	return nil
 }
 
-// selfStudy adds self-study items to each branch (a plan of their own) and
-// marks 80% of them done.
+// selfStudy adds self-study items to each branch (a plan of their own per
+// period: Period, or with Years each quarter of the span) and marks 80% of
+// them done the day before they fall due.
 func (b *synth) selfStudy() error {
-	span := b.p.End.Sub(b.p.Start)
-	return b.commit("self-study", func(tx *bolt.Tx) error {
-		pb, ib, db := tx.Bucket(bucketPlans), tx.Bucket(bucketItems), tx.Bucket(bucketItemDone)
-		type mark struct{ key, val []byte }
-		var marks []mark
-		for br, g := range b.branches {
-			pid, pkey, err := nextID(pb)
-			if err != nil {
-				return err
-			}
-			plan := &Plan{ID: pid, GroupID: g, Period: b.p.String(), Title: "自学计划", CreatedAt: b.p.Start.UTC(), CreatedBy: "system"}
-			for k := 0; k < b.opt.SelfStudyPerBranch; k++ {
-				due := b.p.Start.Add(span * time.Duration(k+1) / time.Duration(b.opt.SelfStudyPerBranch+1)).In(b.s.loc)
-				iid, ikey, err := nextID(ib)
+	chunks := []Period{b.p}
+	if b.opt.Years > 1 {
+		chunks = nil
+		for q := PeriodOf(b.spanStart, b.s.loc); q.Start.Before(b.p.End); q = PeriodOf(q.End, b.s.loc) {
+			chunks = append(chunks, q)
+		}
+	}
+	// A mark is kept small (there are millions at 100,000 members and
+	// five years) and encoded when written.
+	type mark struct {
+		member, item uint64
+		at           time.Time
+	}
+	var marks []mark
+	for _, per := range chunks {
+		span := per.End.Sub(per.Start)
+		err := b.commit("self-study", func(tx *bolt.Tx) error {
+			pb, ib := tx.Bucket(bucketPlans), tx.Bucket(bucketItems)
+			for br, g := range b.branches {
+				pid, pkey, err := nextID(pb)
 				if err != nil {
 					return err
 				}
-				it := ContentItem{ID: iid, PlanID: pid, Title: "自学 " + iid, DueOn: due.Format(DateLayout)}
-				if err := putJSON(ib, ikey, &it); err != nil {
-					return err
-				}
-				plan.Items = append(plan.Items, it)
-				b.info.Items++
-				for _, m := range b.byBranch[br] {
-					if b.rng.IntN(100) < 80 {
-						v, _ := due.Add(-24 * time.Hour).UTC().MarshalText()
-						marks = append(marks, mark{pairKey(itob(m), ikey), v})
+				plan := &Plan{ID: pid, GroupID: g, Period: per.String(), Title: "自学计划", CreatedAt: per.Start.UTC(), CreatedBy: "system"}
+				for k := 0; k < b.opt.SelfStudyPerBranch; k++ {
+					due := per.Start.Add(span * time.Duration(k+1) / time.Duration(b.opt.SelfStudyPerBranch+1)).In(b.s.loc)
+					iid, ikey, err := nextID(ib)
+					if err != nil {
+						return err
+					}
+					it := ContentItem{ID: iid, PlanID: pid, Title: "自学 " + iid, DueOn: due.Format(DateLayout)}
+					if err := putJSON(ib, ikey, &it); err != nil {
+						return err
+					}
+					plan.Items = append(plan.Items, it)
+					b.info.Items++
+					for _, m := range b.byBranch[br] {
+						if b.rng.IntN(100) < 80 {
+							marks = append(marks, mark{m, btoi(ikey), due.Add(-24 * time.Hour).UTC()})
+						}
 					}
 				}
+				if err := putJSON(pb, pkey, plan); err != nil {
+					return err
+				}
 			}
-			if err := putJSON(pb, pkey, plan); err != nil {
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Done marks are kept twice (done_marks.go), keyed member first and
+	// item first: sort for each and append in key order (random inserts
+	// of millions of keys take minutes).
+	write := func(bucket []byte, less func(a, c mark) int, key func(m mark) []byte) error {
+		slices.SortFunc(marks, less)
+		const batch = 500_000
+		for i := 0; i < len(marks); {
+			err := b.commit("self-study marks", func(tx *bolt.Tx) error {
+				bk := tx.Bucket(bucket)
+				bk.FillPercent = 0.95
+				for n := 0; i < len(marks) && n < batch; i, n = i+1, n+1 {
+					v, _ := marks[i].at.MarshalText()
+					if err := bk.Put(key(marks[i]), v); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
-		// Done marks are keyed member first: sort by writing member-major.
-		slices.SortFunc(marks, func(a, c mark) int { return bytes.Compare(a.key, c.key) })
-		db.FillPercent = 0.95
-		for _, mk := range marks {
-			if err := db.Put(mk.key, mk.val); err != nil {
-				return err
-			}
-		}
-		b.info.DoneMarks = len(marks)
 		return nil
-	})
+	}
+	byMember := func(a, c mark) int { return cmp.Or(cmp.Compare(a.member, c.member), cmp.Compare(a.item, c.item)) }
+	byItem := func(a, c mark) int { return cmp.Or(cmp.Compare(a.item, c.item), cmp.Compare(a.member, c.member)) }
+	if err := write(bucketItemDone, byMember, func(m mark) []byte { return pairKey(itob(m.member), itob(m.item)) }); err != nil {
+		return err
+	}
+	if err := write(bucketDoneByItem, byItem, func(m mark) []byte { return pairKey(itob(m.item), itob(m.member)) }); err != nil {
+		return err
+	}
+	b.info.DoneMarks = len(marks)
+	return nil
 }
 
 // exams writes organisation-wide exams with scores for 95% of the

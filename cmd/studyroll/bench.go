@@ -23,12 +23,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.Dir, "dir", "", "work folder (default: a new temp folder, removed afterwards)")
 	fs.IntVar(&o.RateMembers, "rate-members", o.RateMembers, "members for the rates part")
 	fs.IntVar(&o.RateRecords, "rate-records", o.RateRecords, "attendance records for the rates part")
+	fs.IntVar(&o.RateYears, "rate-years", o.RateYears, "years of history the rates store holds, ending with the quarter measured (1: every record in that quarter)")
 	fs.IntVar(&o.PDFMembers, "pdf-members", o.PDFMembers, "members for the PDF batch part")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile to this file once the rates part's warm requests are done")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
 	scale := fs.Int("scale", 0, "shorthand: N × 10,000 members for every part and N × 1,000,000 attendance records for rates (flags given explicitly win)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if o.RateYears < 1 {
+		return usageError("--rate-years must be 1 or more")
 	}
 	if *scale < 0 {
 		return usageError("--scale must be a positive number")

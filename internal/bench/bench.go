@@ -44,7 +44,10 @@ type Options struct {
 	// rates and reports sizes
 	RateMembers int
 	RateRecords int
-	PDFMembers  int
+	// RateYears spreads the rates store's sessions and self-study over
+	// that many years ending with the measured quarter (2023Q3).
+	RateYears  int
+	PDFMembers int
 	// MemProfile, when set, is where the rates part writes a heap profile
 	// once its warm requests are done.
 	MemProfile string
@@ -60,7 +63,7 @@ type Options struct {
 // Defaults are the sizes of the reference organisation.
 func Defaults() Options {
 	return Options{Members: 10000, Sessions: 5, Clients: 64, Parts: "checkin,ceiling,rates,pdf",
-		RateMembers: 10000, RateRecords: 1000000, PDFMembers: 10000}
+		RateMembers: 10000, RateRecords: 1000000, RateYears: 5, PDFMembers: 10000}
 }
 
 // ApplyScale sets every size to scale × the reference organisation

@@ -45,12 +45,15 @@ func benchRates(ctx context.Context, o Options, rep *Report, progress func(strin
 	// department), so sessions ≈ records / 50.
 	sessions := o.RateRecords / 50
 	progress("rates: building %d members, %d sessions …", o.RateMembers, sessions)
-	info, err := store.BuildSynthetic(dir, o.RateMembers, sessions, store.SyntheticOptions{BcryptCost: bcrypt.MinCost})
+	info, err := store.BuildSynthetic(dir, o.RateMembers, sessions, store.SyntheticOptions{BcryptCost: bcrypt.MinCost, Years: o.RateYears})
 	if err != nil {
 		return err
 	}
 	rep.Extra["rates_members"] = len(info.MemberIDs)
 	rep.Extra["rates_records"] = info.Records
+	rep.Extra["rates_years"] = max(o.RateYears, 1)
+	rep.Extra["rates_period_records"] = info.PeriodRecords
+	rep.Extra["rates_done_marks"] = info.DoneMarks
 	rep.Extra["rates_sessions"] = info.Sessions
 	rep.Extra["rates_build_s"] = float64(info.BuildTime.Milliseconds()/10) / 100
 	rep.Extra["store_file_mb"] = fileMB(filepath.Join(dir, store.FileName))
@@ -95,6 +98,23 @@ func benchRates(ctx context.Context, o Options, rep *Report, progress func(strin
 	}
 	med, max := medMax(org)
 	rep.Extra["rates_org_warm_ms"], rep.Extra["rates_org_warm_max_ms"] = med, max
+	// The year of the quarter: its first three quarters hold data.
+	year, err := store.ParsePeriod(info.Period[:4], s.Location())
+	if err != nil {
+		return err
+	}
+	if _, err := s.Rates(year, "", pol); err != nil {
+		return err
+	}
+	var yr []time.Duration
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		if _, err := s.Rates(year, "", pol); err != nil {
+			return err
+		}
+		yr = append(yr, time.Since(t0))
+	}
+	rep.Extra["rates_org_year_warm_ms"], _ = medMax(yr)
 	med, max = medMax(one)
 	rep.Extra["rates_member_ms"], rep.Extra["rates_member_max_ms"] = med, max
 	rep.Extra["rates_rss_mb"] = procStatusMB("VmRSS")
