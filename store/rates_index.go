@@ -42,12 +42,12 @@ type ratesIndex struct {
 	members []idxMember // in id order
 	byNum   []int32     // numeric member id → index in members, -1
 
-	sessions  []idxSession // not cancelled, by start, then id
+	sessions []idxSession // not cancelled, by start, then id
 	// held is every session not cancelled, whatever its group, by start:
 	// the activities read only those of the period asked.
-	held []heldSession
-	exams     []idxExam    // by date, then id
-	selfStudy []idxItem    // self-study items, by due date
+	held      []heldSession
+	exams     []idxExam // by date, then id
+	selfStudy []idxItem // self-study items, by due date
 	// selfStudyNums holds every self-study item's numeric id.
 	selfStudyNums map[uint64]struct{}
 }
