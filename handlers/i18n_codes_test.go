@@ -16,8 +16,9 @@ import (
 // those of the OpenAPI document's error enum and every code literal the
 // store and handlers pass to Errorf, Conflict or write into an error answer
 // (and schedule), those errors.go gives by HTTP status and those the web
-// app gives an answer without a code (api.js) — has an "err.CODE" text in both languages of the web app, so no English
-// code or sentence shows in the Chinese UI.
+// app gives an answer without a code (api.js) — has an "err.CODE" text in
+// both languages of the web app, so no English code or sentence shows in
+// the Chinese UI.
 func TestEveryErrorCodeTranslated(t *testing.T) {
 	codes := map[string]string{} // code → where it was found
 	var doc struct {
