@@ -15,8 +15,10 @@ import (
 // TestEveryErrorCodeTranslated: every error code the server can answer —
 // those of the OpenAPI document's error enum and every code literal the
 // store and handlers pass to Errorf, Conflict or write into an error answer
-// (and schedule), and those errors.go gives by HTTP status — has an "err.CODE" text in both languages of the web app, so no English
-// code or sentence shows in the Chinese UI.
+// (and schedule), those errors.go gives by HTTP status and those the web
+// app gives an answer without a code (api.js) — has an "err.CODE" text in
+// both languages of the web app, so no English code or sentence shows in
+// the Chinese UI.
 func TestEveryErrorCodeTranslated(t *testing.T) {
 	codes := map[string]string{} // code → where it was found
 	var doc struct {
@@ -54,6 +56,20 @@ func TestEveryErrorCodeTranslated(t *testing.T) {
 	for _, c := range codeOfStatus {
 		codes[c] = "handlers/errors.go codeOfStatus"
 	}
+	// and those the web app gives by status to answers without a code
+	// (assets/web/js/api.js STATUS_CODES), and its fallback
+	js, err := os.ReadFile("../assets/web/js/api.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStatus := regexp.MustCompile(`\b\d{3}: '([a-z_]+)'`).FindAllSubmatch(js, -1)
+	if len(byStatus) < 10 {
+		t.Fatalf("found %d codes by status in api.js", len(byStatus))
+	}
+	for _, m := range byStatus {
+		codes[string(m[1])] = "assets/web/js/api.js"
+	}
+	codes["error"] = "assets/web/js/api.js"
 	lit := regexp.MustCompile(`(?:Errorf\((?:store\.)?Kind[A-Za-z]+, |Conflict\(|"code": )"([a-z_]+)"`)
 	for _, dir := range []string{"../store", "../handlers", "../schedule"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))

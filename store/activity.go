@@ -42,14 +42,17 @@ type ActivityReport struct {
 func (s *Store) Activities(p Period) (map[string]*Activity, error) {
 	var out map[string]*Activity
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		out, err = activitiesTx(tx, p)
+		out, err = activitiesTx(tx, p, nil)
 		return err
 	})
 	return out, err
 }
 
 // activitiesTx is Activities inside a transaction: the one query the rates
-// and the PDF reports use. The rules:
+// and the PDF reports use. held, when not nil, is the keys of the sessions
+// not cancelled that start in p (the rates index knows them, so a store of
+// many years is not read whole); nil finds them by reading every session.
+// The rules:
 //
 //   - Sessions count when they are not cancelled and start inside p (the
 //     same sessions the rates count, scheduled ones included).
@@ -62,7 +65,7 @@ func (s *Store) Activities(p Period) (map[string]*Activity, error) {
 //   - Reports: for a quarter, the member's report of that quarter; for a
 //     year, the year's report and the four quarters' reports. Evaluation is
 //     the average grade of the evaluated ones.
-func activitiesTx(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
+func activitiesTx(tx *bolt.Tx, p Period, held [][]byte) (map[string]*Activity, error) {
 	out := map[string]*Activity{}
 	get := func(id string) *Activity {
 		a := out[id]
@@ -72,8 +75,8 @@ func activitiesTx(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
 		}
 		return a
 	}
-	var keys [][]byte
-	err := tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+	keys := held
+	visit := func(k, v []byte) error {
 		var h sessionHead
 		if err := json.Unmarshal(v, &h); err != nil {
 			return err
@@ -85,11 +88,25 @@ func activitiesTx(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
 		if lead := actualLead(tx, &ss); lead != "" {
 			get(lead).TimesLed++
 		}
-		keys = append(keys, copyBytes(k))
+		if held == nil {
+			keys = append(keys, copyBytes(k))
+		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	var err error
+	if held == nil {
+		if err = tx.Bucket(bucketSessions).ForEach(visit); err != nil {
+			return nil, err
+		}
+	} else {
+		sb := tx.Bucket(bucketSessions)
+		for _, k := range held {
+			if v := sb.Get(k); v != nil {
+				if err := visit(k, v); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	for _, k := range keys {
 		err := eachPrefix(tx.Bucket(bucketShares), k, func(_, v []byte) error {

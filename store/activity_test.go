@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestActivities(t *testing.T) {
@@ -95,6 +97,23 @@ func TestActivities(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The rates read only the period's sessions, through the index.
+		s.view(func(tx *bolt.Tx) error {
+			ix, err := s.ratesIndex(tx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			viaIndex, err := activitiesTx(tx, p, ix.heldIn(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(acts)
+			b, _ := json.Marshal(viaIndex)
+			if string(a) != string(b) {
+				t.Errorf("%s: through the index\n%s\nreading every session\n%s", c.period, b, a)
+			}
+			return nil
+		})
 		if len(acts) != len(c.want) {
 			data, _ := json.Marshal(acts)
 			t.Errorf("%s: %d members, want %d: %s", c.period, len(acts), len(c.want), data)

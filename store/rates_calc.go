@@ -44,7 +44,7 @@ func (s *Store) computeRates(tx *bolt.Tx, q ratesQuery) (*ratesResult, error) {
 	c.attendance(tx.Bucket(bucketAttendance))
 	c.selfStudy(tx)
 	c.exams(tx.Bucket(bucketScores))
-	acts, err := s.activities(tx, q.p)
+	acts, err := s.activities(tx, q.p, ix)
 	if err != nil {
 		return nil, err
 	}

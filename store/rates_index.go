@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"sync"
@@ -41,9 +42,12 @@ type ratesIndex struct {
 	members []idxMember // in id order
 	byNum   []int32     // numeric member id → index in members, -1
 
-	sessions  []idxSession // not cancelled, by start, then id
-	exams     []idxExam    // by date, then id
-	selfStudy []idxItem    // self-study items, by due date
+	sessions []idxSession // not cancelled, by start, then id
+	// held is every session not cancelled, whatever its group, by start:
+	// the activities read only those of the period asked.
+	held      []heldSession
+	exams     []idxExam // by date, then id
+	selfStudy []idxItem // self-study items, by due date
 	// selfStudyNums holds every self-study item's numeric id.
 	selfStudyNums map[uint64]struct{}
 }
@@ -85,6 +89,22 @@ type idxSession struct {
 	end      int64
 	startDay int32 // the start's date in the store's zone
 	items    []uint64
+}
+
+type heldSession struct {
+	start int64 // Unix ns
+	key   []byte
+}
+
+// heldIn is the keys of the sessions not cancelled that start in p.
+func (ix *ratesIndex) heldIn(p Period) [][]byte {
+	lo := sort.Search(len(ix.held), func(i int) bool { return ix.held[i].start >= p.Start.UnixNano() })
+	hi := sort.Search(len(ix.held), func(i int) bool { return ix.held[i].start >= p.End.UnixNano() })
+	keys := make([][]byte, 0, hi-lo)
+	for _, h := range ix.held[lo:hi] {
+		keys = append(keys, h.key)
+	}
+	return keys
 }
 
 type idxExam struct {
@@ -253,7 +273,7 @@ func (c *ratesCache) keepIndex(ix *ratesIndex) {
 // while no write it depends on has committed. activitiesTx reads every
 // session and every learning report (texts included): tens of
 // milliseconds that the one-member rates cannot spend on each call.
-func (s *Store) activities(tx *bolt.Tx, p Period) (map[string]*Activity, error) {
+func (s *Store) activities(tx *bolt.Tx, p Period, ix *ratesIndex) (map[string]*Activity, error) {
 	c := s.ratesCache()
 	now := tx.Bucket(bucketAudit).Sequence()
 	key := p.String()
@@ -269,7 +289,7 @@ func (s *Store) activities(tx *bolt.Tx, p Period) (map[string]*Activity, error) 
 			return e.acts, nil
 		}
 	}
-	acts, err := activitiesTx(tx, p)
+	acts, err := activitiesTx(tx, p, ix.heldIn(p))
 	if err != nil {
 		return nil, err
 	}
@@ -396,11 +416,16 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 		if err := json.Unmarshal(v, &sess); err != nil {
 			return err
 		}
-		g := ix.group(sess.GroupID)
-		if sess.Cancelled || g < 0 {
+		if sess.Cancelled {
 			return nil
 		}
-		is := idxSession{num: btoi(k), key: copyBytes(k), group: g, start: sess.StartsAt.UnixNano(),
+		key := copyBytes(k)
+		ix.held = append(ix.held, heldSession{start: sess.StartsAt.UnixNano(), key: key})
+		g := ix.group(sess.GroupID)
+		if g < 0 {
+			return nil
+		}
+		is := idxSession{num: btoi(k), key: key, group: g, start: sess.StartsAt.UnixNano(),
 			end: sess.EndsAt.UnixNano(), startDay: dayOf(sess.StartsAt, s.loc)}
 		for _, id := range sess.ItemIDs {
 			if key, ok := idKey(id); ok {
@@ -413,6 +438,12 @@ func (s *Store) buildIndex(tx *bolt.Tx) (*ratesIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	sort.Slice(ix.held, func(i, j int) bool {
+		if ix.held[i].start != ix.held[j].start {
+			return ix.held[i].start < ix.held[j].start
+		}
+		return bytes.Compare(ix.held[i].key, ix.held[j].key) < 0
+	})
 	sort.Slice(ix.sessions, func(i, j int) bool {
 		a, b := &ix.sessions[i], &ix.sessions[j]
 		if a.start != b.start {

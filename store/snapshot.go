@@ -235,7 +235,7 @@ func (s *Store) takeSnapshot(tx *bolt.Tx, p Period, rev int, reason string, pol 
 		}
 		return btoi(keyOrZero(other.Exams[i].ID)) < btoi(keyOrZero(other.Exams[j].ID))
 	})
-	if other.Activities, err = activitiesTx(tx, p); err != nil {
+	if other.Activities, err = activitiesTx(tx, p, nil); err != nil {
 		return "", err
 	}
 	if other.Reports, err = learningReportsTx(tx, p); err != nil {

@@ -139,7 +139,7 @@ func TestSnapshotFormat0(t *testing.T) {
 		e1, _ := examDetailTx(tx, o.E1)
 		e2, _ := examDetailTx(tx, o.E2)
 		old["exams"] = []ExamDetail{*e1, *e2}
-		old["activities"], _ = activitiesTx(tx, q3)
+		old["activities"], _ = activitiesTx(tx, q3, nil)
 		old["reports"] = map[string]LearningReport{}
 		data, _ := json.Marshal(old)
 		if err := tx.Bucket(bucketSnapshots).Put(snapshotKey("2023Q3", 1), data); err != nil {

@@ -20,6 +20,10 @@ package main
 //	browser_inspector_test.go  drawing on a phone, evidence upload
 //	browser_meetings_test.go, browser_plans_test.go, browser_exams_test.go,
 //	reminders_browser_test.go, browser_screens_test.go: by feature
+//	browser_walk_test.go       every screen of the router, in Chinese, on a
+//	                           phone and a desktop: heading, content, no
+//	                           error, no console error, no sideways
+//	                           scrolling, axe-core
 //
 // Harness: browser_harness_test.go; organisation: browser_org_test.go.
 // When every scenario ran, TestBrowser checks that each screen of the

@@ -84,6 +84,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	tuneBatch()
 	bar := newProgress(stdout)
 	start := time.Now()
 	run, err := sch.RunReports(store.WithActor(ctx, "system"), p, groupID, "cli", bar.update)
