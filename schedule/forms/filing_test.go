@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -371,6 +372,12 @@ func TestXLSXForFiling(t *testing.T) {
 			i := strings.Index(members, "<sheetPr")
 			t.Errorf("成员 sheet lacks %s: %s", want, members[max(0, i):min(i+300, len(members))])
 		}
+	}
+	// The members sheet is the one open (selected, the workbook's active
+	// tab), the others not.
+	if !strings.Contains(members, `tabSelected="true"`) || strings.Contains(groups, `tabSelected`) ||
+		regexp.MustCompile(`activeTab="[1-9]`).MatchString(parts["xl/workbook.xml"]) {
+		t.Errorf("active sheet: members %q, groups %q, workbook %q", members[:min(500, len(members))], groups[:min(500, len(groups))], parts["xl/workbook.xml"])
 	}
 	if !strings.Contains(groups, `<dimension ref="A1:N7"`) {
 		t.Errorf("支部 sheet dimension: %s", groups[:min(600, len(groups))])
