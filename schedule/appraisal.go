@@ -35,15 +35,16 @@ func formsPolicy(pol store.Policy, p store.Period, lang string) forms.Policy {
 }
 
 // memberAppraisal maps one member's data to the appraisal form. ok is
-// false when the member is not in the period's rates.
-func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberAppraisal, bool) {
+// false when the member is not in the period's rates; err is a failed read
+// of their attendance.
+func (d *periodData) memberAppraisal(memberID, lang string) (in forms.MemberAppraisal, ok bool, err error) {
 	row := d.rows[memberID]
 	m := d.members[memberID]
 	if row == nil || m == nil {
-		return forms.MemberAppraisal{}, false
+		return forms.MemberAppraisal{}, false, nil
 	}
 	fp := d.p
-	in := forms.MemberAppraisal{
+	in = forms.MemberAppraisal{
 		Organisation: d.organisation(m.GroupID),
 		Period:       fp,
 		Member:       forms.MemberInfo{Name: m.Name, Group: d.groupName(m.GroupID), Position: m.Title, Unit: d.unit(m.GroupID)},
@@ -51,7 +52,9 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 		Result:       forms.AppraisalResult{Score: row.Score, Grade: row.Grade},
 		Policy:       formsPolicy(d.pol, d.p, lang),
 	}
-	in.Attendance, in.Sessions = d.attendance(m, row)
+	if in.Attendance, in.Sessions, err = d.attendance(m, row); err != nil {
+		return in, false, err
+	}
 	for _, ei := range d.requiredExams(m) {
 		date, _ := time.ParseInLocation(store.DateLayout, ei.e.HeldOn, d.loc)
 		line := forms.ExamLine{Title: ei.e.Title, Date: date, MaxScore: ei.e.MaxScore, ExcellentScore: ei.e.ExcellentScore}
@@ -74,7 +77,7 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 			in.Reports = append(in.Reports, line)
 		}
 	}
-	return in, true
+	return in, true, nil
 }
 
 // attendance lists m's required sessions and counts them so that 应参学 =
@@ -83,11 +86,16 @@ func (d *periodData) memberAppraisal(memberID, lang string) (forms.MemberApprais
 // yet ended are listed as upcoming (never 未补学) and counted as the rates
 // count them (nowhere once the rates count open periods to date).
 // The participation rate itself is the rates' (row.Participation).
-func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.Attendance, []forms.SessionLine) {
+func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.Attendance, []forms.SessionLine, error) {
 	var a forms.Attendance
 	var lines []forms.SessionLine
-	for _, si := range d.requiredSessions(m) {
-		at := si.att[m.ID]
+	required := d.requiredSessions(m)
+	att, err := d.attOf(m.ID, required)
+	if err != nil {
+		return a, nil, err
+	}
+	for _, si := range required {
+		at := att[si]
 		line := forms.SessionLine{Date: si.s.StartsAt, Title: si.s.Title, Status: statusCode(at.status), MadeUp: at.makeupOn != "", Note: at.note}
 		if at.makeupOn != "" {
 			line.MadeUpOn, _ = time.ParseInLocation(store.DateLayout, at.makeupOn, d.loc)
@@ -120,7 +128,7 @@ func (d *periodData) attendance(m *store.Member, row *store.MemberRate) (forms.A
 		// rate is the rates' own, the counts what happened
 		a.Rate = &forms.Rate{Num: int64(row.Participation.Num), Den: int64(row.Participation.Den)}
 	}
-	return a, lines
+	return a, lines, nil
 }
 
 // unit is the member's department (所属单位): the group right below the

@@ -28,7 +28,7 @@ func BenchmarkMemberPDF(b *testing.B) {
 	opt := forms.Options{Location: shanghai, GeneratedAt: f.clock.Now()}
 	b.ReportAllocs()
 	for b.Loop() {
-		in, _ := d.memberAppraisal(id, "zh")
+		in, _, _ := d.memberAppraisal(id, "zh")
 		h, err := dataHash(store.ReportMemberPDF, "zh", in)
 		if err != nil {
 			b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 // then only read, so the member PDFs can be built by concurrent workers.
 type periodData struct {
 	p       store.Period
+	store   *store.Store // live data's attendance is read from it (attOf)
 	loc     *time.Location
 	pol     store.Policy
 	tree    *store.Tree
@@ -46,7 +47,11 @@ type periodData struct {
 type sessionInfo struct {
 	s    store.Session
 	date string // start date in the store's zone
-	att  map[string]attInfo
+	// att is the records by member of a locked period's session (from its
+	// snapshot); nil for live data, whose records are read per member
+	// (attOf) — at 100,000 members the period's records held in memory
+	// were the batch's largest part.
+	att map[string]attInfo
 }
 
 type attInfo struct {
@@ -63,7 +68,7 @@ type examInfo struct {
 // loadPeriod reads the data of period p for the members of groupID's
 // subtree ("" for everyone), or for one member when memberID is set.
 func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*periodData, error) {
-	d := &periodData{p: p, loc: s.Location(), pol: s.Policy(), now: s.Now(), members: map[string]*store.Member{},
+	d := &periodData{p: p, store: s, loc: s.Location(), pol: s.Policy(), now: s.Now(), members: map[string]*store.Member{},
 		sessions: map[string][]*sessionInfo{}, exams: map[string][]*examInfo{}}
 	ps, err := s.FrozenPeriod(p)
 	if err != nil {
@@ -114,17 +119,7 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		if !reach[ss.GroupID] {
 			continue
 		}
-		recs, err := s.Attendance(ss.ID)
-		if err != nil {
-			return nil, err
-		}
-		si := &sessionInfo{s: ss, date: ss.StartsAt.In(d.loc).Format(store.DateLayout), att: make(map[string]attInfo, len(recs))}
-		for _, a := range recs {
-			if memberID != "" && a.MemberID != memberID {
-				continue
-			}
-			si.att[a.MemberID] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
-		}
+		si := &sessionInfo{s: ss, date: ss.StartsAt.In(d.loc).Format(store.DateLayout)}
 		d.sessions[ss.GroupID] = append(d.sessions[ss.GroupID], si)
 	}
 	if err := d.loadExams(s, reach); err != nil {
@@ -264,6 +259,33 @@ func (d *periodData) loadExams(s *store.Store, reach map[string]bool) error {
 		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
 	}
 	return nil
+}
+
+// attOf is member memberID's records of sessions ss: a locked period's
+// from its snapshot, live ones read from the store in one transaction.
+func (d *periodData) attOf(memberID string, ss []*sessionInfo) (map[*sessionInfo]attInfo, error) {
+	out := make(map[*sessionInfo]attInfo, len(ss))
+	var live []string
+	for _, si := range ss {
+		if si.att != nil {
+			out[si] = si.att[memberID]
+		} else {
+			live = append(live, si.s.ID)
+		}
+	}
+	if len(live) == 0 {
+		return out, nil
+	}
+	recs, err := d.store.MemberAttendance(memberID, live)
+	if err != nil {
+		return nil, err
+	}
+	for _, si := range ss {
+		if a, ok := recs[si.s.ID]; ok && si.att == nil {
+			out[si] = attInfo{status: a.Status, makeupOn: a.MakeupOn, note: a.Note}
+		}
+	}
+	return out, nil
 }
 
 // requiredSessions lists the sessions member m had to attend in the

@@ -38,7 +38,7 @@ func TestAppraisalOfMemberMovedMidQuarter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, ok := d.memberAppraisal(wang, "zh")
+			in, ok, _ := d.memberAppraisal(wang, "zh")
 			if !ok {
 				t.Fatal("no appraisal for 王芳")
 			}
@@ -74,7 +74,7 @@ func TestAppraisalOfMemberMovedMidQuarter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, ok := d.memberAppraisal(wang, "zh")
+		in, ok, _ := d.memberAppraisal(wang, "zh")
 		if row == nil || !ok {
 			t.Fatalf("王芳 not in 第一支部's rates (%v) or forms (%v)", row != nil, ok)
 		}

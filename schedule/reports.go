@@ -155,7 +155,10 @@ func (g *Generator) writeFile(rel string, render func(w io.Writer) error) (int64
 
 // memberFile renders one member's appraisal.
 func (g *Generator) memberFile(d *periodData, memberID, lang, jobID string, at time.Time) (store.ReportFile, error) {
-	in, ok := d.memberAppraisal(memberID, lang)
+	in, ok, err := d.memberAppraisal(memberID, lang)
+	if err != nil {
+		return store.ReportFile{}, err
+	}
 	if !ok {
 		return store.ReportFile{}, store.Errorf(store.KindNotFound, "not_in_rates", "member %s is in no rates of %s", memberID, d.p)
 	}
@@ -170,7 +173,10 @@ func (g *Generator) memberFile(d *periodData, memberID, lang, jobID string, at t
 
 // groupFile renders one group's summary as PDF or XLSX.
 func (g *Generator) groupFile(d *periodData, groupID, kind, jobID string, at time.Time) (store.ReportFile, error) {
-	in, ok := d.groupSummary(groupID)
+	in, ok, err := d.groupSummary(groupID)
+	if err != nil {
+		return store.ReportFile{}, err
+	}
 	if !ok {
 		return store.ReportFile{}, store.Errorf(store.KindNotFound, "not_in_rates", "nobody in group %s is in the rates of %s", groupID, d.p)
 	}

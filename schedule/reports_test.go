@@ -266,7 +266,7 @@ func TestConcurrentPDFs(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in, ok := d.memberAppraisal(f.ids["张三"], "zh")
+			in, ok, _ := d.memberAppraisal(f.ids["张三"], "zh")
 			if !ok {
 				errs <- fmt.Errorf("no appraisal")
 				return
@@ -299,8 +299,8 @@ func TestDataHashIsStable(t *testing.T) {
 	f := newFixture(t)
 	d1, _ := loadPeriod(f.s, q3(t), "", "")
 	d2, _ := loadPeriod(f.s, q3(t), "", f.ids["张三"])
-	a, _ := d1.memberAppraisal(f.ids["张三"], "zh")
-	b, _ := d2.memberAppraisal(f.ids["张三"], "zh")
+	a, _, _ := d1.memberAppraisal(f.ids["张三"], "zh")
+	b, _, _ := d2.memberAppraisal(f.ids["张三"], "zh")
 	h1, _ := dataHash(store.ReportMemberPDF, "zh", a)
 	h2, _ := dataHash(store.ReportMemberPDF, "zh", b)
 	if h1 != h2 {
@@ -314,7 +314,7 @@ func TestDataHashIsStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	d3, _ := loadPeriod(f.s, q3(t), "", "")
-	c, _ := d3.memberAppraisal(f.ids["张三"], "zh")
+	c, _, _ := d3.memberAppraisal(f.ids["张三"], "zh")
 	if h3, _ := dataHash(store.ReportMemberPDF, "zh", c); h3 == h1 {
 		t.Fatal("hash did not change with the data")
 	}

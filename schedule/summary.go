@@ -88,12 +88,12 @@ func (d *periodData) rowHead(groups []string) string {
 // groupSummary is the summary of group g's subtree: one roll-up row per
 // child subtree (and one for g's own members when it has children), the
 // group's own total, and every member row. ok is false when nobody in the
-// subtree is in the period's rates.
-func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
+// subtree is in the period's rates; err a failed read of attendance.
+func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool, error) {
 	sub := d.tree.Subtree(g)
 	rows := d.rowsIn(sub)
 	if len(rows) == 0 {
-		return forms.GroupSummary{}, false
+		return forms.GroupSummary{}, false, nil
 	}
 	name := d.groupName(g)
 	fp := d.p
@@ -126,8 +126,11 @@ func (d *periodData) groupSummary(g string) (forms.GroupSummary, bool) {
 			Participation: formsRate(r.Participation), Completion: formsRate(r.Completion),
 			Excellence: formsRate(r.Excellence), Score: r.Score, Grade: r.Grade}
 		if m := d.members[r.MemberID]; m != nil {
-			out.Members[i].Attendance, _ = d.attendance(m, r)
+			var err error
+			if out.Members[i].Attendance, _, err = d.attendance(m, r); err != nil {
+				return out, false, err
+			}
 		}
 	}
-	return out, true
+	return out, true, nil
 }

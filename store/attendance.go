@@ -640,6 +640,39 @@ func (s *Store) Attendance(sessionID string) ([]Attendance, error) {
 	return out, err
 }
 
+// MemberAttendance reads member memberID's records of the sessions named,
+// in one read transaction, by session id; a session without a record is
+// left out. The appraisal batch reads each member's records this way
+// rather than holding every record of the period in memory.
+func (s *Store) MemberAttendance(memberID string, sessionIDs []string) (map[string]Attendance, error) {
+	out := make(map[string]Attendance, len(sessionIDs))
+	mk, ok := idKey(memberID)
+	if !ok {
+		return out, nil
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAttendance)
+		for _, id := range sessionIDs {
+			sk, ok := idKey(id)
+			if !ok {
+				continue
+			}
+			key := pairKey(sk, mk)
+			v := b.Get(key)
+			if v == nil {
+				continue
+			}
+			a, err := decodeAttendanceTx(tx, key, v)
+			if err != nil {
+				return fmt.Errorf("attendance %s/%s: %w", id, memberID, err)
+			}
+			out[id] = *a
+		}
+		return nil
+	})
+	return out, err
+}
+
 func attendanceTx(tx *bolt.Tx, sessionID string) ([]Attendance, error) {
 	out := []Attendance{}
 	prefix, ok := idKey(sessionID)
