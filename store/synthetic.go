@@ -53,9 +53,12 @@ type SyntheticInfo struct {
 	BranchIDs []string
 	Members   int // accounts in groups
 	MemberIDs []string
-	AdminID   string // "admin", no group
-	Sessions  int
-	Records   int // attendance records
+	// LeftIDs are the members who left during Period (not in the audience
+	// of a session held after it).
+	LeftIDs  []string
+	AdminID  string // "admin", no group
+	Sessions int
+	Records  int // attendance records
 	// PeriodRecords are the records of sessions in Period (all of them
 	// unless Years spreads them).
 	PeriodRecords int
@@ -284,6 +287,7 @@ func (b *synth) members(n int) error {
 			}
 			if m.LeftOn != "" {
 				b.left[id] = m.LeftOn
+				b.info.LeftIDs = append(b.info.LeftIDs, m.ID)
 			}
 			b.byBranch[br] = append(b.byBranch[br], id)
 			b.byDept[b.deptOf[br]] = append(b.byDept[b.deptOf[br]], id)

@@ -130,9 +130,22 @@ func benchRates(ctx context.Context, o Options, rep *Report, progress func(strin
 	}
 
 	if o.checkinOnStore {
-		n := min(o.Members, len(info.MemberIDs))
+		// The members still on the roll: those who left during the
+		// period are rightly refused (403 not_in_audience), which is not
+		// what the burst measures.
+		left := map[string]bool{}
+		for _, id := range info.LeftIDs {
+			left[id] = true
+		}
+		var present []string
+		for _, id := range info.MemberIDs {
+			if !left[id] {
+				present = append(present, id)
+			}
+		}
+		n := min(o.Members, len(present))
 		progress("checkin-store: %d members × %d sessions on the %d-member store …", n, o.Sessions, len(info.MemberIDs))
-		st, rss, err := burstOn(ctx, o, s, info.Password, info.RootID, info.MemberIDs[:n], progress)
+		st, rss, err := burstOn(ctx, o, s, info.Password, info.RootID, present[:n], progress)
 		if err != nil {
 			return fmt.Errorf("check-in burst on the store: %w", err)
 		}
