@@ -36,6 +36,11 @@ type Generator struct {
 	Workers int
 	// Now stamps the files; default Store.Now.
 	Now func() time.Time
+	// DropCaches drops the store's rates and 四落实 caches once a run's
+	// data is loaded (Store.DropCaches): for a process that serves no
+	// requests, they are memory the collector scans on every cycle of the
+	// batch (at 100,000 members the run made 97 instead of 125 files/s).
+	DropCaches bool
 }
 
 // Result counts what a run generated.
@@ -243,6 +248,9 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 	d, err := loadPeriod(g.Store, p, groupID, "")
 	if err != nil {
 		return res, err
+	}
+	if g.DropCaches {
+		g.Store.DropCaches()
 	}
 	res.Members = len(d.rates.Members)
 	at := g.stamp(d)

@@ -47,6 +47,10 @@ type Config struct {
 	CloseRunsKept int
 	// Workers build member PDFs concurrently; default GOMAXPROCS.
 	Workers int
+	// OneOff says the process exists for one report run (studyroll
+	// report): the store's caches are dropped once the run's data is
+	// loaded (Generator.DropCaches).
+	OneOff bool
 	// Rectifications lists the open rectification findings with their
 	// deadlines, for the deadline reminders; nil sends none. The
 	// inspections feature provides it (see docs/REMINDERS.md).
@@ -134,7 +138,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:        cfg,
 		log:        cfg.Logger,
 		specs:      specs,
-		gen:        &Generator{Store: cfg.Store, Dir: cfg.ReportDir, Font: cfg.Font, Workers: cfg.Workers, Now: cfg.Now},
+		gen:        &Generator{Store: cfg.Store, Dir: cfg.ReportDir, Font: cfg.Font, Workers: cfg.Workers, Now: cfg.Now, DropCaches: cfg.OneOff},
 		reportSlot: make(chan struct{}, 1),
 		busy:       map[string]string{},
 		live:       map[string]*liveRun{},

@@ -90,19 +90,6 @@ func tuneRuntime() {
 
 var adaptOnce sync.Once
 
-// tuneBatch sets the garbage collector for a one-off batch (studyroll
-// report): the default GOGC, and unless GOMEMLIMIT is set the same soft
-// limit as the server's (memLimitFor), so the heap stays within half again
-// of what is live rather than growing to twice it. At 100,000 members the
-// period's data is a few hundred MB live; without the limit the batch's
-// RSS passed 900 MB (docs/BENCHMARKS.md).
-func tuneBatch() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memLimitFor(0))
-		adaptOnce.Do(func() { go adaptMemoryLimit(time.Second) })
-	}
-}
-
 // memLimitFor is the soft memory limit for a live heap of live bytes:
 // 160 MiB, or the live heap plus half of it (at least 96 MiB more) when
 // that is higher.

@@ -80,11 +80,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// The run is the server's report job, run here: schedule.RunReports
 	// records its start and outcome as POST /reports does.
 	sch, err := schedule.New(schedule.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DataDir: sf.data, ReportDir: dir, Font: font, Workers: *workers, Schedules: cfg.Schedules})
+		DataDir: sf.data, ReportDir: dir, Font: font, Workers: *workers, Schedules: cfg.Schedules, OneOff: true})
 	if err != nil {
 		return err
 	}
-	tuneBatch()
 	bar := newProgress(stdout)
 	start := time.Now()
 	run, err := sch.RunReports(store.WithActor(ctx, "system"), p, groupID, "cli", bar.update)
