@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,55 @@ func BenchmarkQuarterlyBatch(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*max(res.MemberPDFs, 1)), "ms/member")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "workers")
 	b.Logf("%s", res)
+}
+
+// BenchmarkBatchSample runs the quarterly batch of a large organisation
+// for 60 seconds, as studyroll report does (the store's caches dropped once
+// the data is loaded), and reports how long the data took to load, the
+// member files per second after it, and the process's peak RSS split into
+// its own memory and the mapped store file. With
+//
+//	STUDYROLL_BENCH_MEMBERS=100000 STUDYROLL_BENCH_DIR=/tmp/sd go test -run '^$' -bench BatchSample -benchtime 1x ./schedule/
+//
+// it gave the figures of docs/BENCHMARKS.md ("The PDF batch's memory");
+// prefix GOMEMLIMIT=300MiB for the capped run.
+func BenchmarkBatchSample(b *testing.B) {
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("STUDYROLL_BENCH_MEMBERS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := synthetic(b, n)
+	s, err := store.Open(dir, store.Options{Now: func() time.Time { return time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	gen := &Generator{Store: s, Dir: b.TempDir(), DropCaches: true}
+	ctx, cancel := context.WithTimeout(store.WithActor(context.Background(), "system"), 60*time.Second)
+	defer cancel()
+	var done int
+	var start, first time.Time
+	for b.Loop() {
+		start = time.Now()
+		gen.Generate(ctx, q3(b), "", "", func(d, _ int) {
+			done = d
+			if d == 1 {
+				first = time.Now()
+			}
+		})
+	}
+	if first.IsZero() {
+		b.Fatal("no file made in 60 s")
+	}
+	b.ReportMetric(first.Sub(start).Seconds(), "s-load")
+	b.ReportMetric(float64(done)/time.Since(first).Seconds(), "files/s")
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(status), "\n") {
+		for _, k := range []string{"VmHWM", "RssAnon", "RssFile"} {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == k+":" {
+				kb, _ := strconv.Atoi(f[1])
+				b.ReportMetric(float64(kb)/1024, k+"-MB")
+			}
+		}
+	}
 }
