@@ -309,6 +309,13 @@ func packAttendance(recs []Attendance) ([]byte, error) {
 
 var errBadPacked = errors.New("corrupt frozen attendance")
 
+// The make-up dates a packed record can hold: YYYY-MM-DD, years 1 to 9999,
+// as days since 1970-01-01.
+var (
+	minPackedDay = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	maxPackedDay = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).Unix() / 86400
+)
+
 // unpackAttendance reads what packAttendance wrote for session sessionID.
 func unpackAttendance(sessionID string, b []byte) ([]Attendance, error) {
 	out := []Attendance{}
@@ -343,8 +350,8 @@ func unpackAttendance(sessionID string, b []byte) ([]Attendance, error) {
 		}
 		if flags&1 != 0 {
 			d, k := binary.Varint(b)
-			if k <= 0 {
-				return nil, errBadPacked
+			if k <= 0 || d < minPackedDay || d > maxPackedDay {
+				return nil, errBadPacked // no date packAttendance could have written
 			}
 			a.MakeupOn, b = time.Unix(d*86400, 0).UTC().Format(DateLayout), b[k:]
 		}
