@@ -62,6 +62,21 @@ func synthetic(b *testing.B, n int) string {
 	return dir
 }
 
+// batchStore opens the synthetic organisation of $STUDYROLL_BENCH_MEMBERS
+// members (default 1000) with the clock after 2023Q3; closed at the end.
+func batchStore(b *testing.B) *store.Store {
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("STUDYROLL_BENCH_MEMBERS")); err == nil && v > 0 {
+		n = v
+	}
+	s, err := store.Open(synthetic(b, n), store.Options{Now: func() time.Time { return time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 // BenchmarkQuarterlyBatch generates every file of a quarter: member PDFs
 // by GOMAXPROCS workers, streamed to disk, then the group summaries.
 // Members: $STUDYROLL_BENCH_MEMBERS (default 1000). Run the 10,000 of the
@@ -69,21 +84,13 @@ func synthetic(b *testing.B, n int) string {
 //
 //	STUDYROLL_BENCH_MEMBERS=10000 go test -run '^$' -bench QuarterlyBatch -benchtime 1x ./schedule/
 func BenchmarkQuarterlyBatch(b *testing.B) {
-	n := 1000
-	if v, err := strconv.Atoi(os.Getenv("STUDYROLL_BENCH_MEMBERS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := synthetic(b, n)
-	s, err := store.Open(dir, store.Options{Now: func() time.Time { return time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := batchStore(b)
 	p := q3(b)
 	out := b.TempDir()
 	gen := &Generator{Store: s, Dir: out}
 	ctx := store.WithActor(context.Background(), "system")
 	var res Result
+	var err error
 	for b.Loop() {
 		if res, err = gen.Generate(ctx, p, "", "", nil); err != nil {
 			b.Fatal(err)
@@ -106,16 +113,7 @@ func BenchmarkQuarterlyBatch(b *testing.B) {
 // it gave the figures of docs/BENCHMARKS.md ("The PDF batch's memory");
 // prefix GOMEMLIMIT=300MiB for the capped run.
 func BenchmarkBatchSample(b *testing.B) {
-	n := 1000
-	if v, err := strconv.Atoi(os.Getenv("STUDYROLL_BENCH_MEMBERS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := synthetic(b, n)
-	s, err := store.Open(dir, store.Options{Now: func() time.Time { return time.Date(2023, 10, 1, 2, 0, 0, 0, shanghai) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := batchStore(b)
 	gen := &Generator{Store: s, Dir: b.TempDir(), DropCaches: true}
 	ctx, cancel := context.WithTimeout(store.WithActor(context.Background(), "system"), 60*time.Second)
 	defer cancel()
