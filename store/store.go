@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"studyroll/internal/groupcommit"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -112,9 +113,11 @@ type Options struct {
 type Store struct {
 	db   *bolt.DB
 	path string
-	now  func() time.Time
-	loc  *time.Location
-	cost int
+	// writer shares commits among concurrent check-ins; nil when read-only.
+	writer *groupcommit.Writer
+	now    func() time.Time
+	loc    *time.Location
+	cost   int
 	// attendance holds the attendance rules and the check-in cache.
 	attendance *attState
 	// rates caches the decoded index and activities (rates_index.go).
@@ -193,10 +196,12 @@ func Open(dir string, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db.MaxBatchDelay, db.MaxBatchSize = BatchDelay, BatchSize
 	s := &Store{db: db, path: path, now: opt.Now, loc: opt.Location, cost: opt.BcryptCost, attendance: newAttState(), rates: newRatesCache(),
 		outboxKick: make(chan struct{}, 1),
 		snapshots:  &snapshotCache{m: map[string]*PeriodSnapshot{}}}
+	if !opt.ReadOnly {
+		s.writer = groupcommit.New(db, 0)
+	}
 
 	keyPath := opt.AuditKeyFile
 	if keyPath == "" {
@@ -259,6 +264,9 @@ func Open(dir string, opt Options) (*Store, error) {
 
 // Close closes the file.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.Close() // commits the check-ins already queued
+	}
 	fieldCiphers.Delete(s.db)
 	return s.db.Close()
 }
@@ -274,16 +282,6 @@ func (s *Store) Location() *time.Location { return s.loc }
 
 // Today is the current date (YYYY-MM-DD) in the store's time zone.
 func (s *Store) Today() string { return s.now().In(s.loc).Format(DateLayout) }
-
-// The store's bbolt batch settings. Check-in bursts arrive as many
-// concurrent single writes; db.Batch coalesces them into one commit. With 64
-// clients on 2 cores, 1 ms / 32 gave the best throughput of the settings
-// tried (2 ms/256, 3 ms/64, 2 ms/64, 1 ms/16…48, 500 µs/32, 10 ms/32): see
-// docs/BENCHMARKS.md. The bench's ceiling uses them too.
-const (
-	BatchDelay = time.Millisecond
-	BatchSize  = 32
-)
 
 // WriteTo writes a consistent copy of the whole store to w, safe while the
 // store is serving (one read transaction).
@@ -322,10 +320,14 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 	return storageErr(s.db.View(fn))
 }
 
-// batch runs fn through bbolt's Batch: concurrent callers share one commit.
-// fn may run more than once and must be idempotent.
+// batch runs fn through the store's group commit (internal/groupcommit):
+// concurrent callers share one commit. fn may run more than once and must
+// be idempotent.
 func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
-	return storageErr(s.db.Batch(s.watched(fn)))
+	if s.writer == nil { // read-only
+		return storageErr(s.db.Update(s.watched(fn)))
+	}
+	return storageErr(s.writer.Do(s.watched(fn)))
 }
 
 func storageErr(err error) error {

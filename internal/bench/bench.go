@@ -30,6 +30,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"studyroll/handlers"
+	"studyroll/internal/groupcommit"
 	"studyroll/store"
 )
 
@@ -473,7 +474,7 @@ func CallJSON(c *http.Client, method, url, tok, body string, out any) (int, erro
 }
 
 // benchCeiling measures a bare echo handler that makes one durable write
-// per request through bbolt's Batch with the store's batch settings: the
+// per request through the store's group commit (internal/groupcommit): the
 // most this machine can do for a durable write over HTTP.
 func benchCeiling(ctx context.Context, o Options, n int) (*latencyStats, error) {
 	db, err := bolt.Open(filepath.Join(o.Dir, "ceiling.db"), 0o600, nil)
@@ -481,7 +482,8 @@ func benchCeiling(ctx context.Context, o Options, n int) (*latencyStats, error) 
 		return nil, err
 	}
 	defer db.Close()
-	db.MaxBatchDelay, db.MaxBatchSize = store.BatchDelay, store.BatchSize
+	wr := groupcommit.New(db, 0)
+	defer wr.Close()
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("ceiling")); return err }); err != nil {
 		return nil, err
 	}
@@ -494,7 +496,7 @@ func benchCeiling(ctx context.Context, o Options, n int) (*latencyStats, error) 
 		}
 		key := binary.BigEndian.AppendUint64(nil, k)
 		val := []byte(`{"status":"present","at":"` + time.Now().Format(time.RFC3339Nano) + `"}`)
-		if err := db.Batch(func(tx *bolt.Tx) error { return tx.Bucket([]byte("ceiling")).Put(key, val) }); err != nil {
+		if err := wr.Do(func(tx *bolt.Tx) error { return tx.Bucket([]byte("ceiling")).Put(key, val) }); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusCreated, map[string]string{"status": "present"})
