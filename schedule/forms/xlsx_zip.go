@@ -2,6 +2,7 @@ package forms
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"io"
 	"sort"
@@ -100,18 +101,15 @@ func canonicalZip(data []byte, w io.Writer) error {
 
 // copyUnmarked writes a worksheet holding marked ratios with them
 // unmarked; done is false (and nothing written) for a sheet without any.
+// The sheet is read twice as a stream, a row at a time (a mark never
+// spans rows), so a sheet of 100,000 members is never held whole.
 func copyUnmarked(zw *zip.Writer, f *zip.File) (done bool, err error) {
-	r, err := f.Open()
-	if err != nil {
+	marked := false
+	if err := eachRow(f, func(row []byte) error {
+		marked = marked || bytes.Contains(row, ratioOpen)
+		return nil
+	}); err != nil || !marked {
 		return false, err
-	}
-	xml, err := io.ReadAll(r)
-	r.Close()
-	if err != nil {
-		return false, err
-	}
-	if !bytes.Contains(xml, ratioOpen) {
-		return false, nil
 	}
 	h := f.FileHeader
 	h.CRC32, h.CompressedSize64, h.UncompressedSize64 = 0, 0, 0
@@ -119,6 +117,43 @@ func copyUnmarked(zw *zip.Writer, f *zip.File) (done bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = out.Write(unmarkRatios(xml))
-	return true, err
+	bw := bufio.NewWriterSize(out, 64<<10)
+	if err := eachRow(f, func(row []byte) error {
+		_, err := bw.Write(unmarkRatios(row))
+		return err
+	}); err != nil {
+		return false, err
+	}
+	return true, bw.Flush()
+}
+
+// rowEnd closes a worksheet row.
+var rowEnd = []byte("</row>")
+
+// eachRow calls fn with the worksheet's XML cut after every </row> (the
+// first piece carries the sheet's head, the last its tail); the pieces
+// joined are the whole part.
+func eachRow(f *zip.File, fn func([]byte) error) error {
+	r, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20) // a row of long notes fits
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		if i := bytes.Index(data, rowEnd); i >= 0 {
+			return i + len(rowEnd), data[:i+len(rowEnd)], nil
+		}
+		if atEOF && len(data) > 0 {
+			return len(data), data, nil
+		}
+		return 0, nil, nil
+	})
+	for sc.Scan() {
+		if err := fn(sc.Bytes()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }
