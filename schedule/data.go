@@ -122,7 +122,7 @@ func loadPeriod(s *store.Store, p store.Period, groupID, memberID string) (*peri
 		si := &sessionInfo{s: ss, date: ss.StartsAt.In(d.loc).Format(store.DateLayout)}
 		d.sessions[ss.GroupID] = append(d.sessions[ss.GroupID], si)
 	}
-	if err := d.loadExams(s, reach); err != nil {
+	if err := d.loadExams(s, reach, memberID); err != nil {
 		return nil, err
 	}
 	if d.acts, err = s.Activities(p); err != nil {
@@ -238,8 +238,8 @@ func (d *periodData) reach() map[string]bool {
 }
 
 // loadExams reads the exams of the period that reach a reported member,
-// with every score.
-func (d *periodData) loadExams(s *store.Store, reach map[string]bool) error {
+// with every score — or memberID's alone, for one member's form.
+func (d *periodData) loadExams(s *store.Store, reach map[string]bool, memberID string) error {
 	exams, err := s.Exams(store.ExamFilter{Period: &d.p})
 	if err != nil {
 		return err
@@ -248,15 +248,11 @@ func (d *periodData) loadExams(s *store.Store, reach map[string]bool) error {
 		if !reach[e.GroupID] {
 			continue
 		}
-		det, err := s.ExamDetail(e.ID)
+		scores, err := s.ExamScores(e.ID, memberID)
 		if err != nil {
 			return err
 		}
-		ei := &examInfo{e: e, scores: make(map[string]float64, len(det.Scores))}
-		for _, sc := range det.Scores {
-			ei.scores[sc.MemberID] = sc.Score
-		}
-		d.exams[e.GroupID] = append(d.exams[e.GroupID], ei)
+		d.exams[e.GroupID] = append(d.exams[e.GroupID], &examInfo{e: e, scores: scores})
 	}
 	return nil
 }

@@ -256,6 +256,43 @@ func (s *Store) ExamDetail(id string) (*ExamDetail, error) {
 	return d, err
 }
 
+// ExamScores returns exam id's scores by member id: every member's, or
+// memberID's alone when it is not "" (an empty map when they have none).
+// Unlike ExamDetail it reads no names, so the forms of one member do not
+// decode the records of everyone who sat an organisation-wide exam.
+func (s *Store) ExamScores(id, memberID string) (map[string]float64, error) {
+	out := map[string]float64{}
+	err := s.view(func(tx *bolt.Tx) error {
+		if _, err := getExam(tx, id); err != nil {
+			return err
+		}
+		key := keyOrZero(id)
+		if memberID != "" {
+			mk, ok := idKey(memberID)
+			if !ok {
+				return nil
+			}
+			if v := tx.Bucket(bucketScores).Get(append(key[:8:8], mk...)); v != nil {
+				sc, err := decodeScore(append(key[:8:8], mk...), v)
+				if err != nil {
+					return err
+				}
+				out[sc.MemberID] = sc.Score
+			}
+			return nil
+		}
+		return eachPrefix(tx.Bucket(bucketScores), key, func(k, v []byte) error {
+			sc, err := decodeScore(k, v)
+			if err != nil {
+				return err
+			}
+			out[sc.MemberID] = sc.Score
+			return nil
+		})
+	})
+	return out, err
+}
+
 func examDetailTx(tx *bolt.Tx, id string) (*ExamDetail, error) {
 	e, err := getExam(tx, id)
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -220,4 +221,45 @@ func FuzzScoresInput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExamScores: the scores by member equal ExamDetail's, for everyone
+// and for one member at a time; a member without a score, or an id that
+// cannot exist, gets an empty map; an unknown exam is not found.
+func TestExamScores(t *testing.T) {
+	o := newOrg(t)
+	det, err := o.s.ExamDetail(o.E2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	for _, sc := range det.Scores {
+		want[sc.MemberID] = sc.Score
+	}
+	if len(want) == 0 {
+		t.Fatal("the fixture's exam has no scores")
+	}
+	all, err := o.s.ExamScores(o.E2, "")
+	if err != nil || !reflect.DeepEqual(all, want) {
+		t.Errorf("all scores %v %v, want %v", all, err, want)
+	}
+	for _, tc := range []struct {
+		member string
+		want   map[string]float64
+	}{
+		{o.a1.ID, map[string]float64{o.a1.ID: want[o.a1.ID]}},
+		{o.b1.ID, map[string]float64{}},
+		{"x", map[string]float64{}},
+	} {
+		if _, ok := want[tc.member]; !ok && len(tc.want) == 1 {
+			t.Fatalf("%s has no score in the fixture", tc.member)
+		}
+		got, err := o.s.ExamScores(o.E2, tc.member)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("member %s: %v %v, want %v", tc.member, got, err, tc.want)
+		}
+	}
+	if _, err := o.s.ExamScores("777", ""); ErrorKind(err) != KindNotFound {
+		t.Errorf("unknown exam: %v", err)
+	}
 }

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -668,6 +671,64 @@ func BenchmarkGroupSummaryXLSX10000(b *testing.B) {
 	}
 }
 
+// BenchmarkGroupSummary100000 builds the summary of 100,000 members as a
+// PDF (the member table left to the workbook: MaxPDFMemberRows) and as a
+// workbook, and reports the most live heap seen while each was built
+// (sampled every 10 ms) — what the quarterly batch's last step adds to the
+// period's data:
+//
+//	go test -run '^$' -bench GroupSummary100000 -benchtime 1x ./schedule/forms/
+func BenchmarkGroupSummary100000(b *testing.B) {
+	in := sampleSummary(100000, 2000)
+	_, _ = planFor(Options{})
+	for _, tc := range []struct {
+		name string
+		make func(io.Writer) error
+	}{
+		{"pdf", func(w io.Writer) error { return GroupSummaryPDF(w, in, testOpt) }},
+		{"xlsx", func(w io.Writer) error { return GroupSummaryXLSX(w, in, testOpt) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				runtime.GC()
+				base := liveHeap()
+				peak := base
+				stop := make(chan struct{})
+				sampled := make(chan struct{})
+				go func() {
+					defer close(sampled)
+					t := time.NewTicker(10 * time.Millisecond)
+					defer t.Stop()
+					for {
+						select {
+						case <-stop:
+							return
+						case <-t.C:
+							peak = max(peak, liveHeap())
+						}
+					}
+				}()
+				var buf bytes.Buffer
+				err := tc.make(&buf)
+				close(stop)
+				<-sampled
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(peak-base)/(1<<20), "live-MB")
+				b.ReportMetric(float64(buf.Len())/(1<<20), "file-MB")
+			}
+		})
+	}
+}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
 // FuzzUserText checks the text cleaners on arbitrary input: the XLSX text is
 // valid UTF-8 without characters XML forbids, and period parsing and font
 // coverage reading never panic. (Whole documents are not fuzzed: under the
@@ -689,4 +750,44 @@ func FuzzUserText(f *testing.F) {
 		_ = cmapCoverage(font)
 		_ = cmapCoverage(append([]byte("\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00cmap\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x00"), font...))
 	})
+}
+
+// TestSummaryPDFMemberCap: a summary of more members than MaxPDFMemberRows
+// lists none of them in the PDF and says where they are; the workbook still
+// has every row; at the limit every member is listed.
+func TestSummaryPDFMemberCap(t *testing.T) {
+	defer func(n int) { MaxPDFMemberRows = n }(MaxPDFMemberRows)
+	MaxPDFMemberRows = 20
+	for _, tc := range []struct {
+		members int
+		listed  bool
+	}{{20, true}, {21, false}} {
+		in := sampleSummary(tc.members, 3)
+		last := in.Members[tc.members-1].Name
+		for _, lang := range []string{"zh", "en"} {
+			var buf bytes.Buffer
+			if err := GroupSummaryPDF(&buf, in, withLang(testOpt, lang)); err != nil {
+				t.Fatal(err)
+			}
+			txt := strings.Join(strings.Fields(pdfText(t, buf.Bytes())), "")
+			note := map[string]string{"zh": fmt.Sprintf("本汇总共%d名党员，超过本表逐人列出的上限（20人）", tc.members),
+				"en": fmt.Sprintf("Thissummarycovers%dmembers,morethanthe20", tc.members)}[lang]
+			if got := strings.Contains(txt, last); got != tc.listed {
+				t.Errorf("%d members, %s: last member %q listed = %v, want %v", tc.members, lang, last, got, tc.listed)
+			}
+			if got := strings.Contains(txt, note); got == tc.listed {
+				t.Errorf("%d members, %s: note present = %v\n%s", tc.members, lang, got, txt)
+			}
+			if !strings.Contains(txt, strings.ReplaceAll(in.Groups[2].Name, " ", "")) {
+				t.Errorf("%d members, %s: roll-up rows missing", tc.members, lang)
+			}
+		}
+		var x bytes.Buffer
+		if err := GroupSummaryXLSX(&x, in, testOpt); err != nil {
+			t.Fatal(err)
+		}
+		if sheets := xlsxParts(t, x.Bytes()); !strings.Contains(sheets["xl/worksheets/sheet1.xml"]+sheets["xl/worksheets/sheet2.xml"], last) {
+			t.Errorf("%d members: the workbook lacks %q", tc.members, last)
+		}
+	}
 }

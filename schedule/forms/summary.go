@@ -22,7 +22,8 @@ type GroupSummary struct {
 	// only when no member is in two rows; pass the organisation's own
 	// figures when groups overlap or sessions are shared.
 	Total *SummaryGroup
-	// Members are the per-member rows (thousands are fine).
+	// Members are the per-member rows: every one in the workbook, in the
+	// PDF up to MaxPDFMemberRows (above it the PDF says where they are).
 	Members []SummaryMember
 	// Policy gives the grade codes and labels (columns per grade); empty
 	// parts default to DefaultPolicy.
@@ -38,6 +39,12 @@ type GroupSummary struct {
 	Compliance      []ComplianceRow
 	ComplianceKinds []string
 }
+
+// MaxPDFMemberRows is the most member rows a summary PDF lists (about 125
+// landscape pages). Above it the document would run to thousands of pages
+// that nobody prints, and gofpdf holds every page in memory until the end
+// (~420 MB for 100,000 rows); the workbook lists every member, streamed.
+var MaxPDFMemberRows = 5000
 
 // SummaryGroup is one roll-up row. Its rates are sums of numerators over sums
 // of denominators, never an average of rates.
@@ -96,6 +103,10 @@ func (s GroupSummary) total() SummaryGroup {
 // roll-up table with its 合计 row and signature lines, a bar chart of the
 // three rates per group, and the member table (rows below a 100% target
 // shaded light red).
+//
+// A summary of more than MaxPDFMemberRows members prints, in place of the
+// member table, how many members there are and where their rows are: the
+// workbook (GroupSummaryXLSX, every member) and each subgroup's summary.
 func GroupSummaryPDF(w io.Writer, in GroupSummary, opt Options) error {
 	return render(w, opt, "L", func(d *doc) { d.summary(in) })
 }
@@ -174,7 +185,11 @@ func (d *doc) summary(in GroupSummary) {
 	}
 
 	// member table
-	if len(in.Members) > 0 {
+	if len(in.Members) > MaxPDFMemberRows {
+		d.addPage()
+		d.heading(d.t("members_title", period), 20)
+		d.paragraph(d.t("members_in_workbook", len(in.Members), MaxPDFMemberRows), 10)
+	} else if len(in.Members) > 0 {
 		d.addPage()
 		d.heading(d.t("members_title", period), 20)
 		d.paragraph(d.t("below_target_note"), 9)

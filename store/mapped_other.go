@@ -1,0 +1,5 @@
+//go:build !linux
+
+package store
+
+func releaseMapped(addr, n uintptr) error { return nil }
