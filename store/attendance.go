@@ -249,7 +249,7 @@ func (s *Store) loadCheckinEntry(e *checkinEntry, id string) error {
 // session_cancelled), the window open (409 checkin_not_open /
 // checkin_closed) and the code current or one step old (422 bad_code).
 //
-// Concurrent check-ins share one commit (bbolt Batch). The answer is given
+// Concurrent check-ins share one commit (internal/groupcommit). The answer is given
 // only after that commit.
 func (s *Store) Checkin(ctx context.Context, sessionID, memberID, code string) (rec *Attendance, created bool, err error) {
 	for attempt := 0; attempt < 3; attempt++ {
