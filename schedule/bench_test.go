@@ -114,7 +114,7 @@ func BenchmarkQuarterlyBatch(b *testing.B) {
 // prefix GOMEMLIMIT=300MiB for the capped run.
 func BenchmarkBatchSample(b *testing.B) {
 	s := batchStore(b)
-	gen := &Generator{Store: s, Dir: b.TempDir(), DropCaches: true}
+	gen := &Generator{Store: s, Dir: b.TempDir(), OneOff: true}
 	ctx, cancel := context.WithTimeout(store.WithActor(context.Background(), "system"), 60*time.Second)
 	defer cancel()
 	var done int

@@ -38,14 +38,15 @@ type Generator struct {
 	Workers int
 	// Now stamps the files; default Store.Now.
 	Now func() time.Time
-	// DropCaches drops the store's rates and 四落实 caches once a run's
-	// data is loaded (Store.DropCaches): for a process that serves no
-	// requests, they are memory the collector scans on every cycle of the
-	// batch (at 100,000 members the run made 97 instead of 125 files/s).
-	// It also releases the pages of the store file the run has read
-	// (Store.ReleaseMapped) after loading and every releaseEvery files:
-	// they count in the process's RSS (~200 MB at 100,000 members).
-	DropCaches bool
+	// OneOff says the process exists for this run (studyroll report) and
+	// serves no requests, so the run trades the store's warm state for
+	// memory: once its data is loaded it drops the store's rates and
+	// 四落实 caches (Store.DropCaches — at 100,000 members the collector
+	// scanned them on every cycle: 97 instead of 125 files/s), releases
+	// the pages of the store file it has read (Store.ReleaseMapped; they
+	// count in the RSS, ~200 MB at 100,000 members) then and every
+	// releaseEvery files, and caps the heap (capHeap).
+	OneOff bool
 }
 
 // capHeap sets a soft memory limit of twice the live heap (the period's
@@ -283,7 +284,7 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 	if err != nil {
 		return res, err
 	}
-	if g.DropCaches {
+	if g.OneOff {
 		g.Store.DropCaches()
 		_ = g.Store.ReleaseMapped() // advice to the kernel: a failure changes nothing
 		defer capHeap()()
@@ -392,7 +393,7 @@ func (g *Generator) Generate(ctx context.Context, p store.Period, groupID, jobID
 			flush()
 		}
 		done++
-		if g.DropCaches && done%releaseEvery == 0 {
+		if g.OneOff && done%releaseEvery == 0 {
 			_ = g.Store.ReleaseMapped()
 		}
 		if progress != nil {

@@ -48,8 +48,8 @@ type Config struct {
 	// Workers build member PDFs concurrently; default GOMAXPROCS.
 	Workers int
 	// OneOff says the process exists for one report run (studyroll
-	// report): the store's caches are dropped once the run's data is
-	// loaded (Generator.DropCaches).
+	// report): the run trades the store's caches and mapped pages for
+	// memory (Generator.OneOff).
 	OneOff bool
 	// Rectifications lists the open rectification findings with their
 	// deadlines, for the deadline reminders; nil sends none. The
@@ -138,7 +138,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:        cfg,
 		log:        cfg.Logger,
 		specs:      specs,
-		gen:        &Generator{Store: cfg.Store, Dir: cfg.ReportDir, Font: cfg.Font, Workers: cfg.Workers, Now: cfg.Now, DropCaches: cfg.OneOff},
+		gen:        &Generator{Store: cfg.Store, Dir: cfg.ReportDir, Font: cfg.Font, Workers: cfg.Workers, Now: cfg.Now, OneOff: cfg.OneOff},
 		reportSlot: make(chan struct{}, 1),
 		busy:       map[string]string{},
 		live:       map[string]*liveRun{},

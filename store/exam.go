@@ -272,8 +272,9 @@ func (s *Store) ExamScores(id, memberID string) (map[string]float64, error) {
 			if !ok {
 				return nil
 			}
-			if v := tx.Bucket(bucketScores).Get(append(key[:8:8], mk...)); v != nil {
-				sc, err := decodeScore(append(key[:8:8], mk...), v)
+			k := append(key[:8:8], mk...)
+			if v := tx.Bucket(bucketScores).Get(k); v != nil {
+				sc, err := decodeScore(k, v)
 				if err != nil {
 					return err
 				}

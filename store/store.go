@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"studyroll/internal/groupcommit"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -17,6 +16,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"studyroll/internal/groupcommit"
 )
 
 // FileName is the name of the bbolt file inside the data folder.
